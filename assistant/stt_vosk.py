@@ -1,0 +1,77 @@
+"""Vosk (Kaldi) speech recognition: streaming, with partial results and phrase grammars."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from assistant.audio import SPEECH_RATE_HZ, Audio, to_speech
+from assistant.stt import Transcript
+
+
+class VoskRecognizer:
+    """A Vosk model loaded once from a local folder; `stream()` per utterance."""
+
+    name = "vosk"
+
+    def __init__(self, model_dir: Path, *, language: str) -> None:
+        import vosk
+
+        vosk.SetLogLevel(-1)
+        self.language = language
+        self._vosk = vosk
+        self._model = vosk.Model(str(model_dir))  # an explicit path: never the download helper
+
+    def stream(self, *, phrases: Sequence[str] | None = None,
+               hint: str | None = None) -> VoskStream:
+        """`hint` is ignored: a Vosk grammar is a hard restriction, not a bias."""
+        if phrases:
+            grammar = json.dumps([p.lower() for p in phrases] + ["[unk]"], ensure_ascii=False)
+            recognizer = self._vosk.KaldiRecognizer(self._model, SPEECH_RATE_HZ, grammar)
+        else:
+            recognizer = self._vosk.KaldiRecognizer(self._model, SPEECH_RATE_HZ)
+        return VoskStream(recognizer, language=self.language)
+
+    def transcribe(self, audio: Audio) -> Transcript:
+        stream = self.stream()
+        stream.accept(audio)
+        return stream.finish()
+
+
+class VoskStream:
+    """One utterance. Vosk cuts at its own endpoints; the pieces are joined."""
+
+    def __init__(self, recognizer: object, *, language: str) -> None:
+        self._recognizer = recognizer
+        self._language = language
+        self._done: list[str] = []
+        self._seconds = 0.0
+        self._partial = ""
+
+    def accept(self, audio: Audio) -> str:
+        speech = to_speech(audio)
+        self._seconds += speech.seconds
+        recognizer = self._recognizer
+        if recognizer.AcceptWaveform(speech.pcm):  # type: ignore[attr-defined]
+            self._keep(json.loads(recognizer.Result()).get("text", ""))  # type: ignore[attr-defined]
+            self._partial = " ".join(self._done)
+        else:
+            partial = json.loads(recognizer.PartialResult()).get("partial", "")  # type: ignore[attr-defined]
+            self._partial = " ".join([*self._done, partial]).strip()
+        return self._partial
+
+    def prepare(self) -> None:
+        """Vosk decodes as audio arrives: nothing to start."""
+
+    def prepared_text(self) -> str | None:
+        return self._partial
+
+    def finish(self) -> Transcript:
+        self._keep(json.loads(self._recognizer.FinalResult()).get("text", ""))  # type: ignore[attr-defined]
+        return Transcript(" ".join(self._done), "vosk", self._language, self._seconds)
+
+    def _keep(self, text: str) -> None:
+        words = [w for w in text.split() if w != "[unk]"]
+        if words:
+            self._done.append(" ".join(words))

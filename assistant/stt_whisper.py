@@ -1,0 +1,192 @@
+"""Whisper speech recognition through faster-whisper (CTranslate2, int8 on the CPU).
+
+Voice commands are a few seconds long, but Whisper's encoder normally runs on a
+30-second window. CTranslate2 accepts a shorter window, so an utterance is encoded in
+a 20-second window (longer when it needs it): on two cores this halves the decode
+time of a command (about 0.55 s to 0.28 s). Windows of 5-10 s made tiny.en repeat
+itself, drop words and mishear single words, so 20 s is the floor; a result that
+looks like a loop is decoded again on the full window. `stt.short_context = false`
+always uses the full window.
+
+Decoding also starts early: when the listener hears a pause it calls `prepare()`,
+and if the user does not speak again, `finish()` returns that result at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.audio import Audio, to_speech
+from assistant.stt import Transcript
+
+log = logging.getLogger(__name__)
+
+FRAMES_PER_SECOND = 100  # log-mel frames (10 ms hop)
+FULL_WINDOW_FRAMES = 3000
+MIN_WINDOW_FRAMES = 2000
+MAX_TOKENS_PER_SECOND = 6  # fast speech is about 4 tokens/s; more means a loop
+NO_SPEECH_THRESHOLD = 0.6
+LOGPROB_THRESHOLD = -1.0
+
+
+class WhisperRecognizer:
+    """A faster-whisper model loaded once from a local folder (never a hub name)."""
+
+    name = "whisper"
+
+    def __init__(self, model_dir: Path, *, language: str = "en", beam_size: int = 1,
+                 threads: int = 1, short_context: bool = True) -> None:
+        from faster_whisper import WhisperModel
+        from faster_whisper.tokenizer import Tokenizer
+
+        if not Path(model_dir).is_dir():
+            raise FileNotFoundError(f"Whisper model folder not found: {model_dir}")
+        self.language = language
+        self._beam_size = beam_size
+        self._short_context = short_context
+        self._model = WhisperModel(str(model_dir), device="cpu", compute_type="int8",
+                                   cpu_threads=threads, num_workers=1, local_files_only=True)
+        multilingual = self._model.model.is_multilingual
+        self._tokenizer = Tokenizer(self._model.hf_tokenizer, multilingual, task="transcribe",
+                                    language=language if multilingual else None)
+        self._suppress = _suppressed_tokens(self._tokenizer)
+        self._lock = threading.Lock()
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
+
+    def stream(self, *, phrases: Sequence[str] | None = None,
+               hint: str | None = None) -> WhisperStream:
+        """Whisper has no grammar: `phrases` and `hint` both become its initial prompt."""
+        prompt = list(phrases or []) + ([hint] if hint else [])
+        return WhisperStream(self, phrases=prompt or None)
+
+    def transcribe(self, audio: Audio, *, phrases: Sequence[str] | None = None) -> Transcript:
+        speech = to_speech(audio)
+        return Transcript(self.decode(speech.to_float()[:, 0], phrases), "whisper",
+                          self.language, speech.seconds)
+
+    def decode(self, samples: np.ndarray, phrases: Sequence[str] | None = None) -> str:
+        """Transcribe 16 kHz float samples (blocking; one decode at a time)."""
+        if samples.size < 1600:  # under 0.1 s: nothing Whisper can use
+            return ""
+        with self._lock:
+            if not self._short_context or samples.size > 28 * 16000:
+                return self._decode_full(samples, phrases)
+            text = self._decode_short(samples, phrases)
+            if text is None:  # hit the token cap or repeats itself
+                log.debug("short-window decode looped; decoding the full window")
+                return self._decode_full(samples, phrases)
+            return text
+
+    def decode_async(self, samples: np.ndarray,
+                     phrases: Sequence[str] | None = None) -> Future[str]:
+        return self._worker.submit(self.decode, samples, phrases)
+
+    def _decode_short(self, samples: np.ndarray, phrases: Sequence[str] | None) -> str | None:
+        import ctranslate2
+
+        frames = samples.size // 160
+        window = min(FULL_WINDOW_FRAMES,
+                     max(MIN_WINDOW_FRAMES, math.ceil((frames + FRAMES_PER_SECOND) / 100) * 100))
+        features = self._model.feature_extractor(samples, padding=window * 160 - samples.size)
+        features = np.ascontiguousarray(features[:, :window], dtype=np.float32)
+        encoded = self._model.model.encode(ctranslate2.StorageView.from_array(features[None]),
+                                           to_cpu=False)
+        prompt = self._prompt(phrases)
+        cap = int(MAX_TOKENS_PER_SECOND * samples.size / 16000) + 8
+        result = self._model.model.generate(
+            encoded, [prompt], beam_size=self._beam_size,
+            max_length=min(448, len(prompt) + cap), return_scores=True, return_no_speech_prob=True,
+            suppress_blank=True, suppress_tokens=self._suppress,
+        )[0]
+        tokens = [t for t in result.sequences_ids[0] if t < self._tokenizer.eot]
+        if len(tokens) >= cap or _repeats(tokens):
+            return None
+        avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1) if tokens else -9.0
+        if result.no_speech_prob > NO_SPEECH_THRESHOLD and avg_logprob < LOGPROB_THRESHOLD:
+            log.debug("no speech (p=%.2f, logprob=%.2f)", result.no_speech_prob, avg_logprob)
+            return ""
+        return str(self._tokenizer.decode(tokens)).strip()
+
+    def _decode_full(self, samples: np.ndarray, phrases: Sequence[str] | None) -> str:
+        prompt = ", ".join(phrases) if phrases else None
+        segments, _ = self._model.transcribe(
+            samples, language=self.language, beam_size=self._beam_size, vad_filter=False,
+            condition_on_previous_text=False, without_timestamps=True, initial_prompt=prompt,
+        )
+        return " ".join(segment.text.strip() for segment in segments).strip()
+
+    def _prompt(self, phrases: Sequence[str] | None) -> list[int]:
+        tokens: list[int] = []
+        if phrases:
+            hint = self._tokenizer.encode(" " + ", ".join(phrases))[-200:]
+            tokens = [self._tokenizer.sot_prev, *hint]
+        return [*tokens, *self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
+
+
+class WhisperStream:
+    """Buffers one utterance; decodes early on `prepare()`, at the latest on `finish()`."""
+
+    def __init__(self, recognizer: WhisperRecognizer, *,
+                 phrases: Sequence[str] | None) -> None:
+        self._recognizer = recognizer
+        self._phrases = phrases
+        self._chunks: list[np.ndarray] = []
+        self._samples = 0
+        self._prepared: tuple[int, Future[str]] | None = None
+
+    def accept(self, audio: Audio) -> str:
+        chunk = to_speech(audio).to_float()[:, 0]
+        self._chunks.append(chunk)
+        self._samples += chunk.size
+        return ""
+
+    def prepare(self) -> None:
+        """The speaker paused: start decoding what was said so far, in the background."""
+        if self._prepared is not None and self._prepared[0] == self._samples:
+            return
+        self._prepared = (self._samples, self._recognizer.decode_async(self._audio(),
+                                                                       self._phrases))
+
+    def prepared_text(self) -> str | None:
+        """The early result if it is ready and still covers all the audio, else None."""
+        if self._prepared is None or self._prepared[0] != self._samples:
+            return None
+        future = self._prepared[1]
+        return future.result() if future.done() else None
+
+    def finish(self) -> Transcript:
+        seconds = self._samples / 16000
+        if self._prepared is not None and self._prepared[0] == self._samples:
+            text = self._prepared[1].result()  # nothing was said after the pause
+        else:
+            text = self._recognizer.decode(self._audio(), self._phrases)
+        return Transcript(text, "whisper", self._recognizer.language, seconds)
+
+    def _audio(self) -> np.ndarray:
+        return np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.float32)
+
+
+def _repeats(tokens: list[int], *, size: int = 4, times: int = 3) -> bool:
+    """True when some run of `size` tokens occurs `times` times (a decoding loop)."""
+    seen: dict[tuple[int, ...], int] = {}
+    for i in range(len(tokens) - size + 1):
+        gram = tuple(tokens[i : i + size])
+        seen[gram] = seen.get(gram, 0) + 1
+        if seen[gram] >= times:
+            return True
+    return False
+
+
+def _suppressed_tokens(tokenizer: Any) -> list[int]:
+    """The token set faster-whisper suppresses by default (non-speech symbols, specials)."""
+    from faster_whisper.transcribe import get_suppressed_tokens
+
+    return list(get_suppressed_tokens(tokenizer, [-1]))

@@ -1,0 +1,122 @@
+"""Speech synthesis: the `SpeechSynthesizer` protocol, Piper (ONNX) and espeak-ng voices.
+
+`synthesize` yields one `Audio` per sentence, so playback starts after the first
+sentence instead of after the whole text.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+from assistant.audio import Audio, convert, from_float
+from assistant.errors import AssistantError
+from assistant.wav import parse_wav
+
+log = logging.getLogger(__name__)
+
+
+class SpeechSynthesizer(Protocol):
+    """A loaded voice."""
+
+    name: str
+    rate: int
+
+    def synthesize(self, text: str) -> Iterator[Audio]:
+        """Yield the spoken text, one block per sentence."""
+        ...
+
+
+class PiperSynthesizer:
+    """A Piper voice (ONNX model + JSON config) loaded once, CPU inference."""
+
+    def __init__(self, model_path: Path, *, name: str, speed: float = 1.0,
+                 threads: int = 1) -> None:
+        import onnxruntime
+        from piper import PiperVoice
+        from piper.config import PiperConfig, SynthesisConfig
+
+        config_path = Path(f"{model_path}.json")
+        import json
+
+        config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        session = onnxruntime.InferenceSession(str(model_path), sess_options=options,
+                                               providers=["CPUExecutionProvider"])
+        # download_dir is only used by languages that fetch extra data (not English);
+        # pointing it at the model folder keeps it away from the working directory.
+        self._voice = PiperVoice(config=config, session=session,
+                                 download_dir=Path(model_path).parent)
+        self._syn_config = SynthesisConfig(length_scale=1.0 / speed)
+        self.name = name
+        self.rate = config.sample_rate
+
+    def synthesize(self, text: str) -> Iterator[Audio]:
+        for chunk in self._voice.synthesize(text, self._syn_config):
+            yield from_float(chunk.audio_float_array, chunk.sample_rate)
+
+
+class EspeakSynthesizer:
+    """The espeak-ng command (Debian package `espeak-ng`): a very different, formant voice."""
+
+    def __init__(self, *, voice: str = "en-us", words_per_minute: int = 160) -> None:
+        binary = shutil.which("espeak-ng")
+        if binary is None:
+            raise AssistantError("espeak-ng is not installed (Debian: apt-get install espeak-ng)")
+        self._binary = binary
+        self._voice = voice
+        self._wpm = words_per_minute
+        self.name = f"espeak-{voice}"
+        self.rate = 22050
+
+    def synthesize(self, text: str) -> Iterator[Audio]:
+        result = subprocess.run(
+            [self._binary, "-v", self._voice, "-s", str(self._wpm), "--stdout", text],
+            capture_output=True, check=False, timeout=60,
+        )
+        if result.returncode != 0:
+            raise AssistantError(f"espeak-ng failed: {result.stderr.decode(errors='replace')}")
+        audio = parse_wav(_fix_stream_header(result.stdout), name="espeak-ng output")
+        self.rate = audio.rate
+        yield audio
+
+
+def _fix_stream_header(data: bytes) -> bytes:
+    """espeak-ng writes 0xFFFFFFFF sizes when streaming to stdout; set the real ones."""
+    if len(data) < 44 or data[:4] != b"RIFF":
+        return data
+    fixed = bytearray(data)
+    fixed[4:8] = (len(data) - 8).to_bytes(4, "little")
+    pos = 12
+    while pos + 8 <= len(fixed):
+        size = int.from_bytes(fixed[pos + 4 : pos + 8], "little")
+        if fixed[pos : pos + 4] == b"data":
+            fixed[pos + 4 : pos + 8] = (len(fixed) - pos - 8).to_bytes(4, "little")
+            break
+        pos += 8 + size + (size & 1)
+    return bytes(fixed)
+
+
+def load_synthesizer(config: Any, store: Any, *, voice: str | None = None) -> SpeechSynthesizer:
+    """The configured voice: a Piper model id from the registry, or `espeak[-VOICE]`."""
+    from assistant.config import cpu_threads
+
+    voice = voice or config.voice
+    if voice == "espeak" or voice.startswith("espeak-"):
+        return EspeakSynthesizer(voice=voice.partition("-")[2] or "en-us")
+    path = store.require(voice)
+    return PiperSynthesizer(path, name=voice, speed=config.speed,
+                            threads=cpu_threads(config.threads))
+
+
+def synthesize_all(voice: SpeechSynthesizer, text: str) -> Audio:
+    """The whole text as one block (for `say --out` and the test mode's spoken turns)."""
+    blocks = list(voice.synthesize(text))
+    rate = blocks[0].rate if blocks else voice.rate
+    return Audio(b"".join(convert(b, rate=rate).pcm for b in blocks), rate)
