@@ -1,0 +1,159 @@
+"""Parsing and checking the model registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import AssistantError
+from assistant.models import ModelFile, RegistryError, Source, load_registry
+from assistant.models.store import DEFAULT_REGISTRY
+
+SHA = "ab" * 32
+GOOD = f'''
+[[model]]
+id = "m-1"
+role = "tts"
+engine = "piper"
+language = "en"
+licence = "MIT"
+description = "a voice"
+default = true
+main = "voice.onnx"
+files = [
+  {{ path = "voice.onnx", size = 10, sha256 = "{SHA.upper()}" }},
+  {{ path = "conf/voice.json" }},
+]
+
+[[model.source]]
+pypi = "voice-pkg==1.0"
+wheel_sha256 = "{SHA}"
+prefix = "voice_pkg/data"
+
+[[model.source]]
+url = "https://example.org/m/{{path}}"
+
+[[model]]
+id = "m-2"
+role = "stt"
+engine = "vosk"
+language = "ko"
+licence = "Apache-2.0"
+main = "."
+tofu_archive = true
+
+[[model.source]]
+url = "https://example.org/m2.tar.gz"
+archive = "tar"
+strip = "m2/"
+'''
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "registry.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_shipped_registry_parses():
+    registry = load_registry(DEFAULT_REGISTRY)
+    assert [spec.id for spec in registry.defaults] == [
+        "smollm2-135m-instruct-q4_1", "whisper-tiny-en", "piper-en_US-joe-medium"]
+    vosk_en = registry.get("vosk-small-en-us-0.15")
+    assert vosk_en.tofu_archive and vosk_en.files == () and vosk_en.size is None
+    assert vosk_en.sources[0].strip == "vosk-model-small-en-us-0.15/"
+    qwen = registry.get("qwen2.5-0.5b-instruct-q4_k_m")
+    assert qwen.files == (ModelFile(path="qwen2.5-0.5b-instruct-q4_k_m.gguf"),)
+    assert qwen.sources[0].per_file
+    for spec in registry.models:
+        assert spec.sources, spec.id
+        assert all(f.sha256 for f in spec.files) or spec.id == "qwen2.5-0.5b-instruct-q4_k_m"
+
+
+def test_fields_are_parsed_in_file_order(tmp_path):
+    registry = load_registry(write(tmp_path, GOOD))
+    first, second = registry.models
+    assert (first.id, first.role, first.engine, first.language, first.default) == (
+        "m-1", "tts", "piper", "en", True)
+    assert first.files == (ModelFile("voice.onnx", 10, SHA), ModelFile("conf/voice.json"))
+    assert first.sources == (
+        Source(kind="pypi", pypi="voice-pkg==1.0", wheel_sha256=SHA, prefix="voice_pkg/data/"),
+        Source(kind="url", url="https://example.org/m/{path}"),
+    )
+    assert first.size is None
+    assert second.tofu_archive and not second.default and second.description == ""
+    assert second.sources[0] == Source(kind="url", url="https://example.org/m2.tar.gz",
+                                       archive="tar", strip="m2/")
+    assert registry.defaults == (first,)
+
+
+def test_unknown_id_lists_the_known_ones(tmp_path):
+    registry = load_registry(write(tmp_path, GOOD))
+    with pytest.raises(AssistantError, match=r"unknown model 'x' \(known: m-1, m-2;"):
+        registry.get("x")
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ('role = "tts"', 'role = "speak"', "model 'm-1': key 'role' must be one of stt, llm, tts"),
+    ('engine = "piper"', 'engine = "pipr"', "model 'm-1': key 'engine' must be one of"),
+    ('licence = "MIT"\n', 'licence = "MIT"\nlicense = "MIT"\n',
+     "model 'm-1': unknown key 'license'"),
+    ('size = 10', 'size = -1', "model 'm-1': key 'files[0].size' must be a byte count"),
+    ('size = 10', 'size = 10, hash = "x"', "model 'm-1': unknown key 'files[0].hash'"),
+    (f'sha256 = "{SHA.upper()}"', 'sha256 = "abc"',
+     "model 'm-1': key 'files[0].sha256' must be 64 hex digits"),
+    ('path = "conf/voice.json"', 'path = "../voice.json"',
+     "model 'm-1': key 'files[1].path' must be a plain relative path"),
+    ('path = "conf/voice.json"', 'path = "/etc/passwd"', "key 'files[1].path' must be a plain"),
+    ('path = "conf/voice.json"', 'path = "voice.onnx"', "'voice.onnx' is listed twice"),
+    ('path = "conf/voice.json"', 'path = ".manifest.json"', "may not be .manifest.json"),
+    ('main = "voice.onnx"', 'main = "other.onnx"', "key 'main' = 'other.onnx' is not one of"),
+    ('id = "m-2"', 'id = "m-1"', "model 'm-1': id is used twice"),
+    ('id = "m-2"', 'id = "../m2"', "model #2: key 'id' must be a name"),
+    ('pypi = "voice-pkg==1.0"', 'pypi = "voice-pkg"',
+     "model 'm-1': source #1: key 'pypi' must be 'package==version'"),
+    ('prefix = "voice_pkg/data"', 'strip = "x"',
+     "source #1: key 'strip' belongs to url sources"),
+    ('url = "https://example.org/m/{path}"', 'url = "ftp://example.org/m/{path}"',
+     "source #2: key 'url' must start with https://"),
+    ('url = "https://example.org/m/{path}"', 'url = "https://example.org/m.zip"',
+     "source #2: key 'archive' (zip or tar) is needed"),
+    ('archive = "tar"', 'archive = "rar"', "model 'm-2': source #1: key 'archive' must be one"),
+    ('url = "https://example.org/m2.tar.gz"', 'url = "https://example.org/{path}"',
+     "model 'm-2': source #1: a url with {path}"),
+    ('tofu_archive = true', 'tofu_archive = "yes"',
+     "model 'm-2': key 'tofu_archive' must be true or false"),
+    ('tofu_archive = true', 'tofu_archive = false', "model 'm-2': key 'files' lists no file"),
+    ('pypi = "voice-pkg==1.0"', 'pypi = "voice-pkg==1.0"\nurl = "https://x.org/{path}"',
+     "source #1: needs exactly one of the keys 'pypi' and 'url'"),
+])
+def test_bad_registry_names_model_and_key(tmp_path, old, new, message):
+    assert old in GOOD
+    path = write(tmp_path, GOOD.replace(old, new, 1))
+    with pytest.raises(RegistryError) as caught:
+        load_registry(path)
+    assert str(caught.value).startswith(f"{path}: ")
+    assert message in str(caught.value)
+
+
+def test_model_without_source(tmp_path):
+    text = GOOD.split("[[model.source]]")[0]
+    with pytest.raises(RegistryError, match="model 'm-1': needs at least one"):
+        load_registry(write(tmp_path, text))
+
+
+def test_unreadable_registries(tmp_path):
+    with pytest.raises(RegistryError, match="model registry not found"):
+        load_registry(tmp_path / "missing.toml")
+    with pytest.raises(RegistryError, match="registry.toml: "):
+        load_registry(write(tmp_path, "[[model]\n"))
+    with pytest.raises(RegistryError, match="unknown top-level key 'models'"):
+        load_registry(write(tmp_path, "[[models]]\nid = 'x'\n"))
+
+
+def test_empty_registry_is_valid(tmp_path):
+    registry = load_registry(write(tmp_path, "# nothing yet\n"))
+    assert registry.models == ()
+    with pytest.raises(AssistantError, match=r"known: none"):
+        registry.get("x")
