@@ -1,0 +1,12 @@
+"""Skills: the deterministic command layer (time, timers, home, math, assistant control).
+
+`Skills.respond(text, now=...)` answers commands instantly without the chat model and
+returns None for everything else.
+"""
+
+from assistant.intents import IntentMatch
+from assistant.skills.base import Controls, MemoryControls, SkillReply
+from assistant.skills.registry import Skills
+from assistant.skills.tools import ToolCallError
+
+__all__ = ["Controls", "IntentMatch", "MemoryControls", "SkillReply", "Skills", "ToolCallError"]
