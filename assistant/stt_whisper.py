@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -77,12 +78,16 @@ class WhisperRecognizer:
         if samples.size < 1600:  # under 0.1 s: nothing Whisper can use
             return ""
         with self._lock:
-            if not self._short_context or samples.size > 28 * 16000:
-                return self._decode_full(samples, phrases)
-            text = self._decode_short(samples, phrases)
-            if text is None:  # hit the token cap or repeats itself
-                log.debug("short-window decode looped; decoding the full window")
-                return self._decode_full(samples, phrases)
+            start = time.perf_counter()
+            text = None
+            if self._short_context and samples.size <= 28 * 16000:
+                text = self._decode_short(samples, phrases)
+                if text is None:  # hit the token cap or repeats itself
+                    log.debug("short-window decode looped; decoding the full window")
+            if text is None:
+                text = self._decode_full(samples, phrases)
+            log.debug("decoded %.2f s of audio in %.0f ms", samples.size / 16000,
+                      1000 * (time.perf_counter() - start))
             return text
 
     def decode_async(self, samples: np.ndarray,

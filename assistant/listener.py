@@ -1,0 +1,300 @@
+"""The front end: wake word, voice activity and end of speech, on 16 kHz mono blocks.
+
+A state machine fed one microphone block at a time (by the microphone worker, or
+directly by the test mode's driver, so both run the same code):
+
+    IDLE --wake word--> AWAKE --speech--> CAPTURING --trailing silence--> BUSY
+      ^                   |  (timeout)                                      |
+      +-------------------+<------- reply finished, follow-up window -------+
+
+While BUSY (the assistant is answering) only the wake word is listened for, and it
+interrupts the reply (barge-in). Recognition runs while the user speaks: every block
+of an utterance goes to the recognizer's stream as it arrives.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.audio import Audio, to_speech
+from assistant.events import (
+    Announcement,
+    Event,
+    Interrupt,
+    ListenTimeout,
+    SpeechStarted,
+    Utterance,
+    WakeDetected,
+)
+from assistant.stt import RecognitionStream, SpeechRecognizer
+from assistant.vad import VoiceActivityDetector
+from assistant.wake import WakeWordDetector
+
+log = logging.getLogger(__name__)
+
+
+class State(enum.Enum):
+    IDLE = "idle"
+    AWAKE = "awake"
+    CAPTURING = "capturing"
+    BUSY = "busy"
+
+
+@dataclass(frozen=True)
+class ListenerSettings:
+    wake_enabled: bool = True
+    follow_up_ms: int = 5000
+    threshold: float = 0.5
+    silence_ms: int = 500
+    min_speech_ms: int = 150
+    max_utterance_ms: int = 15000
+    no_speech_timeout_ms: int = 5000
+    barge_in: str = "wake"  # "wake" | "speech" | "off"
+    pre_roll_ms: int = 250
+    barge_in_speech_ms: int = 300
+    barge_in_hint: str = "Stop. Cancel. Never mind."
+    """Words likely right after interrupting the assistant: a soft bias for the recognizer
+    (tiny.en hears a lone "stop" as "star" now and then)."""
+    wake_tail_ms: int = 300
+    """After the wake word, speech this long is still the wake word's tail, unless a
+    pause comes first."""
+    predecode_ms: int = 200
+    """Silence after which the recognizer starts decoding early (the user may be done)."""
+    early_cut_ms: int = 0
+    """If > 0: end the utterance after this much silence when what was said so far is a
+    complete command, instead of waiting for the full `silence_ms`."""
+
+
+class Listener:
+    """Turns microphone blocks into events; `process` is called for every block."""
+
+    def __init__(self, *, recognizer: SpeechRecognizer, vad: VoiceActivityDetector,
+                 wake: WakeWordDetector | None, settings: ListenerSettings,
+                 emit: Callable[[Event], None],
+                 announcements: Callable[[float], list[str]] | None = None,
+                 is_complete: Callable[[str], bool] | None = None) -> None:
+        self._recognizer = recognizer
+        self._vad = vad
+        self._wake = wake if settings.wake_enabled else None
+        self._settings = settings
+        self._emit = emit
+        self._announcements = announcements
+        self._is_complete = is_complete
+        self._lock = threading.RLock()
+        self.state = State.IDLE if self._wake is not None else State.AWAKE
+        self.now_s = 0.0
+        self._awake_since = 0.0
+        self._awake_timeout_ms: float | None = None
+        self._awake_by_wake = False
+        self._in_wake_tail = False
+        self._after_barge_in = False
+        self._follow_up = False
+        self._recent: deque[Audio] = deque()
+        self._stream: RecognitionStream | None = None
+        self._capture_start = 0.0
+        self._last_voiced = 0.0
+        self._voiced_ms = 0.0
+        self._held: list[Audio] = []
+        self._prepared = False
+        self._last_block_voiced = False
+        self._barge_voiced_ms = 0.0
+        self._turn = 0
+        self._busy_turn: int | None = None
+
+    # -- called from other threads ------------------------------------------------------
+
+    def reply_finished(self, turn: int, follow_up: bool) -> None:
+        """The answer to `turn` has been spoken (or there was none): listen again."""
+        with self._lock:
+            if self.state is not State.BUSY or self._busy_turn != turn:
+                return  # barge-in already moved on
+            self._busy_turn = None
+            if follow_up and self._settings.follow_up_ms > 0:
+                self._enter_awake(timeout_ms=self._settings.follow_up_ms, follow_up=True)
+            else:
+                self._enter_idle()
+
+    @property
+    def turn(self) -> int:
+        return self._turn
+
+    # -- the block loop -------------------------------------------------------------------
+
+    def process(self, block: Audio) -> None:
+        block = to_speech(block)
+        with self._lock:
+            self._process(block)
+
+    def _process(self, block: Audio) -> None:
+        start_s = self.now_s
+        self.now_s += block.seconds
+        if self._announcements is not None:
+            for text in self._announcements(self.now_s):
+                self._emit(Announcement(text))
+        if self.state is State.CAPTURING:
+            self._capture(block, start_s)
+            return
+        heard_wake = self._wake is not None and self._wake.process(block)
+        if heard_wake:
+            self._wake.reset()  # type: ignore[union-attr]
+            self._on_wake()
+            return
+        if self.state is State.BUSY:
+            self._watch_speech_barge_in(block)
+        elif self.state is State.AWAKE:
+            self._await_speech(block, start_s)
+
+    def _on_wake(self) -> None:
+        barge_in = self.state is State.BUSY
+        if barge_in:
+            if self._settings.barge_in == "off":
+                return
+            self._busy_turn = None
+            self._emit(Interrupt("wake word"))
+        self._emit(WakeDetected(self.now_s, barge_in=barge_in))
+        self._enter_awake(timeout_ms=self._settings.no_speech_timeout_ms, follow_up=False,
+                          by_wake=True, barge_in=barge_in)
+
+    def _enter_idle(self) -> None:
+        if self._wake is None:
+            self._enter_awake(timeout_ms=None, follow_up=False)
+            return
+        self.state = State.IDLE
+        self._recent.clear()
+
+    def _enter_awake(self, *, timeout_ms: float | None, follow_up: bool,
+                     by_wake: bool = False, barge_in: bool = False) -> None:
+        self.state = State.AWAKE
+        self._awake_since = self.now_s
+        self._awake_timeout_ms = timeout_ms
+        self._awake_by_wake = by_wake
+        self._in_wake_tail = by_wake
+        self._after_barge_in = barge_in
+        self._follow_up = follow_up
+        self._recent.clear()
+        self._vad.reset()
+
+    def _await_speech(self, block: Audio, start_s: float) -> None:
+        scores = self._vad.process(block)
+        voiced = any(p >= self._settings.threshold for p in scores)
+        if self._in_wake_tail:
+            # The detector fires before the wake word has quite ended: its last syllable
+            # ("...vis") is not the request. Skip it until the first pause.
+            tail_ms = (self.now_s - self._awake_since) * 1000
+            if voiced and tail_ms < self._settings.wake_tail_ms:
+                return
+            self._in_wake_tail = False
+        self._recent.append(block)
+        while sum(b.ms for b in self._recent) > self._settings.pre_roll_ms + block.ms:
+            self._recent.popleft()
+        if voiced:
+            self._start_capture(start_s)
+            return
+        timeout = self._awake_timeout_ms
+        if timeout is not None and (self.now_s - self._awake_since) * 1000 >= timeout:
+            self._emit(ListenTimeout(self.now_s, follow_up=self._follow_up))
+            self._enter_idle()
+
+    def _start_capture(self, start_s: float) -> None:
+        self.state = State.CAPTURING
+        self._emit(SpeechStarted(start_s))
+        hint = self._settings.barge_in_hint if self._after_barge_in else None
+        self._stream = self._recognizer.stream(hint=hint)
+        self._capture_start = self.now_s - sum(b.seconds for b in self._recent)
+        self._last_voiced = self.now_s
+        self._voiced_ms = 0.0
+        self._held = []
+        self._prepared = False
+        self._last_block_voiced = True
+        for past in self._recent:
+            self._stream.accept(past)
+        self._recent.clear()
+
+    def _capture(self, block: Audio, start_s: float) -> None:
+        """One block of an utterance. After `predecode_ms` of silence the recognizer starts
+        decoding; later silent blocks are held back from it until speech resumes, so that
+        decode stays valid when the user has in fact finished."""
+        assert self._stream is not None
+        settings = self._settings
+        frame_s = self._vad.frame_ms / 1000.0
+        scores = self._vad.process(block)
+        voiced = any(p >= settings.threshold for p in scores) if scores \
+            else self._last_block_voiced
+        self._last_block_voiced = voiced
+        for i, p in enumerate(scores):
+            if p >= settings.threshold:
+                self._voiced_ms += self._vad.frame_ms
+                self._last_voiced = min(self.now_s, start_s + (i + 1) * frame_s)
+        if voiced:
+            for held in self._held:
+                self._stream.accept(held)
+            self._held = []
+            self._prepared = False
+            self._stream.accept(block)
+        elif not self._prepared:
+            self._stream.accept(block)  # a short pause: the end of a word can be quiet
+        else:
+            self._held.append(block)
+        silence_ms = (self.now_s - self._last_voiced) * 1000
+        length_ms = (self.now_s - self._capture_start) * 1000
+        long_enough = self._voiced_ms >= settings.min_speech_ms
+        if long_enough and not self._prepared and silence_ms >= settings.predecode_ms:
+            self._stream.prepare()
+            self._prepared = True
+        if silence_ms >= settings.silence_ms:
+            if long_enough:
+                self._finish_utterance(truncated=False)
+            else:  # a click or a cough: keep waiting for real speech
+                self._stream = None
+                self._enter_awake(timeout_ms=self._awake_timeout_ms, follow_up=self._follow_up,
+                                  by_wake=self._awake_by_wake, barge_in=self._after_barge_in)
+        elif length_ms >= settings.max_utterance_ms:
+            for held in self._held:
+                self._stream.accept(held)
+            self._finish_utterance(truncated=True)
+        elif (self._prepared and settings.early_cut_ms and silence_ms >= settings.early_cut_ms
+              and self._is_complete is not None):
+            text = self._stream.prepared_text()
+            if text and self._is_complete(text):
+                self._finish_utterance(truncated=False)
+
+    def _finish_utterance(self, *, truncated: bool) -> None:
+        stream, self._stream = self._stream, None
+        self._turn += 1
+        self._busy_turn = self._turn
+        self.state = State.BUSY
+        self._barge_voiced_ms = 0.0
+        self._vad.reset()
+        if self._wake is not None:
+            self._wake.reset()
+        self._emit(Utterance(turn=self._turn, stream=stream, text=None, wake=self._awake_by_wake,
+                             follow_up=self._follow_up, speech_end_s=self._last_voiced,
+                             decided_s=self.now_s, t_decided=time.perf_counter(),
+                             truncated=truncated))
+
+    def _watch_speech_barge_in(self, block: Audio) -> None:
+        if self._settings.barge_in != "speech":
+            return
+        scores = self._vad.process(block)
+        voiced = sum(self._vad.frame_ms for p in scores if p >= self._settings.threshold)
+        self._barge_voiced_ms = self._barge_voiced_ms + voiced if voiced else 0.0
+        if self._barge_voiced_ms >= self._settings.barge_in_speech_ms:
+            self._busy_turn = None
+            self._emit(Interrupt("speech"))
+            self._emit(WakeDetected(self.now_s, barge_in=True))
+            self._enter_awake(timeout_ms=self._settings.no_speech_timeout_ms, follow_up=False,
+                              by_wake=False, barge_in=True)
+
+    def begin_typed_turn(self) -> int:
+        """A typed turn (test mode `text:`): the listener waits for its reply like any other."""
+        with self._lock:
+            self._turn += 1
+            self._busy_turn = self._turn
+            self.state = State.BUSY
+            return self._turn

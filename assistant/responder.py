@@ -1,0 +1,208 @@
+"""The answering worker: final transcript -> router -> sentences -> the speaker.
+
+One utterance at a time, in its own thread, so the microphone side keeps listening
+(for the wake word that interrupts) while this side thinks and talks. Announcements
+(finished timers) are spoken when idle, or between two sentences of a reply.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import re
+import threading
+import time
+from collections.abc import Callable
+
+from assistant.controls import AssistantControls
+from assistant.events import (
+    AnnouncementSpoken,
+    Event,
+    TurnFinished,
+    TurnResult,
+    TurnTimings,
+    Utterance,
+)
+from assistant.router import Router
+from assistant.sentences import SentenceSplitter, clean_for_speech
+from assistant.speaker import Speaker
+
+log = logging.getLogger(__name__)
+
+FIRST_SYNTH_WAIT_S = 2.0
+
+
+def strip_wake_phrase(text: str, phrase: str) -> str:
+    """Remove a wake phrase the recognizer heard at the start ("Hey Jarvis, what...")."""
+    words = [re.escape(w) for w in phrase.lower().split()]
+    if not words:
+        return text.strip()
+    pattern = r"^\W*(?:" + r"\W+".join(words) + r"|" + words[-1] + r")\b[\s,.!?]*"
+    return re.sub(pattern, "", text.strip(), flags=re.IGNORECASE)
+
+
+class Responder:
+    """Consumes utterances; `busy()` is true from submission until the reply was heard."""
+
+    def __init__(self, *, router: Router, speaker: Speaker, controls: AssistantControls,
+                 emit: Callable[[Event], None], reply_done: Callable[[int, bool], None],
+                 wake_phrase: str = "", first_pause_words: int = 4) -> None:
+        self._router = router
+        self._speaker = speaker
+        self._controls = controls
+        self._emit = emit
+        self._reply_done = reply_done
+        self._wake_phrase = wake_phrase
+        self._first_pause_words = first_pause_words
+        self._utterances: queue.Queue[Utterance | None] = queue.Queue()
+        self._announcements: queue.Queue[str] = queue.Queue()
+        self._cancel = threading.Event()
+        self._pending = 0
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="responder", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._cancel.set()
+        self._utterances.put(None)
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def submit(self, utterance: Utterance) -> None:
+        with self._lock:
+            self._pending += 1
+        self._utterances.put(utterance)
+
+    def announce(self, text: str) -> None:
+        with self._lock:
+            self._pending += 1
+        self._announcements.put(text)
+
+    def interrupt(self) -> None:
+        """Stop the current reply now: generation, synthesis and playback."""
+        self._cancel.set()
+        self._speaker.flush()
+
+    def busy(self) -> bool:
+        """True while an utterance or announcement is waiting, being answered or heard."""
+        with self._lock:
+            pending = self._pending
+        return pending > 0 or not self._speaker.idle()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._speak_announcements(turn=0)
+            try:
+                item = self._utterances.get(timeout=0.02)
+            except queue.Empty:
+                continue
+            if item is None:
+                return
+            try:
+                self._handle(item)
+            except Exception:  # noqa: BLE001 - a failed turn must not end the assistant
+                log.exception("turn failed")
+                self._reply_done(item.turn, False)
+            finally:
+                with self._lock:
+                    self._pending -= 1
+
+    def _speak_announcements(self, *, turn: int) -> None:
+        while True:
+            try:
+                text = self._announcements.get_nowait()
+            except queue.Empty:
+                return
+            self._speaker.say(text, turn=turn)
+            with self._lock:
+                self._pending -= 1
+            self._controls.said(text)
+            self._emit(AnnouncementSpoken(text))
+
+    def _handle(self, utterance: Utterance) -> None:
+        self._cancel = cancel = threading.Event()
+        timings = TurnTimings(
+            eos_delay_ms=1000.0 * (utterance.decided_s - utterance.speech_end_s),
+            t_decided=utterance.t_decided,
+        )
+        if utterance.text is not None:
+            heard = utterance.text
+        else:
+            assert utterance.stream is not None
+            heard = utterance.stream.finish().text
+        text = strip_wake_phrase(heard, self._wake_phrase)
+        timings.t_transcript = time.perf_counter()
+        log.debug("heard: %s", text)
+        reply = self._router.respond(text, now=utterance.decided_s, cancel=cancel)
+        timings.t_routed = time.perf_counter()
+        result = TurnResult(turn=utterance.turn, transcript=text, wake=utterance.wake,
+                            follow_up=utterance.follow_up, route=reply.route,
+                            intent=reply.intent, slots=reply.slots, reply="",
+                            interrupted=False, timings=timings,
+                            expects_reply=reply.expects_reply, truncated=utterance.truncated)
+        if reply.route == "control":
+            self._speaker.flush()
+        spoken: list[str] = []
+        written = self._stream_reply(reply.pieces, utterance.turn, timings, spoken, cancel, result)
+        finished = self._speaker.wait_done(cancel)
+        result.interrupted = not finished or cancel.is_set()
+        result.reply = written
+        said = " ".join(spoken) if result.interrupted else written
+        if reply.route == "llm" and not result.interrupted:
+            # Memory is for the chat model's follow-ups; commands would only distract it,
+            # and an interrupted answer is a topic the user cut short.
+            self._router.remember(text, said)
+        if reply.route in ("skill", "llm"):
+            self._controls.said(said)
+        log.debug("replied (%s): %s", reply.route, written)
+        speak_again = reply.route in ("skill", "llm") and not result.interrupted
+        self._reply_done(utterance.turn, speak_again)
+        self._emit(TurnFinished(result))
+
+    def _stream_reply(self, pieces: object, turn: int, timings: TurnTimings,
+                      spoken: list[str], cancel: threading.Event, result: TurnResult) -> str:
+        splitter = SentenceSplitter(first_pause_words=self._first_pause_words)
+        written: list[str] = []
+
+        first_synth = threading.Event()
+
+        def on_synth() -> None:
+            if timings.t_first_synth is None:
+                timings.t_first_synth = time.perf_counter()
+            first_synth.set()
+
+        def on_start(sentence: str) -> None:
+            if timings.t_first_audio is None:
+                timings.t_first_audio = time.perf_counter()
+            spoken.append(sentence)
+
+        def say(sentences: list[str]) -> None:
+            for sentence in sentences:
+                written.append(sentence)
+                self._speaker.say(sentence, turn=turn, on_synth=on_synth, on_start=on_start)
+                if len(written) == 1:
+                    # On a small CPU, generating the rest would slow down synthesizing the
+                    # first sentence: hold the model until the first sound is ready
+                    # (generation is faster than speech, so it catches up while it plays).
+                    deadline = time.perf_counter() + FIRST_SYNTH_WAIT_S
+                    while not (first_synth.wait(0.01) or cancel.is_set()
+                               or self._speaker.idle() or time.perf_counter() > deadline):
+                        pass
+
+        for piece in pieces:  # type: ignore[attr-defined]
+            if timings.t_first_token is None:
+                timings.t_first_token = time.perf_counter()
+            result.tokens += 1
+            if cancel.is_set():
+                break
+            say(splitter.push(piece))
+            self._speak_announcements(turn=turn)
+        result.t_last_token = time.perf_counter()
+        if not cancel.is_set():
+            say(splitter.flush())
+        return clean_for_speech(" ".join(written))

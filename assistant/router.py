@@ -1,0 +1,116 @@
+"""Decide who answers an utterance: a control phrase, a skill, or the chat model.
+
+Control phrases ("stop", "cancel", "never mind") end the current reply. A confident
+intent match runs its skill. Everything else is open conversation for the chat
+model, which streams its answer. Only registered skills can act on the home, and only
+through the intent layer: the chat model's words are never executed.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from assistant.llm import ChatModel
+from assistant.memory import ConversationMemory
+
+log = logging.getLogger(__name__)
+
+CONTROL_PHRASES = frozenset({
+    "stop", "cancel", "never mind", "nevermind", "forget it", "be quiet", "quiet",
+    "shut up", "stop talking", "that's enough", "thats enough", "enough", "hush",
+    "stop it", "cancel that", "ok stop", "okay stop",
+})
+_POLITE = re.compile(r"\b(please|thanks|thank you|now)\b")
+
+
+class SkillReplyLike(Protocol):
+    @property
+    def text(self) -> str: ...
+    @property
+    def intent(self) -> str: ...
+    @property
+    def slots(self) -> dict[str, Any]: ...
+    @property
+    def expects_reply(self) -> bool: ...
+
+
+class SkillsLike(Protocol):
+    def respond(self, text: str, *, now: float) -> SkillReplyLike | None: ...
+
+
+@dataclass
+class Reply:
+    """Who answers and what: `pieces` streams the reply text (one piece for a skill)."""
+
+    route: str  # "skill" | "llm" | "control" | "none"
+    intent: str | None = None
+    slots: dict[str, Any] = field(default_factory=dict)
+    pieces: Iterator[str] = field(default_factory=lambda: iter(()))
+    expects_reply: bool = False
+
+
+def normalize(text: str) -> str:
+    text = re.sub(r"[^\w\s']", " ", text.lower())
+    return " ".join(text.split())
+
+
+def is_control_phrase(text: str) -> bool:
+    words = normalize(text)
+    return words in CONTROL_PHRASES or _POLITE.sub("", words).strip() in CONTROL_PHRASES
+
+
+class Router:
+    """Routes one transcript at a time; owns the conversation memory."""
+
+    def __init__(self, *, chat: ChatModel | None, skills: SkillsLike | None,
+                 memory: ConversationMemory, system_prompt: str, max_reply_tokens: int) -> None:
+        self.chat = chat
+        self.skills = skills
+        self.memory = memory
+        self._system_prompt = system_prompt
+        self._max_reply_tokens = max_reply_tokens
+
+    def respond(self, text: str, *, now: float, cancel: threading.Event | None = None) -> Reply:
+        if not normalize(text):
+            return Reply("none")
+        if is_control_phrase(text):
+            return Reply("control", intent="Stop")
+        if self.skills is not None:
+            answer = self.skills.respond(text, now=now)
+            if answer is not None:
+                return Reply("skill", intent=answer.intent, slots=dict(answer.slots),
+                             pieces=iter([answer.text] if answer.text else []),
+                             expects_reply=answer.expects_reply)
+        if self.chat is None:
+            return Reply("llm", pieces=iter(["Sorry, I can only do simple commands right now."]))
+        messages = self.memory.messages(self._system_prompt, text)
+        return Reply("llm", pieces=self.chat.stream_reply(
+            messages, max_tokens=self._max_reply_tokens, cancel=cancel))
+
+    def is_command(self, text: str) -> bool:
+        """True when `text` is already a complete command (a control phrase or an intent)."""
+        if is_control_phrase(text):
+            return True
+        recognize = getattr(self.skills, "recognize", None)
+        return bool(recognize is not None and normalize(text) and recognize(text) is not None)
+
+    def warm_up(self) -> None:
+        """Evaluate the system prompt once, so llama.cpp keeps it cached for every turn."""
+        if self.chat is not None:
+            messages = self.memory.messages(self._system_prompt, "Hello")
+            for _ in self.chat.stream_reply(messages, max_tokens=1):
+                pass
+        if self.skills is not None:
+            recognize = getattr(self.skills, "recognize", None)
+            if recognize is not None:
+                recognize("what time is it")
+
+    def remember(self, question: str, answer: str) -> None:
+        """Keep an exchange for follow-ups (the part actually spoken, when interrupted)."""
+        if question.strip() and answer.strip():
+            self.memory.add(question, answer)

@@ -1,0 +1,291 @@
+"""Drive the real pipeline from a script: a virtual microphone and a capturing speaker.
+
+The microphone and the speaker of the test mode share one clock, like a real
+full-duplex sound card: each block fed to the pipeline also plays one block of the
+reply. By default, time spent computing costs no audio time (faster than real time,
+deterministic); `realtime=True` paces both sides by the wall clock instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.audio import Audio, from_float, silence, to_speech
+from assistant.events import (
+    AnnouncementSpoken,
+    Event,
+    TurnFinished,
+    TurnResult,
+    Utterance,
+    WakeDetected,
+)
+from assistant.listener import State
+from assistant.pipeline import Pipeline
+from assistant.report import turn_row
+from assistant.script import Script, Turn
+from assistant.speaker import BufferedSink
+from assistant.tts import SpeechSynthesizer, synthesize_all
+from assistant.wav import read_wav, write_wav
+
+log = logging.getLogger(__name__)
+
+WAKE_GAP_MS = 250
+
+
+class CaptureSink(BufferedSink):
+    """A speaker that records what it plays, per reply (tag) and per script turn."""
+
+    def __init__(self, rate: int = 22050, *, start_on_enqueue: bool = True) -> None:
+        super().__init__(rate, start_on_enqueue=start_on_enqueue)
+        self.label = 0
+        self.played: dict[tuple[str, int], bytearray] = defaultdict(bytearray)
+
+    def _taken(self, pieces: list[tuple[int, bytes]]) -> None:
+        for tag, pcm in pieces:
+            key = ("reply", tag) if tag else ("turn", self.label)
+            self.played[key] += pcm
+
+    def advance(self, ms: float) -> None:
+        """Let `ms` of queued audio play."""
+        self.take(2 * int(self.rate * ms / 1000))
+
+
+@dataclass
+class _TurnLog:
+    wake: bool = False
+    utterances: list[int] = field(default_factory=list)
+    announcements: list[str] = field(default_factory=list)
+
+
+class ScriptRunner:
+    """Runs a script's turns through a started pipeline whose sink is a `CaptureSink`."""
+
+    def __init__(self, pipeline: Pipeline, sink: CaptureSink, *,
+                 voices: Callable[[str | None], SpeechSynthesizer], realtime: bool = False,
+                 block_ms: int = 30, out_dir: Path | None = None,
+                 wake_phrase: str = "Hey Jarvis") -> None:
+        self._pipeline = pipeline
+        self._sink = sink
+        self._voices = voices
+        self._realtime = realtime
+        self._block_ms = block_ms
+        self._out_dir = out_dir
+        self._wake_phrase = wake_phrase
+        self._lock = threading.Lock()
+        self._current = 0
+        self._logs: dict[int, _TurnLog] = defaultdict(_TurnLog)
+        self._results: dict[int, TurnResult] = {}
+        self._turn_of: dict[int, int] = {}
+        self._t0 = time.perf_counter()
+        pipeline.observe(self._on_event)
+
+    def run(self, script: Script) -> list[dict[str, Any]]:
+        turns = script.turns
+        for i, turn in enumerate(turns):
+            next_turn = turns[i + 1] if i + 1 < len(turns) else None
+            self._run_turn(turn, script, barge_in_next=bool(next_turn and next_turn.barge_in),
+                           barge_in_after_ms=next_turn.barge_in_after_ms if next_turn else 0)
+        self._play_until_idle()
+        return [self._row(turn) for turn in turns]
+
+    # -- one turn -------------------------------------------------------------------------
+
+    def _run_turn(self, turn: Turn, script: Script, *, barge_in_next: bool,
+                  barge_in_after_ms: int) -> None:
+        with self._lock:
+            self._current = turn.index
+        self._sink.label = turn.index
+        if turn.kind == "text":
+            self._pipeline.submit_text(turn.value)
+        else:
+            self._feed(self._turn_audio(turn, script))
+            self._finish_listening()
+        if barge_in_next:
+            self._play_until_reply_started(extra_ms=barge_in_after_ms)
+        else:
+            self._play_until_idle()
+            self._feed(silence(turn.pause_ms))
+
+    def _turn_audio(self, turn: Turn, script: Script) -> Audio:
+        if turn.kind == "silence_ms":
+            return silence(turn.value)
+        if turn.kind == "noise_ms":
+            rng = np.random.default_rng(turn.index)
+            samples = rng.normal(0.0, 0.05, int(16 * turn.value)).astype(np.float32)
+            return from_float(samples, 16000)
+        voice_name = turn.voice or script.voice
+        if turn.kind == "audio":
+            speech = to_speech(read_wav(turn.value))
+        else:
+            speech = to_speech(synthesize_all(self._voices(voice_name), turn.value))
+        lead = silence(200)
+        if turn.wake:
+            wake = to_speech(synthesize_all(self._voices(voice_name), self._wake_phrase))
+            lead = lead + wake + silence(WAKE_GAP_MS)
+        return lead + speech
+
+    def _feed(self, audio: Audio) -> None:
+        """Feed audio block by block; the speaker plays one block per block fed."""
+        block_bytes = 2 * int(16000 * self._block_ms / 1000)
+        pcm = to_speech(audio).pcm
+        for start in range(0, len(pcm), block_bytes):
+            block = Audio(pcm[start : start + block_bytes], 16000)
+            self._pipeline.feed(block)
+            self._sink.advance(block.ms)
+            if self._realtime:
+                self._pace(block.ms)
+
+    def _pace(self, ms: float) -> None:
+        self._t0 += ms / 1000.0
+        delay = self._t0 - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        else:
+            self._t0 = time.perf_counter()
+
+    def _finish_listening(self) -> None:
+        """After the turn's audio: trailing silence until the listener has decided.
+
+        The end-of-speech window is always paced by the wall clock, even when the rest
+        runs faster than real time: the pipeline works during it (the recognizer decodes
+        at the first pause), and the measured latency must include exactly that head start.
+        """
+        listener = self._pipeline.listener
+        woke = self._logs[self._current].wake
+        limit_ms = 120_000
+        self._t0 = time.perf_counter()
+        while limit_ms > 0 and (listener.state is State.CAPTURING or (
+                woke and listener.state is State.AWAKE and not self._logs[self._current]
+                .utterances and self._pipeline.engines.wake is not None)):
+            capturing = listener.state is State.CAPTURING
+            self._feed(silence(self._block_ms))
+            if capturing and not self._realtime:
+                self._pace(self._block_ms)
+            limit_ms -= self._block_ms
+
+    def _play_until_idle(self) -> None:
+        """Play queued replies to the end; computing time costs no audio time."""
+        while self._pipeline.busy():
+            self._step()
+
+    def _play_until_reply_started(self, *, extra_ms: int) -> None:
+        """For a barge-in turn: wait until the reply is audible, then let it play a bit."""
+        while self._pipeline.busy() and self._sink_started_ms() <= 0:
+            self._step()
+        self._feed(silence(extra_ms))
+
+    def _sink_started_ms(self) -> float:
+        return self._sink.pending_ms() if self._logs[self._current].utterances else 0.0
+
+    def _step(self) -> None:
+        if self._realtime or self._sink.pending_ms() > 0:
+            self._feed(silence(self._block_ms))
+        else:
+            self._sink.wait_pending(timeout=0.005)
+
+    # -- events and the report ----------------------------------------------------------
+
+    def _on_event(self, event: Event) -> None:
+        with self._lock:
+            log_ = self._logs[self._current]
+            if isinstance(event, WakeDetected):
+                log_.wake = True
+            elif isinstance(event, Utterance):
+                log_.utterances.append(event.turn)
+                self._turn_of[event.turn] = self._current
+            elif isinstance(event, AnnouncementSpoken):
+                log_.announcements.append(event.text)
+            elif isinstance(event, TurnFinished):
+                self._results[event.result.turn] = event.result
+
+    def _row(self, turn: Turn) -> dict[str, Any]:
+        log_ = self._logs[turn.index]
+        results = [self._results[t] for t in log_.utterances if t in self._results]
+        result = next((r for r in reversed(results) if r.route != "none"),
+                      results[-1] if results else None)
+        audio_path = self._write_reply_audio(turn.index, result.turn if result else None)
+        return turn_row(
+            turn,
+            transcript=result.transcript if result else "",
+            wake_detected=log_.wake,
+            route=(result.route if result and result.route != "none" else None),
+            intent=result.intent if result else None,
+            slots=result.slots if result else {},
+            reply=result.reply if result else "",
+            reply_audio=audio_path,
+            announcements=log_.announcements,
+            interrupted=result.interrupted if result else False,
+            latency_ms=result.timings.latency_ms() if result else {},
+        )
+
+    def _write_reply_audio(self, index: int, pipeline_turn: int | None) -> str | None:
+        if self._out_dir is None:
+            return None
+        pcm = bytes(self._sink.played.get(("reply", pipeline_turn or -1), b""))
+        pcm += bytes(self._sink.played.get(("turn", index), b""))
+        if not pcm:
+            return None
+        path = self._out_dir / f"turn-{index:02d}.wav"
+        write_wav(path, Audio(pcm, self._sink.rate))
+        return str(path)
+
+
+def run_script(config: Any, script: Script, *, out_dir: Path, realtime: bool = False,
+               no_wake: bool = False) -> list[dict[str, Any]]:
+    """Load the engines, run every turn of `script` and return the report rows.
+
+    The script's `settings` override the configuration; the chat model runs at
+    temperature 0; the simulated home keeps its state in `out_dir`, fresh each run,
+    so a script never changes the user's own home state.
+    """
+    import dataclasses
+    from datetime import datetime, timedelta
+
+    from assistant.config import with_overrides
+    from assistant.pipeline import Pipeline, listener_settings, load_engines
+    from assistant.tts import load_synthesizer
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    state = out_dir / "home-state.json"
+    state.unlink(missing_ok=True)
+    config = dataclasses.replace(
+        config, llm=dataclasses.replace(config.llm, temperature=0.0),
+        skills=dataclasses.replace(config.skills, state_file=str(state)))
+    config = with_overrides(config, script.settings, where=f"{script.path}: settings")
+    holder: dict[str, Pipeline] = {}
+    start_clock = script.clock or datetime.now()
+
+    def wallclock() -> datetime:
+        pipeline = holder.get("pipeline")
+        return start_clock + timedelta(seconds=pipeline.now_s if pipeline else 0.0)
+
+    engines = load_engines(config, wake=not no_wake, wallclock=wallclock)
+    sink = CaptureSink(engines.voice.rate, start_on_enqueue=not realtime)
+    pipeline = Pipeline(engines, sink=sink, settings=listener_settings(config, wake=not no_wake))
+    holder["pipeline"] = pipeline
+    voices: dict[str, SpeechSynthesizer] = {}
+
+    def voice(name: str | None) -> SpeechSynthesizer:
+        if not name or name == config.tts.voice:
+            return engines.voice
+        if name not in voices:
+            from assistant.assembly import model_store
+
+            voices[name] = load_synthesizer(config.tts, model_store(config), voice=name)
+        return voices[name]
+
+    phrase = engines.wake.phrase if engines.wake is not None else "Hey Jarvis"
+    with pipeline:
+        runner = ScriptRunner(pipeline, sink, voices=voice, realtime=realtime,
+                              block_ms=config.audio.block_ms, out_dir=out_dir,
+                              wake_phrase=phrase)
+        return runner.run(script)
