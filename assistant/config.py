@@ -129,6 +129,21 @@ class AudioConfig:
 
 
 @dataclass(frozen=True)
+class PrivacyConfig:
+    network_guard: bool = True
+    """Refuse every non-loopback connection at run time. Turning it off prints a warning
+    at every start; `assistant models fetch` is the only command that runs without it."""
+    transcript_log: bool = False
+    """Opt-in: keep a log of what was heard and answered (owner-only file, atomic writes)."""
+    log_dir: str = ""
+    """Where the transcript log goes; "" = $XDG_STATE_HOME/assistant/transcripts."""
+    log_retention_days: int = _opt(7, low=1, high=3650)
+    """Transcript log entries older than this are deleted."""
+    record_dir: str = ""
+    """Opt-in: save each utterance's audio here ("" = never write audio; `run --record-dir`)."""
+
+
+@dataclass(frozen=True)
 class MemoryConfig:
     max_tokens: int = _opt(768, low=0, high=65536)
     """Conversation memory for follow-ups (RAM only); oldest turns are dropped first."""
@@ -144,6 +159,7 @@ CONFIG_SECTIONS: dict[str, type] = {
     "wake": WakeConfig,
     "vad": VadConfig,
     "audio": AudioConfig,
+    "privacy": PrivacyConfig,
 }
 
 
@@ -158,6 +174,7 @@ class Config:
     wake: WakeConfig = WakeConfig()
     vad: VadConfig = VadConfig()
     audio: AudioConfig = AudioConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
     source: str = ""
     """The file this configuration came from ("" = built-in defaults)."""
 

@@ -120,3 +120,34 @@ def model_kit(tmp_path: Path) -> Iterator[ModelKit]:
         kit.release.set()
         server.shutdown()
         server.server_close()
+
+
+# -- the real models --------------------------------------------------------------------
+
+DEFAULT_MODELS = ("smollm2-135m-instruct-q4_1", "whisper-tiny-en", "piper-en_US-joe-medium")
+
+
+@pytest.fixture(scope="session")
+def real_store() -> ModelStore:
+    """The real model store (ASSISTANT_MODELS_DIR or models/ of the checkout).
+
+    Tests that use real models need the default set installed (`scripts/test.sh` fetches
+    it). Without them the tests are skipped, unless ASSISTANT_REQUIRE_MODELS=1 (set by
+    scripts/test.sh and CI), where a missing model is a failure.
+    """
+    from assistant.config import ModelsConfig
+
+    store = ModelStore.from_config(ModelsConfig())
+    require_models(store, *DEFAULT_MODELS)
+    return store
+
+
+def require_models(store: ModelStore, *ids: str) -> None:
+    import os
+
+    missing = [i for i in ids if not store.is_installed(i)]
+    if missing:
+        message = f"models not installed: {', '.join(missing)} (run scripts/test.sh)"
+        if os.environ.get("ASSISTANT_REQUIRE_MODELS") == "1":
+            pytest.fail(message)
+        pytest.skip(message)

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# From a fresh clone to the full test suite: everything run.sh sets up, plus what the
+# tests need (PulseAudio for the live-audio tests, espeak-ng, LibriVox test clips,
+# the Korean Vosk model), then lint, type check and pytest. Extra arguments go to pytest.
+set -euo pipefail
+source "$(dirname "$0")/bootstrap.sh"
+
+system_packages libportaudio2 espeak-ng python3-venv python3-dev build-essential cmake \
+  pulseaudio pulseaudio-utils libasound2-plugins alsa-utils sox pocketsphinx-testdata \
+  util-linux
+python_env
+models
+models vosk-ko
+
+cd "$ROOT"
+say "ruff"
+"$VENV/bin/ruff" check .
+say "mypy"
+"$VENV/bin/mypy" assistant
+say "pytest"
+export ASSISTANT_REQUIRE_MODELS=1   # a missing model fails the tests instead of skipping them
+exec "$PY" -m pytest "$@"
