@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from assistant import __version__
 from assistant.config import load_config
 from assistant.errors import AssistantError
+from assistant.guard import apply_network_policy
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ COMMAND_MODULES = (
     "assistant.commands.chat",
     "assistant.commands.intents",
     "assistant.commands.system",
+    "assistant.commands.privacy",
     "assistant.models.cli",
 )
 
@@ -60,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         config = load_config(args.config)
+        apply_network_policy(args, config)
         return int(args.handler(args, config) or 0)
     except AssistantError as error:
         if args.debug:

@@ -171,4 +171,23 @@ def _espeak_check() -> Check:
 
 
 def _guard_checks(config: Config) -> list[Check]:
-    return []
+    from assistant.guard import GUARD_ON, PROBE_ADDRESS, guard_state, probe_guard
+
+    target = f"{PROBE_ADDRESS[0]}:{PROBE_ADDRESS[1]}"
+    where = config.source or "your config file"
+    if not config.privacy.network_guard:
+        return [Check("warn", f"network guard: off (privacy.network_guard = false in {where}): "
+                      "nothing stops a library from reaching the internet",
+                      f"set privacy.network_guard = true in {where}")]
+    if guard_state() != GUARD_ON:
+        return [Check("warn", f"network guard: {guard_state()} in this process",
+                      "run the assistant through its command line (`assistant ...`), which "
+                      "installs it")]
+    refused, detail = probe_guard()
+    if refused:
+        return [Check("ok", f"network guard: on (a test connection to {target} was refused "
+                      "by the guard, not the kernel)")]
+    return [Check("FAIL", f"network guard: on, but a test connection to {target} was not "
+                  f"refused by it ({detail})",
+                  "report this bug; meanwhile run the assistant inside `unshare -n` or "
+                  "without a network connection")]
