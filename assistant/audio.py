@@ -139,28 +139,52 @@ def rms_dbfs(audio: Audio) -> float:
 
 
 def _quantize(data: np.ndarray, width: int) -> np.ndarray:
-    clipped = np.clip(data, -1.0, 1.0)
+    """Floats in [-1, 1] to integer codes: the inverse of `Audio.to_float` (full scale is
+    2 ** (bits - 1), clipped to the largest code), so int -> float -> int is lossless."""
+    scale = float(2 ** (8 * width - 1))
+    ints = np.clip(np.round(np.asarray(data, dtype=np.float64) * scale), -scale, scale - 1)
     if width == 1:
-        return np.round(clipped * 127.0 + 128.0).astype(np.uint8)
+        return (ints + 128.0).astype(np.uint8)
     if width == 3:
-        ints = np.round(clipped.astype(np.float64) * (2**23 - 1)).astype("<i4")
+        ints = ints.astype("<i4")
         return ints.reshape(-1, 1).view(np.uint8)[:, :3]  # little-endian low 3 bytes
-    scale = float(2 ** (8 * width - 1) - 1)
-    return np.round(clipped.astype(np.float64) * scale).astype(_INT_DTYPES[width])
+    return ints.astype(_INT_DTYPES[width])
 
 
 class StreamResampler:
-    """Resample a stream block by block without clicks at block edges (soxr's stream API)."""
+    """Resample a stream block by block without clicks at block edges (soxr's stream API).
+
+    Output is 16-bit mono at `out_rate`. soxr holds back a little audio (its filter delay,
+    under 0.1 s) until more comes: `flush()` returns it at the end of the stream. A block
+    at another rate than `in_rate` ends the old stream (its held-back audio comes first)
+    and starts one at the new rate.
+    """
 
     def __init__(self, in_rate: int, out_rate: int = SPEECH_RATE_HZ) -> None:
-        self.in_rate = in_rate
         self.out_rate = out_rate
-        self._stream = (soxr.ResampleStream(in_rate, out_rate, 1, dtype="int16", quality="HQ")
-                        if in_rate != out_rate else None)
+        self._start(in_rate)
+
+    def _start(self, in_rate: int) -> None:
+        self.in_rate = in_rate
+        self._stream = (soxr.ResampleStream(in_rate, self.out_rate, 1, dtype="int16",
+                                            quality="HQ")
+                        if in_rate != self.out_rate else None)
 
     def __call__(self, audio: Audio) -> Audio:
+        head = b""
+        if audio.rate != self.in_rate:
+            head = self.flush().pcm
+            self._start(audio.rate)
         mono = convert(audio, rate=audio.rate, width=2, channels=1)
         if self._stream is None:
-            return mono
+            return Audio(head + mono.pcm, self.out_rate)
         out = self._stream.resample_chunk(mono.to_int16())
+        return Audio(head + np.ascontiguousarray(out, dtype="<i2").tobytes(), self.out_rate)
+
+    def flush(self) -> Audio:
+        """The audio still inside the resampler (end of the stream); it can be reused after."""
+        if self._stream is None:
+            return Audio(b"", self.out_rate)
+        out = self._stream.resample_chunk(np.zeros(0, dtype=np.int16), last=True)
+        self._stream.clear()
         return Audio(np.ascontiguousarray(out, dtype="<i2").tobytes(), self.out_rate)

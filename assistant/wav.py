@@ -52,20 +52,24 @@ def parse_wav(data: bytes, *, name: str = "<bytes>", max_seconds: float = MAX_SE
         (size,) = struct.unpack_from("<I", data, pos + 4)
         body = data[pos + 8 : pos + 8 + size]
         if chunk_id == b"fmt ":
+            if len(body) < size:
+                raise WavError(_truncated(name, "fmt", size, len(body)))
             fmt = _parse_fmt(body, name)
         elif chunk_id == b"data":
             if fmt is None:
                 raise WavError(f"{name}: data chunk before the fmt chunk")
             if len(body) < size:
-                raise WavError(
-                    f"{name}: truncated file (data chunk declares {size} bytes, "
-                    f"only {len(body)} present)"
-                )
+                raise WavError(_truncated(name, "data", size, len(body)))
             return _decode(body, fmt, name, max_seconds)
         pos += 8 + size + (size & 1)
     if fmt is None:
         raise WavError(f"{name}: no fmt chunk (truncated or not a WAV file)")
     raise WavError(f"{name}: no data chunk (truncated file?)")
+
+
+def _truncated(name: str, chunk: str, declared: int, present: int) -> str:
+    return (f"{name}: truncated file ({chunk} chunk declares {declared} bytes, "
+            f"only {present} present)")
 
 
 def _parse_fmt(body: bytes, name: str) -> tuple[int, int, int, int]:
@@ -106,7 +110,8 @@ def _decode(body: bytes, fmt: tuple[int, int, int, int], name: str, max_seconds:
     if tag == _FLOAT:
         dtype = "<f4" if bits == 32 else "<f8"
         samples = np.frombuffer(body, dtype=dtype).reshape(-1, channels)
-        samples = np.nan_to_num(samples, nan=0.0, posinf=1.0, neginf=-1.0)
+        # NaN is silence; anything beyond full scale (up to 1e308 in a 64-bit file) clips
+        samples = np.clip(np.nan_to_num(samples, nan=0.0, posinf=1.0, neginf=-1.0), -1, 1)
         return from_float(samples, rate)
     return Audio(body, rate, bits // 8, channels)
 

@@ -1,0 +1,106 @@
+"""The chat model for real: `assistant chat --text` on the command line, and the loaded
+GGUF model streaming, stopping on request and staying inside its context window."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from assistant.config import LlmConfig
+from assistant.llm import ChatMessage, LlamaChatModel, load_chat_model
+from assistant.models import ModelStore
+
+ROOT = Path(__file__).resolve().parents[1]
+QUESTION = "What is the capital of France?"
+
+
+def chat(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([sys.executable, "-m", "assistant", "chat", *args],
+                            capture_output=True, text=True, cwd=cwd, timeout=300,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def english_words(text: str) -> list[str]:
+    return re.findall(r"[A-Za-z]+", text)
+
+
+def test_chat_answers_an_open_question_in_english(real_store: ModelStore,
+                                                  tmp_path: Path) -> None:
+    result = chat("--text", QUESTION, "--verbose", cwd=tmp_path)
+    answer = result.stdout.strip()
+    assert answer
+    assert len(english_words(answer)) > 2, answer
+    assert "route=llm" in result.stderr  # an open question is not a skill's command
+
+
+def test_chat_at_temperature_zero_answers_the_same_twice(real_store: ModelStore,
+                                                         tmp_path: Path) -> None:
+    first = chat("--no-skills", "--text", QUESTION, cwd=tmp_path).stdout
+    second = chat("--no-skills", "--text", QUESTION, cwd=tmp_path).stdout
+    assert first.strip() and len(english_words(first)) > 2
+    assert first == second
+
+
+def test_chat_sends_a_command_to_its_skill(real_store: ModelStore, tmp_path: Path) -> None:
+    result = chat("--text", "what time is it", "--verbose", cwd=tmp_path)
+    assert "route=skill" in result.stderr and "intent=GetTime" in result.stderr
+    assert result.stdout.strip()
+
+
+# -- the loaded model ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def model(real_store: ModelStore) -> LlamaChatModel:
+    return load_chat_model(LlmConfig(), real_store)
+
+
+def ask(question: str) -> list[ChatMessage]:
+    return [ChatMessage("system", "You are a helpful assistant. Answer briefly."),
+            ChatMessage("user", question)]
+
+
+def test_the_reply_streams_in_pieces(model: LlamaChatModel) -> None:
+    pieces = list(model.stream_reply(ask(QUESTION), max_tokens=40))
+    assert len(pieces) > 1
+    assert len(english_words("".join(pieces))) > 2
+
+
+def test_a_cancelled_reply_stops_at_once(model: LlamaChatModel) -> None:
+    cancel = threading.Event()
+    pieces = []
+    for piece in model.stream_reply(ask("Tell me a long story about a dragon."),
+                                    max_tokens=120, cancel=cancel):
+        pieces.append(piece)
+        cancel.set()
+    assert len(pieces) == 1
+    # the model is free again: the next reply works
+    assert "".join(model.stream_reply(ask(QUESTION), max_tokens=20)).strip()
+
+
+def test_a_conversation_longer_than_the_context_still_gets_an_answer(
+        real_store: ModelStore) -> None:
+    small = load_chat_model(LlmConfig(context_tokens=384), real_store)  # a short prompt to run
+    story = "The old lighthouse keeper counted the ships that passed in the night. " * 6
+    messages = [ChatMessage("system", "You are a helpful assistant. Answer briefly.")]
+    for turn in range(12):
+        messages += [ChatMessage("user", f"Part {turn}: {story}"),
+                     ChatMessage("assistant", "I see.")]
+    messages.append(ChatMessage("user", QUESTION))
+    total = sum(small.count_tokens(m.content) for m in messages)
+    assert total > 2 * small.context_tokens
+    answer = "".join(small.stream_reply(messages, max_tokens=30))
+    assert len(english_words(answer)) > 2, answer
+
+
+def test_count_tokens_counts_the_real_tokenizer(model: LlamaChatModel) -> None:
+    assert model.count_tokens("") == 0
+    short, longer = model.count_tokens("Paris"), model.count_tokens("Paris is in France.")
+    assert 0 < short < longer < 20
