@@ -147,6 +147,10 @@ class PrivacyConfig:
 class MemoryConfig:
     max_tokens: int = _opt(768, low=0, high=65536)
     """Conversation memory for follow-ups (RAM only); oldest turns are dropped first."""
+    new_conversation_on_wake: bool = True
+    """A request that starts with the wake word (not a follow-up in the window) starts a
+    new conversation. The small default model copies earlier answers when it is shown
+    unrelated ones; with a stronger model, false keeps context across wake words."""
 
 
 CONFIG_SECTIONS: dict[str, type] = {

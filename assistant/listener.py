@@ -39,6 +39,10 @@ from assistant.wake import WakeWordDetector
 log = logging.getLogger(__name__)
 
 
+#: A wake word is over within this long after speech starts.
+WAKE_WORD_MAX_MS = 2000
+
+
 class State(enum.Enum):
     IDLE = "idle"
     AWAKE = "awake"
@@ -58,6 +62,9 @@ class ListenerSettings:
     barge_in: str = "wake"  # "wake" | "speech" | "off"
     pre_roll_ms: int = 250
     barge_in_speech_ms: int = 300
+    hint: str = ""
+    """What people usually say to this assistant (the skills' vocabulary): a soft bias
+    for recognizers that take one."""
     barge_in_hint: str = "Stop. Cancel. Never mind."
     """Words likely right after interrupting the assistant: a soft bias for the recognizer
     (tiny.en hears a lone "stop" as "star" now and then)."""
@@ -138,6 +145,10 @@ class Listener:
             for text in self._announcements(self.now_s):
                 self._emit(Announcement(text))
         if self.state is State.CAPTURING:
+            if self._wake_word_opens_capture(block):
+                self._stream = None  # it was the wake word, not the request: start again
+                self._on_wake()
+                return
             self._capture(block, start_s)
             return
         heard_wake = self._wake is not None and self._wake.process(block)
@@ -149,6 +160,18 @@ class Listener:
             self._watch_speech_barge_in(block)
         elif self.state is State.AWAKE:
             self._await_speech(block, start_s)
+
+    def _wake_word_opens_capture(self, block: Audio) -> bool:
+        """In the follow-up window speech starts a capture at once; if that speech is the
+        wake word ("Hey Jarvis, open the blinds"), the request only starts after it."""
+        if self._wake is None or self._awake_by_wake:
+            return False
+        if (self.now_s - self._capture_start) * 1000 > WAKE_WORD_MAX_MS:
+            return False
+        if self._wake.process(block):
+            self._wake.reset()
+            return True
+        return False
 
     def _on_wake(self) -> None:
         barge_in = self.state is State.BUSY
@@ -204,8 +227,9 @@ class Listener:
     def _start_capture(self, start_s: float) -> None:
         self.state = State.CAPTURING
         self._emit(SpeechStarted(start_s))
-        hint = self._settings.barge_in_hint if self._after_barge_in else None
-        self._stream = self._recognizer.stream(hint=hint)
+        hint = " ".join(filter(None, [
+            self._settings.barge_in_hint if self._after_barge_in else "", self._settings.hint]))
+        self._stream = self._recognizer.stream(hint=hint or None)
         self._capture_start = self.now_s - sum(b.seconds for b in self._recent)
         self._last_voiced = self.now_s
         self._voiced_ms = 0.0

@@ -7,6 +7,7 @@ Audio goes in through `feed`; replies come out of the sink it was given.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -40,6 +41,7 @@ class Engines:
     router: Router
     controls: AssistantControls
     load_seconds: float = 0.0
+    new_conversation_on_wake: bool = True
 
 
 def load_engines(config: Config, *, wake: bool = True,
@@ -59,7 +61,8 @@ def load_engines(config: Config, *, wake: bool = True,
     router = build_router(config, controls=controls, wallclock=wallclock)
     detector = MicroWakeWordDetector(config.wake.word) if wake and config.wake.enabled else None
     engines = Engines(recognizer=recognizer, vad=SileroVad(), wake=detector, voice=voice,
-                      router=router, controls=controls)
+                      router=router, controls=controls,
+                      new_conversation_on_wake=config.memory.new_conversation_on_wake)
     warm_up(engines)
     engines.load_seconds = time.perf_counter() - start
     return engines
@@ -100,6 +103,9 @@ class Pipeline:
         self.engines = engines
         self.sink = sink
         self._observers: list[Callable[[Event], None]] = []
+        hint = getattr(engines.router.skills, "hint", "")
+        if hint and not settings.hint:
+            settings = dataclasses.replace(settings, hint=hint)
         self.speaker = Speaker(engines.voice, sink, volume=engines.controls.volume)
         skills = engines.router.skills
         announcements = getattr(skills, "due_announcements", None)
@@ -109,7 +115,8 @@ class Pipeline:
         phrase = engines.wake.phrase if engines.wake is not None else ""
         self.responder = Responder(router=engines.router, speaker=self.speaker,
                                    controls=engines.controls, emit=self._emit,
-                                   reply_done=self.listener.reply_finished, wake_phrase=phrase)
+                                   reply_done=self.listener.reply_finished, wake_phrase=phrase,
+                                   new_conversation_on_wake=engines.new_conversation_on_wake)
         self._started = False
 
     def observe(self, callback: Callable[[Event], None]) -> None:

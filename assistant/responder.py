@@ -46,7 +46,8 @@ class Responder:
 
     def __init__(self, *, router: Router, speaker: Speaker, controls: AssistantControls,
                  emit: Callable[[Event], None], reply_done: Callable[[int, bool], None],
-                 wake_phrase: str = "", first_pause_words: int = 4) -> None:
+                 wake_phrase: str = "", first_pause_words: int = 4,
+                 new_conversation_on_wake: bool = True) -> None:
         self._router = router
         self._speaker = speaker
         self._controls = controls
@@ -54,6 +55,7 @@ class Responder:
         self._reply_done = reply_done
         self._wake_phrase = wake_phrase
         self._first_pause_words = first_pause_words
+        self._new_conversation_on_wake = new_conversation_on_wake
         self._utterances: queue.Queue[Utterance | None] = queue.Queue()
         self._announcements: queue.Queue[str] = queue.Queue()
         self._cancel = threading.Event()
@@ -138,6 +140,8 @@ class Responder:
         text = strip_wake_phrase(heard, self._wake_phrase)
         timings.t_transcript = time.perf_counter()
         log.debug("heard: %s", text)
+        if utterance.wake and self._new_conversation_on_wake:
+            self._router.memory.clear()
         reply = self._router.respond(text, now=utterance.decided_s, cancel=cancel)
         timings.t_routed = time.perf_counter()
         result = TurnResult(turn=utterance.turn, transcript=text, wake=utterance.wake,
@@ -160,8 +164,10 @@ class Responder:
         if reply.route in ("skill", "llm"):
             self._controls.said(said)
         log.debug("replied (%s): %s", reply.route, written)
-        speak_again = reply.route in ("skill", "llm") and not result.interrupted
-        self._reply_done(utterance.turn, speak_again)
+        listen_again = reply.route in ("skill", "llm") and not result.interrupted
+        if heard.strip() and not text:
+            listen_again = True  # only the wake word was heard: the request comes next
+        self._reply_done(utterance.turn, listen_again)
         self._emit(TurnFinished(result))
 
     def _stream_reply(self, pieces: object, turn: int, timings: TurnTimings,

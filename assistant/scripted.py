@@ -129,7 +129,9 @@ class ScriptRunner:
             speech = to_speech(synthesize_all(self._voices(voice_name), turn.value))
         lead = silence(200)
         if turn.wake:
-            wake = to_speech(synthesize_all(self._voices(voice_name), self._wake_phrase))
+            # Always the default voice: the bundled wake-word models do not accept
+            # espeak-ng's formant voice (measured: 2 of 54 variants detected).
+            wake = to_speech(synthesize_all(self._voices(None), self._wake_phrase))
             lead = lead + wake + silence(WAKE_GAP_MS)
         return lead + speech
 
@@ -275,12 +277,13 @@ def run_script(config: Any, script: Script, *, out_dir: Path, realtime: bool = F
     voices: dict[str, SpeechSynthesizer] = {}
 
     def voice(name: str | None) -> SpeechSynthesizer:
-        if not name or name == config.tts.voice:
-            return engines.voice
+        """The voice that speaks a turn: deterministic, so every run hears the same audio."""
+        name = name or config.tts.voice
         if name not in voices:
             from assistant.assembly import model_store
 
-            voices[name] = load_synthesizer(config.tts, model_store(config), voice=name)
+            voices[name] = load_synthesizer(config.tts, model_store(config), voice=name,
+                                            deterministic=True)
         return voices[name]
 
     phrase = engines.wake.phrase if engines.wake is not None else "Hey Jarvis"

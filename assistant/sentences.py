@@ -51,7 +51,7 @@ class SentenceSplitter:
                 break
             sentence = clean_for_speech(self._buffer[:cut])
             self._buffer = self._buffer[cut:]
-            if sentence:
+            if _speakable(sentence):
                 out.append(sentence)
                 self._emitted += 1
         return out
@@ -59,7 +59,7 @@ class SentenceSplitter:
     def flush(self) -> list[str]:
         rest = clean_for_speech(self._buffer)
         self._buffer = ""
-        if rest:
+        if _speakable(rest):
             self._emitted += 1
             return [rest]
         return []
@@ -79,10 +79,17 @@ class SentenceSplitter:
         return None
 
 
+def _speakable(sentence: str) -> bool:
+    """A sentence with no letter or digit ("." or "---") has nothing to say."""
+    return any(ch.isalnum() for ch in sentence)
+
+
 def _is_abbreviation(text: str, dot: int) -> bool:
-    """True when the period at `dot` ends an abbreviation or sits inside a number."""
+    """True when the period at `dot` ends an abbreviation or a list marker."""
     if text[dot] != ".":
         return False
+    if text[text.rfind("\n", 0, dot) + 1 : dot].strip().isdigit():
+        return True  # a numbered list marker ("1. Open the door"), not a sentence
     word = text[:dot].split()[-1].lower() if text[:dot].split() else ""
     word = word.lstrip("(\"'")
     if word in _ABBREVIATIONS:

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from assistant.audio import SPEECH_RATE_HZ, Audio, to_speech
+from assistant.audio import SPEECH_RATE_HZ, Audio, StreamResampler
 from assistant.stt import Transcript
 
 
@@ -48,9 +48,13 @@ class VoskStream:
         self._done: list[str] = []
         self._seconds = 0.0
         self._partial = ""
+        # one resampler for the utterance: resampling block by block would click at every edge
+        self._resample = StreamResampler(SPEECH_RATE_HZ)
 
     def accept(self, audio: Audio) -> str:
-        speech = to_speech(audio)
+        return self._feed(self._resample(audio))
+
+    def _feed(self, speech: Audio) -> str:
         self._seconds += speech.seconds
         recognizer = self._recognizer
         if recognizer.AcceptWaveform(speech.pcm):  # type: ignore[attr-defined]
@@ -68,6 +72,9 @@ class VoskStream:
         return self._partial
 
     def finish(self) -> Transcript:
+        tail = self._resample.flush()  # what the resampler still held
+        if tail.frames:
+            self._feed(tail)
         self._keep(json.loads(self._recognizer.FinalResult()).get("text", ""))  # type: ignore[attr-defined]
         return Transcript(" ".join(self._done), "vosk", self._language, self._seconds)
 

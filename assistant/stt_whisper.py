@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.audio import Audio, to_speech
+from assistant.audio import SPEECH_RATE_HZ, Audio, StreamResampler, to_speech
 from assistant.stt import Transcript
 
 log = logging.getLogger(__name__)
@@ -146,15 +146,23 @@ class WhisperStream:
         self._chunks: list[np.ndarray] = []
         self._samples = 0
         self._prepared: tuple[int, Future[str]] | None = None
+        # one resampler for the utterance: resampling block by block would click at every edge
+        self._resample = StreamResampler(SPEECH_RATE_HZ)
 
     def accept(self, audio: Audio) -> str:
-        chunk = to_speech(audio).to_float()[:, 0]
+        self._append(self._resample(audio))
+        return ""
+
+    def _append(self, speech: Audio) -> None:
+        if not speech.frames:
+            return
+        chunk = speech.to_float()[:, 0]
         self._chunks.append(chunk)
         self._samples += chunk.size
-        return ""
 
     def prepare(self) -> None:
         """The speaker paused: start decoding what was said so far, in the background."""
+        self._append(self._resample.flush())
         if self._prepared is not None and self._prepared[0] == self._samples:
             return
         self._prepared = (self._samples, self._recognizer.decode_async(self._audio(),
@@ -168,6 +176,7 @@ class WhisperStream:
         return future.result() if future.done() else None
 
     def finish(self) -> Transcript:
+        self._append(self._resample.flush())
         seconds = self._samples / 16000
         if self._prepared is not None and self._prepared[0] == self._samples:
             text = self._prepared[1].result()  # nothing was said after the pause

@@ -35,7 +35,9 @@ class PiperSynthesizer:
     """A Piper voice (ONNX model + JSON config) loaded once, CPU inference."""
 
     def __init__(self, model_path: Path, *, name: str, speed: float = 1.0,
-                 threads: int = 1) -> None:
+                 threads: int = 1, deterministic: bool = False) -> None:
+        """`deterministic`: no generator noise, so the same text always gives the same
+        audio (the test mode's speaking voices; the assistant keeps the natural noise)."""
         import onnxruntime
         from piper import PiperVoice
         from piper.config import PiperConfig, SynthesisConfig
@@ -53,7 +55,8 @@ class PiperSynthesizer:
         # pointing it at the model folder keeps it away from the working directory.
         self._voice = PiperVoice(config=config, session=session,
                                  download_dir=Path(model_path).parent)
-        self._syn_config = SynthesisConfig(length_scale=1.0 / speed)
+        noise = {"noise_scale": 0.0, "noise_w_scale": 0.0} if deterministic else {}
+        self._syn_config = SynthesisConfig(length_scale=1.0 / speed, **noise)  # type: ignore[arg-type]
         self.name = name
         self.rate = config.sample_rate
 
@@ -103,7 +106,8 @@ def _fix_stream_header(data: bytes) -> bytes:
     return bytes(fixed)
 
 
-def load_synthesizer(config: Any, store: Any, *, voice: str | None = None) -> SpeechSynthesizer:
+def load_synthesizer(config: Any, store: Any, *, voice: str | None = None,
+                     deterministic: bool = False) -> SpeechSynthesizer:
     """The configured voice: a Piper model id from the registry, or `espeak[-VOICE]`."""
     from assistant.config import cpu_threads
 
@@ -112,7 +116,7 @@ def load_synthesizer(config: Any, store: Any, *, voice: str | None = None) -> Sp
         return EspeakSynthesizer(voice=voice.partition("-")[2] or "en-us")
     path = store.require(voice)
     return PiperSynthesizer(path, name=voice, speed=config.speed,
-                            threads=cpu_threads(config.threads))
+                            threads=cpu_threads(config.threads), deterministic=deterministic)
 
 
 def synthesize_all(voice: SpeechSynthesizer, text: str) -> Audio:

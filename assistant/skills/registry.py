@@ -19,7 +19,13 @@ from assistant.intents import IntentMatch, IntentRecognizer, SlotValidator
 from assistant.skills.base import Confirmations, Controls, Skill, SkillReply
 from assistant.skills.control import ControlSkill, validate_volume_slots
 from assistant.skills.home import HomeSkill
-from assistant.skills.home_state import HomeConfig, HomeState, default_state_path, load_home
+from assistant.skills.home_state import (
+    SWITCHABLE,
+    HomeConfig,
+    HomeState,
+    default_state_path,
+    load_home,
+)
 from assistant.skills.math_units import MathSkill, validate_math_slots
 from assistant.skills.time_date import TimeDateSkill
 from assistant.skills.timers import TimerSkill, validate_timer_slots
@@ -65,14 +71,33 @@ def build_recognizer(config: SkillsConfig, home: HomeConfig) -> IntentRecognizer
                                  validators=VALIDATORS)
 
 
+def vocabulary_hint(home: HomeConfig) -> str:
+    """A short prompt of the commands and device names this home knows.
+
+    Whisper tiny.en, given it as its initial prompt, stops hearing "set the bedroom
+    light" as "set the bedroom like" or "volume up" as "value up" (measured on Piper and
+    espeak-ng voices), and open questions are transcribed as before.
+    """
+    switchable = [d.name for d in home.devices if d.kind in SWITCHABLE]
+    locks = [d.name for d in home.devices if d.kind == "lock"]
+    parts = [f"Turn on the {switchable[0]}."] if switchable else []
+    parts += [f"Unlock the {locks[0]}."] if locks else []
+    parts += ["Volume up.", "Set a timer for ten minutes.", "How many grams in a pound?"]
+    if home.devices:
+        parts.append("Devices: " + ", ".join(dict.fromkeys(d.name for d in home.devices)) + ".")
+    return " ".join(parts)
+
+
 class Skills:
     """Every skill behind one `respond`; see the module docstring."""
 
     def __init__(self, *, recognizer: IntentRecognizer, skills: Sequence[Skill],
                  confirmations: Confirmations, timers: TimerSkill,
                  specs: Sequence[ToolSpec] = (), tool_calls: bool = False,
-                 problems: Sequence[str] = ()) -> None:
+                 problems: Sequence[str] = (), hint: str = "") -> None:
         self._recognizer = recognizer
+        self.hint = hint
+        """Words a recognizer should expect: a soft bias for Whisper's prompt."""
         self._confirmations = confirmations
         self._timers = timers
         self._specs = tuple(specs)
@@ -102,7 +127,8 @@ class Skills:
         return cls(recognizer=build_recognizer(config, home), skills=skills,
                    confirmations=confirmations, timers=timers, specs=tool_specs(home),
                    tool_calls=config.tool_calls,
-                   problems=[state.problem] if state.problem else [])
+                   problems=[state.problem] if state.problem else [],
+                   hint=vocabulary_hint(home))
 
     def recognize(self, text: str) -> IntentMatch | None:
         """The command in `text`, without acting on it (None = not a command)."""

@@ -1,0 +1,197 @@
+"""Fakes for unit tests of the voice loop: engines driven by what the audio *is*.
+
+The fake microphone speaks in three "sounds": silence (zeros), the wake word (every
+sample WAKE) and speech (every sample SPEECH). The fake VAD hears speech in SPEECH
+samples, the fake wake detector fires at the end of a run of WAKE samples, and the fake
+recognizer returns the text it was told.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from assistant.audio import Audio
+from assistant.llm import ChatMessage
+from assistant.stt import Transcript
+
+WAKE = 1111
+SPEECH = 2222
+RATE = 16000
+
+
+def sound(kind: str, ms: int) -> Audio:
+    value = {"silence": 0, "wake": WAKE, "speech": SPEECH}[kind]
+    return Audio(np.full(RATE * ms // 1000, value, dtype="<i2").tobytes(), RATE)
+
+
+def blocks(audio: Audio, ms: int = 30) -> Iterator[Audio]:
+    step = 2 * RATE * ms // 1000
+    for start in range(0, len(audio.pcm), step):
+        yield Audio(audio.pcm[start : start + step], RATE)
+
+
+class FakeVad:
+    """One probability per 32 ms frame: 1.0 where the frame is SPEECH samples."""
+
+    frame_ms = 32.0
+
+    def __init__(self) -> None:
+        self._pending = np.zeros(0, dtype=np.int16)
+        self.resets = 0
+
+    def process(self, audio: Audio) -> list[float]:
+        data = np.concatenate([self._pending, np.frombuffer(audio.pcm, dtype="<i2")])
+        n = len(data) // 512
+        self._pending = data[n * 512 :]
+        return [float(np.mean(data[i * 512 : (i + 1) * 512] == SPEECH) > 0.5) for i in range(n)]
+
+    def reset(self) -> None:
+        self._pending = np.zeros(0, dtype=np.int16)
+        self.resets += 1
+
+
+class FakeWake:
+    """Fires on the first block after a run of at least 300 ms of WAKE samples."""
+
+    name = "fake"
+    phrase = "Hey Fake"
+
+    def __init__(self) -> None:
+        self._run = 0
+
+    def process(self, audio: Audio) -> bool:
+        data = np.frombuffer(audio.pcm, dtype="<i2")
+        if data.size and np.all(data == WAKE):
+            self._run += data.size
+            return False
+        fired = self._run >= RATE * 0.3
+        self._run = 0
+        return fired
+
+    def reset(self) -> None:
+        self._run = 0
+
+
+class FakeStream:
+    def __init__(self, owner: FakeRecognizer, hint: str | None) -> None:
+        self._owner = owner
+        self.hint = hint
+        self.accepted_ms = 0.0
+        self.prepared_at_ms: float | None = None
+
+    def accept(self, audio: Audio) -> str:
+        self.accepted_ms += audio.ms
+        return ""
+
+    def prepare(self) -> None:
+        self.prepared_at_ms = self.accepted_ms
+
+    def prepared_text(self) -> str | None:
+        return self._owner.next_text if self.prepared_at_ms == self.accepted_ms else None
+
+    def finish(self) -> Transcript:
+        text = self._owner.next_text
+        self._owner.finished()
+        return Transcript(text, "fake", "en", self.accepted_ms / 1000)
+
+
+class FakeRecognizer:
+    """Returns `next_text`; with `script`, each finished utterance takes the next text."""
+
+    name = "fake"
+    language = "en"
+
+    def __init__(self, text: str = "what time is it", *, script: Sequence[str] = ()) -> None:
+        self._next_text = text
+        self._script = list(script)
+        self.streams: list[FakeStream] = []
+
+    @property
+    def next_text(self) -> str:
+        return self._script[0] if self._script else self._next_text
+
+    def finished(self) -> None:
+        if self._script:
+            self._script.pop(0)
+
+    def stream(self, *, phrases: Sequence[str] | None = None,
+               hint: str | None = None) -> FakeStream:
+        stream = FakeStream(self, hint)
+        self.streams.append(stream)
+        return stream
+
+    def transcribe(self, audio: Audio) -> Transcript:
+        return Transcript(self.next_text, "fake", "en", audio.seconds)
+
+
+class FakeChat:
+    """Streams a fixed answer word by word; can be slowed down to test interruptions."""
+
+    name = "fake-chat"
+    context_tokens = 2048
+
+    def __init__(self, answer: str = "Paris is the capital. It is in France.",
+                 delay_s: float = 0.0) -> None:
+        self.answer = answer
+        self.delay_s = delay_s
+        self.prompts: list[list[ChatMessage]] = []
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def stream_reply(self, messages: Sequence[ChatMessage], *, max_tokens: int,
+                     cancel: threading.Event | None = None) -> Iterator[str]:
+        self.prompts.append(list(messages))
+        for word in self.answer.split():
+            if cancel is not None and cancel.wait(self.delay_s):
+                return
+            yield word + " "
+
+
+class FakeVoice:
+    """200 ms of audio per word, at 16 kHz."""
+
+    name = "fake-voice"
+    rate = RATE
+
+    def __init__(self, fail_on: str | None = None) -> None:
+        self.fail_on = fail_on
+        self.spoken: list[str] = []
+
+    def synthesize(self, text: str) -> Iterator[Audio]:
+        """The fake wake phrase sounds like WAKE samples, anything else like speech."""
+        if self.fail_on and self.fail_on in text:
+            raise RuntimeError("synthesis failed")
+        self.spoken.append(text)
+        if text == FakeWake.phrase:
+            yield sound("wake", 600)
+            return
+        yield sound("speech", 200 * max(1, len(text.split())))
+
+
+class FakeSkills:
+    """Answers "what time is it" and fires one announcement at `announce_at_s`."""
+
+    def __init__(self, *, announce_at_s: float | None = None) -> None:
+        self.announce_at_s = announce_at_s
+        self.calls: list[str] = []
+
+    def respond(self, text: str, *, now: float):  # type: ignore[no-untyped-def]
+        from assistant.skills import SkillReply
+
+        self.calls.append(text)
+        if "time" in text.lower():
+            return SkillReply("It is noon.", "GetTime", {})
+        return None
+
+    def recognize(self, text: str):  # type: ignore[no-untyped-def]
+        return "GetTime" if "time" in text.lower() else None
+
+    def due_announcements(self, now: float) -> list[str]:
+        if self.announce_at_s is not None and now >= self.announce_at_s:
+            self.announce_at_s = None
+            return ["Your timer is done."]
+        return []

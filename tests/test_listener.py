@@ -1,0 +1,216 @@
+"""The listener's state machine, driven by fake engines (no models)."""
+
+from __future__ import annotations
+
+from assistant.events import (
+    Announcement,
+    Interrupt,
+    ListenTimeout,
+    SpeechStarted,
+    Utterance,
+    WakeDetected,
+)
+from assistant.listener import Listener, ListenerSettings, State
+from tests.fakes import FakeRecognizer, FakeVad, FakeWake, blocks, sound
+
+
+def make(settings: ListenerSettings | None = None, *, wake: bool = True,
+         is_complete=None, announcements=None):  # type: ignore[no-untyped-def]
+    events: list[object] = []
+    recognizer = FakeRecognizer()
+    listener = Listener(recognizer=recognizer, vad=FakeVad(), wake=FakeWake() if wake else None,
+                        settings=settings or ListenerSettings(), emit=events.append,
+                        announcements=announcements, is_complete=is_complete)
+    return listener, events, recognizer
+
+
+def feed(listener: Listener, *parts: tuple[str, int]) -> None:
+    for kind, ms in parts:
+        for block in blocks(sound(kind, ms)):
+            listener.process(block)
+
+
+def kinds(events: list[object]) -> list[str]:
+    return [type(e).__name__ for e in events]
+
+
+def test_wake_word_then_speech_makes_an_utterance() -> None:
+    listener, events, recognizer = make()
+    feed(listener, ("silence", 300), ("wake", 600), ("silence", 300), ("speech", 1200),
+         ("silence", 600))
+    assert kinds(events) == ["WakeDetected", "SpeechStarted", "Utterance"]
+    utterance = events[-1]
+    assert isinstance(utterance, Utterance)
+    assert utterance.wake and not utterance.follow_up and not utterance.truncated
+    # speech ended at 2.4 s; the decision came after 500 ms of silence
+    assert abs(utterance.speech_end_s - 2.4) < 0.07
+    assert 0.45 <= utterance.decided_s - utterance.speech_end_s <= 0.56
+    assert listener.state is State.BUSY
+    assert recognizer.streams[0].accepted_ms >= 1200
+
+
+def test_speech_without_the_wake_word_is_ignored() -> None:
+    listener, events, _ = make()
+    feed(listener, ("speech", 1500), ("silence", 1000))
+    assert events == []
+    assert listener.state is State.IDLE
+
+
+def test_nobody_speaks_after_the_wake_word() -> None:
+    settings = ListenerSettings(no_speech_timeout_ms=2000)
+    listener, events, _ = make(settings)
+    feed(listener, ("wake", 600), ("silence", 2500))
+    assert kinds(events) == ["WakeDetected", "ListenTimeout"]
+    timeout = events[-1]
+    assert isinstance(timeout, ListenTimeout) and not timeout.follow_up
+    assert listener.state is State.IDLE
+
+
+def test_follow_up_inside_the_window_needs_no_wake_word() -> None:
+    listener, events, _ = make(ListenerSettings(follow_up_ms=3000))
+    feed(listener, ("wake", 600), ("speech", 800), ("silence", 600))
+    first = events[-1]
+    assert isinstance(first, Utterance)
+    listener.reply_finished(first.turn, True)
+    assert listener.state is State.AWAKE
+    feed(listener, ("silence", 1000), ("speech", 800), ("silence", 600))
+    second = events[-1]
+    assert isinstance(second, Utterance) and second.follow_up and not second.wake
+
+
+def test_follow_up_after_the_window_is_ignored() -> None:
+    listener, events, _ = make(ListenerSettings(follow_up_ms=2000))
+    feed(listener, ("wake", 600), ("speech", 800), ("silence", 600))
+    listener.reply_finished(events[-1].turn, True)  # type: ignore[attr-defined]
+    feed(listener, ("silence", 2500))
+    assert isinstance(events[-1], ListenTimeout) and events[-1].follow_up
+    count = len(events)
+    feed(listener, ("speech", 800), ("silence", 600))
+    assert len(events) == count
+    assert listener.state is State.IDLE
+
+
+def test_no_follow_up_after_a_control_phrase() -> None:
+    listener, events, _ = make()
+    feed(listener, ("wake", 600), ("speech", 500), ("silence", 600))
+    listener.reply_finished(events[-1].turn, False)  # type: ignore[attr-defined]
+    assert listener.state is State.IDLE
+
+
+def test_wake_word_while_busy_interrupts_the_reply() -> None:
+    listener, events, recognizer = make()
+    feed(listener, ("wake", 600), ("speech", 800), ("silence", 600))
+    busy_turn = events[-1].turn  # type: ignore[attr-defined]
+    feed(listener, ("speech", 500))  # the assistant's own voice or anyone talking: ignored
+    assert listener.state is State.BUSY
+    feed(listener, ("wake", 600), ("silence", 300), ("speech", 500), ("silence", 600))
+    names = kinds(events)
+    assert names[3:] == ["Interrupt", "WakeDetected", "SpeechStarted", "Utterance"]
+    assert isinstance(events[3], Interrupt)
+    wake = events[4]
+    assert isinstance(wake, WakeDetected) and wake.barge_in
+    # the recognizer is told what is likely right after an interruption
+    assert recognizer.streams[-1].hint and "Stop" in recognizer.streams[-1].hint
+    # the interrupted turn's late "finished" no longer changes anything
+    listener.reply_finished(busy_turn, True)
+    assert listener.state is State.BUSY
+
+
+def test_barge_in_off_keeps_talking() -> None:
+    listener, events, _ = make(ListenerSettings(barge_in="off"))
+    feed(listener, ("wake", 600), ("speech", 800), ("silence", 600), ("wake", 600),
+         ("silence", 300))
+    assert "Interrupt" not in kinds(events)
+    assert listener.state is State.BUSY
+
+
+def test_any_speech_interrupts_when_configured() -> None:
+    listener, events, _ = make(ListenerSettings(barge_in="speech"))
+    feed(listener, ("wake", 600), ("speech", 800), ("silence", 600), ("speech", 500))
+    assert "Interrupt" in kinds(events)
+
+
+def test_a_click_is_not_an_utterance() -> None:
+    listener, events, _ = make(ListenerSettings(min_speech_ms=150))
+    feed(listener, ("wake", 600), ("silence", 400), ("speech", 60), ("silence", 700))
+    assert "Utterance" not in kinds(events)
+    assert listener.state is State.AWAKE
+    feed(listener, ("speech", 600), ("silence", 600))
+    assert isinstance(events[-1], Utterance)
+
+
+def test_the_longest_utterance_is_cut() -> None:
+    listener, events, _ = make(ListenerSettings(max_utterance_ms=2000))
+    feed(listener, ("wake", 600), ("speech", 3000))
+    utterance = events[-1]
+    assert isinstance(utterance, Utterance) and utterance.truncated
+
+
+def test_decoding_starts_at_the_pause_and_trailing_silence_is_held_back() -> None:
+    settings = ListenerSettings(predecode_ms=200, silence_ms=500)
+    listener, events, recognizer = make(settings)
+    feed(listener, ("wake", 600), ("silence", 300), ("speech", 900), ("silence", 600))
+    stream = recognizer.streams[-1]
+    assert stream.prepared_at_ms is not None
+    # nothing was fed after the early decode: it is the final result
+    assert stream.prepared_at_ms == stream.accepted_ms
+    assert stream.accepted_ms < 900 + 250 + 300 + 100
+
+
+def test_speech_after_a_pause_invalidates_the_early_decode() -> None:
+    listener, events, recognizer = make(ListenerSettings(predecode_ms=200, silence_ms=500))
+    feed(listener, ("wake", 600), ("silence", 300), ("speech", 600), ("silence", 300),
+         ("speech", 600), ("silence", 600))
+    stream = recognizer.streams[-1]
+    assert stream.accepted_ms >= 600 + 300 + 600
+    assert stream.prepared_at_ms == stream.accepted_ms
+    assert kinds(events).count("Utterance") == 1
+
+
+def test_early_cut_when_the_command_is_complete() -> None:
+    settings = ListenerSettings(predecode_ms=150, silence_ms=800, early_cut_ms=250)
+    listener, events, _ = make(settings, is_complete=lambda text: True)
+    feed(listener, ("wake", 600), ("silence", 300), ("speech", 900), ("silence", 900))
+    utterance = events[-1]
+    assert isinstance(utterance, Utterance)
+    assert utterance.decided_s - utterance.speech_end_s < 0.4
+
+
+def test_no_early_cut_for_an_unfinished_sentence() -> None:
+    settings = ListenerSettings(predecode_ms=150, silence_ms=800, early_cut_ms=250)
+    listener, events, _ = make(settings, is_complete=lambda text: False)
+    feed(listener, ("wake", 600), ("silence", 300), ("speech", 900), ("silence", 900))
+    utterance = events[-1]
+    assert isinstance(utterance, Utterance)
+    assert utterance.decided_s - utterance.speech_end_s >= 0.78
+
+
+def test_without_a_wake_word_every_utterance_counts() -> None:
+    listener, events, _ = make(wake=False)
+    assert listener.state is State.AWAKE
+    feed(listener, ("silence", 3000), ("speech", 700), ("silence", 600))
+    assert kinds(events) == ["SpeechStarted", "Utterance"]
+    listener.reply_finished(events[-1].turn, False)  # type: ignore[attr-defined]
+    assert listener.state is State.AWAKE
+
+
+def test_announcements_are_polled_on_the_stream_clock() -> None:
+    due: list[float] = []
+
+    def announcements(now: float) -> list[str]:
+        if now >= 1.0 and not due:
+            due.append(now)
+            return ["Your timer is done."]
+        return []
+
+    listener, events, _ = make(announcements=announcements)
+    feed(listener, ("silence", 1500))
+    assert [e.text for e in events if isinstance(e, Announcement)] == ["Your timer is done."]
+    assert 1.0 <= due[0] < 1.05
+
+
+def test_speech_started_reports_the_onset() -> None:
+    listener, events, _ = make()
+    feed(listener, ("wake", 600), ("silence", 400), ("speech", 600), ("silence", 600))
+    started = [e for e in events if isinstance(e, SpeechStarted)][0]
+    assert 0.95 <= started.at_s <= 1.05

@@ -1,0 +1,151 @@
+"""The whole loop (listener, responder, speaker, router, test-mode driver) on fake engines."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from assistant.controls import AssistantControls
+from assistant.listener import ListenerSettings
+from assistant.memory import ConversationMemory
+from assistant.pipeline import Engines, Pipeline
+from assistant.router import Router
+from assistant.script import Script, parse_script
+from assistant.scripted import CaptureSink, ScriptRunner
+from tests.fakes import FakeChat, FakeRecognizer, FakeSkills, FakeVad, FakeVoice, FakeWake
+
+
+def run(turns: list[dict[str, Any]], tmp_path: Path, *, texts: list[str] = (),  # type: ignore[assignment]
+        chat: FakeChat | None = None, skills: FakeSkills | None = None,
+        voice: FakeVoice | None = None,
+        settings: ListenerSettings | None = None) -> tuple[list[dict[str, Any]], Pipeline]:
+    chat = chat or FakeChat()
+    memory = ConversationMemory(max_tokens=500, count_tokens=chat.count_tokens)
+    controls = AssistantControls(memory)
+    router = Router(chat=chat, skills=skills or FakeSkills(), memory=memory,
+                    system_prompt="Be brief.", max_reply_tokens=50)
+    voice = voice or FakeVoice()
+    engines = Engines(recognizer=FakeRecognizer(script=texts), vad=FakeVad(), wake=FakeWake(),
+                      voice=voice, router=router, controls=controls)
+    sink = CaptureSink(16000)
+    pipeline = Pipeline(engines, sink=sink, settings=settings or ListenerSettings())
+    script: Script = parse_script({"turns": turns}, path=tmp_path / "script.yaml")
+    with pipeline:
+        runner = ScriptRunner(pipeline, sink, voices=lambda name: voice, out_dir=tmp_path,
+                              wake_phrase=FakeWake.phrase)
+        rows = runner.run(script)
+    return rows, pipeline
+
+
+def test_a_spoken_question_goes_to_the_chat_model(tmp_path: Path) -> None:
+    rows, _ = run([{"say": "capital of France?", "expect": {"route": "llm",
+                                                         "reply_contains": "paris"}}],
+                  tmp_path, texts=["what is the capital of France"])
+    row = rows[0]
+    assert row["ok"], row["failures"]
+    assert row["wake_detected"] and row["transcript"] == "what is the capital of France"
+    assert row["reply"] == "Paris is the capital. It is in France."
+    assert Path(row["reply_audio"]).is_file()
+    latency = row["latency_ms"]
+    assert latency["end_of_speech_to_first_audio"] >= latency["eos_delay"] > 0
+    assert latency["first_token"] is not None and latency["first_audio"] is not None
+
+
+def test_a_command_goes_to_its_skill(tmp_path: Path) -> None:
+    rows, _ = run([{"say": "what time is it", "expect": {"route": "skill",
+                                                      "intent": "GetTime"}}],
+                  tmp_path, texts=["what time is it"])
+    assert rows[0]["ok"], rows[0]["failures"]
+    assert rows[0]["reply"] == "It is noon."
+
+
+def test_no_wake_word_no_reply(tmp_path: Path) -> None:
+    rows, _ = run([{"say": "hello", "wake": False, "expect": {"route": "none",
+                                                           "wake_detected": False}}],
+                  tmp_path, texts=["hello"])
+    assert rows[0]["ok"], rows[0]["failures"]
+    assert rows[0]["reply"] == "" and rows[0]["reply_audio"] is None
+
+
+def test_silence_and_noise_turns_give_no_reply(tmp_path: Path) -> None:
+    rows, _ = run([{"silence_ms": 2000, "expect": {"route": "none"}},
+                   {"noise_ms": 2000, "expect": {"route": "none"}}], tmp_path)
+    assert all(row["ok"] for row in rows)
+
+
+def test_follow_up_inside_the_window_and_ignored_after_it(tmp_path: Path) -> None:
+    turns = [
+        {"say": "capital of France", "pause_ms": 500},
+        {"say": "and its size", "wake": False, "pause_ms": 7000,
+         "expect": {"route": "llm", "wake_detected": False}},
+        {"say": "and its age", "wake": False, "expect": {"route": "none"}},
+    ]
+    chat = FakeChat()
+    rows, _ = run(turns, tmp_path, texts=["capital of France", "and its size", "and its age"],
+                  chat=chat, settings=ListenerSettings(follow_up_ms=4000))
+    assert [row["ok"] for row in rows] == [True, True, True], [r["failures"] for r in rows]
+    # the follow-up reached the chat model with the first exchange in memory
+    assert [m.content for m in chat.prompts[1]][1:3] == [
+        "capital of France", "Paris is the capital. It is in France."]
+
+
+def test_wake_word_and_stop_during_a_reply(tmp_path: Path) -> None:
+    slow = FakeChat(" ".join(["Once upon a time there was a dragon."] * 30),
+                              delay_s=0.01)
+    turns = [{"say": "tell me a story", "expect": {"route": "llm", "interrupted": True}},
+             {"say": "stop", "barge_in": True, "barge_in_after_ms": 500,
+              "expect": {"route": "control", "wake_detected": True}}]
+    rows, _ = run(turns, tmp_path, texts=["tell me a story", "stop"], chat=slow)
+    assert [row["ok"] for row in rows] == [True, True], [r["failures"] for r in rows]
+    assert len(rows[0]["reply"]) < len(slow.answer)
+    # an interrupted answer is not kept for follow-ups
+    assert len(slow.prompts) == 1
+
+
+def test_failing_expectations_are_reported(tmp_path: Path) -> None:
+    rows, _ = run([{"text": "capital of France", "expect": {"route": "skill",
+                                                          "reply_contains": "berlin"}}],
+                  tmp_path)
+    row = rows[0]
+    assert not row["ok"]
+    assert any("route: expected skill, got llm" in f for f in row["failures"])
+    assert any("'berlin' not in reply" in f for f in row["failures"])
+
+
+def test_a_timer_announcement_is_spoken_while_idle(tmp_path: Path) -> None:
+    skills = FakeSkills(announce_at_s=1.0)
+    rows, _ = run([{"silence_ms": 3000, "expect": {"announcement_contains": "timer"}}],
+                  tmp_path, skills=skills)
+    assert rows[0]["ok"], rows[0]["failures"]
+    assert rows[0]["reply_audio"] is not None
+
+
+def test_a_timer_announcement_during_a_reply_is_spoken_between_sentences(tmp_path: Path) -> None:
+    skills = FakeSkills(announce_at_s=2.5)
+    chat = FakeChat(" ".join(f"Sentence number {i}." for i in range(40)), delay_s=0.005)
+    voice = FakeVoice()
+    rows, _ = run([{"say": "tell me something long",
+                    "expect": {"announcement_contains": "timer", "route": "llm"}}],
+                  tmp_path, texts=["tell me something long"], chat=chat, skills=skills,
+                  voice=voice)
+    assert rows[0]["ok"], rows[0]["failures"]
+    spoken = voice.spoken
+    at = spoken.index("Your timer is done.")
+    assert 0 < at < len(spoken) - 1  # in the middle of the reply, not after it
+
+
+def test_one_failing_sentence_does_not_silence_the_rest(tmp_path: Path) -> None:
+    voice = FakeVoice(fail_on="first")
+    chat = FakeChat("This is the first one. This is the second one. And the third.")
+    rows, pipeline = run([{"text": "talk"}], tmp_path, chat=chat, voice=voice)
+    assert voice.spoken == ["This is the second one.", "And the third."]
+    assert pipeline.speaker.failures == 1
+    assert rows[0]["reply"].startswith("This is the first one.")
+
+
+def test_stopping_the_pipeline_leaves_no_threads(tmp_path: Path) -> None:
+    before = {t.name for t in threading.enumerate()}
+    run([{"text": "capital of France"}], tmp_path)
+    after = {t.name for t in threading.enumerate() if t.is_alive()}
+    assert not ({"speaker", "responder"} & (after - before))
