@@ -8,6 +8,7 @@ in `assistant.example.toml`; unknown keys and wrong types are errors naming the 
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import sys
 import types
@@ -251,6 +252,8 @@ def check_value(name: str, value: Any, hint: Any, meta: Any, where: str = "") ->
         raise ConfigError(
             f"{where}{name} must be {_type_word(expected)}, got {type(value).__name__} {value!r}"
         )
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{where}{name} must be a finite number, got {value!r}")
     choices = meta.get("choices") or ()
     if choices and value not in choices:
         raise ConfigError(f"{where}{name} must be one of {', '.join(choices)}, got {value!r}")

@@ -8,6 +8,7 @@ through the intent layer: the chat model's words are never executed.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -15,7 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from assistant.llm import ChatModel
+from assistant.errors import AssistantError
+from assistant.llm import ChatMessage, ChatModel
 from assistant.memory import ConversationMemory
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,13 @@ CONTROL_PHRASES = frozenset({
     "stop it", "cancel that", "ok stop", "okay stop",
 })
 _POLITE = re.compile(r"\b(please|thanks|thank you|now)\b")
+
+TOOL_PROMPT = (
+    "You turn a request to a home assistant into one JSON tool call. If one of these tools "
+    "does what the user asks, call it with the right arguments; otherwise answer "
+    '{{"name": "none"}}. Tools: {tools}'
+)
+_NO_TOOL = '"{" ws "\\"name\\"" ws ":" ws "\\"none\\"" ws "}"'
 
 
 class SkillReplyLike(Protocol):
@@ -81,7 +90,7 @@ class Router:
         if is_control_phrase(text):
             return Reply("control", intent="Stop")
         if self.skills is not None:
-            answer = self.skills.respond(text, now=now)
+            answer = self.skills.respond(text, now=now) or self._tool_call(text, now=now)
             if answer is not None:
                 return Reply("skill", intent=answer.intent, slots=dict(answer.slots),
                              pieces=iter([answer.text] if answer.text else []),
@@ -91,6 +100,31 @@ class Router:
         messages = self.memory.messages(self._system_prompt, text)
         return Reply("llm", pieces=self.chat.stream_reply(
             messages, max_tokens=self._max_reply_tokens, cancel=cancel))
+
+    def _tool_call(self, text: str, *, now: float) -> SkillReplyLike | None:
+        """The optional tool-call path (`skills.tool_calls`): the chat model may pick a
+        registered skill, as grammar-constrained JSON whose arguments the skills validate.
+        Off by default: the 135M model picks wrong tools. Anything invalid is ignored and
+        the chat model answers in words instead."""
+        grammar = getattr(self.skills, "tool_grammar", lambda: "")()
+        complete = getattr(self.chat, "complete_json", None)
+        if not grammar or complete is None:
+            return None
+        tools = json.dumps(self.skills.tools(), separators=(",", ":"))  # type: ignore[union-attr]
+        rules = grammar.replace("root ::=", "toolcall ::=", 1)
+        rules = f"root ::= toolcall | {_NO_TOOL}\n{rules}"
+        messages = [ChatMessage("system", TOOL_PROMPT.format(tools=tools)),
+                    ChatMessage("user", text)]
+        try:
+            call = json.loads(complete(messages, grammar=rules))
+            if call.get("name") in (None, "none"):
+                return None
+            reply: SkillReplyLike = self.skills.call_tool(  # type: ignore[union-attr]
+                call["name"], call.get("arguments", {}), now=now)
+            return reply
+        except (AssistantError, ValueError, KeyError, TypeError) as error:
+            log.info("tool call not used: %s", error)
+            return None
 
     def is_command(self, text: str) -> bool:
         """True when `text` is already a complete command (a control phrase or an intent)."""

@@ -88,14 +88,24 @@ class ScriptRunner:
         self._t0 = time.perf_counter()
         pipeline.observe(self._on_event)
 
-    def run(self, script: Script) -> list[dict[str, Any]]:
+    def run(self, script: Script, *,
+            after_turn: Callable[[Turn], None] | None = None) -> list[dict[str, Any]]:
+        """Run every turn; `after_turn` is called once each turn's input went in."""
         turns = script.turns
+        rows: dict[int, dict[str, Any]] = {}
         for i, turn in enumerate(turns):
             next_turn = turns[i + 1] if i + 1 < len(turns) else None
             self._run_turn(turn, script, barge_in_next=bool(next_turn and next_turn.barge_in),
                            barge_in_after_ms=next_turn.barge_in_after_ms if next_turn else 0)
+            if i >= 2:  # two turns back is over even with a barge-in: write it out now
+                rows[i - 2] = self._row(turns[i - 2])
+            if after_turn is not None:
+                after_turn(turn)
         self._play_until_idle()
-        return [self._row(turn) for turn in turns]
+        for i, turn in enumerate(turns):
+            if i not in rows:
+                rows[i] = self._row(turn)
+        return [rows[i] for i in range(len(turns))]
 
     # -- one turn -------------------------------------------------------------------------
 
@@ -210,8 +220,10 @@ class ScriptRunner:
                 self._results[event.result.turn] = event.result
 
     def _row(self, turn: Turn) -> dict[str, Any]:
-        log_ = self._logs[turn.index]
-        results = [self._results[t] for t in log_.utterances if t in self._results]
+        """The report row of a finished turn; its audio goes to disk and out of memory."""
+        with self._lock:
+            log_ = self._logs.pop(turn.index, _TurnLog())
+            results = [self._results.pop(t) for t in log_.utterances if t in self._results]
         result = next((r for r in reversed(results) if r.route != "none"),
                       results[-1] if results else None)
         audio_path = self._write_reply_audio(turn.index, result.turn if result else None)
@@ -230,11 +242,9 @@ class ScriptRunner:
         )
 
     def _write_reply_audio(self, index: int, pipeline_turn: int | None) -> str | None:
-        if self._out_dir is None:
-            return None
-        pcm = bytes(self._sink.played.get(("reply", pipeline_turn or -1), b""))
-        pcm += bytes(self._sink.played.get(("turn", index), b""))
-        if not pcm:
+        pcm = bytes(self._sink.played.pop(("reply", pipeline_turn or -1), b""))
+        pcm += bytes(self._sink.played.pop(("turn", index), b""))
+        if not pcm or self._out_dir is None:
             return None
         path = self._out_dir / f"turn-{index:02d}.wav"
         write_wav(path, Audio(pcm, self._sink.rate))
@@ -242,7 +252,8 @@ class ScriptRunner:
 
 
 def run_script(config: Any, script: Script, *, out_dir: Path, realtime: bool = False,
-               no_wake: bool = False) -> list[dict[str, Any]]:
+               no_wake: bool = False,
+               after_turn: Callable[[Turn], None] | None = None) -> list[dict[str, Any]]:
     """Load the engines, run every turn of `script` and return the report rows.
 
     The script's `settings` override the configuration; the chat model runs at
@@ -291,4 +302,4 @@ def run_script(config: Any, script: Script, *, out_dir: Path, realtime: bool = F
         runner = ScriptRunner(pipeline, sink, voices=voice, realtime=realtime,
                               block_ms=config.audio.block_ms, out_dir=out_dir,
                               wake_phrase=phrase)
-        return runner.run(script)
+        return runner.run(script, after_turn=after_turn)

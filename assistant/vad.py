@@ -46,3 +46,11 @@ class SileroVad:
     def reset(self) -> None:
         self._vad.reset()
         self._pending = b""
+
+
+def speech_ms(vad: VoiceActivityDetector, audio: Audio, *, threshold: float = 0.5) -> float:
+    """How much of `audio` is speech, in milliseconds (the detector is reset first)."""
+    vad.reset()
+    voiced = sum(1 for p in vad.process(audio) if p >= threshold)
+    vad.reset()
+    return voiced * vad.frame_ms

@@ -63,6 +63,7 @@ def _transcribe(args: argparse.Namespace, config: Config) -> int:
 
     from assistant.models import ModelStore
     from assistant.stt import load_recognizer
+    from assistant.vad import SileroVad, speech_ms
     from assistant.wav import read_wav
 
     audio = read_wav(args.wav)  # a bad file fails before any model loads
@@ -73,10 +74,14 @@ def _transcribe(args: argparse.Namespace, config: Config) -> int:
     start = time.perf_counter()
     recognizer = load_recognizer(stt_config, store, engine=args.engine, model_id=args.model)
     loaded = time.perf_counter()
-    transcript = recognizer.transcribe(audio)
+    # Whisper "hears" words in silence and noise ("you", "Thank you."): only speech that
+    # the voice activity detector finds is transcribed, as in the voice loop.
+    voiced_ms = speech_ms(SileroVad(), audio, threshold=config.vad.threshold)
+    heard = voiced_ms >= config.vad.min_speech_ms
+    text = recognizer.transcribe(audio).text if heard else ""
     done = time.perf_counter()
-    print(transcript.text)
+    print(text)
     if args.verbose:
-        print(f"# engine={transcript.engine} audio={transcript.audio_seconds:.2f}s "
+        print(f"# engine={recognizer.name} audio={audio.seconds:.2f}s speech={voiced_ms:.0f}ms "
               f"load={loaded - start:.2f}s decode={done - loaded:.2f}s")
     return 0

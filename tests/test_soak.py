@@ -1,0 +1,56 @@
+"""Soak: hundreds of turns through one pipeline, with bounded memory growth.
+
+Marked slow; it reports the resident set size along the way (not a timing test).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import psutil
+import pytest
+
+from assistant.config import Config
+from assistant.script import Turn, parse_script
+from assistant.scripted import run_script
+
+TURNS = 300
+QUESTIONS = ["Why is the sky blue?", "Who wrote Hamlet?", "What is the capital of Italy?",
+             "Tell me something about cats.", "How do rainbows form?"]
+COMMANDS = ["what time is it", "turn on the kitchen light", "turn off the kitchen light",
+            "what is twelve times seven", "set a timer for ten minutes", "cancel all timers",
+            "how many grams in a pound", "volume down", "volume up"]
+
+
+def soak_turns() -> list[dict[str, object]]:
+    turns: list[dict[str, object]] = []
+    for i in range(TURNS):
+        if i % 10 == 0:
+            turns.append({"say": "What time is it?", "expect": {"intent": "GetTime"}})
+        elif i % 10 == 5:
+            turns.append({"noise_ms": 1000, "expect": {"route": "none"}})
+        elif i % 4 == 0:
+            turns.append({"text": QUESTIONS[i % len(QUESTIONS)], "expect": {"route": "llm"}})
+        else:
+            turns.append({"text": COMMANDS[i % len(COMMANDS)], "expect": {"route": "skill"}})
+    return turns
+
+
+@pytest.mark.slow
+def test_hundreds_of_turns_with_bounded_memory(real_store: object, tmp_path: Path) -> None:
+    script = parse_script({"turns": soak_turns()}, path=tmp_path / "soak.yaml")
+    process = psutil.Process()
+    rss: dict[int, float] = {}
+
+    def after_turn(turn: Turn) -> None:
+        if turn.index % 25 == 0:
+            rss[turn.index] = process.memory_info().rss / 2**20
+
+    rows = run_script(Config(), script, out_dir=tmp_path / "out", after_turn=after_turn)
+    (tmp_path / "rss.json").write_text(json.dumps(rss))
+    print(f"\nRSS (MB) by turn: {json.dumps({k: round(v) for k, v in rss.items()})}")
+    failed = [(row["turn"], row["failures"]) for row in rows if not row["ok"]]
+    assert failed == []
+    warm, end = rss[50], rss[TURNS]
+    assert end - warm < 60, f"memory grew from {warm:.0f} MB to {end:.0f} MB"
