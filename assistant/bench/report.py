@@ -1,0 +1,191 @@
+"""The outputs: results.json (every figure), table.md (readable) and chart.png."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from assistant.bench.results import ROUTES, STAGES
+
+#: Keys every results file has (the issue's contract): None when that part was skipped.
+REQUIRED_KEYS = ("end_of_speech_to_first_audio_ms", "peak_rss_mb", "cold_start_s", "wer",
+                 "machine", "load_average", "mode", "options", "skipped")
+
+
+def missing_keys(results: dict[str, Any]) -> list[str]:
+    """Required keys absent from `results`, as dotted paths (empty when complete)."""
+    missing = [key for key in REQUIRED_KEYS if key not in results]
+    e2e = results.get("end_of_speech_to_first_audio_ms")
+    if e2e is not None:
+        missing += [f"end_of_speech_to_first_audio_ms.{route}.{q}" for route in ROUTES
+                    for q in ("p50", "p90") if q not in (e2e.get(route) or {})]
+    wer = results.get("wer")
+    if wer is not None and "overall" not in wer:
+        missing.append("wer.overall")
+    return missing
+
+
+def write_json(path: Path, results: dict[str, Any]) -> None:
+    """Atomically (a temporary file renamed into place)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(results, handle, indent=2, ensure_ascii=False, default=str)
+            handle.write("\n")
+        os.chmod(tmp, 0o644)  # a result to share, not a secret (mkstemp makes it 0600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _ms(value: Any) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
+def _num(value: Any, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _pct(value: Any) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows] + [""]
+
+
+def table_markdown(results: dict[str, Any]) -> str:
+    """Every headline figure as Markdown tables."""
+    m = results.get("machine", {})
+    git = m.get("git") or {}
+    load = results.get("load_average", {})
+    out = [f"# Benchmark: {m.get('label', '?')}", "",
+           f"{m.get('cpu', '?')}; {m.get('cores_used')} of {m.get('logical_cores')} cores used"
+           f"{' (pinned: --cpus)' if m.get('pinned_cpus') else ''}; {m.get('ram_gb')} GB RAM; "
+           f"{m.get('os', '?')}; Python {m.get('python', '?')}; commit "
+           f"{(git.get('commit') or '?')[:10]}"
+           f"{' + local changes' if git.get('modified_files') else ''}.", "",
+           f"Mode: {results.get('mode')}; {results.get('options', {}).get('reps')} repetitions; "
+           f"load average before {load.get('before')}, after {load.get('after')}; "
+           f"{results.get('duration_s', 0):.0f} s.", ""]
+    e2e = results.get("end_of_speech_to_first_audio_ms")
+    if e2e:
+        out += ["## End of speech to first audio (ms)", ""]
+        out += _table(["route", "turns", "p50", "p90"],
+                      [[r, str(e2e[r]["n"]), _ms(e2e[r]["p50"]), _ms(e2e[r]["p90"])]
+                       for r in ROUTES])
+        stages = results["latency"]["stages_ms"]
+        out += ["Time each stage adds (ms):", ""]
+        out += _table(["stage", "skill p50", "skill p90", "llm p50", "llm p90"],
+                      [[label] + [_ms(stages[r][key][q]) for r in ROUTES for q in ("p50", "p90")]
+                       for key, label in STAGES])
+        out += ["Stages are times added one after the other (each median on its own, so they "
+                "add up to about the median total). For a question, first synthesis includes "
+                "the chat model writing the rest of its first sentence.", ""]
+        lat = results["latency"]
+        turns = lat["turns"]
+        out += [f"Chat model in the pipeline: {_num(lat['tokens_per_s']['p50'], 1)} tokens/s "
+                f"p50 ({_num(lat['tokens_per_s']['p90'], 1)} p90), replies of "
+                f"{_ms(lat['reply_tokens']['p50'])} tokens p50. Turns as expected: "
+                f"{turns['as_expected']}/{turns['total']}; wake word heard in "
+                f"{turns['wake_detected']}/{turns['total']}.", ""]
+    synth = results.get("synthesis")
+    if synth:
+        out += [f"Synthesis ({synth['texts']} replies, {synth['audio_s']} s of speech): real-time"
+                f" factor {_num(synth['rtf']['p50'], 3)} p50, {_num(synth['rtf']['p90'], 3)} "
+                f"p90; first sentence {_ms(synth['first_sentence_ms']['p50'])} ms p50.", ""]
+    chat = results.get("chat_models", {}).get("models", {})
+    if chat:
+        out += ["## Chat models side by side (model alone)", ""]
+        out += _table(["model", "load s", "first token ms p50", "tokens/s p50", "tokens/s p90"],
+                      [[name, _num(c["load_s"]), _ms(c["first_token_ms"]["p50"]),
+                        _num(c["tokens_per_s"]["p50"], 1), _num(c["tokens_per_s"]["p90"], 1)]
+                       for name, c in chat.items()])
+    asr = results.get("asr", {}).get("engines", {})
+    if asr:
+        out += ["## Speech recognition (WER; real-time factor = compute / audio)", ""]
+        rows = []
+        for label, entry in asr.items():
+            for name, s in entry["sets"].items():
+                cer = f" (CER {_pct(s['cer'])})" if "cer" in s else ""
+                rows.append([label, name, str(s["clips"]), _num(s["audio_s"], 1),
+                             _pct(s["wer"]) + cer, _num(s["rtf"], 3)])
+            rows.append([label, "**overall**", "", "", _pct(entry["wer_overall"]), ""])
+        out += _table(["recognizer", "set", "clips", "audio s", "WER", "RTF"], rows)
+    wake = results.get("wake")
+    if wake:
+        d, fa = wake["detection"], wake["false_accepts"]
+        out += [f"## Wake word ({wake['phrase']})", ""]
+        rows = [["overall", f"{d['overall']['detected']}/{d['overall']['samples']}",
+                 _pct(d["overall"]["rate"])]]
+        for key in ("voice", "level", "background"):
+            rows += [[f"{key}: {name}", f"{r['detected']}/{r['samples']}", _pct(r["rate"])]
+                     for name, r in d[key].items()]
+        out += _table(["samples", "detected", "rate"], rows)
+        out += [f"False accepts: {fa['false_accepts']} in {fa['audio_hours'] * 60:.1f} min of "
+                f"non-wake speech = {_num(fa['per_hour'], 1)} per hour (one accept = "
+                f"{_num(fa['resolution_per_hour'], 1)}/h).", ""]
+    cold = results.get("cold_start")
+    if cold:
+        out += ["## Start-up and memory", "",
+                f"Cold start (process start to `listening`): {_num(cold['p50'])} s p50 over "
+                f"{cold['n']} runs (loading engines {_num(cold['load_engines_s']['p50'])} s).",
+                ""]
+    if results.get("peak_rss_mb") is not None:
+        out += [f"Peak RSS with every default model loaded and "
+                f"{results['memory']['turns']} turns answered: {results['peak_rss_mb']:.0f} MB.",
+                ""]
+    skipped = results.get("skipped") or []
+    if skipped:
+        out += ["## Skipped", ""] + [f"- {s}" for s in skipped] + [""]
+    failed = (results.get("latency") or {}).get("turns", {}).get("not_as_expected") or []
+    if failed:
+        out += ["## Turns not answered as expected", ""]
+        out += [f"- rep {f['rep']}: said {f['said']!r}, heard {f['heard']!r} -> "
+                f"{f['route']}{':' + f['intent'] if f['intent'] else ''}" for f in failed]
+        out.append("")
+    return "\n".join(out)
+
+
+def write_chart(path: Path, stages: dict[str, Any], totals: dict[str, Any], *,
+                title: str) -> None:
+    """Stacked horizontal bars: the median time of each stage, skill vs llm."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    colors = ("#8c8c8c", "#4c72b0", "#55a868", "#c44e52", "#dd8452", "#8172b3")
+    fig, ax = plt.subplots(figsize=(10, 3.2))
+    for y, route in enumerate(ROUTES):
+        left = 0.0
+        for (key, label), color in zip(STAGES, colors, strict=True):
+            width = stages.get(route, {}).get(key, {}).get("p50") or 0.0
+            ax.barh(y, width, left=left, color=color, edgecolor="white",
+                    label=label if y == 0 else None)
+            if width >= 60:
+                ax.text(left + width / 2, y, f"{width:.0f}", ha="center", va="center",
+                        color="white", fontsize=8)
+            left += width
+        total = (totals.get(route) or {}).get("p50")
+        if total is not None:
+            ax.text(left + 15, y, f"{total:.0f} ms (p50 end to end)", va="center", fontsize=9)
+    ax.set_yticks(range(len(ROUTES)))
+    ax.set_yticklabels(["skill command", "LLM question"])
+    ax.invert_yaxis()
+    ax.set_xlabel("milliseconds after the user stopped speaking (median of each stage)")
+    ax.set_title(title, fontsize=10)
+    right = max((t or {}).get("p50") or 0.0 for t in totals.values()) if totals else 0.0
+    ax.set_xlim(0, max(right * 1.35, 100.0))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=len(STAGES), fontsize=8,
+              frameon=False)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
