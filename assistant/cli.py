@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "assistant.commands.intents",
     "assistant.commands.system",
     "assistant.commands.privacy",
+    "assistant.commands.bench",
     "assistant.models.cli",
 )
 

@@ -71,7 +71,7 @@ class ListenerSettings:
     wake_tail_ms: int = 300
     """After the wake word, speech this long is still the wake word's tail, unless a
     pause comes first."""
-    predecode_ms: int = 200
+    predecode_ms: int = 100
     """Silence after which the recognizer starts decoding early (the user may be done)."""
     early_cut_ms: int = 0
     """If > 0: end the utterance after this much silence when what was said so far is a

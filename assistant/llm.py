@@ -71,7 +71,10 @@ class LlamaChatModel:
     """A GGUF model run by llama-cpp-python on the CPU."""
 
     def __init__(self, model_path: Path, *, name: str, context_tokens: int = 2048,
-                 temperature: float = 0.0, seed: int = 42, threads: int = 1) -> None:
+                 temperature: float = 0.0, seed: int = 42, threads: int = 1,
+                 batch_threads: int | None = None) -> None:
+        """`threads` write the reply token by token (while speech is synthesized beside
+        them); `batch_threads` read the prompt, when nothing else runs (default: threads)."""
         from llama_cpp import Llama
 
         self.name = name
@@ -79,8 +82,18 @@ class LlamaChatModel:
         self._temperature = temperature
         self._seed = seed
         self._lock = threading.Lock()
+        self._threads = threads
+        self._batch_threads = batch_threads or threads
         self._llama = Llama(model_path=str(model_path), n_ctx=context_tokens, n_threads=threads,
-                            n_threads_batch=threads, seed=seed, verbose=False)
+                            n_threads_batch=self._batch_threads, seed=seed, verbose=False)
+
+    def use_all_cores(self, solo: bool) -> None:
+        """Generate on every core while nothing else runs (before the first sentence is
+        spoken), on `threads` once speech is synthesized beside it. Call between tokens."""
+        import llama_cpp
+
+        threads = self._batch_threads if solo else self._threads
+        llama_cpp.llama_set_n_threads(self._llama.ctx, threads, self._batch_threads)
 
     def count_tokens(self, text: str) -> int:
         return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
@@ -129,9 +142,9 @@ def _as_dicts(messages: Sequence[ChatMessage]) -> Any:
 
 def load_chat_model(config: Any, store: Any) -> LlamaChatModel:
     """Load the configured chat model from the model store (explicit local path)."""
-    from assistant.config import cpu_threads
+    from assistant.config import cpu_threads, reply_threads
 
     path = store.require(config.model)
     return LlamaChatModel(path, name=config.model, context_tokens=config.context_tokens,
                           temperature=config.temperature, seed=config.seed,
-                          threads=cpu_threads(config.threads))
+                          threads=reply_threads(config.threads)[0], batch_threads=cpu_threads())

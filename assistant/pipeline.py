@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from assistant.audio import Audio, silence, tone
+from assistant.audio import Audio, silence, to_speech
 from assistant.config import Config
 from assistant.controls import AssistantControls
 from assistant.events import Announcement, Event, Interrupt, Utterance, WakeDetected
 from assistant.listener import Listener, ListenerSettings, State
-from assistant.responder import Responder
+from assistant.responder import Responder, strip_wake_phrase
 from assistant.router import Router
 from assistant.speaker import BufferedSink, Speaker
 from assistant.stt import SpeechRecognizer
@@ -70,18 +70,20 @@ def load_engines(config: Config, *, wake: bool = True,
 
 def warm_up(engines: Engines) -> None:
     """Run every engine once, so the first real turn does not pay for lazy set-up; the
-    chat model keeps the system prompt in its KV cache for every later turn."""
-    quiet = silence(1000)
+    chat model keeps the system prompt in its KV cache for every later turn. The
+    recognizer warms up on real speech (the voice saying "Ready."): on silence or a tone,
+    Whisper's short-window decode would take its slow fallback path instead."""
+    quiet = silence(300)
+    spoken = [to_speech(block) for block in engines.voice.synthesize("Ready.")]
     stream = engines.recognizer.stream()
-    stream.accept(quiet + tone(600))
+    for block in [quiet, *spoken, quiet]:
+        stream.accept(block)
     stream.finish()
     engines.vad.process(quiet)
     engines.vad.reset()
     if engines.wake is not None:
         engines.wake.process(quiet)
         engines.wake.reset()
-    for _ in engines.voice.synthesize("Ready."):
-        pass
     engines.router.warm_up()
 
 
@@ -109,10 +111,14 @@ class Pipeline:
         self.speaker = Speaker(engines.voice, sink, volume=engines.controls.volume)
         skills = engines.router.skills
         announcements = getattr(skills, "due_announcements", None)
+        phrase = engines.wake.phrase if engines.wake is not None else ""
+
+        def is_complete(text: str) -> bool:
+            return engines.router.is_complete(strip_wake_phrase(text, phrase))
+
         self.listener = Listener(recognizer=engines.recognizer, vad=engines.vad,
                                  wake=engines.wake, settings=settings, emit=self._emit,
-                                 announcements=announcements)
-        phrase = engines.wake.phrase if engines.wake is not None else ""
+                                 announcements=announcements, is_complete=is_complete)
         self.responder = Responder(router=engines.router, speaker=self.speaker,
                                    controls=engines.controls, emit=self._emit,
                                    reply_done=self.listener.reply_finished, wake_phrase=phrase,

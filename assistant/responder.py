@@ -46,7 +46,7 @@ class Responder:
 
     def __init__(self, *, router: Router, speaker: Speaker, controls: AssistantControls,
                  emit: Callable[[Event], None], reply_done: Callable[[int, bool], None],
-                 wake_phrase: str = "", first_pause_words: int = 4,
+                 wake_phrase: str = "", first_pause_words: int = 1,
                  new_conversation_on_wake: bool = True) -> None:
         self._router = router
         self._speaker = speaker
@@ -187,11 +187,17 @@ class Responder:
                 timings.t_first_audio = time.perf_counter()
             spoken.append(sentence)
 
+        use_all_cores = getattr(self._router.chat, "use_all_cores", None)
+        if use_all_cores is not None:
+            use_all_cores(True)  # nothing else runs until the first sentence is written
+
         def say(sentences: list[str]) -> None:
             for sentence in sentences:
                 written.append(sentence)
                 self._speaker.say(sentence, turn=turn, on_synth=on_synth, on_start=on_start)
                 if len(written) == 1:
+                    if use_all_cores is not None:
+                        use_all_cores(False)  # from now on speech is synthesized beside it
                     # On a small CPU, generating the rest would slow down synthesizing the
                     # first sentence: hold the model until the first sound is ready
                     # (generation is faster than speech, so it catches up while it plays).

@@ -126,9 +126,13 @@ class Router:
             log.info("tool call not used: %s", error)
             return None
 
-    def is_command(self, text: str) -> bool:
-        """True when `text` is already a complete command (a control phrase or an intent)."""
+    def is_complete(self, text: str) -> bool:
+        """True when `text` is already a whole request, so the listener need not wait out
+        the full end-of-speech silence: a control phrase, a command the skills know, or a
+        question (the recognizer ended it with "?"). A statement may go on after a pause."""
         if is_control_phrase(text):
+            return True
+        if text.rstrip().endswith("?") and len(normalize(text).split()) >= 3:
             return True
         recognize = getattr(self.skills, "recognize", None)
         return bool(recognize is not None and normalize(text) and recognize(text) is not None)

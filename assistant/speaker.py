@@ -13,13 +13,16 @@ import logging
 import queue
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from assistant.audio import Audio, convert, from_float
 from assistant.tts import SpeechSynthesizer
 
 log = logging.getLogger(__name__)
+
+CACHED_PHRASE_WORDS = 2
+CACHE_SIZE = 64
 
 
 @dataclass
@@ -125,6 +128,7 @@ class Speaker:
         self._busy = 0
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._cache: dict[str, list[Audio]] = {}
         self.failures = 0
 
     def start(self) -> None:
@@ -178,10 +182,22 @@ class Speaker:
                     self._busy -= 1
                     self._cond.notify_all()
 
+    def _blocks(self, text: str) -> Iterator[Audio]:
+        """The voice's audio for `text`; short phrases ("Okay,", "Sure,") come from a
+        cache, since they open many replies and their first sound should be instant."""
+        if len(text.split()) > CACHED_PHRASE_WORDS:
+            yield from self._voice.synthesize(text)
+            return
+        if text not in self._cache:
+            self._cache[text] = list(self._voice.synthesize(text))
+            if len(self._cache) > CACHE_SIZE:
+                self._cache.pop(next(iter(self._cache)))
+        yield from self._cache[text]
+
     def _speak(self, item: _Sentence) -> None:
         first = True
         try:
-            for block in self._voice.synthesize(item.text):
+            for block in self._blocks(item.text):
                 if item.generation != self._generation:
                     return
                 if first and item.on_synth is not None:

@@ -79,6 +79,7 @@ class VoskStream:
         return Transcript(" ".join(self._done), "vosk", self._language, self._seconds)
 
     def _keep(self, text: str) -> None:
-        words = [w for w in text.split() if w != "[unk]"]
+        # "[unk]" and bracketed noise tokens ("[9]") are the model's markers, not words
+        words = [w for w in text.split() if not (w.startswith("[") and w.endswith("]"))]
         if words:
             self._done.append(" ".join(words))

@@ -49,6 +49,8 @@ class PiperSynthesizer:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        # Idle pool threads would spin and steal the cores the chat model is writing on.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         session = onnxruntime.InferenceSession(str(model_path), sess_options=options,
                                                providers=["CPUExecutionProvider"])
         # download_dir is only used by languages that fetch extra data (not English);
@@ -109,14 +111,15 @@ def _fix_stream_header(data: bytes) -> bytes:
 def load_synthesizer(config: Any, store: Any, *, voice: str | None = None,
                      deterministic: bool = False) -> SpeechSynthesizer:
     """The configured voice: a Piper model id from the registry, or `espeak[-VOICE]`."""
-    from assistant.config import cpu_threads
+    from assistant.config import reply_threads
 
     voice = voice or config.voice
     if voice == "espeak" or voice.startswith("espeak-"):
         return EspeakSynthesizer(voice=voice.partition("-")[2] or "en-us")
     path = store.require(voice)
     return PiperSynthesizer(path, name=voice, speed=config.speed,
-                            threads=cpu_threads(config.threads), deterministic=deterministic)
+                            threads=config.threads or reply_threads()[1],
+                            deterministic=deterministic)
 
 
 def synthesize_all(voice: SpeechSynthesizer, text: str) -> Audio:
