@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from assistant.audio import Audio, silence, to_speech
 from assistant.config import Config
@@ -56,7 +57,11 @@ def load_engines(config: Config, *, wake: bool = True,
     start = time.perf_counter()
     store = model_store(config)
     controls = AssistantControls(volume=config.audio.volume)
-    recognizer = load_recognizer(config.stt, store)
+    recognizer: SpeechRecognizer = load_recognizer(config.stt, store)
+    if config.privacy.record_dir:
+        from assistant.recorder import RecordingRecognizer
+
+        recognizer = RecordingRecognizer(recognizer, Path(config.privacy.record_dir).expanduser())
     voice = load_synthesizer(config.tts, store)
     router = build_router(config, controls=controls, wallclock=wallclock)
     detector = MicroWakeWordDetector(config.wake.word) if wake and config.wake.enabled else None

@@ -1,0 +1,76 @@
+"""Opt-in recordings of what the user said (`privacy.record_dir`, `run --record-dir`).
+
+A recognizer wrapper: every utterance the recognizer hears is also written, when it
+ends, as a 16 kHz WAV file (owner-only, atomic) named `utt-YYYYMMDD-HHMMSS-NNN.wav`,
+the only files `assistant forget` deletes there. Without a record dir nothing wraps
+the recognizer and no audio is ever written.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from assistant.audio import Audio, to_speech
+from assistant.stt import RecognitionStream, SpeechRecognizer, Transcript
+from assistant.transcript_log import recording_name
+from assistant.wav import write_wav
+
+log = logging.getLogger(__name__)
+
+
+class RecordingRecognizer:
+    """Wraps a recognizer; each finished utterance is also saved to `record_dir`."""
+
+    def __init__(self, inner: SpeechRecognizer, record_dir: Path, *,
+                 clock: Callable[[], datetime] = datetime.now) -> None:
+        self._inner = inner
+        self._dir = record_dir
+        self._clock = clock
+        self._count = 0
+        self.name = inner.name
+        self.language = inner.language
+        record_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    def stream(self, *, phrases: Sequence[str] | None = None,
+               hint: str | None = None) -> RecordingStream:
+        self._count += 1
+        return RecordingStream(self._inner.stream(phrases=phrases, hint=hint), self,
+                               self._count)
+
+    def transcribe(self, audio: Audio) -> Transcript:
+        return self._inner.transcribe(audio)
+
+    def save(self, audio: Audio, number: int) -> None:
+        path = self._dir / recording_name(self._clock(), number)
+        try:
+            write_wav(path, audio)  # owner-only (0600), renamed into place when complete
+        except OSError as error:  # a full disk must not stop the conversation
+            log.warning("could not save the recording %s: %s", path, error)
+
+
+class RecordingStream:
+    def __init__(self, inner: RecognitionStream, owner: RecordingRecognizer,
+                 number: int) -> None:
+        self._inner = inner
+        self._owner = owner
+        self._number = number
+        self._pcm = bytearray()
+
+    def accept(self, audio: Audio) -> str:
+        self._pcm += to_speech(audio).pcm
+        return self._inner.accept(audio)
+
+    def prepare(self) -> None:
+        self._inner.prepare()
+
+    def prepared_text(self) -> str | None:
+        return self._inner.prepared_text()
+
+    def finish(self) -> Transcript:
+        transcript = self._inner.finish()
+        if self._pcm:
+            self._owner.save(Audio(bytes(self._pcm), 16000), self._number)
+        return transcript
