@@ -78,6 +78,9 @@ _REPLACEMENTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+_LEADING_FILLER = re.compile(r"^(?:(?:and|so|okay|ok|um|uh|erm|well|also|then)\b\s*)+")
+
+
 def normalize(text: str) -> str:
     """One canonical form for every recognizer's output: lowercase, no punctuation,
     numbers as digits, spoken amounts of time as number + unit."""
@@ -85,6 +88,7 @@ def normalize(text: str) -> str:
     for pattern, replacement in _REPLACEMENTS:
         text = pattern.sub(replacement, text)
     text = " ".join(text.split())
+    text = _LEADING_FILLER.sub("", text)  # "and what is ten plus five" (a follow-up)
     return " ".join(rewrite_amount_idioms(words_to_digits(text)).split())
 
 

@@ -58,10 +58,6 @@ def load_engines(config: Config, *, wake: bool = True,
     store = model_store(config)
     controls = AssistantControls(volume=config.audio.volume)
     recognizer: SpeechRecognizer = load_recognizer(config.stt, store)
-    if config.privacy.record_dir:
-        from assistant.recorder import RecordingRecognizer
-
-        recognizer = RecordingRecognizer(recognizer, Path(config.privacy.record_dir).expanduser())
     voice = load_synthesizer(config.tts, store)
     router = build_router(config, controls=controls, wallclock=wallclock)
     detector = MicroWakeWordDetector(config.wake.word) if wake and config.wake.enabled else None
@@ -69,6 +65,11 @@ def load_engines(config: Config, *, wake: bool = True,
                       router=router, controls=controls,
                       new_conversation_on_wake=config.memory.new_conversation_on_wake)
     warm_up(engines)
+    if config.privacy.record_dir:  # after the warm-up: only the user's words are recorded
+        from assistant.recorder import RecordingRecognizer
+
+        engines.recognizer = RecordingRecognizer(
+            recognizer, Path(config.privacy.record_dir).expanduser())
     engines.load_seconds = time.perf_counter() - start
     return engines
 

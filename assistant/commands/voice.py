@@ -33,6 +33,9 @@ def register(subparsers: Any) -> None:
                      help="print what was heard, the route and the latencies of each turn")
     run.add_argument("--retries", type=int, default=5, metavar="N",
                      help="reopen a failed audio device up to N times (default: 5)")
+    run.add_argument("--record-dir", metavar="DIR",
+                     help="save what you say, one WAV per utterance, in DIR (default: "
+                     "privacy.record_dir of the config; nothing is recorded unless asked)")
     run.set_defaults(handler=_run)
 
     script = subparsers.add_parser(
@@ -99,8 +102,11 @@ def _run_and_report(args: argparse.Namespace, config: Config, script: Any) -> in
 
 
 def _run(args: argparse.Namespace, config: Config) -> int:
+    import dataclasses
+
     from assistant.live_audio import MicrophoneSource, SoundDeviceSink
     from assistant.pipeline import Pipeline, listener_settings, load_engines
+    from assistant.transcript_log import TranscriptLog
 
     stop = threading.Event()
 
@@ -112,28 +118,39 @@ def _run(args: argparse.Namespace, config: Config) -> int:
     input_device = args.input_device or config.audio.input_device or None
     output_device = args.output_device or config.audio.output_device or None
     started = time.perf_counter()
-    engines = load_engines(config, wake=not args.no_wake)
+    if args.record_dir:
+        config = dataclasses.replace(
+            config, privacy=dataclasses.replace(config.privacy, record_dir=args.record_dir))
+    transcripts = TranscriptLog.from_config(config.privacy)
+    # Find both devices before loading the models: a wrong name fails in a second.
+    mic = MicrophoneSource(input_device, block_ms=config.audio.block_ms)
     sink = SoundDeviceSink(output_device, block_ms=config.audio.block_ms)
+    engines = load_engines(config, wake=not args.no_wake)
     pipeline = Pipeline(engines, sink=sink, settings=listener_settings(config,
                                                                        wake=not args.no_wake))
     if args.verbose:
         pipeline.observe(_print_turn)
+    if transcripts is not None:
+        pipeline.observe(transcripts.observe)
+    hint = f"say {engines.wake.phrase!r}" if engines.wake is not None else "speak any time"
     failures = 0
     with pipeline:
         while not stop.is_set():
-            mic = MicrophoneSource(input_device, block_ms=config.audio.block_ms)
             try:
                 sink.start()
                 mic.start()
-                hint = (f"say {engines.wake.phrase!r}" if engines.wake is not None
-                        else "speak any time")
-                print(f"listening on {mic.info.name!r} -> {sink.info.name!r} ({hint}; "
-                      f"ready in {time.perf_counter() - started:.1f} s)", flush=True)
+                when = (f"ready in {time.perf_counter() - started:.1f} s" if not failures
+                        else f"reopened after {failures} failure{'s' if failures > 1 else ''}")
+                print(f"listening on {mic.info.name!r} -> {sink.info.name!r} ({hint}; {when})",
+                      flush=True)
                 while not stop.is_set():
                     block = mic.read(timeout=0.25)
                     if block is not None:
                         pipeline.feed(block)
                         failures = 0
+                    if not sink.alive():
+                        raise AudioDeviceError(f"speaker {sink.info.name!r} stopped playing "
+                                               "(unplugged?)")
             except AudioDeviceError as error:
                 failures += 1
                 if failures > args.retries:
