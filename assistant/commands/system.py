@@ -103,11 +103,9 @@ def _package_checks() -> list[Check]:
 
 def _audio_check() -> Check:
     try:
-        from assistant.devices import list_devices, resolve_device
+        from assistant.devices import resolve_device, sounddevice
 
-        sd = __import__("sounddevice")
-        version = sd.get_portaudio_version()[1]
-        list_devices()
+        version = str(sounddevice().get_portaudio_version()[1]).split(",")[0]
         names = []
         for kind in ("input", "output"):
             try:
