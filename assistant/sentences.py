@@ -1,9 +1,9 @@
 """Cut a token stream into speakable sentences as it arrives.
 
 Each complete sentence goes to synthesis while the model writes the next one. The
-first chunk may be cut earlier, at the first natural pause (a comma after a few
-words), so the first sound comes sooner. Markdown and symbols a voice would read out
-literally are cleaned away.
+first chunk may be cut earlier, at the first natural pause (a comma, or a new clause
+such as "because ..." after a few words), so the first sound comes sooner. Markdown
+and symbols a voice would read out literally are cleaned away.
 """
 
 from __future__ import annotations
@@ -16,6 +16,10 @@ _ABBREVIATIONS = frozenset([
 ])
 _END = re.compile(r"[.!?]+[\"')\]]*(?=\s)|\n+")
 _PAUSE = re.compile(r"[,;:](?=\s)")
+# A new clause is a natural pause too, even without a comma (whole word, then a space).
+_CLAUSE = re.compile(r"\s(?=(?:because|but|which|although|while|whereas|since)\s)",
+                     re.IGNORECASE)
+CLAUSE_MIN_WORDS = 4
 _MARKDOWN = re.compile(r"[*_`#>|~]+|^\s*[-+]\s+|^\s*\d+[.)]\s+", re.MULTILINE)
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _NON_SPEECH = re.compile(
@@ -73,6 +77,9 @@ class SentenceSplitter:
             for match in _PAUSE.finditer(text):
                 if len(text[: match.start()].split()) >= self._first_pause_words:
                     return match.end()
+            for match in _CLAUSE.finditer(text):  # "The sky is blue | because of ..."
+                if len(text[: match.start()].split()) >= CLAUSE_MIN_WORDS:
+                    return match.start()
         if len(text) > self._max_chars:
             space = text.rfind(" ", 0, self._max_chars)
             return space if space > 0 else self._max_chars

@@ -6,9 +6,9 @@ a 10-second window (longer when it needs it): on two cores the encoder takes 63 
 instead of 315 ms. With the skills' vocabulary as the prompt, 10 s made no more errors
 than 20 s on 48 spoken commands and questions (8 each; 5 s windows made tiny.en loop
 and drop words). What a short window does add is an occasional repeat of the whole
-sentence: consecutive duplicate sentences are dropped, and a result that still looks
-like a loop is decoded again on the full window. `stt.short_context = false` always
-uses the full window.
+sentence, which can turn into a loop: a sentence said twice or looping is kept once,
+and any other loop is decoded again on the full window. `stt.short_context = false`
+always uses the full window.
 
 Decoding also starts early: when the listener hears a pause it calls `prepare()`,
 and if the user does not speak again, `finish()` returns that result at once.
@@ -85,7 +85,7 @@ class WhisperRecognizer:
             text = None
             if self._short_context and samples.size <= 28 * 16000:
                 text = self._decode_short(samples, phrases)
-                if text is None:  # hit the token cap or repeats itself
+                if text is None:  # a loop that is not one sentence repeated
                     log.debug("short-window decode looped; decoding the full window")
             if text is None:
                 text = self._decode_full(samples, phrases)
@@ -119,9 +119,10 @@ class WhisperRecognizer:
         if result.no_speech_prob > NO_SPEECH_THRESHOLD and avg_logprob < LOGPROB_THRESHOLD:
             log.debug("no speech (p=%.2f, logprob=%.2f)", result.no_speech_prob, avg_logprob)
             return ""
+        text = str(self._tokenizer.decode(tokens)).strip()
         if len(tokens) >= cap or _repeats(tokens):
-            return None
-        return _drop_repeated_sentences(str(self._tokenizer.decode(tokens)).strip())
+            return _first_of_loop(text)
+        return _drop_repeated_sentences(text)
 
     def _decode_full(self, samples: np.ndarray, phrases: Sequence[str] | None) -> str:
         prompt = ", ".join(phrases) if phrases else None
@@ -191,9 +192,22 @@ class WhisperStream:
         return np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.float32)
 
 
+def _first_of_loop(text: str) -> str | None:
+    """"Set the volume to 50%. Set the volume to 50%. Set the vol" -> the first sentence;
+    None when the loop is not a repeated whole sentence (then the full window decodes)."""
+    sentences = _sentences(text)
+    if len(sentences) >= 2 and _words(sentences[0]) == _words(sentences[1]):
+        return sentences[0].strip()
+    return None
+
+
+def _sentences(text: str) -> list[str]:
+    return re.findall(r"[^.!?]+[.!?]*\s*", text)
+
+
 def _drop_repeated_sentences(text: str) -> str:
     """"Turn on the light. Turn on the light." -> "Turn on the light." (a decoding echo)."""
-    sentences = re.findall(r"[^.!?]+[.!?]*\s*", text)
+    sentences = _sentences(text)
     kept: list[str] = []
     for sentence in sentences:
         if kept and _words(kept[-1]) == _words(sentence):

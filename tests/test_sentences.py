@@ -121,6 +121,16 @@ def test_a_sentence_of_only_symbols_says_nothing() -> None:
     assert split("```\n---\n") == []
 
 
+def test_the_first_chunk_ends_at_a_new_clause() -> None:
+    text = "The sky is blue because of Rayleigh scattering. It is blue because of that."
+    assert split(tokens(text), first_pause_words=1) == [
+        "The sky is blue", "because of Rayleigh scattering.", "It is blue because of that."]
+    assert split(tokens("Cats are great but dogs are loyal."), first_pause_words=1) == [
+        "Cats are great but dogs are loyal."]  # too short a clause to stand alone
+    assert split(tokens("The sky is blue because of it."), first_pause_words=0) == [
+        "The sky is blue because of it."]
+
+
 def test_numbered_list_markers_are_not_read_out() -> None:
     text = "Steps:\n1. Open the door.\n2. Walk in."
     assert clean_for_speech(text) == "Steps: Open the door. Walk in."
