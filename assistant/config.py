@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import sys
 import types
 import typing
 from dataclasses import dataclass, field
@@ -18,11 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import AssistantError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from assistant.toml_file import read_toml
 
 
 class ConfigError(AssistantError, ValueError):
@@ -209,12 +204,7 @@ def load_config(explicit: str | Path | None = None) -> Config:
     path = find_config(explicit)
     if path is None:
         return Config()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: {error}") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read ({error})") from None
+    data = read_toml(path, error=ConfigError, missing=f"config file not found: {path}")
     return config_from_dict(data, source=str(path))
 
 

@@ -8,18 +8,13 @@ silently never installs.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import AssistantError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from assistant.toml_file import read_toml
 
 ROLES = ("stt", "llm", "tts")
 ENGINES = ("vosk", "whisper", "llama", "piper")
@@ -134,14 +129,7 @@ class Registry:
 def load_registry(path: str | Path) -> Registry:
     """Read and check a registry TOML file (format: the header of models/registry.toml)."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RegistryError(f"model registry not found: {path}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise RegistryError(f"{path}: {error}") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise RegistryError(f"{path}: cannot read ({error})") from None
+    data = read_toml(path, error=RegistryError, missing=f"model registry not found: {path}")
     return parse_registry(data, path=path)
 
 

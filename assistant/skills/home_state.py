@@ -13,7 +13,6 @@ import contextlib
 import json
 import logging
 import os
-import sys
 import tempfile
 from dataclasses import dataclass
 from importlib import resources
@@ -21,11 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import AssistantError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from assistant.toml_file import read_toml
 
 log = logging.getLogger(__name__)
 
@@ -126,14 +121,8 @@ def default_home_path() -> Path:
 def load_home(path: str | Path | None = None) -> HomeConfig:
     """Read a home file ("" or None = the shipped default home)."""
     file = Path(path) if path else default_home_path()
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise HomeConfigError(f"home file not found: {file} (check skills.home_file)") from None
-    except tomllib.TOMLDecodeError as error:
-        raise HomeConfigError(f"{file}: {error}") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise HomeConfigError(f"{file}: cannot read ({error})") from None
+    data = read_toml(file, error=HomeConfigError,
+                     missing=f"home file not found: {file} (check skills.home_file)")
     return home_from_dict(data, source=str(file))
 
 
