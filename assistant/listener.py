@@ -7,9 +7,10 @@ directly by the test mode's driver, so both run the same code):
       ^                   |  (timeout)                                      |
       +-------------------+<------- reply finished, follow-up window -------+
 
-While BUSY (the assistant is answering) only the wake word is listened for, and it
-interrupts the reply (barge-in). Recognition runs while the user speaks: every block
-of an utterance goes to the recognizer's stream as it arrives.
+While BUSY (the assistant is answering) only the wake word is listened for (or, with
+`barge_in = "speech"`, any speech), and it interrupts the reply (barge-in).
+Recognition runs while the user speaks: every block of an utterance goes to the
+recognizer's stream as it arrives.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ log = logging.getLogger(__name__)
 
 #: A wake word is over within this long after speech starts.
 WAKE_WORD_MAX_MS = 2000
+#: With `barge_in = "speech"`: the frames (32 ms) over which speech is counted.
+BARGE_IN_WINDOW_FRAMES = 16
 
 
 class State(enum.Enum):
@@ -76,6 +79,9 @@ class ListenerSettings:
     early_cut_ms: int = 0
     """If > 0: end the utterance after this much silence when what was said so far is a
     complete command, instead of waiting for the full `silence_ms`."""
+    question_cut_ms: int = 300
+    """The same for a question: longer, as people pause inside questions ("What is the
+    capital of... France?") and the recognizer may put a "?" after the fragment."""
 
 
 class Listener:
@@ -85,7 +91,9 @@ class Listener:
                  wake: WakeWordDetector | None, settings: ListenerSettings,
                  emit: Callable[[Event], None],
                  announcements: Callable[[float], list[str]] | None = None,
-                 is_complete: Callable[[str], bool] | None = None) -> None:
+                 is_complete: Callable[[str], str | None] | None = None) -> None:
+        """`is_complete(text)` says whether `text` is already a whole request: "command",
+        "question" or None (see `early_cut_ms`)."""
         self._recognizer = recognizer
         self._vad = vad
         self._wake = wake if settings.wake_enabled else None
@@ -110,7 +118,7 @@ class Listener:
         self._held: list[Audio] = []
         self._prepared = False
         self._last_block_voiced = False
-        self._barge_voiced_ms = 0.0
+        self._barge_frames: deque[bool] = deque(maxlen=BARGE_IN_WINDOW_FRAMES)
         self._turn = 0
         self._busy_turn: int | None = None
 
@@ -198,14 +206,27 @@ class Listener:
         self._awake_timeout_ms = timeout_ms
         self._awake_by_wake = by_wake
         self._in_wake_tail = by_wake
+        self._last_block_voiced = by_wake  # right after the wake word, its tail is speech
         self._after_barge_in = barge_in
         self._follow_up = follow_up
         self._recent.clear()
         self._vad.reset()
 
-    def _await_speech(self, block: Audio, start_s: float) -> None:
+    def _frames(self, block: Audio) -> tuple[list[float], bool]:
+        """VAD scores of the block's complete frames, and whether the block is speech. A
+        block shorter than the rest of a frame has no score: it keeps the last verdict."""
         scores = self._vad.process(block)
-        voiced = any(p >= self._settings.threshold for p in scores)
+        if scores:
+            self._last_block_voiced = any(p >= self._settings.threshold for p in scores)
+        return scores, self._last_block_voiced
+
+    def _frame_end_s(self, scores: list[float], index: int) -> float:
+        """Stream time at which frame `index` of the latest `process` call ended."""
+        later = len(scores) - 1 - index
+        return self.now_s - self._vad.pending_ms / 1000.0 - later * self._vad.frame_ms / 1000.0
+
+    def _await_speech(self, block: Audio, start_s: float) -> None:
+        scores, voiced = self._frames(block)
         if self._in_wake_tail:
             # The detector fires before the wake word has quite ended: its last syllable
             # ("...vis") is not the request. Skip it until the first pause.
@@ -246,15 +267,11 @@ class Listener:
         decode stays valid when the user has in fact finished."""
         assert self._stream is not None
         settings = self._settings
-        frame_s = self._vad.frame_ms / 1000.0
-        scores = self._vad.process(block)
-        voiced = any(p >= settings.threshold for p in scores) if scores \
-            else self._last_block_voiced
-        self._last_block_voiced = voiced
+        scores, voiced = self._frames(block)
         for i, p in enumerate(scores):
             if p >= settings.threshold:
                 self._voiced_ms += self._vad.frame_ms
-                self._last_voiced = min(self.now_s, start_s + (i + 1) * frame_s)
+                self._last_voiced = self._frame_end_s(scores, i)
         if voiced:
             for held in self._held:
                 self._stream.accept(held)
@@ -274,10 +291,10 @@ class Listener:
         if silence_ms >= settings.silence_ms:
             if long_enough:
                 self._finish_utterance(truncated=False)
-            else:  # a click or a cough: keep waiting for real speech
+            else:  # a click or a cough: keep waiting for real speech, on the same clock
                 self._stream = None
-                self._enter_awake(timeout_ms=self._awake_timeout_ms, follow_up=self._follow_up,
-                                  by_wake=self._awake_by_wake, barge_in=self._after_barge_in)
+                self.state = State.AWAKE
+                self._recent.clear()
         elif length_ms >= settings.max_utterance_ms:
             for held in self._held:
                 self._stream.accept(held)
@@ -285,7 +302,9 @@ class Listener:
         elif (self._prepared and settings.early_cut_ms and silence_ms >= settings.early_cut_ms
               and self._is_complete is not None):
             text = self._stream.prepared_text()
-            if text and self._is_complete(text):
+            kind = self._is_complete(text) if text else None
+            if kind == "command" or (kind == "question"
+                                     and silence_ms >= settings.question_cut_ms):
                 self._finish_utterance(truncated=False)
 
     def _finish_utterance(self, *, truncated: bool) -> None:
@@ -293,7 +312,7 @@ class Listener:
         self._turn += 1
         self._busy_turn = self._turn
         self.state = State.BUSY
-        self._barge_voiced_ms = 0.0
+        self._barge_frames.clear()
         self._vad.reset()
         if self._wake is not None:
             self._wake.reset()
@@ -305,10 +324,10 @@ class Listener:
     def _watch_speech_barge_in(self, block: Audio) -> None:
         if self._settings.barge_in != "speech":
             return
-        scores = self._vad.process(block)
-        voiced = sum(self._vad.frame_ms for p in scores if p >= self._settings.threshold)
-        self._barge_voiced_ms = self._barge_voiced_ms + voiced if voiced else 0.0
-        if self._barge_voiced_ms >= self._settings.barge_in_speech_ms:
+        scores, _ = self._frames(block)
+        self._barge_frames.extend(p >= self._settings.threshold for p in scores)
+        voiced_ms = sum(self._barge_frames) * self._vad.frame_ms
+        if voiced_ms >= self._settings.barge_in_speech_ms:  # most of the last half second
             self._busy_turn = None
             self._emit(Interrupt("speech"))
             self._emit(WakeDetected(self.now_s, barge_in=True))

@@ -16,6 +16,11 @@ class VoiceActivityDetector(Protocol):
 
     frame_ms: float
 
+    @property
+    def pending_ms(self) -> float:
+        """Audio fed but not yet scored (less than one frame)."""
+        ...
+
     def process(self, audio: Audio) -> list[float]:
         """Feed audio of any length; one probability (0-1) per complete frame."""
         ...
@@ -33,6 +38,10 @@ class SileroVad:
         self._frame_bytes = self._vad.chunk_bytes()
         self.frame_ms = 1000.0 * self._vad.chunk_samples() / 16000
         self._pending = b""
+
+    @property
+    def pending_ms(self) -> float:
+        return 1000.0 * len(self._pending) / (2 * 16000)
 
     def process(self, audio: Audio) -> list[float]:
         data = self._pending + to_speech(audio).pcm

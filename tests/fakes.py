@@ -42,6 +42,10 @@ class FakeVad:
         self._pending = np.zeros(0, dtype=np.int16)
         self.resets = 0
 
+    @property
+    def pending_ms(self) -> float:
+        return 1000.0 * len(self._pending) / RATE
+
     def process(self, audio: Audio) -> list[float]:
         data = np.concatenate([self._pending, np.frombuffer(audio.pcm, dtype="<i2")])
         n = len(data) // 512
@@ -189,6 +193,9 @@ class FakeSkills:
 
     def recognize(self, text: str):  # type: ignore[no-untyped-def]
         return "GetTime" if "time" in text.lower() else None
+
+    def is_complete(self, text: str) -> str | None:
+        return "command" if self.recognize(text) else None
 
     def due_announcements(self, now: float) -> list[str]:
         if self.announce_at_s is not None and now >= self.announce_at_s:

@@ -139,6 +139,36 @@ def test_a_click_is_not_an_utterance() -> None:
     assert isinstance(events[-1], Utterance)
 
 
+def test_coughs_do_not_keep_the_follow_up_window_open() -> None:
+    listener, events, _ = make(ListenerSettings(follow_up_ms=2000, min_speech_ms=150))
+    feed(listener, ("wake", 600), ("speech", 800), ("silence", 600))
+    listener.reply_finished(events[-1].turn, True)  # type: ignore[attr-defined]
+    for _ in range(4):  # a click every 700 ms, for longer than the window
+        feed(listener, ("speech", 60), ("silence", 640))
+    assert isinstance(events[-1], ListenTimeout) and listener.state is State.IDLE
+    count = len(events)
+    feed(listener, ("speech", 800), ("silence", 600))
+    assert len(events) == count  # no request without the wake word any more
+
+
+def test_the_end_of_the_wake_word_is_not_the_request() -> None:
+    listener, events, recognizer = make(ListenerSettings(wake_tail_ms=300))
+    # the detector fires at the end of the WAKE run; the next 200 ms are still its tail
+    feed(listener, ("wake", 600), ("speech", 200), ("silence", 300), ("speech", 800),
+         ("silence", 600))
+    started = [e for e in events if isinstance(e, SpeechStarted)]
+    assert len(started) == 1 and started[0].at_s >= 1.09
+    assert recognizer.streams[0].accepted_ms < 800 + 250 + 300
+
+
+def test_speech_barge_in_survives_short_gaps() -> None:
+    listener, events, _ = make(ListenerSettings(barge_in="speech", barge_in_speech_ms=300))
+    feed(listener, ("wake", 600), ("speech", 800), ("silence", 600))
+    for _ in range(3):  # talking, with the small gaps of real speech
+        feed(listener, ("speech", 150), ("silence", 40))
+    assert "Interrupt" in kinds(events)
+
+
 def test_the_longest_utterance_is_cut() -> None:
     listener, events, _ = make(ListenerSettings(max_utterance_ms=2000))
     feed(listener, ("wake", 600), ("speech", 3000))
@@ -169,16 +199,26 @@ def test_speech_after_a_pause_invalidates_the_early_decode() -> None:
 
 def test_early_cut_when_the_command_is_complete() -> None:
     settings = ListenerSettings(predecode_ms=150, silence_ms=800, early_cut_ms=250)
-    listener, events, _ = make(settings, is_complete=lambda text: True)
+    listener, events, _ = make(settings, is_complete=lambda text: "command")
     feed(listener, ("wake", 600), ("silence", 300), ("speech", 900), ("silence", 900))
     utterance = events[-1]
     assert isinstance(utterance, Utterance)
-    assert utterance.decided_s - utterance.speech_end_s < 0.4
+    assert 0.25 <= utterance.decided_s - utterance.speech_end_s < 0.3
+
+
+def test_a_question_is_cut_a_little_later() -> None:
+    settings = ListenerSettings(predecode_ms=100, silence_ms=800, early_cut_ms=150,
+                                question_cut_ms=350)
+    listener, events, _ = make(settings, is_complete=lambda text: "question")
+    feed(listener, ("wake", 600), ("silence", 300), ("speech", 900), ("silence", 900))
+    utterance = events[-1]
+    assert isinstance(utterance, Utterance)
+    assert 0.35 <= utterance.decided_s - utterance.speech_end_s < 0.4
 
 
 def test_no_early_cut_for_an_unfinished_sentence() -> None:
     settings = ListenerSettings(predecode_ms=150, silence_ms=800, early_cut_ms=250)
-    listener, events, _ = make(settings, is_complete=lambda text: False)
+    listener, events, _ = make(settings, is_complete=lambda text: None)
     feed(listener, ("wake", 600), ("silence", 300), ("speech", 900), ("silence", 900))
     utterance = events[-1]
     assert isinstance(utterance, Utterance)
