@@ -1,8 +1,9 @@
 """The real microphone and speaker (sounddevice/PortAudio) for `assistant run`.
 
 The PortAudio callbacks only copy bytes: the microphone's into a queue that a worker
-drains, the speaker's out of the `BufferedSink`. Devices run at their own rate; audio
-is resampled with soxr on the way in and out.
+drains, the speaker's out of the `BufferedSink` (which also notes the moment a reply's
+first sample leaves, for the latency figures). Devices run at their own rate; audio is
+resampled with soxr on the way in and out.
 """
 
 from __future__ import annotations
@@ -114,6 +115,7 @@ class SoundDeviceSink(BufferedSink):
             self._stream.start()
         except (sd.PortAudioError, ValueError) as error:
             raise AudioDeviceError(f"cannot open speaker {self.info.name!r}: {error}") from None
+        self.output_latency_s = float(self._stream.latency)  # what the device buffers
 
     def alive(self) -> bool:
         """False once the stream stopped by itself (the device went away)."""

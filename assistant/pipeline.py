@@ -99,7 +99,7 @@ def listener_settings(config: Config, *, wake: bool = True) -> ListenerSettings:
         threshold=config.vad.threshold, silence_ms=config.vad.silence_ms,
         min_speech_ms=config.vad.min_speech_ms, max_utterance_ms=config.vad.max_utterance_ms,
         no_speech_timeout_ms=config.vad.no_speech_timeout_ms, barge_in=config.audio.barge_in,
-        early_cut_ms=config.vad.early_cut_ms,
+        early_cut_ms=config.vad.early_cut_ms, question_cut_ms=config.vad.question_cut_ms,
     )
 
 
@@ -119,7 +119,7 @@ class Pipeline:
         announcements = getattr(skills, "due_announcements", None)
         phrase = engines.wake.phrase if engines.wake is not None else ""
 
-        def is_complete(text: str) -> bool:
+        def is_complete(text: str) -> str | None:
             return engines.router.is_complete(strip_wake_phrase(text, phrase))
 
         self.listener = Listener(recognizer=engines.recognizer, vad=engines.vad,

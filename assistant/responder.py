@@ -12,7 +12,7 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from assistant.controls import AssistantControls
 from assistant.events import (
@@ -23,13 +23,15 @@ from assistant.events import (
     TurnTimings,
     Utterance,
 )
-from assistant.router import Router
+from assistant.router import Reply, Router
 from assistant.sentences import SentenceSplitter, clean_for_speech
 from assistant.speaker import Speaker
 
 log = logging.getLogger(__name__)
 
 FIRST_SYNTH_WAIT_S = 2.0
+ECHO_MARGIN_S = 0.15
+"""After the last sample left the device: room echo before listening for a follow-up."""
 
 
 def strip_wake_phrase(text: str, phrase: str) -> str:
@@ -59,6 +61,9 @@ class Responder:
         self._utterances: queue.Queue[Utterance | None] = queue.Queue()
         self._announcements: queue.Queue[str] = queue.Queue()
         self._cancel = threading.Event()
+        self._submitted = 0
+        self._interrupted_upto = 0
+        """Turns submitted up to an interrupt are cancelled, even those not started yet."""
         self._pending = 0
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -78,6 +83,7 @@ class Responder:
     def submit(self, utterance: Utterance) -> None:
         with self._lock:
             self._pending += 1
+            self._submitted = max(self._submitted, utterance.turn)
         self._utterances.put(utterance)
 
     def announce(self, text: str) -> None:
@@ -86,8 +92,11 @@ class Responder:
         self._announcements.put(text)
 
     def interrupt(self) -> None:
-        """Stop the current reply now: generation, synthesis and playback."""
-        self._cancel.set()
+        """Stop the current reply now: generation, synthesis and playback (and a submitted
+        turn whose answer has not started yet)."""
+        with self._lock:
+            self._interrupted_upto = self._submitted
+            self._cancel.set()
         self._speaker.flush()
 
     def busy(self) -> bool:
@@ -120,14 +129,17 @@ class Responder:
                 text = self._announcements.get_nowait()
             except queue.Empty:
                 return
-            self._speaker.say(text, turn=turn)
+            self._speaker.say(text, turn=turn, urgent=True)
             with self._lock:
                 self._pending -= 1
             self._controls.said(text)
             self._emit(AnnouncementSpoken(text))
 
     def _handle(self, utterance: Utterance) -> None:
-        self._cancel = cancel = threading.Event()
+        with self._lock:
+            self._cancel = cancel = threading.Event()
+            if utterance.turn <= self._interrupted_upto:
+                cancel.set()  # interrupted before its answer began
         timings = TurnTimings(
             eos_delay_ms=1000.0 * (utterance.decided_s - utterance.speech_end_s),
             t_decided=utterance.t_decided,
@@ -142,7 +154,9 @@ class Responder:
         log.debug("heard: %s", text)
         if utterance.wake and self._new_conversation_on_wake:
             self._router.memory.clear()
-        reply = self._router.respond(text, now=utterance.decided_s, cancel=cancel)
+        # Interrupted before its answer began: nothing is run (no skill acts on the home).
+        reply = Reply("none") if cancel.is_set() else self._router.respond(
+            text, now=utterance.decided_s, cancel=cancel)
         timings.t_routed = time.perf_counter()
         result = TurnResult(turn=utterance.turn, transcript=text, wake=utterance.wake,
                             follow_up=utterance.follow_up, route=reply.route,
@@ -153,7 +167,7 @@ class Responder:
             self._speaker.flush()
         spoken: list[str] = []
         written = self._stream_reply(reply.pieces, utterance.turn, timings, spoken, cancel, result)
-        finished = self._speaker.wait_done(cancel)
+        finished = self._wait_heard(cancel, turn=utterance.turn)
         result.interrupted = not finished or cancel.is_set()
         result.reply = written
         said = " ".join(spoken) if result.interrupted else written
@@ -170,7 +184,22 @@ class Responder:
         self._reply_done(utterance.turn, listen_again)
         self._emit(TurnFinished(result))
 
-    def _stream_reply(self, pieces: object, turn: int, timings: TurnTimings,
+    def _wait_heard(self, cancel: threading.Event, *, turn: int) -> bool:
+        """Until the reply (and any announcement that came up meanwhile) has been heard:
+        played out, plus the device's own latency and a margin, so that the follow-up
+        window does not open on the tail of the assistant's own voice."""
+        def announce() -> None:
+            self._speak_announcements(turn=turn)
+
+        finished = self._speaker.wait_done(cancel, meanwhile=announce)
+        while finished and not self._announcements.empty():
+            finished = self._speaker.wait_done(cancel, meanwhile=announce)
+        if finished:
+            cancel.wait(self._speaker.output_latency_s + ECHO_MARGIN_S
+                        if self._speaker.output_latency_s else 0.0)
+        return finished
+
+    def _stream_reply(self, pieces: Iterator[str], turn: int, timings: TurnTimings,
                       spoken: list[str], cancel: threading.Event, result: TurnResult) -> str:
         splitter = SentenceSplitter(first_pause_words=self._first_pause_words)
         written: list[str] = []
@@ -183,8 +212,8 @@ class Responder:
             first_synth.set()
 
         def on_start(sentence: str) -> None:
-            if timings.t_first_audio is None:
-                timings.t_first_audio = time.perf_counter()
+            if timings.t_first_audio is None:  # heard once through the device's buffer
+                timings.t_first_audio = time.perf_counter() + self._speaker.output_latency_s
             spoken.append(sentence)
 
         use_all_cores = getattr(self._router.chat, "use_all_cores", None)
@@ -193,6 +222,8 @@ class Responder:
 
         def say(sentences: list[str]) -> None:
             for sentence in sentences:
+                if cancel.is_set():
+                    return
                 written.append(sentence)
                 self._speaker.say(sentence, turn=turn, on_synth=on_synth, on_start=on_start)
                 if len(written) == 1:
@@ -206,7 +237,7 @@ class Responder:
                                or self._speaker.idle() or time.perf_counter() > deadline):
                         pass
 
-        for piece in pieces:  # type: ignore[attr-defined]
+        for piece in pieces:
             if timings.t_first_token is None:
                 timings.t_first_token = time.perf_counter()
             result.tokens += 1

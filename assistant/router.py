@@ -123,19 +123,21 @@ class Router:
                 call["name"], call.get("arguments", {}), now=now)
             return reply
         except (AssistantError, ValueError, KeyError, TypeError) as error:
-            log.info("tool call not used: %s", error)
+            log.debug("tool call not used: %s", error)  # may quote the user: DEBUG only
             return None
 
-    def is_complete(self, text: str) -> bool:
-        """True when `text` is already a whole request, so the listener need not wait out
-        the full end-of-speech silence: a control phrase, a command the skills know, or a
-        question (the recognizer ended it with "?"). A statement may go on after a pause."""
-        if is_control_phrase(text):
-            return True
-        if text.rstrip().endswith("?") and len(normalize(text).split()) >= 3:
-            return True
+    def is_complete(self, text: str) -> str | None:
+        """Whether `text` is already a whole request, so the listener need not wait out the
+        full end-of-speech silence: "command" (a control phrase, or a command the skills
+        know), "question" (the recognizer ended it with "?"), or None: a statement may go
+        on after a pause."""
         recognize = getattr(self.skills, "recognize", None)
-        return bool(recognize is not None and normalize(text) and recognize(text) is not None)
+        if is_control_phrase(text) or (
+                recognize is not None and normalize(text) and recognize(text) is not None):
+            return "command"
+        if text.rstrip().endswith("?") and len(normalize(text).split()) >= 3:
+            return "question"
+        return None
 
     def warm_up(self) -> None:
         """Evaluate the system prompt once, so llama.cpp keeps it cached for every turn."""

@@ -1,17 +1,19 @@
 """The output side: a synthesis worker and the sink that plays (or captures) audio.
 
-`Speaker` takes sentences, synthesizes each in its own thread and queues the audio on
-the sink, so the next sentence is being written while this one plays. `BufferedSink`
-holds the queued audio; the sound card's callback (or the test mode's virtual clock)
-takes bytes from it. `flush` drops everything at once for barge-in.
+`Speaker` takes sentences, synthesizes them one after the other in its own thread and
+queues the audio on the sink, so the next sentence is being written while this one
+plays. `BufferedSink` holds the queued audio; the sound card's callback (or the test
+mode's virtual clock) takes bytes from it. `flush` drops everything at once for barge-in.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import queue
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,6 +25,8 @@ log = logging.getLogger(__name__)
 
 CACHED_PHRASE_WORDS = 2
 CACHE_SIZE = 64
+STALL_S = 10.0
+"""A reply whose audio has not moved for this long is dropped (a stuck device)."""
 
 
 @dataclass
@@ -31,6 +35,7 @@ class _Queued:
     tag: int
     on_start: Callable[[], None] | None
     offset: int = 0
+    next_up: bool = False
 
 
 class BufferedSink:
@@ -38,13 +43,17 @@ class BufferedSink:
 
     def __init__(self, rate: int, *, start_on_enqueue: bool = False) -> None:
         self.rate = rate
+        self.output_latency_s = 0.0
+        """How long audio taken from here takes to be heard (the device's own buffer)."""
         self._queue: deque[_Queued] = deque()
         self._pending = 0
         self._cond = threading.Condition()
         self._start_on_enqueue = start_on_enqueue
 
-    def play(self, audio: Audio, *, tag: int = 0,
-             on_start: Callable[[], None] | None = None) -> None:
+    def play(self, audio: Audio, *, tag: int = 0, on_start: Callable[[], None] | None = None,
+             next_up: bool = False) -> None:
+        """Queue audio; `next_up` puts it right after what is playing now (an announcement
+        between two sentences of a reply)."""
         pcm = convert(audio, rate=self.rate, width=2, channels=1).pcm
         if not pcm:
             return
@@ -52,7 +61,15 @@ class BufferedSink:
         with self._cond:
             if self._start_on_enqueue and not self._queue and on_start is not None:
                 call_now, on_start = on_start, None
-            self._queue.append(_Queued(pcm, tag, on_start))
+            item = _Queued(pcm, tag, on_start)
+            if next_up:
+                playing = 1 if self._queue and self._queue[0].offset else 0
+                while playing < len(self._queue) and self._queue[playing].next_up:
+                    playing += 1  # after announcements already waiting, in order
+                item.next_up = True
+                self._queue.insert(playing, item)
+            else:
+                self._queue.append(item)
             self._pending += len(pcm)
             self._cond.notify_all()
         if call_now is not None:
@@ -113,6 +130,7 @@ class _Sentence:
     on_synth: Callable[[], None] | None
     on_start: Callable[[str], None] | None
     generation: int
+    urgent: bool = False
 
 
 class Speaker:
@@ -123,7 +141,9 @@ class Speaker:
         self._voice = voice
         self._sink = sink
         self._volume = volume
-        self._queue: queue.Queue[_Sentence | None] = queue.Queue()
+        self._queue: queue.PriorityQueue[tuple[int, int, _Sentence | None]] = \
+            queue.PriorityQueue()
+        self._order = itertools.count()
         self._generation = 0
         self._busy = 0
         self._cond = threading.Condition()
@@ -135,43 +155,60 @@ class Speaker:
         self._thread = threading.Thread(target=self._run, name="speaker", daemon=True)
         self._thread.start()
 
+    @property
+    def output_latency_s(self) -> float:
+        return self._sink.output_latency_s
+
     def stop(self) -> None:
         self.flush()
-        self._queue.put(None)
+        self._queue.put((2, next(self._order), None))
         if self._thread is not None:
             self._thread.join(timeout=10)
 
     def say(self, text: str, *, turn: int = 0, on_synth: Callable[[], None] | None = None,
-            on_start: Callable[[str], None] | None = None) -> None:
+            on_start: Callable[[str], None] | None = None, urgent: bool = False) -> None:
+        """Queue a sentence. `urgent` (an announcement) is synthesized before the sentences
+        waiting and plays right after the one being heard."""
         with self._cond:
             self._busy += 1
             generation = self._generation
-        self._queue.put(_Sentence(text, turn, on_synth, on_start, generation))
+        item = _Sentence(text, turn, on_synth, on_start, generation, urgent)
+        self._queue.put((0 if urgent else 1, next(self._order), item))
 
     def flush(self) -> None:
         """Drop every queued sentence and the audio not yet played (barge-in)."""
-        with self._cond:
+        with self._cond:  # no block of the old generation reaches the sink after this
             self._generation += 1
-        self._sink.flush()
+            self._sink.flush()
 
     def idle(self) -> bool:
         with self._cond:
             return self._busy == 0
 
-    def wait_done(self, cancel: threading.Event, *, poll_s: float = 0.02) -> bool:
-        """Wait until all queued sentences are synthesized and played; False if cancelled."""
+    def wait_done(self, cancel: threading.Event, *, meanwhile: Callable[[], None] = lambda: None,
+                  poll_s: float = 0.02) -> bool:
+        """Wait until all queued sentences are synthesized and played; False if cancelled or
+        if playback stalls (the device stopped taking audio). `meanwhile` runs while
+        waiting (announcements that come up)."""
+        pending, since = -1.0, time.monotonic()
         while not cancel.is_set():
+            meanwhile()
             with self._cond:
                 if self._busy == 0 and self._sink.pending_ms() == 0:
                     return True
                 self._cond.wait(timeout=poll_s)
-            if self._busy == 0:
-                self._sink.wait_drained(timeout=poll_s)
+            now_pending = self._sink.pending_ms()
+            if now_pending != pending or self._busy:
+                pending, since = now_pending, time.monotonic()
+            elif time.monotonic() - since > STALL_S:
+                log.warning("the speaker took no audio for %.0f s; dropping the reply", STALL_S)
+                self.flush()
+                return False
         return False
 
     def _run(self) -> None:
         while True:
-            item = self._queue.get()
+            item = self._queue.get()[2]
             if item is None:
                 return
             try:
@@ -198,8 +235,6 @@ class Speaker:
         first = True
         try:
             for block in self._blocks(item.text):
-                if item.generation != self._generation:
-                    return
                 if first and item.on_synth is not None:
                     item.on_synth()
                 volume = self._volume()
@@ -208,7 +243,11 @@ class Speaker:
                 callback = None
                 if first and item.on_start is not None:
                     callback = functools.partial(item.on_start, item.text)
-                self._sink.play(block, tag=item.turn, on_start=callback)
+                with self._cond:  # a flush cannot slip between the check and the queueing
+                    if item.generation != self._generation:
+                        return
+                    self._sink.play(block, tag=item.turn, on_start=callback,
+                                    next_up=item.urgent)
                 first = False
         except Exception as error:  # noqa: BLE001 - one bad sentence must not end the reply
             self.failures += 1

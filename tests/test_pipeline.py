@@ -149,3 +149,23 @@ def test_stopping_the_pipeline_leaves_no_threads(tmp_path: Path) -> None:
     run([{"text": "capital of France"}], tmp_path)
     after = {t.name for t in threading.enumerate() if t.is_alive()}
     assert not ({"speaker", "responder"} & (after - before))
+
+
+def test_an_interrupt_before_the_answer_starts_cancels_it(tmp_path: Path) -> None:
+    chat = FakeChat()
+    memory = ConversationMemory(max_tokens=500, count_tokens=chat.count_tokens)
+    router = Router(chat=chat, skills=None, memory=memory, system_prompt="Be brief.",
+                    max_reply_tokens=50)
+    engines = Engines(recognizer=FakeRecognizer(), vad=FakeVad(), wake=FakeWake(),
+                      voice=FakeVoice(), router=router, controls=AssistantControls(memory))
+    pipeline = Pipeline(engines, sink=CaptureSink(16000), settings=ListenerSettings())
+    finished: list[object] = []
+    pipeline.observe(lambda event: finished.append(getattr(event, "result", None)))
+    pipeline.submit_text("tell me a story")  # queued, not answered: the pipeline is stopped
+    pipeline.responder.interrupt()  # the wake word came first
+    with pipeline:
+        while pipeline.responder.busy():
+            threading.Event().wait(0.01)
+    results = [r for r in finished if r is not None]
+    assert len(results) == 1 and results[0].interrupted  # type: ignore[attr-defined]
+    assert chat.prompts == [] and results[0].reply == ""  # type: ignore[attr-defined]
