@@ -167,8 +167,10 @@ class WhisperStream:
     def prepare(self) -> None:
         """The speaker paused: start decoding what was said so far, in the background."""
         self._append(self._resample.flush())
-        if self._prepared is not None and self._prepared[0] == self._samples:
-            return
+        if self._prepared is not None:
+            if self._prepared[0] == self._samples:
+                return
+            self._prepared[1].cancel()  # stale (the user went on); drop it if not started
         self._prepared = (self._samples, self._recognizer.decode_async(self._audio(),
                                                                        self._phrases))
 
@@ -177,14 +179,20 @@ class WhisperStream:
         if self._prepared is None or self._prepared[0] != self._samples:
             return None
         future = self._prepared[1]
-        return future.result() if future.done() else None
+        if not future.done() or future.cancelled() or future.exception() is not None:
+            return None  # a failed early decode is retried by finish()
+        return future.result()
 
     def finish(self) -> Transcript:
         self._append(self._resample.flush())
         seconds = self._samples / 16000
-        if self._prepared is not None and self._prepared[0] == self._samples:
-            text = self._prepared[1].result()  # nothing was said after the pause
+        early = self._prepared
+        if early is not None and early[0] == self._samples and not early[1].cancelled() \
+                and early[1].exception() is None:
+            text = early[1].result()  # nothing was said after the pause
         else:
+            if early is not None:
+                early[1].cancel()
             text = self._recognizer.decode(self._audio(), self._phrases)
         return Transcript(text, "whisper", self._recognizer.language, seconds)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +95,8 @@ class TimerSkill:
     def __init__(self) -> None:
         self._timers: list[Timer] = []
         self._ids = itertools.count(1)
+        # `due` runs on the microphone thread, commands on the answering thread
+        self._lock = threading.RLock()
 
     def running(self, now: float) -> list[Timer]:
         """Timers still running at `now`, soonest first."""
@@ -101,12 +104,17 @@ class TimerSkill:
 
     def due(self, now: float) -> list[str]:
         """Announcements for timers that finished by `now`; they are removed."""
-        finished = sorted((t for t in self._timers if t.ends_at <= now),
-                          key=lambda t: t.ends_at)
-        self._timers = [t for t in self._timers if t.ends_at > now]
+        with self._lock:
+            finished = sorted((t for t in self._timers if t.ends_at <= now),
+                              key=lambda t: t.ends_at)
+            self._timers = [t for t in self._timers if t.ends_at > now]
         return [f"Your {t.label} is done." for t in finished]
 
     def handle(self, match: IntentMatch, *, now: float) -> SkillReply:
+        with self._lock:
+            return self._handle(match, now=now)
+
+    def _handle(self, match: IntentMatch, *, now: float) -> SkillReply:
         slots = match.slots
         if match.intent == "TimerSet":
             text = self._set(slots, now)
