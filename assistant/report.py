@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from assistant.atomic import write_atomic
 from assistant.script import Turn
 
 
@@ -74,17 +73,10 @@ def turn_row(turn: Turn, *, transcript: str, wake_detected: bool, route: str | N
 
 
 def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    """Write the report atomically (a temporary file renamed into place)."""
+    """Write the report atomically (nothing half-written if the run is interrupted)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            for row in rows:
-                handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    lines = "".join(json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in rows)
+    write_atomic(path, lines.encode("utf-8"))
 
 
 def summary_table(rows: list[dict[str, Any]]) -> str:

@@ -17,13 +17,13 @@ import json
 import logging
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from assistant.atomic import write_atomic
 from assistant.config import PrivacyConfig
 from assistant.errors import AssistantError
 
@@ -73,25 +73,8 @@ def wipe_logs(directory: Path) -> list[Path]:
 
 
 def atomic_write(path: Path, data: bytes, *, replace: Replace = os.replace) -> None:
-    """Write `data` as `path` all at once: a 0600 temporary file in the same directory,
-    fsync, `replace` (os.replace; injectable to simulate a crash), fsync the directory.
-    On any failure the old file is untouched and the temporary file is removed."""
-    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        replace(temp, str(path))
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    """`write_atomic` with the log's own temporary-file names (which `forget` knows)."""
+    write_atomic(path, data, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, replace=replace)
 
 
 class TranscriptLog:

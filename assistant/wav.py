@@ -6,13 +6,12 @@ recorders and DAWs write all the time, so the RIFF chunks are parsed here.
 
 from __future__ import annotations
 
-import os
 import struct
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from assistant.atomic import write_atomic
 from assistant.audio import Audio, from_float
 from assistant.errors import AssistantError
 
@@ -117,23 +116,20 @@ def _decode(body: bytes, fmt: tuple[int, int, int, int], name: str, max_seconds:
 
 
 def write_wav(path: str | Path, audio: Audio) -> Path:
-    """Write 16-bit PCM (converting if needed) to a temporary file, then rename it into place."""
+    """Write 16-bit PCM (converting if needed), atomically and owner-only."""
+    import io
     import wave
 
     from assistant.audio import convert
 
     path = Path(path)
     audio16 = convert(audio, rate=audio.rate, width=2, channels=audio.channels)
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(audio16.channels)
+        out.setsampwidth(2)
+        out.setframerate(audio16.rate)
+        out.writeframes(audio16.pcm)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle, wave.open(handle, "wb") as out:
-            out.setnchannels(audio16.channels)
-            out.setsampwidth(2)
-            out.setframerate(audio16.rate)
-            out.writeframes(audio16.pcm)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, buffer.getvalue())
     return path

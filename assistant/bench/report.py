@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from assistant.atomic import write_atomic
 from assistant.bench.results import ROUTES, STAGES
 
 #: Keys every results file has (the issue's contract): None when that part was skipped.
@@ -29,18 +28,10 @@ def missing_keys(results: dict[str, Any]) -> list[str]:
 
 
 def write_json(path: Path, results: dict[str, Any]) -> None:
-    """Atomically (a temporary file renamed into place)."""
+    """Atomically; readable by all (a result to share, not a secret)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(results, handle, indent=2, ensure_ascii=False, default=str)
-            handle.write("\n")
-        os.chmod(tmp, 0o644)  # a result to share, not a secret (mkstemp makes it 0600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    text = json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n"
+    write_atomic(path, text.encode("utf-8"), mode=0o644)
 
 
 def _ms(value: Any) -> str:

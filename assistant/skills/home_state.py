@@ -9,16 +9,15 @@ owner-only permissions. A state file that cannot be used is moved aside as
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
-import tempfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from assistant.atomic import write_atomic
 from assistant.errors import AssistantError
 from assistant.toml_file import read_toml
 
@@ -301,30 +300,9 @@ class HomeState:
                              indent=2, sort_keys=True)
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as file:
-                    file.write(payload + "\n")
-                    file.flush()
-                    os.fsync(file.fileno())
-                os.chmod(temp, 0o600)
-                os.replace(temp, path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(temp)
-                raise
-            _fsync_dir(path.parent)
+            write_atomic(path, (payload + "\n").encode("utf-8"))
         except OSError as error:
             raise HomeStateError(f"cannot save the home state to {path}: {error}") from None
-
-
-def _fsync_dir(directory: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _parse_states(data: Any, config: HomeConfig) -> dict[str, dict[str, Any]]:
