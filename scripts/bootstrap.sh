@@ -38,8 +38,10 @@ python_env() {
     say "Python 3.10 or newer is needed (found: $("$python" --version 2>&1))"
     return 1
   fi
-  if [ ! -x "$PY" ]; then
+  if ! "$PY" -m pip --version >/dev/null 2>&1; then
+    # missing, or half-made (python3-venv was not installed the first time): start over
     say "creating the virtual environment $VENV"
+    rm -rf "$VENV"
     "$python" -m venv "$VENV"
     "$PY" -m pip install -q --upgrade pip wheel setuptools >&2
   fi

@@ -6,10 +6,11 @@
 set -euo pipefail
 source "$(dirname "$0")/bootstrap.sh"
 
-# libportaudio2: microphone and speaker; espeak-ng: the test mode's second voice.
 # python3-venv/-dev and build-essential/cmake build llama-cpp-python on a fresh system.
-system_packages libportaudio2 espeak-ng python3-venv python3-dev build-essential cmake \
-  || say "continuing without them: the demo works, live audio may not"
+system_packages python3-venv python3-dev build-essential cmake
+# libportaudio2: microphone and speaker (`live`); espeak-ng: the test mode's second voice.
+system_packages libportaudio2 espeak-ng \
+  || say "continuing without them: the demo works; live audio needs libportaudio2"
 python_env
 models
 

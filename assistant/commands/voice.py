@@ -133,6 +133,9 @@ def _run(args: argparse.Namespace, config: Config) -> int:
     if transcripts is not None:
         pipeline.observe(transcripts.observe)
     hint = f"say {engines.wake.phrase!r}" if engines.wake is not None else "speak any time"
+    if engines.wake is None and config.audio.barge_in == "wake":
+        print("note: without the wake word a reply cannot be interrupted; with a headset, "
+              'set audio.barge_in = "speech" to interrupt by speaking', file=sys.stderr)
     failures = 0
     with pipeline:
         while not stop.is_set():
