@@ -54,7 +54,8 @@ class SttConfig:
     short_context: bool = True
     """Whisper: encode only as much audio context as the utterance needs (much faster)."""
     threads: int = _opt(0, low=0, high=256)
-    """CPU threads; 0 = the cores this process may use."""
+    """CPU threads per decode (Whisper runs up to two at once); 0 = half the cores this
+    process may use."""
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,7 @@ def load_recognizer(config: SttConfig, store: ModelStore, *, engine: str | None 
         return VoskRecognizer(path, language=language)
     from assistant.stt_whisper import WhisperRecognizer
 
+    # two decodes at once (see stt_whisper), so each gets half the cores
     return WhisperRecognizer(path, language=language, beam_size=config.beam_size,
-                             threads=cpu_threads(config.threads),
+                             threads=config.threads or max(1, cpu_threads() // 2), workers=2,
                              short_context=config.short_context)
