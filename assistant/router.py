@@ -68,6 +68,32 @@ def normalize(text: str) -> str:
     return " ".join(text.split())
 
 
+# How a whole request to the chat model opens: a question word or a request verb.
+_REQUEST_START = re.compile(
+    r"^(?:(?:what|what's|whats|who|who's|whose|whom|why|how|how's|when|where|which|is|are|"
+    r"was|were|am|can|could|do|does|did|will|would|should|shall|may|have|has)\b|"
+    r"(?:tell me|explain|describe|give me|name|list|define|recommend|suggest|translate|"
+    r"spell|summarize|compare|write|sing|teach me|help me)\b)")
+# ... and how a fragment ends: "What is the capital of." is not done yet. (Most other
+# prepositions can end a whole question: "What is it for?")
+_DANGLING = frozenset(["a", "an", "the", "of", "to", "and", "or", "but", "nor", "than", "my",
+                       "your", "his", "her", "their", "our", "its"])
+
+
+def sounds_finished(text: str) -> bool:
+    """True when `text` reads as a whole question or request for the chat model: the
+    recognizer ended it with "?" (or with "." or "!" after a question word or a request
+    verb such as "tell me"), it has at least three words and does not end on a word
+    that needs more ("of", "the", "and"), and it does not trail off ("...")."""
+    stripped = text.strip().rstrip("\"')")
+    words = normalize(text).split()
+    if len(words) < 3 or words[-1] in _DANGLING or stripped.endswith(("...", "\u2026")):
+        return False
+    if stripped.endswith("?"):
+        return True
+    return stripped.endswith((".", "!")) and _REQUEST_START.match(" ".join(words)) is not None
+
+
 def is_control_phrase(text: str) -> bool:
     words = normalize(text)
     return words in CONTROL_PHRASES or _POLITE.sub("", words).strip() in CONTROL_PHRASES
@@ -129,13 +155,17 @@ class Router:
     def is_complete(self, text: str) -> str | None:
         """Whether `text` is already a whole request, so the listener need not wait out the
         full end-of-speech silence: "command" (a control phrase, or a command the skills
-        know), "question" (the recognizer ended it with "?"), or None: a statement may go
-        on after a pause."""
-        recognize = getattr(self.skills, "recognize", None)
-        if is_control_phrase(text) or (
-                recognize is not None and normalize(text) and recognize(text) is not None):
+        know), "question" (see `sounds_finished`), or None: a statement may go on after
+        a pause, and so may anything ending on a word that needs more ("Turn on the")."""
+        if is_control_phrase(text):
             return "command"
-        if text.rstrip().endswith("?") and len(normalize(text).split()) >= 3:
+        words = normalize(text).split()
+        if not words or words[-1] in _DANGLING:
+            return None
+        recognize = getattr(self.skills, "recognize", None)
+        if recognize is not None and recognize(text) is not None:
+            return "command"
+        if sounds_finished(text):
             return "question"
         return None
 

@@ -16,7 +16,7 @@ import pytest
 from assistant.config import SkillsConfig
 from assistant.llm import ChatMessage
 from assistant.memory import ConversationMemory
-from assistant.router import Router, is_control_phrase
+from assistant.router import Router, is_control_phrase, sounds_finished
 from assistant.skills import MemoryControls, Skills
 
 
@@ -71,6 +71,31 @@ def test_control_phrases(text: str) -> None:
                                   "stop motion films", ""])
 def test_not_control_phrases(text: str) -> None:
     assert not is_control_phrase(text)
+
+
+@pytest.mark.parametrize("text", [
+    "What is the capital of France?", "Why is the sky blue?", "Who wrote Romeo and Juliet.",
+    "Tell me a fun fact about octopuses.", "Explain how rainbows form!",
+    "Do you know what time it is?", "What's the weather like?", 'What is "Hamlet" about?"'])
+def test_a_whole_question_or_request_sounds_finished(text: str) -> None:
+    assert sounds_finished(text)
+
+
+@pytest.mark.parametrize("text", [
+    "What is the capital of.", "What is the capital of...", "Tell me about the\u2026",
+    "What is the?", "Why is", "My name is Bob.", "I think that we should.", "Tell me a story",
+    "", "Who wrote Romeo and."])
+def test_a_fragment_or_a_statement_may_go_on(text: str) -> None:
+    assert not sounds_finished(text)
+
+
+def test_what_the_listener_may_cut_early(tmp_path: Path) -> None:
+    router, _, _ = make(tmp_path, tool_calls=False)
+    assert router.is_complete("Turn on the kitchen light.") == "command"
+    assert router.is_complete("Stop.") == "command"
+    assert router.is_complete("Tell me a fun fact about octopuses.") == "question"
+    assert router.is_complete("Turn on the") is None
+    assert router.is_complete("I was thinking.") is None
 
 
 def test_routes(tmp_path: Path) -> None:
