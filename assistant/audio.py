@@ -138,6 +138,23 @@ def rms_dbfs(audio: Audio) -> float:
     return 10.0 * np.log10(power) if power > 0 else float("-inf")
 
 
+def audible_end_s(audio: Audio, *, below_peak_db: float = 40.0, window_ms: float = 10.0) -> float:
+    """Where the last sound ends: the end of the last `window_ms` window whose level is
+    within `below_peak_db` of the loudest one (0.0 for silence). Meant for clean speech
+    such as a synthesized voice; in a noisy recording the noise counts as sound."""
+    data = audio.to_float().mean(axis=1, dtype=np.float64)
+    size = max(1, int(audio.rate * window_ms / 1000))
+    count = data.size // size
+    if count == 0:
+        return 0.0
+    power = np.mean(np.square(data[: count * size]).reshape(count, size), axis=1)
+    peak = float(power.max())
+    if peak <= 0.0:
+        return 0.0
+    loud = np.nonzero(power >= peak * 10.0 ** (-below_peak_db / 10.0))[0]
+    return float((loud[-1] + 1) * size / audio.rate)
+
+
 def _quantize(data: np.ndarray, width: int) -> np.ndarray:
     """Floats in [-1, 1] to integer codes: the inverse of `Audio.to_float` (full scale is
     2 ** (bits - 1), clipped to the largest code), so int -> float -> int is lossless."""

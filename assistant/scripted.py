@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.audio import Audio, from_float, silence, to_speech
+from assistant.audio import Audio, audible_end_s, from_float, silence, to_speech
 from assistant.events import (
     AnnouncementSpoken,
     Event,
@@ -64,6 +64,10 @@ class _TurnLog:
     wake: bool = False
     utterances: list[int] = field(default_factory=list)
     announcements: list[str] = field(default_factory=list)
+    audible_end_s: float | None = None
+    """Stream time at which the spoken input's last sound ended (`say` turns)."""
+    speech_end_s: dict[int, float] = field(default_factory=dict)
+    """Where the listener heard each utterance end (the end of its last speech frame)."""
 
 
 class ScriptRunner:
@@ -117,7 +121,12 @@ class ScriptRunner:
         if turn.kind == "text":
             self._pipeline.submit_text(turn.value)
         else:
-            self._feed(self._turn_audio(turn, script))
+            audio, audible_end = self._turn_audio(turn, script)
+            if audible_end is not None:
+                with self._lock:
+                    self._logs[turn.index].audible_end_s = (self._pipeline.listener.now_s
+                                                            + audible_end)
+            self._feed(audio)
             self._finish_listening()
         if barge_in_next:
             self._play_until_reply_started(extra_ms=barge_in_after_ms)
@@ -125,13 +134,15 @@ class ScriptRunner:
             self._play_until_idle()
             self._feed(silence(turn.pause_ms))
 
-    def _turn_audio(self, turn: Turn, script: Script) -> Audio:
+    def _turn_audio(self, turn: Turn, script: Script) -> tuple[Audio, float | None]:
+        """The turn's audio and, for a synthesized voice, where its last sound ends in it
+        (a recording may end in noise, so there it is unknown)."""
         if turn.kind == "silence_ms":
-            return silence(turn.value)
+            return silence(turn.value), None
         if turn.kind == "noise_ms":
             rng = np.random.default_rng(turn.index)
             samples = rng.normal(0.0, 0.05, int(16 * turn.value)).astype(np.float32)
-            return from_float(samples, 16000)
+            return from_float(samples, 16000), None
         voice_name = turn.voice or script.voice
         if turn.kind == "audio":
             speech = to_speech(read_wav(turn.value))
@@ -143,7 +154,8 @@ class ScriptRunner:
             # espeak-ng's formant voice (measured: 2 of 54 variants detected).
             wake = to_speech(synthesize_all(self._voices(None), self._wake_phrase))
             lead = lead + wake + silence(WAKE_GAP_MS)
-        return lead + speech
+        audible_end = lead.seconds + audible_end_s(speech) if turn.kind == "say" else None
+        return lead + speech, audible_end
 
     def _feed(self, audio: Audio) -> None:
         """Feed audio block by block; the speaker plays one block per block fed."""
@@ -213,6 +225,7 @@ class ScriptRunner:
                 log_.wake = True
             elif isinstance(event, Utterance):
                 log_.utterances.append(event.turn)
+                log_.speech_end_s[event.turn] = event.speech_end_s
                 self._turn_of[event.turn] = self._current
             elif isinstance(event, AnnouncementSpoken):
                 log_.announcements.append(event.text)
@@ -238,7 +251,7 @@ class ScriptRunner:
             reply_audio=audio_path,
             announcements=log_.announcements,
             interrupted=result.interrupted if result else False,
-            latency_ms=result.timings.latency_ms() if result else {},
+            latency_ms=_latency(result, log_),
         )
 
     def _write_reply_audio(self, index: int, pipeline_turn: int | None) -> str | None:
@@ -249,6 +262,22 @@ class ScriptRunner:
         path = self._out_dir / f"turn-{index:02d}.wav"
         write_wav(path, Audio(pcm, self._sink.rate))
         return str(path)
+
+
+def _latency(result: TurnResult | None, log_: _TurnLog) -> dict[str, float | None]:
+    """The turn's latency figures; for a synthesized voice also measured from its last
+    sound, which the listener hears only at the end of that 32 ms speech frame:
+    `vad_lag` is that gap and `audible_end_to_first_audio` the latency a listener feels."""
+    if result is None:
+        return {}
+    latency = result.timings.latency_ms()
+    heard_end = log_.speech_end_s.get(result.turn)
+    if log_.audible_end_s is not None and heard_end is not None:
+        lag = round(1000.0 * (heard_end - log_.audible_end_s), 1)
+        total = latency.get("end_of_speech_to_first_audio")
+        latency["vad_lag"] = lag
+        latency["audible_end_to_first_audio"] = None if total is None else round(lag + total, 1)
+    return latency
 
 
 def run_script(config: Any, script: Script, *, out_dir: Path, realtime: bool = False,

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from assistant.audio import (
     Audio,
     StreamResampler,
+    audible_end_s,
     convert,
     from_float,
     from_int16,
@@ -76,6 +77,18 @@ def test_loudness_of_silence_and_of_a_tone() -> None:
     assert rms_dbfs(Audio(b"", 16000)) == float("-inf")
     # a sine of amplitude 0.5 has an RMS of 0.5 / sqrt(2): about -9 dBFS
     assert rms_dbfs(tone(500, level=0.5)) == pytest.approx(-9.03, abs=0.1)
+
+
+def test_audible_end_is_where_the_last_sound_stops() -> None:
+    speech = silence(100) + tone(300, level=0.5) + silence(50) + tone(200, level=0.05)
+    assert audible_end_s(speech + silence(400)) == pytest.approx(0.65, abs=0.011)
+    # a faint tail 50 dB under the peak is not sound, nor is silence
+    assert audible_end_s(speech + tone(300, level=0.5 * 10 ** (-50 / 20))) == \
+        pytest.approx(0.65, abs=0.011)
+    assert audible_end_s(silence(300)) == 0.0
+    assert audible_end_s(Audio(b"", 16000)) == 0.0
+    stereo = convert(tone(200) + silence(100), rate=44100, channels=2)
+    assert audible_end_s(stereo) == pytest.approx(0.2, abs=0.011)
 
 
 # -- convert: widths, channels, rates --------------------------------------------------------

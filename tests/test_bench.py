@@ -134,7 +134,8 @@ def _record(route: str, e2e_ms: float, *, rep: int = 1, ok: bool = True) -> dict
     token = 300.0 if route == "llm" else 202.0
     latency = {"eos_delay": 500.0, "stt": 200.0, "intent": 202.0, "first_token": token,
                "first_synth": e2e_ms - 502.0, "first_audio": e2e_ms - 500.0,
-               "end_of_speech_to_first_audio": e2e_ms}
+               "end_of_speech_to_first_audio": e2e_ms, "vad_lag": 30.0,
+               "audible_end_to_first_audio": e2e_ms + 30.0}
     return {"rep": rep, "expected": route, "said": "x", "heard": "x", "wake_detected": True,
             "route": route, "intent": "GetTime" if route == "skill" else None, "reply": "y",
             "ok": ok, "latency_ms": latency, "tokens": 40 if route == "llm" else 0,
@@ -166,6 +167,8 @@ def test_latency_figures_split_by_route() -> None:
     e2e = figures["end_of_speech_to_first_audio_ms"]
     assert e2e["skill"]["n"] == 10 and e2e["skill"]["p50"] == 1004.5
     assert e2e["llm"]["n"] == 6
+    assert figures["audible_end_to_first_audio_ms"]["skill"]["p50"] == 1034.5
+    assert figures["vad_lag_ms"]["p50"] == 30.0
     assert figures["stages_ms"]["skill"]["eos"]["p50"] == 500.0
     assert figures["tokens_per_s"]["p50"] == 30.0
     assert figures["turns"]["as_expected"] == 15
@@ -205,6 +208,7 @@ def test_results_have_every_required_key(tmp_path: Path, capsys: pytest.CaptureF
     assert written["wer"]["librivox"] == 0.05 and written["wer"]["overall"] == 0.05
     table = (tmp_path / "table.md").read_text(encoding="utf-8")
     assert "End of speech to first audio" in table and "first synthesis" in table
+    assert "from the last sound" in table and "30 ms p50" in table
     assert table.strip() in capsys.readouterr().out
 
 

@@ -67,11 +67,21 @@ def table_markdown(results: dict[str, Any]) -> str:
            f"{results.get('duration_s', 0):.0f} s.", ""]
     e2e = results.get("end_of_speech_to_first_audio_ms")
     if e2e:
+        lat = results["latency"]
+        audible = lat.get("audible_end_to_first_audio_ms") or {}
+        lag = lat.get("vad_lag_ms") or {}
         out += ["## End of speech to first audio (ms)", ""]
-        out += _table(["route", "turns", "p50", "p90"],
-                      [[r, str(e2e[r]["n"]), _ms(e2e[r]["p50"]), _ms(e2e[r]["p90"])]
+        out += _table(["route", "turns", "p50", "p90", "from the last sound p50",
+                       "from the last sound p90"],
+                      [[r, str(e2e[r]["n"]), _ms(e2e[r]["p50"]), _ms(e2e[r]["p90"]),
+                        _ms(audible.get(r, {}).get("p50")), _ms(audible.get(r, {}).get("p90"))]
                        for r in ROUTES])
-        stages = results["latency"]["stages_ms"]
+        out += ["End of speech is where the voice activity detector heard it: the end of the "
+                "last 32 ms frame it scored as speech. That is "
+                f"{_ms(lag.get('p50'))} ms p50 ({_ms(lag.get('p90'))} p90) after the spoken "
+                "input's last sound (its last 10 ms within 40 dB of its peak), so a listener "
+                "waits the figures measured from the last sound.", ""]
+        stages = lat["stages_ms"]
         out += ["Time each stage adds (ms):", ""]
         out += _table(["stage", "skill p50", "skill p90", "llm p50", "llm p90"],
                       [[label] + [_ms(stages[r][key][q]) for r in ROUTES for q in ("p50", "p90")]
@@ -79,7 +89,6 @@ def table_markdown(results: dict[str, Any]) -> str:
         out += ["Stages are times added one after the other (each median on its own, so they "
                 "add up to about the median total). For a question, first synthesis includes "
                 "the chat model writing the rest of its first sentence.", ""]
-        lat = results["latency"]
         turns = lat["turns"]
         out += [f"Chat model in the pipeline: {_num(lat['tokens_per_s']['p50'], 1)} tokens/s "
                 f"p50 ({_num(lat['tokens_per_s']['p90'], 1)} p90), replies of "

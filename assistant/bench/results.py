@@ -45,11 +45,14 @@ def stage_times(latency: dict[str, float | None]) -> dict[str, float] | None:
 def latency_figures(records: list[dict[str, Any]]) -> dict[str, Any]:
     """Medians and 90th percentiles per route (the route the turn actually took)."""
     e2e: dict[str, Any] = {}
+    audible: dict[str, Any] = {}
     stages: dict[str, Any] = {}
     cumulative: dict[str, Any] = {}
     for route in ROUTES:
         mine = [r for r in records if r["route"] == route]
         e2e[route] = summarize(r["latency_ms"].get("end_of_speech_to_first_audio") for r in mine)
+        audible[route] = summarize(r["latency_ms"].get("audible_end_to_first_audio")
+                                   for r in mine)
         split = [s for s in (stage_times(r["latency_ms"]) for r in mine) if s is not None]
         stages[route] = {key: summarize(s[key] for s in split) for key, _ in STAGES}
         keys = ("eos_delay", "stt", "intent", "first_token", "first_synth", "first_audio")
@@ -60,6 +63,8 @@ def latency_figures(records: list[dict[str, Any]]) -> dict[str, Any]:
               for r in records if not r["ok"]]
     return {
         "end_of_speech_to_first_audio_ms": e2e,
+        "audible_end_to_first_audio_ms": audible,
+        "vad_lag_ms": summarize(r["latency_ms"].get("vad_lag") for r in records),
         "stages_ms": stages,
         "since_decided_ms": cumulative,
         "tokens_per_s": summarize(r.get("tokens_per_s") for r in records if r["route"] == "llm"),
