@@ -115,8 +115,8 @@ class VadConfig:
     """End the utterance after this much silence when it is already complete: a command
     the skills know, a control phrase, or a question (0 = always wait `silence_ms`)."""
     question_cut_ms: int = _opt(300, low=0, high=5000)
-    """The same for a question (a "?" at the end): longer, since people pause inside
-    questions and the recognizer may end a fragment with "?"."""
+    """The same for a whole question (see `router.sounds_finished`): longer, since people
+    pause inside questions and the recognizer may end a fragment with "?"."""
 
 
 @dataclass(frozen=True)
