@@ -68,30 +68,43 @@ def normalize(text: str) -> str:
     return " ".join(text.split())
 
 
-# How a whole request to the chat model opens: a question word or a request verb.
-_REQUEST_START = re.compile(
-    r"^(?:(?:what|what's|whats|who|who's|whose|whom|why|how|how's|when|where|which|is|are|"
-    r"was|were|am|can|could|do|does|did|will|would|should|shall|may|have|has)\b|"
-    r"(?:tell me|explain|describe|give me|name|list|define|recommend|suggest|translate|"
-    r"spell|summarize|compare|write|sing|teach me|help me)\b)")
-# ... and how a fragment ends: "What is the capital of." is not done yet. (Most other
-# prepositions can end a whole question: "What is it for?")
+# A fragment ends on a word that needs more: "What is the capital of." is not done yet.
 _DANGLING = frozenset(["a", "an", "the", "of", "to", "and", "or", "but", "nor", "than", "my",
                        "your", "his", "her", "their", "our", "its"])
+# With a full stop instead of "?", the recognizer is less sure the question is over, so
+# more endings count as unfinished: a preposition ("Tell me about."), a pronoun, a
+# question word or an auxiliary ("Can you tell me what.", "Do you know.").
+_DANGLING_AFTER_STOP = _DANGLING | frozenset([
+    "about", "in", "on", "for", "with", "from", "at", "between", "like", "into", "by", "as",
+    "if", "i", "you", "we", "they", "he", "she", "it", "me", "what", "who", "why", "how",
+    "when", "where", "which", "is", "are", "was", "were", "do", "does", "did", "can",
+    "could", "will", "would", "should", "have", "has", "please", "so", "that"])
+# A request verb ("tell me a joke."), or a question word followed by what a question
+# needs there ("what is", "who wrote", but not "when I ...").
+_REQUEST = re.compile(
+    r"^(?:tell me|explain|describe|give me|define|recommend|suggest|translate|summarize|"
+    r"teach me)\b|"
+    r"^(?:what|who|which)\b|"
+    r"^(?:why|how|when|where)\s(?:is|are|was|were|do|does|did|can|could|will|would|should|"
+    r"has|have|had|much|many|long|far|old|big|often)\b|"
+    r"^(?:what's|who's|how's|where's|when's|why's)\b")
 
 
 def sounds_finished(text: str) -> bool:
     """True when `text` reads as a whole question or request for the chat model: the
-    recognizer ended it with "?" (or with "." or "!" after a question word or a request
-    verb such as "tell me"), it has at least three words and does not end on a word
-    that needs more ("of", "the", "and"), and it does not trail off ("...")."""
+    recognizer ended it with "?" after at least three words, and not on a word that
+    needs more ("of", "the", "and"); or with "." or "!" after at least four words that
+    open like a question or a request ("Who wrote Hamlet.", "Tell me a joke.") and end
+    on none of the words a sentence goes on after. Never when it trails off ("...")."""
     stripped = text.strip().rstrip("\"')")
     words = normalize(text).split()
     if len(words) < 3 or words[-1] in _DANGLING or stripped.endswith(("...", "\u2026")):
         return False
     if stripped.endswith("?"):
         return True
-    return stripped.endswith((".", "!")) and _REQUEST_START.match(" ".join(words)) is not None
+    return (stripped.endswith((".", "!")) and len(words) >= 4
+            and words[-1] not in _DANGLING_AFTER_STOP
+            and _REQUEST.match(" ".join(words)) is not None)
 
 
 def is_control_phrase(text: str) -> bool:

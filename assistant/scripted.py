@@ -272,7 +272,9 @@ def _latency(result: TurnResult | None, log_: _TurnLog) -> dict[str, float | Non
         return {}
     latency = result.timings.latency_ms()
     heard_end = log_.speech_end_s.get(result.turn)
-    if log_.audible_end_s is not None and heard_end is not None:
+    last = bool(log_.utterances) and result.turn == log_.utterances[-1]
+    if log_.audible_end_s is not None and heard_end is not None and last:
+        # (an utterance cut off before the input's end is not where the input ended)
         lag = round(1000.0 * (heard_end - log_.audible_end_s), 1)
         total = latency.get("end_of_speech_to_first_audio")
         latency["vad_lag"] = lag

@@ -17,9 +17,10 @@ _ABBREVIATIONS = frozenset([
 _END = re.compile(r"[.!?]+[\"')\]]*(?=\s)|\n+")
 _PAUSE = re.compile(r"[,;:](?=\s)")
 # A new clause or phrase is a natural pause too, even without a comma (whole word, then
-# a space): "Bees make honey | by extracting nectar ...".
-_CLAUSE = re.compile(r"\s(?=(?:because|but|which|although|while|whereas|since|so|when|where|"
-                     r"if|unless|until|by|using|through|including)\s)", re.IGNORECASE)
+# a space): "The sky is blue | because ...", "Bees fly far | when it is warm". Not "by"
+# ("written | by", "one | by one") nor "so" ("is | so nice"): they cut phrases in half.
+_CLAUSE = re.compile(r"\s(?=(?:because|but|which|although|while|whereas|since|when|where|"
+                     r"if|unless|until|using|including)\s)", re.IGNORECASE)
 CLAUSE_MIN_WORDS = 4
 _MARKDOWN = re.compile(r"[*_`#>|~]+|^\s*[-+]\s+|^\s*\d+[.)]\s+", re.MULTILINE)
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")

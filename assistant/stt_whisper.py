@@ -2,20 +2,23 @@
 
 Voice commands are a few seconds long, but Whisper's encoder normally runs on a
 30-second window. CTranslate2 accepts a shorter window, so an utterance is encoded in
-a 10-second window (longer when it needs it): on two cores the encoder takes 63 ms
-instead of 315 ms. With the skills' vocabulary as the prompt, 10 s made no more errors
-than 20 s on 48 spoken commands and questions (8 each; 5 s windows made tiny.en loop
-and drop words). What a short window does add is an occasional repeat of the whole
-sentence, which can turn into a loop: a sentence said twice or looping is kept once,
-and any other loop is decoded again on the full window. `stt.short_context = false`
-always uses the full window.
+a 10-second window (longer when it needs it): measured on two threads, the encoder
+takes 63 ms instead of 315 ms (about 100 ms on the one thread a decode gets here).
+With the skills' vocabulary as the prompt, 10 s made no more errors than 20 s on 48
+spoken commands and questions (8 each; 5 s windows made tiny.en loop and drop words).
+What a short window does add is an occasional repeat of the whole sentence, which can
+turn into a loop: a sentence said twice or looping is kept once, and any other loop is
+decoded again on the full window. `stt.short_context = false` always uses the full
+window.
 
 Decoding also starts early: when the listener hears a pause it calls `prepare()`,
 and if the user does not speak again, `finish()` returns that result at once. Two
-decodes can run at once, each on its own threads: when the user goes on after a pause,
-the decode still running for that pause cannot delay the next one (on 2 cores, a decode
-took 186 ms alone on one thread and 243 ms beside another one; on two threads 201 ms
-alone but 312 ms when it had to wait for the other).
+decodes can run at once, each on half the cores: when the user goes on after a pause,
+the decode still running for that pause slows the next one down instead of making it
+wait (on 2 cores, a command took 186 ms alone on one thread and 243 ms beside another
+decode; on two threads 201 ms alone but 312 ms when it had to wait for the other). A
+third decode waits, and one decode alone no longer has every core: a long recording
+(the full-window path, `assistant transcribe`) decodes about a quarter slower.
 """
 
 from __future__ import annotations

@@ -130,12 +130,14 @@ def test_librivox_references_are_read(tmp_path: Path) -> None:
 
 # -- latency figures ----------------------------------------------------------------------
 
-def _record(route: str, e2e_ms: float, *, rep: int = 1, ok: bool = True) -> dict[str, Any]:
+def _record(route: str, e2e_ms: float, *, rep: int = 1, ok: bool = True,
+            lag_ms: float | None = 30.0) -> dict[str, Any]:
     token = 300.0 if route == "llm" else 202.0
     latency = {"eos_delay": 500.0, "stt": 200.0, "intent": 202.0, "first_token": token,
                "first_synth": e2e_ms - 502.0, "first_audio": e2e_ms - 500.0,
-               "end_of_speech_to_first_audio": e2e_ms, "vad_lag": 30.0,
-               "audible_end_to_first_audio": e2e_ms + 30.0}
+               "end_of_speech_to_first_audio": e2e_ms}
+    if lag_ms is not None:  # a spoken turn (a recording or typed text has no known end)
+        latency.update(vad_lag=lag_ms, audible_end_to_first_audio=e2e_ms + lag_ms)
     return {"rep": rep, "expected": route, "said": "x", "heard": "x", "wake_detected": True,
             "route": route, "intent": "GetTime" if route == "skill" else None, "reply": "y",
             "ok": ok, "latency_ms": latency, "tokens": 40 if route == "llm" else 0,
@@ -161,14 +163,18 @@ def test_a_stage_the_turn_did_not_have_adds_nothing() -> None:
 
 
 def test_latency_figures_split_by_route() -> None:
-    records = [_record("skill", 1000.0 + i) for i in range(10)] + \
-        [_record("llm", 2000.0 + 10 * i) for i in range(5)] + [_record("llm", 3000, ok=False)]
+    records = [_record("skill", 1000.0 + i, lag_ms=10.0 * i) for i in range(10)] + \
+        [_record("llm", 2000.0 + 10 * i) for i in range(5)] + \
+        [_record("llm", 3000, ok=False, lag_ms=None)]
     figures = latency_figures(records)
     e2e = figures["end_of_speech_to_first_audio_ms"]
     assert e2e["skill"]["n"] == 10 and e2e["skill"]["p50"] == 1004.5
     assert e2e["llm"]["n"] == 6
-    assert figures["audible_end_to_first_audio_ms"]["skill"]["p50"] == 1034.5
-    assert figures["vad_lag_ms"]["p50"] == 30.0
+    audible = figures["audible_end_to_first_audio_ms"]
+    assert (audible["skill"]["n"], audible["skill"]["p50"]) == (10, 1004.5 + 45.0)
+    assert (audible["llm"]["n"], audible["llm"]["p50"]) == (5, 2020.0 + 30.0)
+    lag = figures["vad_lag_ms"]
+    assert lag["n"] == 15 and lag["p50"] == 30.0 and lag["p90"] == pytest.approx(81.0, abs=9)
     assert figures["stages_ms"]["skill"]["eos"]["p50"] == 500.0
     assert figures["tokens_per_s"]["p50"] == 30.0
     assert figures["turns"]["as_expected"] == 15
@@ -208,8 +214,22 @@ def test_results_have_every_required_key(tmp_path: Path, capsys: pytest.CaptureF
     assert written["wer"]["librivox"] == 0.05 and written["wer"]["overall"] == 0.05
     table = (tmp_path / "table.md").read_text(encoding="utf-8")
     assert "End of speech to first audio" in table and "first synthesis" in table
-    assert "from the last sound" in table and "30 ms p50" in table
+    assert "from the last sound" in table and "30 ms p50 (30 p90)" in table
+    # p50 and p90, then the same from the last sound (30 ms earlier)
+    assert "| skill | 2 | 1100 | 1180 | 1130 | 1210 |" in table
     assert table.strip() in capsys.readouterr().out
+
+
+def test_without_spoken_turns_the_table_claims_no_lag(tmp_path: Path) -> None:
+    results = _fake_results()
+    figures = latency_figures([_record("skill", 1000.0, lag_ms=None),
+                               _record("llm", 2000.0, lag_ms=None)])
+    results["latency"] = figures
+    results["end_of_speech_to_first_audio_ms"] = figures["end_of_speech_to_first_audio_ms"]
+    write_outputs(results, tmp_path)
+    table = (tmp_path / "table.md").read_text(encoding="utf-8")
+    assert "End of speech is where the voice activity detector heard it" in table
+    assert "last sound (its last" not in table and "| skill | 1 | 1000 | 1000 | - | - |" in table
 
 
 def test_chart_is_written_for_fake_data(tmp_path: Path) -> None:

@@ -75,7 +75,8 @@ def test_not_control_phrases(text: str) -> None:
 
 @pytest.mark.parametrize("text", [
     "What is the capital of France?", "Why is the sky blue?", "Who wrote Romeo and Juliet.",
-    "Tell me a fun fact about octopuses.", "Explain how rainbows form!",
+    "Tell me a fun fact about octopuses.", "Explain how rainbows form!", "Tell me a joke.",
+    "How do bees make honey.", "What should I cook for dinner tonight.",
     "Do you know what time it is?", "What's the weather like?", 'What is "Hamlet" about?"'])
 def test_a_whole_question_or_request_sounds_finished(text: str) -> None:
     assert sounds_finished(text)
@@ -84,7 +85,9 @@ def test_a_whole_question_or_request_sounds_finished(text: str) -> None:
 @pytest.mark.parametrize("text", [
     "What is the capital of.", "What is the capital of...", "Tell me about the\u2026",
     "What is the?", "Why is", "My name is Bob.", "I think that we should.", "Tell me a story",
-    "", "Who wrote Romeo and."])
+    "", "Who wrote Romeo and.", "Tell me about.", "How do I.", "When I get home.",
+    "When I get home tonight.", "Can you tell me what.", "Do you know.", "Could you please.",
+    "What do you think about.", "Tell me more about it so."])
 def test_a_fragment_or_a_statement_may_go_on(text: str) -> None:
     assert not sounds_finished(text)
 

@@ -129,11 +129,12 @@ def test_the_first_chunk_ends_at_a_new_clause() -> None:
         "Cats are great but dogs are loyal."]  # too short a clause to stand alone
     assert split(tokens("The sky is blue because of it."), first_pause_words=0) == [
         "The sky is blue because of it."]
-    bees = "Honey bees make honey by extracting nectar. They store it in a hive."
+    bees = "Honey bees fly far when it is warm. They store nectar in a hive."
     assert split(tokens(bees), first_pause_words=1) == [
-        "Honey bees make honey", "by extracting nectar.", "They store it in a hive."]
-    assert split(tokens("It was written by Shakespeare."), first_pause_words=1) == [
-        "It was written by Shakespeare."]
+        "Honey bees fly far", "when it is warm.", "They store nectar in a hive."]
+    for whole in ["Romeo and Juliet was written by William Shakespeare.",
+                  "We can do it step by step.", "The weather today is so nice outside."]:
+        assert split(tokens(whole), first_pause_words=1) == [whole]
 
 
 def test_numbered_list_markers_are_not_read_out() -> None:

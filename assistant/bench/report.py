@@ -76,11 +76,13 @@ def table_markdown(results: dict[str, Any]) -> str:
                       [[r, str(e2e[r]["n"]), _ms(e2e[r]["p50"]), _ms(e2e[r]["p90"]),
                         _ms(audible.get(r, {}).get("p50")), _ms(audible.get(r, {}).get("p90"))]
                        for r in ROUTES])
-        out += ["End of speech is where the voice activity detector heard it: the end of the "
-                "last 32 ms frame it scored as speech. That is "
-                f"{_ms(lag.get('p50'))} ms p50 ({_ms(lag.get('p90'))} p90) after the spoken "
-                "input's last sound (its last 10 ms within 40 dB of its peak), so a listener "
-                "waits the figures measured from the last sound.", ""]
+        note = ("End of speech is where the voice activity detector heard it: the end of the "
+                "last 32 ms frame it scored as speech.")
+        if lag.get("n"):
+            note += (f" That is {_ms(lag.get('p50'))} ms p50 ({_ms(lag.get('p90'))} p90) "
+                     "after the spoken input's last sound (its last 10 ms within 40 dB of "
+                     "its peak), so a listener waits the figures measured from the last sound.")
+        out += [note, ""]
         stages = lat["stages_ms"]
         out += ["Time each stage adds (ms):", ""]
         out += _table(["stage", "skill p50", "skill p90", "llm p50", "llm p90"],
