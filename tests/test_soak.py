@@ -52,5 +52,8 @@ def test_hundreds_of_turns_with_bounded_memory(real_store: object, tmp_path: Pat
     print(f"\nRSS (MB) by turn: {json.dumps({k: round(v) for k, v in rss.items()})}")
     failed = [(row["turn"], row["failures"]) for row in rows if not row["ok"]]
     assert failed == []
-    warm, end = rss[50], rss[TURNS]
-    assert end - warm < 60, f"memory grew from {warm:.0f} MB to {end:.0f} MB"
+    # The voice gives back what a long sentence took, so RSS goes up and down by some
+    # 100 MB: bounded means the later peaks stay near the earlier ones.
+    first = max(mb for turn, mb in rss.items() if turn <= TURNS // 2)
+    second = max(mb for turn, mb in rss.items() if turn > TURNS // 2)
+    assert second - first < 60, f"peak memory grew from {first:.0f} MB to {second:.0f} MB"
