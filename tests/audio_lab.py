@@ -24,9 +24,10 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pytest
@@ -43,6 +44,7 @@ SOUND_DBFS = -50.0
 when the assistant is quiet, so any speech is far above it)."""
 
 LAB_TOOLS = ("pulseaudio", "pactl", "paplay", "parec")
+T = TypeVar("T")
 
 
 def require_audio_lab() -> None:
@@ -352,19 +354,28 @@ class AssistantProcess:
         Fails the test (with the output) on timeout or when the process exits first."""
         regex = re.compile(pattern)
         lines = self.stdout if stream == "stdout" else self.stderr
+
+        def match() -> int | None:
+            return next((i for i in range(start, len(lines)) if regex.search(lines[i])), None)
+
+        return self._wait_until(match, f"printing /{pattern}/", timeout=timeout)
+
+    def _wait_until(self, found: Callable[[], T | None], what: str, *, timeout: float) -> T:
+        """`found()`'s first result that is not None, checked whenever output arrives.
+
+        Fails the test (with the output) on timeout or when the process exits first."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
-                for i in range(start, len(lines)):
-                    if regex.search(lines[i]):
-                        return i
+                result = found()
+                if result is not None:
+                    return result
                 exited = self.proc.poll() is not None and not any(
                     r.is_alive() for r in self._readers)
                 left = deadline - time.monotonic()
                 if exited or left <= 0:
                     why = "exited" if exited else f"timed out after {timeout:.0f} s"
-                    pytest.fail(f"`assistant run` {why} before printing /{pattern}/\n"
-                                + self.output())
+                    pytest.fail(f"`assistant run` {why} before {what}\n" + self.output())
                 self._cond.wait(timeout=min(left, 0.5))
 
     def wait_listening(self, *, timeout: float = 120.0, start: int = 0) -> int:
@@ -388,20 +399,13 @@ class AssistantProcess:
 
     def wait_turn(self, number: int, *, timeout: float) -> Turn:
         """The `number`-th turn (1-based) once its `latency ms:` line was printed."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                turns = self.turns()
-                if len(turns) >= number and turns[number - 1].latency_ms:
-                    return turns[number - 1]
-                exited = self.proc.poll() is not None and not any(
-                    r.is_alive() for r in self._readers)
-                left = deadline - time.monotonic()
-                if exited or left <= 0:
-                    why = "exited" if exited else f"timed out after {timeout:.0f} s"
-                    pytest.fail(f"`assistant run` {why} before finishing turn {number}\n"
-                                + self.output())
-                self._cond.wait(timeout=min(left, 0.5))
+
+        def finished() -> Turn | None:
+            turns = self.turns()
+            done = len(turns) >= number and turns[number - 1].latency_ms
+            return turns[number - 1] if done else None
+
+        return self._wait_until(finished, f"finishing turn {number}", timeout=timeout)
 
     def wait_follow_up_over(self, follow_up_ms: int) -> None:
         """Sleep until the follow-up window after the last reply has closed (the next
