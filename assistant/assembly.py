@@ -10,9 +10,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from assistant.config import Config
-from assistant.controls import AssistantControls
-from assistant.memory import ConversationMemory
-from assistant.router import Router
+from assistant.loop.controls import AssistantControls
+from assistant.loop.memory import ConversationMemory
+from assistant.loop.router import Router
 
 if TYPE_CHECKING:
     from assistant.models import ModelStore
@@ -28,7 +28,7 @@ def build_router(config: Config, *, skills: bool = True, chat: bool = True,
                  controls: AssistantControls | None = None,
                  wallclock: object = datetime.now) -> Router:
     """The router with its chat model, memory and skills."""
-    from assistant.llm import load_chat_model
+    from assistant.engines.llm import load_chat_model
 
     store = model_store(config)
     chat_model = load_chat_model(config.llm, store) if chat else None

@@ -14,8 +14,8 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from assistant.audio import Audio
-from assistant.llm import ChatMessage
-from assistant.stt import Transcript
+from assistant.engines.llm import ChatMessage
+from assistant.engines.stt import Transcript
 
 WAKE = 1111
 SPEECH = 2222

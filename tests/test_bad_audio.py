@@ -17,7 +17,7 @@ import pytest
 
 from assistant.audio import Audio, from_float, silence, to_speech
 from assistant.config import TtsConfig
-from assistant.tts import load_synthesizer, synthesize_all
+from assistant.engines.tts import load_synthesizer, synthesize_all
 from assistant.wav import MAX_SECONDS, write_wav
 
 

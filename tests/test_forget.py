@@ -17,7 +17,7 @@ import pytest
 from assistant.commands import privacy
 from assistant.config import Config, PrivacyConfig
 from assistant.errors import AssistantError
-from assistant.transcript_log import TranscriptLog, recording_name
+from assistant.privacy.transcript_log import TranscriptLog, recording_name
 
 
 @dataclass

@@ -24,7 +24,7 @@ import pytest
 
 from assistant.cli import build_parser
 from assistant.errors import AssistantError
-from assistant.guard import NetworkBlockedError, guarded, is_loopback_host, refusal
+from assistant.privacy.guard import NetworkBlockedError, guarded, is_loopback_host, refusal
 
 # Runs first in every isolated child: bring up loopback (down in a new namespace) and make
 # sure this really is a namespace with nothing but loopback, before anything else happens.
@@ -213,7 +213,7 @@ def remote():
 
 attempt("before the guard", remote)  # the kernel's answer, to tell the two apart
 
-from assistant.guard import guard_state, install_guard
+from assistant.privacy.guard import guard_state, install_guard
 results["state before"] = guard_state()
 install_guard()
 install_guard()  # idempotent
@@ -304,7 +304,7 @@ def test_models_fetch_alone_runs_without_the_guard(netns: None, tmp_path: Path) 
     code = """
 from assistant.cli import build_parser
 from assistant.config import Config
-from assistant.guard import apply_network_policy
+from assistant.privacy.guard import apply_network_policy
 parser = build_parser()
 print(apply_network_policy(parser.parse_args(["models", "fetch"]), Config()))
 print(apply_network_policy(parser.parse_args(["models", "list"]), Config()))

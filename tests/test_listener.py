@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.events import (
+from assistant.loop.events import (
     Announcement,
     Interrupt,
     ListenTimeout,
@@ -10,7 +10,7 @@ from assistant.events import (
     Utterance,
     WakeDetected,
 )
-from assistant.listener import Listener, ListenerSettings, State
+from assistant.loop.listener import Listener, ListenerSettings, State
 from tests.fakes import FakeRecognizer, FakeVad, FakeWake, blocks, sound
 
 

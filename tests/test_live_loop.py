@@ -20,9 +20,9 @@ import pytest
 
 from assistant.audio import Audio, silence
 from assistant.config import Config
+from assistant.engines.stt import SpeechRecognizer, load_recognizer
+from assistant.engines.tts import SpeechSynthesizer, load_synthesizer, synthesize_all
 from assistant.models import ModelStore
-from assistant.stt import SpeechRecognizer, load_recognizer
-from assistant.tts import SpeechSynthesizer, load_synthesizer, synthesize_all
 from tests.audio_lab import AssistantProcess, AudioLab, Recording, Turn, require_audio_lab
 
 pytestmark = pytest.mark.live
@@ -231,7 +231,7 @@ def test_wake_word_interrupts_a_long_reply(
 def full_reply_seconds(voice: Voice, text: str) -> float:
     """How long the uninterrupted reply to `text` would play (the chat model is greedy)."""
     from assistant.assembly import build_router
-    from assistant.sentences import clean_for_speech
+    from assistant.loop.sentences import clean_for_speech
 
     config = Config()
     # One thread: this runs next to `assistant run`, and llama.cpp threads that outnumber

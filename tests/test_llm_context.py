@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.llm import MESSAGE_OVERHEAD_TOKENS, ChatMessage, fit_to_context
+from assistant.engines.llm import MESSAGE_OVERHEAD_TOKENS, ChatMessage, fit_to_context
 
 OVERHEAD = MESSAGE_OVERHEAD_TOKENS
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.llm import MESSAGE_OVERHEAD_TOKENS, ChatMessage
-from assistant.memory import ConversationMemory
+from assistant.engines.llm import MESSAGE_OVERHEAD_TOKENS, ChatMessage
+from assistant.loop.memory import ConversationMemory
 
 
 def count_words(text: str) -> int:

@@ -6,13 +6,13 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from assistant.controls import AssistantControls
-from assistant.listener import ListenerSettings
-from assistant.memory import ConversationMemory
-from assistant.pipeline import Engines, Pipeline
-from assistant.router import Router
-from assistant.script import Script, parse_script
-from assistant.scripted import CaptureSink, ScriptRunner
+from assistant.loop.controls import AssistantControls
+from assistant.loop.listener import ListenerSettings
+from assistant.loop.memory import ConversationMemory
+from assistant.loop.pipeline import Engines, Pipeline
+from assistant.loop.router import Router
+from assistant.testmode.runner import CaptureSink, ScriptRunner
+from assistant.testmode.script import Script, parse_script
 from tests.fakes import FakeChat, FakeRecognizer, FakeSkills, FakeVad, FakeVoice, FakeWake
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from assistant.config import SkillsConfig
-from assistant.llm import ChatMessage
-from assistant.memory import ConversationMemory
-from assistant.router import Router, is_control_phrase, sounds_finished
+from assistant.engines.llm import ChatMessage
+from assistant.loop.memory import ConversationMemory
+from assistant.loop.router import Router, is_control_phrase, sounds_finished
 from assistant.skills import MemoryControls, Skills
 
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.report import check_expectations, summary_table, write_jsonl
-from assistant.script import ScriptError, load_script, parse_script
+from assistant.testmode.report import check_expectations, summary_table, write_jsonl
+from assistant.testmode.script import ScriptError, load_script, parse_script
 
 
 def write(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:

@@ -12,8 +12,8 @@ import psutil
 import pytest
 
 from assistant.config import Config
-from assistant.script import Turn, parse_script
-from assistant.scripted import run_script
+from assistant.testmode.runner import run_script
+from assistant.testmode.script import Turn, parse_script
 
 TURNS = 300
 QUESTIONS = ["Why is the sky blue?", "Who wrote Hamlet?", "What is the capital of Italy?",

@@ -9,8 +9,8 @@ import numpy as np
 import psutil
 
 from assistant.config import TtsConfig
+from assistant.engines.tts import LONG_SENTENCE_PHONEME_IDS, _BoundedArenaSession, load_synthesizer
 from assistant.models import ModelStore
-from assistant.tts import LONG_SENTENCE_PHONEME_IDS, _BoundedArenaSession, load_synthesizer
 
 
 class RecordingSession:

@@ -14,9 +14,9 @@ import pytest
 
 from assistant.audio import SPEECH_RATE_HZ, Audio, to_speech
 from assistant.config import SttConfig, TtsConfig
+from assistant.engines.stt import choose_engine, load_recognizer
+from assistant.engines.stt.vosk import VoskRecognizer
 from assistant.models import ModelStore
-from assistant.stt import choose_engine, load_recognizer
-from assistant.stt_vosk import VoskRecognizer
 from assistant.wav import write_wav
 from tests.conftest import require_models
 
@@ -43,7 +43,7 @@ def vosk(store: ModelStore) -> VoskRecognizer:
 @pytest.fixture(scope="module")
 def speak(store: ModelStore):  # type: ignore[no-untyped-def]
     """Korean text -> speech, through the assistant's own espeak-ng voice (22.05 kHz)."""
-    from assistant.tts import load_synthesizer, synthesize_all
+    from assistant.engines.tts import load_synthesizer, synthesize_all
 
     voice = load_synthesizer(TtsConfig(), store, voice="espeak-ko")
     return lambda text: synthesize_all(voice, text)

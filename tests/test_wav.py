@@ -409,7 +409,7 @@ def words(text: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def whisper(real_store: ModelStore):  # type: ignore[no-untyped-def]
-    from assistant.stt import load_recognizer
+    from assistant.engines.stt import load_recognizer
 
     return load_recognizer(SttConfig(), real_store, engine="whisper")
 
@@ -417,7 +417,7 @@ def whisper(real_store: ModelStore):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def utterance(real_store: ModelStore) -> Audio:
     """Piper says SENTENCE once (22.05 kHz); every odd file below is made from it."""
-    from assistant.tts import load_synthesizer, synthesize_all
+    from assistant.engines.tts import load_synthesizer, synthesize_all
 
     voice = load_synthesizer(TtsConfig(), real_store)
     return synthesize_all(voice, SENTENCE)

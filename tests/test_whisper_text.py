@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.stt_whisper import _drop_repeated_sentences, _first_of_loop, _repeats
+from assistant.engines.stt.whisper import _drop_repeated_sentences, _first_of_loop, _repeats
 
 
 def test_an_echoed_sentence_is_kept_once() -> None:

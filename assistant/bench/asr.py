@@ -23,7 +23,7 @@ from typing import Any
 from assistant.audio import Audio, to_speech
 from assistant.bench.stats import summarize
 from assistant.bench.text import WordErrors, normalize, word_errors
-from assistant.tts import SpeechSynthesizer, synthesize_all
+from assistant.engines.tts import SpeechSynthesizer, synthesize_all
 
 POCKETSPHINX_DATA = Path("/usr/share/pocketsphinx/test/data")
 
@@ -101,8 +101,8 @@ def spoken_set(name: str, voice: SpeechSynthesizer, sentences: tuple[str, ...], 
 def labelled_sets(speaking_voice: SpeechSynthesizer, *, quick: bool,
                   skipped: list[str]) -> list[LabelledSet]:
     """Every set that can be built on this machine; what could not is added to `skipped`."""
+    from assistant.engines.tts import EspeakSynthesizer
     from assistant.errors import AssistantError
-    from assistant.tts import EspeakSynthesizer
 
     count = 3 if quick else None
     sets: list[LabelledSet] = []
@@ -216,7 +216,7 @@ def run_asr(config: Any, store: Any, sets: list[LabelledSet], *, hint: str | Non
             say: Callable[[str], None]) -> dict[str, Any]:
     """Every installed recognizer on every set of its language (`labelled_sets`), and the
     configured one with the pipeline's vocabulary `hint`."""
-    from assistant.stt import choose_engine, load_recognizer
+    from assistant.engines.stt import choose_engine, load_recognizer
 
     skipped: list[str] = []
     default = None

@@ -18,7 +18,7 @@ from assistant.bench.stats import summarize
 def measure_chat_model(model: Any, questions: list[str], *, system_prompt: str,
                        max_tokens: int) -> list[dict[str, Any]]:
     """One streamed reply per question: first-token ms, tokens, tokens/s after the first."""
-    from assistant.llm import ChatMessage
+    from assistant.engines.llm import ChatMessage
 
     records = []
     for question in questions:
@@ -47,7 +47,7 @@ def measure_chat_model(model: Any, questions: list[str], *, system_prompt: str,
 def compare_chat_models(config: Any, store: Any, questions: list[str], *,
                         say: Callable[[str], None]) -> dict[str, Any]:
     """Each installed llm model in turn (loaded, warmed, measured, released)."""
-    from assistant.llm import load_chat_model
+    from assistant.engines.llm import load_chat_model
 
     models = store.installed(role="llm")
     out: dict[str, Any] = {"models": {}, "skipped": []}

@@ -92,8 +92,8 @@ def _load(config_path: str | None, clock: Any = None) -> tuple[Any, Any]:
     from datetime import datetime
 
     from assistant.config import load_config
-    from assistant.guard import apply_network_policy
-    from assistant.pipeline import load_engines
+    from assistant.loop.pipeline import load_engines
+    from assistant.privacy.guard import apply_network_policy
 
     config = load_config(config_path)
     apply_network_policy(argparse.Namespace(command="run"), config)
@@ -102,8 +102,8 @@ def _load(config_path: str | None, clock: Any = None) -> tuple[Any, Any]:
 
 
 def _coldstart(config_path: str | None) -> None:
-    from assistant.pipeline import Pipeline, listener_settings
-    from assistant.speaker import BufferedSink
+    from assistant.loop.pipeline import Pipeline, listener_settings
+    from assistant.loop.speaker import BufferedSink
 
     config, engines = _load(config_path)
     pipeline = Pipeline(engines, sink=BufferedSink(engines.voice.rate),

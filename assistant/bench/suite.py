@@ -112,8 +112,8 @@ def _process(results: dict[str, Any], options: Options) -> None:
 
 def _engines_parts(results: dict[str, Any], config: Any, store: Any, options: Options) -> None:
     from assistant.bench.turns import LLM_TURNS, CachedVoice, StreamClock, turn_set
-    from assistant.pipeline import load_engines
-    from assistant.tts import load_synthesizer, synthesize_all
+    from assistant.engines.tts import load_synthesizer, synthesize_all
+    from assistant.loop.pipeline import load_engines
 
     clock = StreamClock()
     with timed(results, "load engines"):
@@ -138,7 +138,7 @@ def _engines_parts(results: dict[str, Any], config: Any, store: Any, options: Op
             sets = labelled_sets(speaking, quick=options.quick, skipped=results["skipped"])
     if "asr" not in options.skip:
         from assistant.bench.asr import run_asr
-        from assistant.stt import choose_engine
+        from assistant.engines.stt import choose_engine
 
         with timed(results, "asr"):
             asr = run_asr(config, store, sets, hint=getattr(engines.router.skills, "hint", None),

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.audio import Audio
-from assistant.events import Event, TurnFinished, TurnResult
-from assistant.tts import SpeechSynthesizer
+from assistant.engines.tts import SpeechSynthesizer
+from assistant.loop.events import Event, TurnFinished, TurnResult
 
 #: (sentence, intent) of the skill commands: answered without the chat model.
 SKILL_TURNS: tuple[tuple[str, str], ...] = (
@@ -103,8 +103,8 @@ class TurnRunner:
     records: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        from assistant.pipeline import Pipeline, listener_settings
-        from assistant.scripted import CaptureSink, ScriptRunner
+        from assistant.loop.pipeline import Pipeline, listener_settings
+        from assistant.testmode.runner import CaptureSink, ScriptRunner
 
         self._results: list[TurnResult] = []
         self.sink = CaptureSink(self.engines.voice.rate, start_on_enqueue=not self.realtime)
@@ -133,7 +133,7 @@ class TurnRunner:
             self._results.append(event.result)
 
     def _run(self, kind: str, value: str) -> tuple[dict[str, Any], list[TurnResult]]:
-        from assistant.script import Script, Turn
+        from assistant.testmode.script import Script, Turn
 
         self._index += 1
         turn = Turn(index=self._index, kind=kind, value=value, line=0, wake=kind == "say",

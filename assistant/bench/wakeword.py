@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from assistant.audio import Audio, from_float, to_speech
-from assistant.tts import SpeechSynthesizer, synthesize_all
+from assistant.engines.tts import SpeechSynthesizer, synthesize_all
 
 #: Speech level (RMS of the clip, dB full scale) -> name.
 LEVELS_DBFS = {"loud": -15.0, "normal": -25.0, "quiet": -35.0}
@@ -78,8 +78,8 @@ class Sample:
 def wake_samples(voice: SpeechSynthesizer, phrase: str, *, natural: int,
                  espeak_variants: int) -> list[Sample]:
     """`natural` Piper renderings (generator noise on) and espeak-ng variants."""
+    from assistant.engines.tts import EspeakSynthesizer
     from assistant.errors import AssistantError
-    from assistant.tts import EspeakSynthesizer
 
     samples = [Sample("piper", synthesize_all(voice, phrase)) for _ in range(natural)]
     try:
@@ -151,7 +151,7 @@ def false_accepts(make_detector: Callable[[], Any],
 def run_wake(config: Any, voice: SpeechSynthesizer, negatives: list[tuple[str, Audio]], *,
              quick: bool, say: Callable[[str], None]) -> dict[str, Any]:
     """Detection rate and false accepts of the configured wake word."""
-    from assistant.wake import MicroWakeWordDetector
+    from assistant.engines.wake import MicroWakeWordDetector
 
     def make() -> MicroWakeWordDetector:
         return MicroWakeWordDetector(config.wake.word)

@@ -11,7 +11,7 @@ from typing import IO, Any
 
 from assistant.config import Config
 from assistant.errors import AssistantError
-from assistant.transcript_log import log_directory, log_files, recording_files, wipe_logs
+from assistant.privacy.transcript_log import log_directory, log_files, recording_files, wipe_logs
 
 MEMORY_NOTE = (
     "Conversation memory lives in RAM only: it is gone when the assistant stops. To clear "

@@ -39,8 +39,8 @@ def register(subparsers: Any) -> None:
 
 
 def _say(args: argparse.Namespace, config: Config) -> int:
+    from assistant.engines.tts import load_synthesizer, synthesize_all
     from assistant.models import ModelStore
-    from assistant.tts import load_synthesizer, synthesize_all
     from assistant.wav import write_wav
 
     if not args.text.strip():
@@ -52,7 +52,7 @@ def _say(args: argparse.Namespace, config: Config) -> int:
         write_wav(args.out, audio)
         print(f"wrote {args.out} ({audio.seconds:.2f} s, {audio.rate} Hz)")
         return 0
-    from assistant.devices import play
+    from assistant.sound.devices import play
 
     play(audio, device=args.output_device)
     return 0
@@ -61,9 +61,9 @@ def _say(args: argparse.Namespace, config: Config) -> int:
 def _transcribe(args: argparse.Namespace, config: Config) -> int:
     import dataclasses
 
+    from assistant.engines.stt import load_recognizer
+    from assistant.engines.vad import SileroVad, speech_ms
     from assistant.models import ModelStore
-    from assistant.stt import load_recognizer
-    from assistant.vad import SileroVad, speech_ms
     from assistant.wav import read_wav
 
     audio = read_wav(args.wav)  # a bad file fails before any model loads

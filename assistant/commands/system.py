@@ -39,7 +39,7 @@ def register(subparsers: Any) -> None:
 
 
 def _devices(args: argparse.Namespace, config: Config) -> int:
-    from assistant.devices import list_devices
+    from assistant.sound.devices import list_devices
 
     rows = list_devices()
     if not rows:
@@ -103,7 +103,7 @@ def _package_checks() -> list[Check]:
 
 def _audio_check() -> Check:
     try:
-        from assistant.devices import resolve_device, sounddevice
+        from assistant.sound.devices import resolve_device, sounddevice
 
         version = str(sounddevice().get_portaudio_version()[1]).split(",")[0]
         names = []
@@ -123,7 +123,7 @@ def _audio_check() -> Check:
 
 def _model_checks(config: Config, *, full_hash: bool) -> list[Check]:
     from assistant.assembly import model_store
-    from assistant.stt import choose_engine
+    from assistant.engines.stt import choose_engine
 
     store = model_store(config)
     needed = {config.llm.model, config.tts.voice} | {m.id for m in store.registry.models
@@ -169,7 +169,7 @@ def _espeak_check() -> Check:
 
 
 def _guard_checks(config: Config) -> list[Check]:
-    from assistant.guard import GUARD_ON, PROBE_ADDRESS, guard_state, probe_guard
+    from assistant.privacy.guard import GUARD_ON, PROBE_ADDRESS, guard_state, probe_guard
 
     target = f"{PROBE_ADDRESS[0]}:{PROBE_ADDRESS[1]}"
     where = config.source or "your config file"

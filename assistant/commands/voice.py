@@ -66,7 +66,7 @@ def _script_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _script(args: argparse.Namespace, config: Config) -> int:
-    from assistant.script import load_script
+    from assistant.testmode.script import load_script
 
     try:
         script = load_script(args.file)
@@ -77,15 +77,15 @@ def _script(args: argparse.Namespace, config: Config) -> int:
 
 
 def _demo(args: argparse.Namespace, config: Config) -> int:
-    from assistant.script import load_script
+    from assistant.testmode.script import load_script
 
     return _run_and_report(args, config, load_script(DEMO_SCRIPT))
 
 
 def _run_and_report(args: argparse.Namespace, config: Config, script: Any) -> int:
     from assistant.config import ConfigError
-    from assistant.report import summary_table, write_jsonl
-    from assistant.scripted import run_script
+    from assistant.testmode.report import summary_table, write_jsonl
+    from assistant.testmode.runner import run_script
 
     out_dir = Path(args.out_dir or Path("out") / script.path.stem)
     try:
@@ -104,9 +104,9 @@ def _run_and_report(args: argparse.Namespace, config: Config, script: Any) -> in
 def _run(args: argparse.Namespace, config: Config) -> int:
     import dataclasses
 
-    from assistant.live_audio import MicrophoneSource, SoundDeviceSink
-    from assistant.pipeline import Pipeline, listener_settings, load_engines
-    from assistant.transcript_log import TranscriptLog
+    from assistant.loop.pipeline import Pipeline, listener_settings, load_engines
+    from assistant.privacy.transcript_log import TranscriptLog
+    from assistant.sound.live import MicrophoneSource, SoundDeviceSink
 
     stop = threading.Event()
 
@@ -170,7 +170,7 @@ def _run(args: argparse.Namespace, config: Config) -> int:
 
 
 def _print_turn(event: Any) -> None:
-    from assistant.events import TurnFinished, WakeDetected
+    from assistant.loop.events import TurnFinished, WakeDetected
 
     if isinstance(event, WakeDetected):
         print(f"[wake word{' (barge-in)' if event.barge_in else ''}]", flush=True)

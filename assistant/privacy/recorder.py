@@ -14,8 +14,8 @@ from datetime import datetime
 from pathlib import Path
 
 from assistant.audio import Audio, to_speech
-from assistant.stt import RecognitionStream, SpeechRecognizer, Transcript
-from assistant.transcript_log import recording_name
+from assistant.engines.stt import RecognitionStream, SpeechRecognizer, Transcript
+from assistant.privacy.transcript_log import recording_name
 from assistant.wav import write_wav
 
 log = logging.getLogger(__name__)

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from assistant.audio import SPEECH_RATE_HZ, Audio, StreamResampler, to_speech
-from assistant.stt import Transcript
+from assistant.engines.stt.base import Transcript
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from assistant.audio import Audio, convert, from_float
-from assistant.tts import SpeechSynthesizer
+from assistant.engines.tts import SpeechSynthesizer
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.stt import RecognitionStream
+from assistant.engines.stt import RecognitionStream
 
 
 @dataclass(frozen=True)

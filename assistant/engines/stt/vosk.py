@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from assistant.audio import SPEECH_RATE_HZ, Audio, StreamResampler
-from assistant.stt import Transcript
+from assistant.engines.stt.base import Transcript
 
 
 class VoskRecognizer:

@@ -135,7 +135,7 @@ class TranscriptLog:
     def observe(self, event: object) -> None:
         """A pipeline observer: records each `TurnFinished` (transcript, route, intent,
         reply, interrupted). A failed write is logged once and does not stop the turn."""
-        from assistant.events import TurnFinished
+        from assistant.loop.events import TurnFinished
 
         if not isinstance(event, TurnFinished):
             return

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 
-from assistant.llm import MESSAGE_OVERHEAD_TOKENS, ChatMessage
+from assistant.engines.llm import MESSAGE_OVERHEAD_TOKENS, ChatMessage
 
 
 class ConversationMemory:

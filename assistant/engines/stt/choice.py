@@ -1,69 +1,20 @@
-"""Speech recognition: the `SpeechRecognizer` protocol and the engine choice.
-
-Two backends: Vosk (streaming, partial results, optional phrase grammar) and Whisper
-through faster-whisper (int8 on the CPU). `auto` picks Vosk when a Vosk model for the
-configured language is installed, else Whisper (English only, bundled).
-"""
+"""Which recognizer to use: `auto` picks Vosk when a Vosk model for the configured
+language is installed, else Whisper (faster-whisper, int8 on the CPU)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
-from assistant.audio import Audio
+from assistant.config import cpu_threads
+from assistant.engines.stt.base import SpeechRecognizer
+from assistant.engines.stt.vosk import VoskRecognizer
+from assistant.engines.stt.whisper import WhisperRecognizer
 from assistant.errors import MissingModelError
 
 if TYPE_CHECKING:
     from assistant.config import SttConfig
     from assistant.models import ModelSpec, ModelStore
-
-
-@dataclass(frozen=True)
-class Transcript:
-    """A final recognition result."""
-
-    text: str
-    engine: str
-    language: str
-    audio_seconds: float
-
-
-class RecognitionStream(Protocol):
-    """One utterance being recognized while it is spoken."""
-
-    def accept(self, audio: Audio) -> str:
-        """Feed audio (any format); returns the partial transcript so far ("" if none)."""
-        ...
-
-    def prepare(self) -> None:
-        """The speaker paused: start working on the final result now, in the background."""
-        ...
-
-    def prepared_text(self) -> str | None:
-        """The transcript of everything accepted so far if it is ready now, else None."""
-        ...
-
-    def finish(self) -> Transcript:
-        """End of the utterance: the final transcript."""
-        ...
-
-
-class SpeechRecognizer(Protocol):
-    """A loaded speech recognition engine (the model is loaded once, in the constructor)."""
-
-    name: str
-    language: str
-
-    def stream(self, *, phrases: Sequence[str] | None = None,
-               hint: str | None = None) -> RecognitionStream:
-        """Start recognizing one utterance. `phrases` restricts the output to those phrases
-        where the engine supports a grammar; `hint` is a soft bias (words likely to come)."""
-        ...
-
-    def transcribe(self, audio: Audio) -> Transcript:
-        """Recognize a whole recording at once."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -123,17 +74,11 @@ def choose_engine(config: SttConfig, store: ModelStore, *, engine: str | None = 
 def load_recognizer(config: SttConfig, store: ModelStore, *, engine: str | None = None,
                     model_id: str | None = None) -> SpeechRecognizer:
     """Load the recognizer `choose_engine` picks (explicit local paths only)."""
-    from assistant.config import cpu_threads
-
     choice = choose_engine(config, store, engine=engine, model_id=model_id)
     path = store.require(choice.model_id)
     language = store.registry.get(choice.model_id).language
     if choice.engine == "vosk":
-        from assistant.stt_vosk import VoskRecognizer
-
         return VoskRecognizer(path, language=language)
-    from assistant.stt_whisper import WhisperRecognizer
-
     # two decodes at once (see stt_whisper), so each gets half the cores
     return WhisperRecognizer(path, language=language, beam_size=config.beam_size,
                              threads=config.threads or max(1, cpu_threads() // 2), workers=2,

@@ -14,8 +14,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
-from assistant.controls import AssistantControls
-from assistant.events import (
+from assistant.loop.controls import AssistantControls
+from assistant.loop.events import (
     AnnouncementSpoken,
     Event,
     TurnFinished,
@@ -23,9 +23,9 @@ from assistant.events import (
     TurnTimings,
     Utterance,
 )
-from assistant.router import Reply, Router
-from assistant.sentences import SentenceSplitter, clean_for_speech
-from assistant.speaker import Speaker
+from assistant.loop.router import Reply, Router
+from assistant.loop.sentences import SentenceSplitter, clean_for_speech
+from assistant.loop.speaker import Speaker
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.atomic import write_atomic
-from assistant.script import Turn
+from assistant.testmode.script import Turn
 
 
 def check_expectations(expect: dict[str, Any], row: dict[str, Any]) -> list[str]:

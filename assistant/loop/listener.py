@@ -24,7 +24,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.audio import Audio, to_speech
-from assistant.events import (
+from assistant.engines.stt import RecognitionStream, SpeechRecognizer
+from assistant.engines.vad import VoiceActivityDetector
+from assistant.engines.wake import WakeWordDetector
+from assistant.loop.events import (
     Announcement,
     Event,
     Interrupt,
@@ -33,9 +36,6 @@ from assistant.events import (
     Utterance,
     WakeDetected,
 )
-from assistant.stt import RecognitionStream, SpeechRecognizer
-from assistant.vad import VoiceActivityDetector
-from assistant.wake import WakeWordDetector
 
 log = logging.getLogger(__name__)
 

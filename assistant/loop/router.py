@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from assistant.engines.llm import ChatMessage, ChatModel
 from assistant.errors import AssistantError
-from assistant.llm import ChatMessage, ChatModel
-from assistant.memory import ConversationMemory
+from assistant.loop.memory import ConversationMemory
 
 log = logging.getLogger(__name__)
 

@@ -17,16 +17,16 @@ from pathlib import Path
 
 from assistant.audio import Audio, silence, to_speech
 from assistant.config import Config
-from assistant.controls import AssistantControls
-from assistant.events import Announcement, Event, Interrupt, Utterance, WakeDetected
-from assistant.listener import Listener, ListenerSettings, State
-from assistant.responder import Responder, strip_wake_phrase
-from assistant.router import Router
-from assistant.speaker import BufferedSink, Speaker
-from assistant.stt import SpeechRecognizer
-from assistant.tts import SpeechSynthesizer
-from assistant.vad import VoiceActivityDetector
-from assistant.wake import WakeWordDetector
+from assistant.engines.stt import SpeechRecognizer
+from assistant.engines.tts import SpeechSynthesizer
+from assistant.engines.vad import VoiceActivityDetector
+from assistant.engines.wake import WakeWordDetector
+from assistant.loop.controls import AssistantControls
+from assistant.loop.events import Announcement, Event, Interrupt, Utterance, WakeDetected
+from assistant.loop.listener import Listener, ListenerSettings, State
+from assistant.loop.responder import Responder, strip_wake_phrase
+from assistant.loop.router import Router
+from assistant.loop.speaker import BufferedSink, Speaker
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +49,10 @@ def load_engines(config: Config, *, wake: bool = True,
                  wallclock: Callable[[], datetime] = datetime.now) -> Engines:
     """Load recognizer, VAD, wake word, voice and router (chat model + skills)."""
     from assistant.assembly import build_router, model_store
-    from assistant.stt import load_recognizer
-    from assistant.tts import load_synthesizer
-    from assistant.vad import SileroVad
-    from assistant.wake import MicroWakeWordDetector
+    from assistant.engines.stt import load_recognizer
+    from assistant.engines.tts import load_synthesizer
+    from assistant.engines.vad import SileroVad
+    from assistant.engines.wake import MicroWakeWordDetector
 
     start = time.perf_counter()
     store = model_store(config)
@@ -66,7 +66,7 @@ def load_engines(config: Config, *, wake: bool = True,
                       new_conversation_on_wake=config.memory.new_conversation_on_wake)
     warm_up(engines)
     if config.privacy.record_dir:  # after the warm-up: only the user's words are recorded
-        from assistant.recorder import RecordingRecognizer
+        from assistant.privacy.recorder import RecordingRecognizer
 
         engines.recognizer = RecordingRecognizer(
             recognizer, Path(config.privacy.record_dir).expanduser())

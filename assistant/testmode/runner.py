@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from assistant.audio import Audio, audible_end_s, from_float, silence, to_speech
-from assistant.events import (
+from assistant.engines.tts import SpeechSynthesizer, synthesize_all
+from assistant.loop.events import (
     AnnouncementSpoken,
     Event,
     TurnFinished,
@@ -28,12 +29,11 @@ from assistant.events import (
     Utterance,
     WakeDetected,
 )
-from assistant.listener import State
-from assistant.pipeline import Pipeline
-from assistant.report import turn_row
-from assistant.script import Script, Turn
-from assistant.speaker import BufferedSink
-from assistant.tts import SpeechSynthesizer, synthesize_all
+from assistant.loop.listener import State
+from assistant.loop.pipeline import Pipeline
+from assistant.loop.speaker import BufferedSink
+from assistant.testmode.report import turn_row
+from assistant.testmode.script import Script, Turn
 from assistant.wav import read_wav, write_wav
 
 log = logging.getLogger(__name__)
@@ -295,8 +295,8 @@ def run_script(config: Any, script: Script, *, out_dir: Path, realtime: bool = F
     from datetime import datetime, timedelta
 
     from assistant.config import with_overrides
-    from assistant.pipeline import Pipeline, listener_settings, load_engines
-    from assistant.tts import load_synthesizer
+    from assistant.engines.tts import load_synthesizer
+    from assistant.loop.pipeline import Pipeline, listener_settings, load_engines
 
     out_dir.mkdir(parents=True, exist_ok=True)
     state = out_dir / "home-state.json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from assistant.memory import ConversationMemory
+from assistant.loop.memory import ConversationMemory
 
 
 class AssistantControls:

@@ -13,9 +13,9 @@ import queue
 from typing import Any
 
 from assistant.audio import Audio, StreamResampler
-from assistant.devices import DeviceInfo, resolve_device, sounddevice
 from assistant.errors import AudioDeviceError
-from assistant.speaker import BufferedSink
+from assistant.loop.speaker import BufferedSink
+from assistant.sound.devices import DeviceInfo, resolve_device, sounddevice
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""The engines: models loaded once and shared by every conversation (session)."""

@@ -1,0 +1,1 @@
+"""The voice loop of one conversation: listener, router, responder, speaker, session."""

@@ -1,0 +1,1 @@
+"""Real audio devices (sounddevice/PortAudio): microphone, speaker, device lookup."""

@@ -1,0 +1,1 @@
+"""The test mode: a script of utterances drives one session; a JSON Lines report comes out."""
