@@ -125,6 +125,10 @@ class AudioConfig:
     """Index or part of the name (see `assistant devices`); "" = the system default."""
     output_device: str = ""
     block_ms: int = _opt(30, low=10, high=200)
+    """Microphone block length."""
+    output_buffer_ms: int = _opt(60, low=10, high=1000)
+    """Audio the sound card holds ahead of the speaker: the delay before a reply is heard
+    and before a barge-in cuts it. Raise it if replies come out choppy."""
     barge_in: str = _opt("wake", choices=("wake", "speech", "off"))
     """What interrupts a reply: the wake word (safe with loudspeakers), any speech
     (headsets only: through a loudspeaker the assistant would hear itself), or nothing."""

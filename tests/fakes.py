@@ -9,13 +9,17 @@ recognizer returns the text it was told.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
+from typing import Any
 
 import numpy as np
 
 from assistant.audio import Audio
 from assistant.engines.llm import ChatMessage
 from assistant.engines.stt import Transcript
+from assistant.loop.output import BufferedSink
+from assistant.skills import SkillReply
 
 WAKE = 1111
 SPEECH = 2222
@@ -57,6 +61,17 @@ class FakeVad:
         self.resets += 1
 
 
+class FakeVadModel:
+    """Hands out one `FakeVad` per stream; `detectors` keeps them for inspection."""
+
+    def __init__(self) -> None:
+        self.detectors: list[FakeVad] = []
+
+    def detector(self) -> FakeVad:
+        self.detectors.append(FakeVad())
+        return self.detectors[-1]
+
+
 class FakeWake:
     """Fires on the first block after a run of at least 300 ms of WAKE samples."""
 
@@ -78,6 +93,21 @@ class FakeWake:
     def reset(self) -> None:
         self._run = 0
 
+    def close(self) -> None:
+        self.closed = True
+
+
+class FakeWakeModel:
+    name = "fake"
+    phrase = FakeWake.phrase
+
+    def __init__(self) -> None:
+        self.detectors: list[FakeWake] = []
+
+    def detector(self) -> FakeWake:
+        self.detectors.append(FakeWake())
+        return self.detectors[-1]
+
 
 class FakeStream:
     def __init__(self, owner: FakeRecognizer, hint: str | None) -> None:
@@ -96,10 +126,12 @@ class FakeStream:
     def prepared_text(self) -> str | None:
         return self._owner.next_text if self.prepared_at_ms == self.accepted_ms else None
 
-    def finish(self) -> Transcript:
+    def finish(self) -> Future[Transcript]:
         text = self._owner.next_text
         self._owner.finished()
-        return Transcript(text, "fake", "en", self.accepted_ms / 1000)
+        done: Future[Transcript] = Future()
+        done.set_result(Transcript(text, "fake", "en", self.accepted_ms / 1000))
+        return done
 
 
 class FakeRecognizer:
@@ -121,14 +153,17 @@ class FakeRecognizer:
         if self._script:
             self._script.pop(0)
 
-    def stream(self, *, phrases: Sequence[str] | None = None,
-               hint: str | None = None) -> FakeStream:
+    def stream(self, *, phrases: Sequence[str] | None = None, hint: str | None = None,
+               owner: str = "") -> FakeStream:
         stream = FakeStream(self, hint)
         self.streams.append(stream)
         return stream
 
     def transcribe(self, audio: Audio) -> Transcript:
         return Transcript(self.next_text, "fake", "en", audio.seconds)
+
+    def close(self) -> None:
+        self.closed = True
 
 
 class FakeChat:
@@ -147,12 +182,22 @@ class FakeChat:
         return len(text.split())
 
     def stream_reply(self, messages: Sequence[ChatMessage], *, max_tokens: int,
-                     cancel: threading.Event | None = None) -> Iterator[str]:
+                     owner: str = "", cancel: threading.Event | None = None) -> Iterator[str]:
         self.prompts.append(list(messages))
         for word in self.answer.split():
             if cancel is not None and cancel.wait(self.delay_s):
                 return
             yield word + " "
+
+    def use_all_cores(self, solo: bool) -> None:
+        self.solo = solo
+
+    def complete_json(self, messages: Sequence[ChatMessage], *, grammar: str,
+                      max_tokens: int = 256) -> str:
+        return '{"name": "none"}'
+
+    def close(self) -> None:
+        self.closed = True
 
 
 class FakeVoice:
@@ -161,44 +206,85 @@ class FakeVoice:
     name = "fake-voice"
     rate = RATE
 
-    def __init__(self, fail_on: str | None = None) -> None:
+    def __init__(self, fail_on: str | None = None, *, delay_s: float = 0.0) -> None:
+        """`delay_s`: how long each sentence takes to synthesize."""
         self.fail_on = fail_on
+        self.delay_s = delay_s
         self.spoken: list[str] = []
 
     def synthesize(self, text: str) -> Iterator[Audio]:
         """The fake wake phrase sounds like WAKE samples, anything else like speech."""
         if self.fail_on and self.fail_on in text:
             raise RuntimeError("synthesis failed")
+        if self.delay_s:
+            threading.Event().wait(self.delay_s)
         self.spoken.append(text)
         if text == FakeWake.phrase:
             yield sound("wake", 600)
             return
         yield sound("speech", 200 * max(1, len(text.split())))
 
+    def close(self) -> None:
+        self.closed = True
+
 
 class FakeSkills:
     """Answers "what time is it" and fires one announcement at `announce_at_s`."""
+
+    hint = ""
 
     def __init__(self, *, announce_at_s: float | None = None) -> None:
         self.announce_at_s = announce_at_s
         self.calls: list[str] = []
 
-    def respond(self, text: str, *, now: float):  # type: ignore[no-untyped-def]
-        from assistant.skills import SkillReply
-
+    def respond(self, text: str, *, now: float) -> SkillReply | None:
         self.calls.append(text)
         if "time" in text.lower():
             return SkillReply("It is noon.", "GetTime", {})
         return None
 
-    def recognize(self, text: str):  # type: ignore[no-untyped-def]
+    def recognize(self, text: str) -> str | None:
         return "GetTime" if "time" in text.lower() else None
-
-    def is_complete(self, text: str) -> str | None:
-        return "command" if self.recognize(text) else None
 
     def due_announcements(self, now: float) -> list[str]:
         if self.announce_at_s is not None and now >= self.announce_at_s:
             self.announce_at_s = None
             return ["Your timer is done."]
         return []
+
+    def next_due(self) -> float | None:
+        return self.announce_at_s
+
+    def tools(self) -> list[dict[str, Any]]:
+        return []
+
+    def tool_grammar(self) -> str:
+        return ""
+
+    def call_tool(self, name: str, arguments: dict[str, Any], *, now: float) -> SkillReply:
+        raise AssertionError("tool calls are off")
+
+
+class FakeSkillsEngine:
+    """Hands every session the same `FakeSkills` (the tests inspect its calls)."""
+
+    def __init__(self, skills: FakeSkills | None = None) -> None:
+        self.skills = skills or FakeSkills()
+        self.hint = self.skills.hint
+
+    def session(self, **_: object) -> FakeSkills:
+        return self.skills
+
+
+class InstantSink(BufferedSink):
+    """A speaker that plays everything the moment it is queued (no clock to drive)."""
+
+    def __init__(self, rate: int = RATE) -> None:
+        super().__init__(rate)
+        self.played_ms = 0.0
+
+    def play(self, audio: Audio, *, tag: int = 0, on_start: Callable[[], None] | None = None,
+             next_up: bool = False) -> None:
+        self.played_ms += audio.ms
+        if on_start is not None:
+            on_start()

@@ -17,7 +17,8 @@ import pytest
 
 from assistant.audio import Audio, from_float, silence, to_speech
 from assistant.config import TtsConfig
-from assistant.engines.tts import load_synthesizer, synthesize_all
+from assistant.engines.loader import load_synthesizer
+from assistant.engines.tts import synthesize_all
 from assistant.wav import MAX_SECONDS, write_wav
 
 

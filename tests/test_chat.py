@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from assistant.config import LlmConfig
-from assistant.engines.llm import ChatMessage, LlamaChatModel, load_chat_model
+from assistant.engines.llm import ChatMessage, LlamaChatModel
+from assistant.engines.loader import load_chat_model
 from assistant.models import ModelStore
 
 ROOT = Path(__file__).resolve().parents[1]

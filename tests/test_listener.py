@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from assistant.loop.events import (
-    Announcement,
+    Completeness,
+    InputKind,
     Interrupt,
     ListenTimeout,
     SpeechStarted,
-    Utterance,
+    UserTurn,
+    UtteranceEnded,
     WakeDetected,
 )
 from assistant.loop.listener import Listener, ListenerSettings, State
@@ -15,13 +17,20 @@ from tests.fakes import FakeRecognizer, FakeVad, FakeWake, blocks, sound
 
 
 def make(settings: ListenerSettings | None = None, *, wake: bool = True,
-         is_complete=None, announcements=None):  # type: ignore[no-untyped-def]
+         is_complete=None):  # type: ignore[no-untyped-def]
     events: list[object] = []
     recognizer = FakeRecognizer()
     listener = Listener(recognizer=recognizer, vad=FakeVad(), wake=FakeWake() if wake else None,
                         settings=settings or ListenerSettings(), emit=events.append,
-                        announcements=announcements, is_complete=is_complete)
+                        is_complete=is_complete)
     return listener, events, recognizer
+
+
+def ended(events: list[object]) -> UtteranceEnded:
+    """The last `UtteranceEnded` (the fake recognizer's `UserTurn` follows it at once)."""
+    found = [e for e in events if isinstance(e, UtteranceEnded)]
+    assert found, f"no utterance ended: {kinds(events)}"
+    return found[-1]
 
 
 def feed(listener: Listener, *parts: tuple[str, int]) -> None:
@@ -38,9 +47,12 @@ def test_wake_word_then_speech_makes_an_utterance() -> None:
     listener, events, recognizer = make()
     feed(listener, ("silence", 300), ("wake", 600), ("silence", 300), ("speech", 1200),
          ("silence", 600))
-    assert kinds(events) == ["WakeDetected", "SpeechStarted", "Utterance"]
-    utterance = events[-1]
-    assert isinstance(utterance, Utterance)
+    assert kinds(events) == ["WakeDetected", "SpeechStarted", "UtteranceEnded", "UserTurn"]
+    utterance = ended(events)
+    turn = events[-1]
+    assert isinstance(turn, UserTurn) and turn.kind is InputKind.SPEECH
+    assert turn.text == "what time is it" and turn.turn == utterance.turn and turn.wake
+    assert abs(turn.eos_delay_ms - 1000 * (utterance.decided_s - utterance.speech_end_s)) < 1
     assert utterance.wake and not utterance.follow_up and not utterance.truncated
     # speech ended at 2.4 s; the decision came after 500 ms of silence
     assert abs(utterance.speech_end_s - 2.4) < 0.07
@@ -69,13 +81,12 @@ def test_nobody_speaks_after_the_wake_word() -> None:
 def test_follow_up_inside_the_window_needs_no_wake_word() -> None:
     listener, events, _ = make(ListenerSettings(follow_up_ms=3000))
     feed(listener, ("wake", 600), ("speech", 800), ("silence", 600))
-    first = events[-1]
-    assert isinstance(first, Utterance)
+    first = ended(events)
     listener.reply_finished(first.turn, True)
     assert listener.state is State.AWAKE
     feed(listener, ("silence", 1000), ("speech", 800), ("silence", 600))
-    second = events[-1]
-    assert isinstance(second, Utterance) and second.follow_up and not second.wake
+    second = ended(events)
+    assert second.turn == first.turn + 1 and second.follow_up and not second.wake
 
 
 def test_follow_up_after_the_window_is_ignored() -> None:
@@ -105,9 +116,10 @@ def test_wake_word_while_busy_interrupts_the_reply() -> None:
     assert listener.state is State.BUSY
     feed(listener, ("wake", 600), ("silence", 300), ("speech", 500), ("silence", 600))
     names = kinds(events)
-    assert names[3:] == ["Interrupt", "WakeDetected", "SpeechStarted", "Utterance"]
-    assert isinstance(events[3], Interrupt)
-    wake = events[4]
+    assert names[4:] == ["Interrupt", "WakeDetected", "SpeechStarted", "UtteranceEnded",
+                         "UserTurn"]
+    assert isinstance(events[4], Interrupt)
+    wake = events[5]
     assert isinstance(wake, WakeDetected) and wake.barge_in
     # the recognizer is told what is likely right after an interruption
     assert recognizer.streams[-1].hint and "Stop" in recognizer.streams[-1].hint
@@ -133,10 +145,10 @@ def test_any_speech_interrupts_when_configured() -> None:
 def test_a_click_is_not_an_utterance() -> None:
     listener, events, _ = make(ListenerSettings(min_speech_ms=150))
     feed(listener, ("wake", 600), ("silence", 400), ("speech", 60), ("silence", 700))
-    assert "Utterance" not in kinds(events)
+    assert "UtteranceEnded" not in kinds(events)
     assert listener.state is State.AWAKE
     feed(listener, ("speech", 600), ("silence", 600))
-    assert isinstance(events[-1], Utterance)
+    assert kinds(events)[-2:] == ["UtteranceEnded", "UserTurn"]
 
 
 def test_coughs_do_not_keep_the_follow_up_window_open() -> None:
@@ -172,8 +184,7 @@ def test_speech_barge_in_survives_short_gaps() -> None:
 def test_the_longest_utterance_is_cut() -> None:
     listener, events, _ = make(ListenerSettings(max_utterance_ms=2000))
     feed(listener, ("wake", 600), ("speech", 3000))
-    utterance = events[-1]
-    assert isinstance(utterance, Utterance) and utterance.truncated
+    assert ended(events).truncated
 
 
 def test_decoding_starts_at_the_pause_and_trailing_silence_is_held_back() -> None:
@@ -194,25 +205,23 @@ def test_speech_after_a_pause_invalidates_the_early_decode() -> None:
     stream = recognizer.streams[-1]
     assert stream.accepted_ms >= 600 + 300 + 600
     assert stream.prepared_at_ms == stream.accepted_ms
-    assert kinds(events).count("Utterance") == 1
+    assert kinds(events).count("UtteranceEnded") == 1
 
 
 def test_early_cut_when_the_command_is_complete() -> None:
     settings = ListenerSettings(predecode_ms=150, silence_ms=800, early_cut_ms=250)
-    listener, events, _ = make(settings, is_complete=lambda text: "command")
+    listener, events, _ = make(settings, is_complete=lambda text: Completeness.COMMAND)
     feed(listener, ("wake", 600), ("silence", 300), ("speech", 900), ("silence", 900))
-    utterance = events[-1]
-    assert isinstance(utterance, Utterance)
+    utterance = ended(events)
     assert 0.25 <= utterance.decided_s - utterance.speech_end_s < 0.3
 
 
 def test_a_question_is_cut_a_little_later() -> None:
     settings = ListenerSettings(predecode_ms=100, silence_ms=800, early_cut_ms=150,
                                 question_cut_ms=350)
-    listener, events, _ = make(settings, is_complete=lambda text: "question")
+    listener, events, _ = make(settings, is_complete=lambda text: Completeness.QUESTION)
     feed(listener, ("wake", 600), ("silence", 300), ("speech", 900), ("silence", 900))
-    utterance = events[-1]
-    assert isinstance(utterance, Utterance)
+    utterance = ended(events)
     assert 0.35 <= utterance.decided_s - utterance.speech_end_s < 0.4
 
 
@@ -220,8 +229,7 @@ def test_no_early_cut_for_an_unfinished_sentence() -> None:
     settings = ListenerSettings(predecode_ms=150, silence_ms=800, early_cut_ms=250)
     listener, events, _ = make(settings, is_complete=lambda text: None)
     feed(listener, ("wake", 600), ("silence", 300), ("speech", 900), ("silence", 900))
-    utterance = events[-1]
-    assert isinstance(utterance, Utterance)
+    utterance = ended(events)
     assert utterance.decided_s - utterance.speech_end_s >= 0.78
 
 
@@ -229,24 +237,20 @@ def test_without_a_wake_word_every_utterance_counts() -> None:
     listener, events, _ = make(wake=False)
     assert listener.state is State.AWAKE
     feed(listener, ("silence", 3000), ("speech", 700), ("silence", 600))
-    assert kinds(events) == ["SpeechStarted", "Utterance"]
+    assert kinds(events) == ["SpeechStarted", "UtteranceEnded", "UserTurn"]
     listener.reply_finished(events[-1].turn, False)  # type: ignore[attr-defined]
     assert listener.state is State.AWAKE
 
 
-def test_announcements_are_polled_on_the_stream_clock() -> None:
-    due: list[float] = []
-
-    def announcements(now: float) -> list[str]:
-        if now >= 1.0 and not due:
-            due.append(now)
-            return ["Your timer is done."]
-        return []
-
-    listener, events, _ = make(announcements=announcements)
-    feed(listener, ("silence", 1500))
-    assert [e.text for e in events if isinstance(e, Announcement)] == ["Your timer is done."]
-    assert 1.0 <= due[0] < 1.05
+def test_a_typed_turn_is_answered_like_speech() -> None:
+    listener, events, _ = make()
+    turn = listener.typed_turn("what time is it", wake=True)
+    typed = events[-1]
+    assert isinstance(typed, UserTurn) and typed.kind is InputKind.TEXT
+    assert typed.turn == turn and typed.wake and typed.text == "what time is it"
+    assert listener.state is State.BUSY
+    listener.reply_finished(turn, False)
+    assert listener.state is State.IDLE
 
 
 def test_speech_started_reports_the_onset() -> None:

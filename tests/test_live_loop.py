@@ -20,8 +20,17 @@ import pytest
 
 from assistant.audio import Audio, silence
 from assistant.config import Config
-from assistant.engines.stt import SpeechRecognizer, load_recognizer
-from assistant.engines.tts import SpeechSynthesizer, load_synthesizer, synthesize_all
+from assistant.engines.loader import (
+    load_chat_model,
+    load_recognizer,
+    load_synthesizer,
+    model_store,
+)
+from assistant.engines.stt import SpeechRecognizer
+from assistant.engines.tts import SpeechSynthesizer, synthesize_all
+from assistant.loop.controls import AssistantControls
+from assistant.loop.sentences import clean_for_speech
+from assistant.loop.session import SessionSettings, conversation
 from assistant.models import ModelStore
 from tests.audio_lab import AssistantProcess, AudioLab, Recording, Turn, require_audio_lab
 
@@ -230,15 +239,17 @@ def test_wake_word_interrupts_a_long_reply(
 
 def full_reply_seconds(voice: Voice, text: str) -> float:
     """How long the uninterrupted reply to `text` would play (the chat model is greedy)."""
-    from assistant.assembly import build_router
-    from assistant.loop.sentences import clean_for_speech
-
     config = Config()
     # One thread: this runs next to `assistant run`, and llama.cpp threads that outnumber
     # the free cores spin against each other (minutes instead of seconds on 2 cores).
-    config = dataclasses.replace(config, llm=dataclasses.replace(config.llm, threads=1))
-    router = build_router(config, skills=False)
-    reply = clean_for_speech("".join(router.respond(text, now=0.0).pieces))
+    llm = dataclasses.replace(config.llm, threads=1)
+    chat = load_chat_model(llm, model_store(config))
+    try:
+        router = conversation(chat, None, SessionSettings.from_config(config),
+                              controls=AssistantControls())
+        reply = clean_for_speech("".join(router.respond(text, now=0.0).pieces))
+    finally:
+        chat.close()
     return voice.say(reply).seconds
 
 

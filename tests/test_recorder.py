@@ -20,7 +20,7 @@ def test_each_utterance_is_saved_owner_only(tmp_path: Path) -> None:
         stream.accept(sound("speech", 600))
         stream.prepare()
         assert stream.prepared_text() == "turn on the light"
-        assert stream.finish().text == "turn on the light"
+        assert stream.finish().result().text == "turn on the light"
     files = recording_files(tmp_path / "rec")
     assert [f.name for f in files] == ["utt-20261129-194501-001.wav",
                                        "utt-20261129-194501-002.wav"]
@@ -37,4 +37,4 @@ def test_an_unwritable_folder_does_not_stop_the_conversation(tmp_path: Path) -> 
     (tmp_path / "rec").write_text("a file where the folder was")
     stream = recorder.stream()
     stream.accept(sound("speech", 300))
-    assert stream.finish().text == "hello"
+    assert stream.finish().result().text == "hello"

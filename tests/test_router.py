@@ -35,9 +35,15 @@ class ToolChat:
         return len(text.split())
 
     def stream_reply(self, messages: Sequence[ChatMessage], *, max_tokens: int,
-                     cancel: threading.Event | None = None) -> Iterator[str]:
+                     owner: str = "", cancel: threading.Event | None = None) -> Iterator[str]:
         self.chats += 1
         yield "Just words."
+
+    def use_all_cores(self, solo: bool) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
     def complete_json(self, messages: Sequence[ChatMessage], *, grammar: str,
                       max_tokens: int = 256) -> str:

@@ -12,7 +12,7 @@ import psutil
 import pytest
 
 from assistant.config import Config
-from assistant.testmode.runner import run_script
+from assistant.testmode.run import run_script
 from assistant.testmode.script import Turn, parse_script
 
 TURNS = 300

@@ -9,7 +9,8 @@ import numpy as np
 import psutil
 
 from assistant.config import TtsConfig
-from assistant.engines.tts import LONG_SENTENCE_PHONEME_IDS, _BoundedArenaSession, load_synthesizer
+from assistant.engines.loader import load_synthesizer
+from assistant.engines.tts import LONG_SENTENCE_PHONEME_IDS, _BoundedArenaSession
 from assistant.models import ModelStore
 
 

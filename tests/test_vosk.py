@@ -14,7 +14,8 @@ import pytest
 
 from assistant.audio import SPEECH_RATE_HZ, Audio, to_speech
 from assistant.config import SttConfig, TtsConfig
-from assistant.engines.stt import choose_engine, load_recognizer
+from assistant.engines.loader import load_recognizer, load_synthesizer
+from assistant.engines.stt import choose_engine
 from assistant.engines.stt.vosk import VoskRecognizer
 from assistant.models import ModelStore
 from assistant.wav import write_wav
@@ -43,7 +44,7 @@ def vosk(store: ModelStore) -> VoskRecognizer:
 @pytest.fixture(scope="module")
 def speak(store: ModelStore):  # type: ignore[no-untyped-def]
     """Korean text -> speech, through the assistant's own espeak-ng voice (22.05 kHz)."""
-    from assistant.engines.tts import load_synthesizer, synthesize_all
+    from assistant.engines.tts import synthesize_all
 
     voice = load_synthesizer(TtsConfig(), store, voice="espeak-ko")
     return lambda text: synthesize_all(voice, text)
@@ -80,7 +81,7 @@ def test_streaming_gives_partials_before_the_final_text(vosk: VoskRecognizer, sp
     partials = [stream.accept(block) for block in blocks(audio, 100)]
     assert any(HANGUL.search(p) for p in partials), partials
     assert stream.prepared_text() == partials[-1]
-    final = stream.finish().text
+    final = stream.finish().result().text
     assert len(HANGUL.findall(final)) >= 4, final
 
 
@@ -94,7 +95,7 @@ def test_streaming_at_another_rate_hears_the_same_as_at_16_khz(vosk: VoskRecogni
     for block in blocks(audio, 100):
         at_22k.accept(block)
     assert audio.rate != SPEECH_RATE_HZ
-    assert at_22k.finish().text == at_16k.finish().text
+    assert at_22k.finish().result().text == at_16k.finish().result().text
 
 
 @pytest.mark.parametrize("said", PHRASES)
@@ -103,7 +104,7 @@ def test_a_grammar_restricts_the_output_to_its_phrases(vosk: VoskRecognizer, spe
     stream = vosk.stream(phrases=PHRASES)
     for block in blocks(speak(said), 100):
         stream.accept(block)
-    assert stream.finish().text == said
+    assert stream.finish().result().text == said
 
 
 def test_a_grammar_maps_other_speech_only_onto_its_phrases(vosk: VoskRecognizer,
@@ -111,7 +112,7 @@ def test_a_grammar_maps_other_speech_only_onto_its_phrases(vosk: VoskRecognizer,
     stream = vosk.stream(phrases=PHRASES)
     for block in blocks(speak("오늘 날씨가 좋습니다"), 100):
         stream.accept(block)
-    text = stream.finish().text
+    text = stream.finish().result().text
     # Vosk may cut the utterance at its own endpoints: each piece is a phrase or nothing
     assert all(word in PHRASES for word in text.split()), text
 
@@ -119,7 +120,7 @@ def test_a_grammar_maps_other_speech_only_onto_its_phrases(vosk: VoskRecognizer,
 def test_silence_gives_an_empty_transcript(vosk: VoskRecognizer) -> None:
     stream = vosk.stream(phrases=PHRASES)
     assert stream.accept(Audio(bytes(2 * 16000), 16000)) == ""
-    assert stream.finish().text == ""
+    assert stream.finish().result().text == ""
 
 
 def test_the_cli_transcribes_korean_with_vosk(store: ModelStore, speak,  # type: ignore[no-untyped-def]

@@ -409,7 +409,7 @@ def words(text: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def whisper(real_store: ModelStore):  # type: ignore[no-untyped-def]
-    from assistant.engines.stt import load_recognizer
+    from assistant.engines.loader import load_recognizer
 
     return load_recognizer(SttConfig(), real_store, engine="whisper")
 
@@ -417,7 +417,8 @@ def whisper(real_store: ModelStore):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def utterance(real_store: ModelStore) -> Audio:
     """Piper says SENTENCE once (22.05 kHz); every odd file below is made from it."""
-    from assistant.engines.tts import load_synthesizer, synthesize_all
+    from assistant.engines.loader import load_synthesizer
+    from assistant.engines.tts import synthesize_all
 
     voice = load_synthesizer(TtsConfig(), real_store)
     return synthesize_all(voice, SENTENCE)
@@ -488,6 +489,6 @@ def test_whisper_hears_an_odd_file_fed_in_30_ms_blocks(whisper, utterance: Audio
         stream.accept(Audio(audio.pcm[start : start + step], audio.rate, audio.width,
                             audio.channels))
     stream.prepare()
-    transcript = stream.finish()
+    transcript = stream.finish().result()
     assert transcript.audio_seconds == pytest.approx(audio.seconds, abs=0.001)
     assert words(transcript.text) == words(SENTENCE)

@@ -216,7 +216,8 @@ def run_asr(config: Any, store: Any, sets: list[LabelledSet], *, hint: str | Non
             say: Callable[[str], None]) -> dict[str, Any]:
     """Every installed recognizer on every set of its language (`labelled_sets`), and the
     configured one with the pipeline's vocabulary `hint`."""
-    from assistant.engines.stt import choose_engine, load_recognizer
+    from assistant.engines.loader import load_recognizer
+    from assistant.engines.stt import choose_engine
 
     skipped: list[str] = []
     default = None

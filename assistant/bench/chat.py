@@ -47,7 +47,7 @@ def measure_chat_model(model: Any, questions: list[str], *, system_prompt: str,
 def compare_chat_models(config: Any, store: Any, questions: list[str], *,
                         say: Callable[[str], None]) -> dict[str, Any]:
     """Each installed llm model in turn (loaded, warmed, measured, released)."""
-    from assistant.engines.llm import load_chat_model
+    from assistant.engines.loader import load_chat_model
 
     models = store.installed(role="llm")
     out: dict[str, Any] = {"models": {}, "skipped": []}

@@ -46,6 +46,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="pace the whole test mode by the wall clock (default: faster than "
                         "real time; the end-of-speech window is always paced, so latencies "
                         "are honest either way)")
+    parser.add_argument("--live", action="store_true",
+                        help="also measure outside in: `assistant run` through real audio "
+                        "devices (a private PulseAudio daemon; needs pulseaudio and "
+                        "pulseaudio-utils), from the request's last sound to the reply's "
+                        "first sound")
     parser.add_argument("--skip", action="append", choices=SECTIONS, default=[],
                         metavar="PART", help=f"leave out a part: {', '.join(SECTIONS)} "
                         "(repeatable)")
@@ -57,7 +62,8 @@ def run(args: argparse.Namespace, config: Any) -> int:
 
     options = Options(reps=args.reps or (QUICK_REPS if args.quick else DEFAULT_REPS),
                       out=args.out, quick=args.quick, cpus=args.cpus, realtime=args.realtime,
-                      skip=tuple(args.skip), config_path=getattr(args, "config", None))
+                      live=args.live, skip=tuple(args.skip),
+                      config_path=getattr(args, "config", None))
     run_suite(config, options)
     return 0
 

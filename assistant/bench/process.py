@@ -23,6 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from assistant.bench.stats import summarize
+from assistant.bench.turns import CachedVoice, TurnRunner, turn_set
+from assistant.config import Config, load_config
+from assistant.engines.loader import Engines, load_engines
+from assistant.loop.clock import WallClock
+from assistant.loop.output import BufferedSink
+from assistant.loop.session import Session, SessionSettings
+from assistant.privacy.guard import apply_network_policy
 
 MARKER = "listening"
 
@@ -88,39 +95,28 @@ def peak_rss(config_path: str | None, *, say: Callable[[str], None]) -> dict[str
 
 # -- the child processes ------------------------------------------------------------------
 
-def _load(config_path: str | None, clock: Any = None) -> tuple[Any, Any]:
-    from datetime import datetime
-
-    from assistant.config import load_config
-    from assistant.loop.pipeline import load_engines
-    from assistant.privacy.guard import apply_network_policy
-
+def _load(config_path: str | None) -> tuple[Config, Engines]:
     config = load_config(config_path)
     apply_network_policy(argparse.Namespace(command="run"), config)
-    engines = load_engines(config, wallclock=clock or datetime.now)
-    return config, engines
+    return config, load_engines(config)
 
 
 def _coldstart(config_path: str | None) -> None:
-    from assistant.loop.pipeline import Pipeline, listener_settings
-    from assistant.loop.speaker import BufferedSink
-
     config, engines = _load(config_path)
-    pipeline = Pipeline(engines, sink=BufferedSink(engines.voice.rate),
-                        settings=listener_settings(config))
-    with pipeline:
+    clock = WallClock()
+    session = Session(engines, sink=BufferedSink(engines.voice.rate), clock=clock,
+                      settings=SessionSettings.from_config(config))
+    with engines, session:
         report = {"load_engines_s": round(engines.load_seconds, 3)}
         print(MARKER + json.dumps(report), flush=True)
+    clock.close()
 
 
 def _rss(config_path: str | None) -> None:
-    from assistant.bench.turns import CachedVoice, StreamClock, TurnRunner, turn_set
-
-    clock = StreamClock()
-    config, engines = _load(config_path, clock)
+    config, engines = _load(config_path)
     voice = CachedVoice(engines.voice)  # the assistant's own voice speaks: no extra model
     turns = turn_set(quick=True)
-    with TurnRunner(engines, config, lambda name: voice, clock) as runner:
+    with engines, TurnRunner(engines, config, lambda name: voice) as runner:
         records = [runner.speak(turn, rep=1) for turn in turns]
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"peak_rss_mb": round(peak_kb / 1024, 1), "turns": len(records),

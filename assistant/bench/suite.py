@@ -34,6 +34,7 @@ class Options:
     quick: bool = False
     cpus: int | None = None
     realtime: bool = False
+    live: bool = False
     skip: tuple[str, ...] = ()
     config_path: str | None = None
 
@@ -56,7 +57,7 @@ def timed(results: dict[str, Any], part: str) -> Iterator[None]:
 
 def run_suite(config: Any, options: Options) -> dict[str, Any]:
     """Measure everything not skipped; write results.json, table.md and chart.png."""
-    from assistant.assembly import model_store
+    from assistant.engines.loader import model_store
     from assistant.models.store import CHECKOUT
 
     pinned = machine.pin_cpus(options.cpus) if options.cpus else None
@@ -77,6 +78,9 @@ def run_suite(config: Any, options: Options) -> dict[str, Any]:
             skills=dataclasses.replace(config.skills,
                                        state_file=str(Path(scratch) / "home-state.json")))
         _engines_parts(results, config, store, options)
+    if options.live:
+        with timed(results, "live"):
+            _live(results, config, store, options)
     results["load_average"]["after"] = machine.load_average()
     results["duration_s"] = round(time.perf_counter() - started, 1)
     write_outputs(results, out)
@@ -111,18 +115,25 @@ def _process(results: dict[str, Any], options: Options) -> None:
 
 
 def _engines_parts(results: dict[str, Any], config: Any, store: Any, options: Options) -> None:
-    from assistant.bench.turns import LLM_TURNS, CachedVoice, StreamClock, turn_set
-    from assistant.engines.tts import load_synthesizer, synthesize_all
-    from assistant.loop.pipeline import load_engines
+    from assistant.bench.turns import CachedVoice
+    from assistant.engines.loader import load_engines, load_synthesizer
 
-    clock = StreamClock()
     with timed(results, "load engines"):
-        engines = load_engines(config, wallclock=clock)
-    results["engines_load_s"] = round(engines.load_seconds, 2)
-    speaking = CachedVoice(load_synthesizer(config.tts, store, deterministic=True))
+        engines = load_engines(config)
+    with engines:
+        results["engines_load_s"] = round(engines.load_seconds, 2)
+        speaking = CachedVoice(load_synthesizer(config.tts, store, deterministic=True))
+        _measure(results, config, store, engines, speaking, options)
+
+
+def _measure(results: dict[str, Any], config: Any, store: Any, engines: Any, speaking: Any,
+             options: Options) -> None:
+    from assistant.bench.turns import LLM_TURNS, turn_set
+    from assistant.engines.tts import synthesize_all
+
     if "latency" not in options.skip:
         with timed(results, "latency"):
-            _latency(results, config, engines, speaking, clock, options)
+            _latency(results, config, engines, speaking, options)
     if "chat" not in options.skip:
         from assistant.bench.chat import compare_chat_models
 
@@ -141,8 +152,8 @@ def _engines_parts(results: dict[str, Any], config: Any, store: Any, options: Op
         from assistant.engines.stt import choose_engine
 
         with timed(results, "asr"):
-            asr = run_asr(config, store, sets, hint=getattr(engines.router.skills, "hint", None),
-                          say=say)
+            hint = engines.skills.hint if engines.skills is not None else None
+            asr = run_asr(config, store, sets, hint=hint, say=say)
         results["asr"] = asr
         results["skipped"] += asr["skipped"]
         choice = choose_engine(config.stt, store)
@@ -163,11 +174,34 @@ def _engines_parts(results: dict[str, Any], config: Any, store: Any, options: Op
         results["skipped"].append("wake word: disabled in the configuration (wake.enabled)")
 
 
-def _latency(results: dict[str, Any], config: Any, engines: Any, speaking: Any, clock: Any,
+def _live(results: dict[str, Any], config: Any, store: Any, options: Options) -> None:
+    """Outside in, after the engines of this process are closed (they would compete)."""
+    from assistant.bench.lab import missing_tools
+    from assistant.bench.live import LiveRequest, measure_live
+    from assistant.bench.turns import turn_set
+    from assistant.engines.loader import load_synthesizer
+
+    missing = missing_tools()
+    if missing:
+        results["skipped"].append(f"live: {', '.join(missing)} not installed (Debian: "
+                                  "apt-get install pulseaudio pulseaudio-utils)")
+        return
+    voice = load_synthesizer(config.tts, store, deterministic=True)
+    requests = [LiveRequest(t.text, t.kind) for t in turn_set(quick=options.quick)]
+    live = measure_live(requests, voice, config_path=options.config_path,
+                        reps=1 if options.quick else max(1, options.reps // 2),
+                        follow_up_ms=config.wake.follow_up_ms, say=say)
+    results["live"] = live
+    figures = live["figures"]
+    say(f"outside in: skill {figures['skill']['outside_in_ms']['p50']} ms p50, "
+        f"question {figures['llm']['outside_in_ms']['p50']} ms p50")
+
+
+def _latency(results: dict[str, Any], config: Any, engines: Any, speaking: Any,
              options: Options) -> None:
     from assistant.bench.turns import run_latency, synthesis_rtf
 
-    runs = run_latency(engines, config, lambda name: speaking, clock, reps=options.reps,
+    runs = run_latency(engines, config, lambda name: speaking, reps=options.reps,
                        quick=options.quick, realtime=options.realtime, say=say)
     figures = latency_figures(runs["turns"])
     results["end_of_speech_to_first_audio_ms"] = figures["end_of_speech_to_first_audio_ms"]

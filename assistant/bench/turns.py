@@ -1,8 +1,8 @@
-"""The fixed spoken turns and the harness that runs them through the test-mode pipeline.
+"""The fixed spoken turns and the harness that runs them through a test-mode session.
 
 Every turn is spoken by the deterministic Piper voice after the wake word, heard by
 the wake word detector, VAD and recognizer, and answered by a skill or the chat model
-through the very `Pipeline` that `assistant run` drives (`ScriptRunner`, the test
+through the very `Session` that `assistant run` drives (`ScriptRunner`, the test
 mode's driver). The engines load once; each turn runs as its own one-turn script, so
 the `TurnResult`s that arrive during it (tokens, last-token time) belong to it.
 """
@@ -17,8 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from assistant.audio import Audio
+from assistant.config import Config
+from assistant.engines.loader import Engines
 from assistant.engines.tts import SpeechSynthesizer
-from assistant.loop.events import Event, TurnFinished, TurnResult
+from assistant.loop.clock import StreamClock
+from assistant.loop.events import Event, Route, TurnFinished, TurnResult
+from assistant.loop.session import Session, SessionSettings
+from assistant.testmode.runner import CaptureSink, ScriptRunner
+from assistant.testmode.script import Script, Turn
 
 #: (sentence, intent) of the skill commands: answered without the chat model.
 SKILL_TURNS: tuple[tuple[str, str], ...] = (
@@ -77,64 +83,53 @@ class CachedVoice:
             self._cache[text] = list(self._voice.synthesize(text))
         yield from self._cache[text]
 
-
-@dataclass
-class StreamClock:
-    """Wall-clock time for the skills: the fixed start plus the pipeline's stream time,
-    so the time skill answers the same in every run."""
-
-    start: datetime = CLOCK
-    pipeline: Any = None
-
-    def __call__(self) -> datetime:
-        elapsed = self.pipeline.now_s if self.pipeline is not None else 0.0
-        return self.start + timedelta(seconds=elapsed)
+    def close(self) -> None:
+        self._voice.close()
 
 
 @dataclass
 class TurnRunner:
-    """Runs `BenchTurn`s through one started pipeline; `records` collects one per turn."""
+    """Runs `BenchTurn`s through one started session; `records` collects one per turn.
+    The skills' time of day is a fixed start plus the session's stream time, so the time
+    skill answers the same in every run."""
 
-    engines: Any
-    config: Any
+    engines: Engines
+    config: Config
     voices: Callable[[str | None], SpeechSynthesizer]
-    clock: StreamClock
     realtime: bool = False
+    start: datetime = CLOCK
     records: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        from assistant.loop.pipeline import Pipeline, listener_settings
-        from assistant.testmode.runner import CaptureSink, ScriptRunner
-
         self._results: list[TurnResult] = []
+        self.clock = StreamClock()
         self.sink = CaptureSink(self.engines.voice.rate, start_on_enqueue=not self.realtime)
-        self.pipeline = Pipeline(self.engines, sink=self.sink,
-                                 settings=listener_settings(self.config))
-        self.clock.pipeline = self.pipeline
-        self.pipeline.observe(self._on_event)
-        wake = self.engines.wake
-        self._runner = ScriptRunner(self.pipeline, self.sink, voices=self.voices,
+        self.session = Session(self.engines, sink=self.sink, clock=self.clock,
+                               settings=SessionSettings.from_config(self.config),
+                               wallclock=lambda: self.start + timedelta(
+                                   seconds=self.clock.now()))
+        self.session.observe(self._on_event)
+        self._runner = ScriptRunner(self.session, self.sink, self.clock, voices=self.voices,
                                     realtime=self.realtime,
                                     block_ms=self.config.audio.block_ms, out_dir=None,
-                                    wake_phrase=wake.phrase if wake is not None else "Hey Jarvis")
+                                    wake_phrase=self.session.phrase or "Hey Jarvis")
         # Longer than the follow-up window: every turn starts idle, woken by the wake word.
         self.pause_ms = self.config.wake.follow_up_ms + 1000
         self._index = 0
 
     def __enter__(self) -> TurnRunner:
-        self.pipeline.start()
+        self.session.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.pipeline.stop()
+        self.session.close()
+        self.clock.close()
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, TurnFinished):
             self._results.append(event.result)
 
     def _run(self, kind: str, value: str) -> tuple[dict[str, Any], list[TurnResult]]:
-        from assistant.testmode.script import Script, Turn
-
         self._index += 1
         turn = Turn(index=self._index, kind=kind, value=value, line=0, wake=kind == "say",
                     pause_ms=self.pause_ms)
@@ -146,7 +141,7 @@ class TurnRunner:
     def speak(self, turn: BenchTurn, *, rep: int) -> dict[str, Any]:
         """One spoken turn; returns (and keeps) its record."""
         row, results = self._run("say", turn.text)
-        answered = [r for r in results if r.route != "none"]
+        answered = [r for r in results if r.route is not Route.NONE]
         result = answered[-1] if answered else (results[-1] if results else None)
         route = row["route"]
         ok = route == turn.kind and (turn.intent is None or row["intent"] == turn.intent)
@@ -168,7 +163,7 @@ class TurnRunner:
 def generation_figures(result: TurnResult | None) -> dict[str, Any]:
     """Tokens written and the chat model's rate while the pipeline ran (first to last
     token: includes waiting for the first sentence's synthesis, as the user hears it)."""
-    if result is None or result.route != "llm" or result.t_last_token is None \
+    if result is None or result.route is not Route.LLM or result.t_last_token is None \
             or result.timings.t_first_token is None:
         return {"tokens": result.tokens if result else 0, "tokens_per_s": None}
     span = result.t_last_token - result.timings.t_first_token
@@ -177,12 +172,12 @@ def generation_figures(result: TurnResult | None) -> dict[str, Any]:
             "tokens_per_s": None if rate is None else round(rate, 1)}
 
 
-def run_latency(engines: Any, config: Any, voices: Callable[[str | None], SpeechSynthesizer],
-                clock: StreamClock, *, reps: int, quick: bool, realtime: bool,
-                say: Callable[[str], None]) -> dict[str, Any]:
+def run_latency(engines: Engines, config: Config,
+                voices: Callable[[str | None], SpeechSynthesizer], *, reps: int, quick: bool,
+                realtime: bool, say: Callable[[str], None]) -> dict[str, Any]:
     """Warm-up turns (not counted), then `reps` repetitions of the turn set."""
     turns = turn_set(quick=quick)
-    with TurnRunner(engines, config, voices, clock, realtime=realtime) as runner:
+    with TurnRunner(engines, config, voices, realtime=realtime) as runner:
         warm = [runner.speak(turns[0], rep=0), runner.speak(turns[-1], rep=0)]
         runner.records.clear()
         runner.type_text(CLEANUP_TEXT)

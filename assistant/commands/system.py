@@ -122,7 +122,7 @@ def _audio_check() -> Check:
 
 
 def _model_checks(config: Config, *, full_hash: bool) -> list[Check]:
-    from assistant.assembly import model_store
+    from assistant.engines.loader import model_store
     from assistant.engines.stt import choose_engine
 
     store = model_store(config)

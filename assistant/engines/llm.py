@@ -16,10 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from assistant.engines.handoff import Handoff
+from assistant.engines.scheduler import FairExecutor
+
 log = logging.getLogger(__name__)
 
 #: Tokens a chat template adds around each message (role markers), an upper estimate.
 MESSAGE_OVERHEAD_TOKENS = 6
+#: Pieces the model may write ahead of the reader (see `Handoff`).
+HANDOFF_PIECES = 2
 
 
 @dataclass(frozen=True)
@@ -29,7 +34,7 @@ class ChatMessage:
 
 
 class ChatModel(Protocol):
-    """A loaded chat model that streams its reply."""
+    """A loaded chat model that streams its reply; shared by every session."""
 
     name: str
     context_tokens: int
@@ -37,8 +42,23 @@ class ChatModel(Protocol):
     def count_tokens(self, text: str) -> int: ...
 
     def stream_reply(self, messages: Sequence[ChatMessage], *, max_tokens: int,
-                     cancel: threading.Event | None = None) -> Iterator[str]:
-        """Yield the reply piece by piece; stops early when `cancel` is set."""
+                     owner: str = "", cancel: threading.Event | None = None) -> Iterator[str]:
+        """Yield the reply piece by piece; stops early when `cancel` is set or the caller
+        stops iterating (closing the iterator). `owner` (a session) takes its turn."""
+        ...
+
+    def use_all_cores(self, solo: bool) -> None:
+        """Write on every core (`solo`: nothing else runs) or on the reply threads (the
+        voice synthesizes beside it); takes effect from the next token."""
+        ...
+
+    def complete_json(self, messages: Sequence[ChatMessage], *, grammar: str,
+                      max_tokens: int = 256) -> str:
+        """One reply constrained by a GBNF grammar (blocking)."""
+        ...
+
+    def close(self) -> None:
+        """Stop the generation worker (queued replies are cancelled) and free the model."""
         ...
 
 
@@ -68,7 +88,8 @@ def fit_to_context(messages: Sequence[ChatMessage], *, budget_tokens: int,
 
 
 class LlamaChatModel:
-    """A GGUF model run by llama-cpp-python on the CPU."""
+    """A GGUF model run by llama-cpp-python on the CPU, on one worker thread: llama.cpp's
+    context is not thread-safe, so sessions take turns (a whole reply each)."""
 
     def __init__(self, model_path: Path, *, name: str, context_tokens: int = 2048,
                  temperature: float = 0.0, seed: int = 42, threads: int = 1,
@@ -81,70 +102,82 @@ class LlamaChatModel:
         self.context_tokens = context_tokens
         self._temperature = temperature
         self._seed = seed
-        self._lock = threading.Lock()
         self._threads = threads
         self._batch_threads = batch_threads or threads
+        self._wanted_threads = self._threads
+        self._set_threads = self._threads
+        self._closing = threading.Event()
+        self._jobs = FairExecutor("chat", workers=1)
         self._llama = Llama(model_path=str(model_path), n_ctx=context_tokens, n_threads=threads,
                             n_threads_batch=self._batch_threads, seed=seed, verbose=False)
 
     def use_all_cores(self, solo: bool) -> None:
-        """Generate on every core while nothing else runs (before the first sentence is
-        spoken), on `threads` once speech is synthesized beside it. Call between tokens."""
-        import llama_cpp
-
-        threads = self._batch_threads if solo else self._threads
-        llama_cpp.llama_set_n_threads(self._llama.ctx, threads, self._batch_threads)
+        self._wanted_threads = self._batch_threads if solo else self._threads
 
     def count_tokens(self, text: str) -> int:
         return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def stream_reply(self, messages: Sequence[ChatMessage], *, max_tokens: int,
-                     cancel: threading.Event | None = None) -> Iterator[str]:
+                     owner: str = "", cancel: threading.Event | None = None) -> Iterator[str]:
         budget = self.context_tokens - max_tokens
         fitted = fit_to_context(messages, budget_tokens=budget, count=self.count_tokens)
-        with self._lock:  # one generation at a time: llama.cpp state is not thread-safe
+        pieces: Handoff[str] = Handoff(limit=HANDOFF_PIECES)
+        job = self._jobs.submit(owner, self._generate, fitted, max_tokens, pieces, cancel)
+        job.add_done_callback(lambda f: pieces.finish() if f.cancelled() else None)
+        return iter(pieces)
+
+    def _generate(self, messages: list[ChatMessage], max_tokens: int, pieces: Handoff[str],
+                  cancel: threading.Event | None) -> None:
+        """The worker's side of `stream_reply`: write until done, cancelled or unread."""
+        try:
             chunks: Any = self._llama.create_chat_completion(
-                messages=_as_dicts(fitted),
-                stream=True, max_tokens=max_tokens, temperature=self._temperature,
-                seed=self._seed, repeat_penalty=1.15,
-            )
+                messages=_as_dicts(messages), stream=True, max_tokens=max_tokens,
+                temperature=self._temperature, seed=self._seed, repeat_penalty=1.15)
             try:
                 for chunk in chunks:
-                    if cancel is not None and cancel.is_set():
+                    if (cancel is not None and cancel.is_set()) or self._closing.is_set():
                         break
+                    self._apply_threads()
                     piece = chunk["choices"][0]["delta"].get("content")
-                    if piece:
-                        yield str(piece)
+                    if piece and not pieces.put(str(piece)):
+                        break  # the reader went away (interrupted)
             finally:
-                close = getattr(chunks, "close", None)
-                if close is not None:
-                    close()
+                chunks.close()
+        except Exception as error:  # noqa: BLE001 - handed to the reader
+            pieces.finish(error)
+        else:
+            pieces.finish()
+
+    def _apply_threads(self) -> None:
+        """Between two tokens (on the worker): the thread count `use_all_cores` asked for."""
+        import llama_cpp
+
+        if self._wanted_threads != self._set_threads:
+            self._set_threads = self._wanted_threads
+            llama_cpp.llama_set_n_threads(self._llama.ctx, self._set_threads,
+                                          self._batch_threads)
 
     def complete_json(self, messages: Sequence[ChatMessage], *, grammar: str,
                       max_tokens: int = 256) -> str:
-        """One reply constrained by a GBNF grammar (the tool-call path)."""
-        from llama_cpp import LlamaGrammar
-
         fitted = fit_to_context(messages, budget_tokens=self.context_tokens - max_tokens,
                                 count=self.count_tokens)
-        with self._lock:
-            result: Any = self._llama.create_chat_completion(
-                messages=_as_dicts(fitted),
-                grammar=LlamaGrammar.from_string(grammar, verbose=False),
-                max_tokens=max_tokens, temperature=0.0, seed=self._seed,
-            )
+        return self._jobs.submit("", self._complete_json, fitted, grammar, max_tokens).result()
+
+    def _complete_json(self, messages: list[ChatMessage], grammar: str, max_tokens: int) -> str:
+        from llama_cpp import LlamaGrammar
+
+        result: Any = self._llama.create_chat_completion(
+            messages=_as_dicts(messages),
+            grammar=LlamaGrammar.from_string(grammar, verbose=False),
+            max_tokens=max_tokens, temperature=0.0, seed=self._seed,
+        )
         return str(result["choices"][0]["message"]["content"] or "")
+
+    def close(self) -> None:
+        self._closing.set()
+        self._jobs.close()
+        self._llama.close()
 
 
 def _as_dicts(messages: Sequence[ChatMessage]) -> Any:
     return [{"role": m.role, "content": m.content} for m in messages]
-
-
-def load_chat_model(config: Any, store: Any) -> LlamaChatModel:
-    """Load the configured chat model from the model store (explicit local path)."""
-    from assistant.config import cpu_threads, reply_threads
-
-    path = store.require(config.model)
-    return LlamaChatModel(path, name=config.model, context_tokens=config.context_tokens,
-                          temperature=config.temperature, seed=config.seed,
-                          threads=reply_threads(config.threads)[0], batch_threads=cpu_threads())

@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import shutil
 import subprocess
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,13 +21,16 @@ from assistant.wav import parse_wav
 
 log = logging.getLogger(__name__)
 
+CACHED_PHRASE_WORDS = 2
+"""Phrases this short ("Okay,", "Sure,") are synthesized once and cached."""
+CACHE_SIZE = 64
 LONG_SENTENCE_PHONEME_IDS = 256
 """Phoneme ids (about two per sound) of a sentence of some 25 words: after a longer one
 the voice gives back the extra memory it took (see `_BoundedArenaSession`)."""
 
 
 class SpeechSynthesizer(Protocol):
-    """A loaded voice."""
+    """A loaded voice (thread-safe: sessions share it through a queue)."""
 
     name: str
     rate: int
@@ -33,6 +38,34 @@ class SpeechSynthesizer(Protocol):
     def synthesize(self, text: str) -> Iterator[Audio]:
         """Yield the spoken text, one block per sentence."""
         ...
+
+    def close(self) -> None:
+        """Free what the voice holds beyond memory (nothing runs in the background)."""
+        ...
+
+
+class PhraseCache:
+    """Audio of short phrases ("Okay,", "Sure,") that open many replies, so their first
+    sound is instant; shared by every session that speaks with the same voice."""
+
+    def __init__(self, voice: SpeechSynthesizer, *, size: int = CACHE_SIZE) -> None:
+        self._voice = voice
+        self._size = size
+        self._audio: OrderedDict[str, list[Audio]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def synthesize(self, text: str) -> list[Audio]:
+        if len(text.split()) > CACHED_PHRASE_WORDS:
+            return list(self._voice.synthesize(text))
+        with self._lock:
+            cached = self._audio.get(text)
+        if cached is None:
+            cached = list(self._voice.synthesize(text))
+            with self._lock:
+                self._audio[text] = cached
+                while len(self._audio) > self._size:
+                    self._audio.popitem(last=False)
+        return cached
 
 
 class PiperSynthesizer:
@@ -69,6 +102,9 @@ class PiperSynthesizer:
     def synthesize(self, text: str) -> Iterator[Audio]:
         for chunk in self._voice.synthesize(text, self._syn_config):
             yield from_float(chunk.audio_float_array, chunk.sample_rate)
+
+    def close(self) -> None:
+        """The ONNX session is freed with the object; nothing runs in the background."""
 
 
 class _BoundedArenaSession:
@@ -121,6 +157,9 @@ class EspeakSynthesizer:
         self.rate = audio.rate
         yield audio
 
+    def close(self) -> None:
+        """Each sentence is a separate espeak-ng process: nothing to stop."""
+
 
 def _fix_stream_header(data: bytes) -> bytes:
     """espeak-ng writes 0xFFFFFFFF sizes when streaming to stdout; set the real ones."""
@@ -136,20 +175,6 @@ def _fix_stream_header(data: bytes) -> bytes:
             break
         pos += 8 + size + (size & 1)
     return bytes(fixed)
-
-
-def load_synthesizer(config: Any, store: Any, *, voice: str | None = None,
-                     deterministic: bool = False) -> SpeechSynthesizer:
-    """The configured voice: a Piper model id from the registry, or `espeak[-VOICE]`."""
-    from assistant.config import reply_threads
-
-    voice = voice or config.voice
-    if voice == "espeak" or voice.startswith("espeak-"):
-        return EspeakSynthesizer(voice=voice.partition("-")[2] or "en-us")
-    path = store.require(voice)
-    return PiperSynthesizer(path, name=voice, speed=config.speed,
-                            threads=config.threads or reply_threads()[1],
-                            deterministic=deterministic)
 
 
 def synthesize_all(voice: SpeechSynthesizer, text: str) -> Audio:

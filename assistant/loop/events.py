@@ -1,16 +1,53 @@
-"""Typed events that flow between the pipeline's stages (no string sentinels).
+"""The messages that flow between a session's stages: plain, immutable data.
 
-Times named `*_s` are on the stream clock: seconds of microphone audio processed
-since the pipeline started (the virtual clock of the test mode). Times named `t_*`
-are wall-clock `time.perf_counter()` readings, used for latency.
+No event carries an engine object or anything live: audio goes into the listener,
+text, timings and verdicts come out. That keeps every stage testable on its own and
+lets a session run on a remote satellite's audio as well as on a local microphone.
+
+Times named `*_s` are on the session's stream clock: seconds of microphone audio
+processed since the session started (the virtual clock of the test mode). Times named
+`t_*` are wall-clock `time.perf_counter()` readings, used for latency.
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.engines.stt import RecognitionStream
+
+class Route(str, enum.Enum):
+    """Who answered a turn."""
+
+    SKILL = "skill"
+    """A command the skills know (intent match)."""
+    LLM = "llm"
+    """Open conversation: the chat model."""
+    CONTROL = "control"
+    """"Stop", "cancel", "never mind": ends the reply, says nothing."""
+    UNCLEAR = "unclear"
+    """The recognizer was not sure what it heard: the assistant asks again."""
+    NONE = "none"
+    """Nothing to answer (only the wake word, or an interrupted turn)."""
+
+
+class Completeness(str, enum.Enum):
+    """Whether what was said so far is already a whole request (see `Router.is_complete`):
+    the listener then ends the utterance without waiting out the full silence."""
+
+    COMMAND = "command"
+    QUESTION = "question"
+
+
+class InputKind(str, enum.Enum):
+    SPEECH = "speech"
+    TEXT = "text"
+
+
+class InterruptReason(str, enum.Enum):
+    WAKE_WORD = "wake word"
+    SPEECH = "speech"
+    SHUTDOWN = "shutdown"
 
 
 @dataclass(frozen=True)
@@ -34,26 +71,45 @@ class ListenTimeout:
 
 
 @dataclass(frozen=True)
-class Utterance:
-    """The end of a user turn: speech ended (audio), or typed text (test mode)."""
+class UtteranceEnded:
+    """The user stopped speaking; the final transcript is being decoded."""
 
     turn: int
-    stream: RecognitionStream | None
-    text: str | None
     wake: bool
     follow_up: bool
     speech_end_s: float
+    """Where the last speech frame ended."""
     decided_s: float
+    """When the listener decided the user had finished."""
     t_decided: float
     truncated: bool = False
     """True when the maximum utterance length cut the speech."""
 
 
 @dataclass(frozen=True)
+class UserTurn:
+    """What the user said (recognized speech) or typed: the responder's input."""
+
+    turn: int
+    text: str
+    kind: InputKind
+    wake: bool
+    """The turn began with the wake word: a new conversation (see memory settings)."""
+    follow_up: bool
+    t_decided: float
+    eos_delay_ms: float = 0.0
+    """From the end of speech to the listener's decision (0 for typed text)."""
+    t_transcript: float | None = None
+    truncated: bool = False
+    heard_clearly: bool = True
+    """False when the recognizer's confidence says the words may never have been said."""
+
+
+@dataclass(frozen=True)
 class Interrupt:
     """Stop the current reply now (barge-in or shutdown); jumps the queue."""
 
-    reason: str
+    reason: InterruptReason
 
 
 @dataclass(frozen=True)
@@ -63,7 +119,12 @@ class Announcement:
     text: str
 
 
-@dataclass
+@dataclass(frozen=True)
+class AnnouncementSpoken:
+    text: str
+
+
+@dataclass(frozen=True)
 class TurnTimings:
     """Latency of one turn; see `latency_ms` for the derived figures."""
 
@@ -92,7 +153,7 @@ class TurnTimings:
         }
 
 
-@dataclass
+@dataclass(frozen=True)
 class TurnResult:
     """What one user turn produced; the test mode's report is built from these."""
 
@@ -100,7 +161,7 @@ class TurnResult:
     transcript: str
     wake: bool
     follow_up: bool
-    route: str
+    route: Route
     intent: str | None
     slots: dict[str, Any]
     reply: str
@@ -110,7 +171,6 @@ class TurnResult:
     truncated: bool = False
     tokens: int = 0
     t_last_token: float | None = None
-    reply_audio_s: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -119,10 +179,5 @@ class TurnFinished:
     result: TurnResult
 
 
-@dataclass(frozen=True)
-class AnnouncementSpoken:
-    text: str
-
-
-Event = (WakeDetected | SpeechStarted | ListenTimeout | Utterance | Interrupt | Announcement
-         | TurnFinished | AnnouncementSpoken)
+Event = (WakeDetected | SpeechStarted | ListenTimeout | UtteranceEnded | UserTurn | Interrupt
+         | Announcement | AnnouncementSpoken | TurnFinished)

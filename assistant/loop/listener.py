@@ -10,7 +10,9 @@ directly by the test mode's driver, so both run the same code):
 While BUSY (the assistant is answering) only the wake word is listened for (or, with
 `barge_in = "speech"`, any speech), and it interrupts the reply (barge-in).
 Recognition runs while the user speaks: every block of an utterance goes to the
-recognizer's stream as it arrives.
+recognizer's stream as it arrives. The stream is the listener's own: when speech ends
+it emits `UtteranceEnded`, and `UserTurn` (the words) once the shared recognizer has
+decoded them, from whichever thread finished the decode. The listener never waits.
 """
 
 from __future__ import annotations
@@ -21,19 +23,23 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from assistant.audio import Audio, to_speech
-from assistant.engines.stt import RecognitionStream, SpeechRecognizer
+from assistant.engines.stt import RecognitionStream, SpeechRecognizer, Transcript
 from assistant.engines.vad import VoiceActivityDetector
 from assistant.engines.wake import WakeWordDetector
 from assistant.loop.events import (
-    Announcement,
+    Completeness,
     Event,
+    InputKind,
     Interrupt,
+    InterruptReason,
     ListenTimeout,
     SpeechStarted,
-    Utterance,
+    UserTurn,
+    UtteranceEnded,
     WakeDetected,
 )
 
@@ -90,17 +96,18 @@ class Listener:
     def __init__(self, *, recognizer: SpeechRecognizer, vad: VoiceActivityDetector,
                  wake: WakeWordDetector | None, settings: ListenerSettings,
                  emit: Callable[[Event], None],
-                 announcements: Callable[[float], list[str]] | None = None,
-                 is_complete: Callable[[str], str | None] | None = None) -> None:
-        """`is_complete(text)` says whether `text` is already a whole request: "command",
-        "question" or None (see `early_cut_ms`)."""
+                 is_complete: Callable[[str], Completeness | None] | None = None,
+                 owner: str = "") -> None:
+        """`is_complete(text)` says whether `text` is already a whole request (see
+        `early_cut_ms`). `owner` names the session to the shared
+        recognizer (whose turn its decodes are)."""
         self._recognizer = recognizer
         self._vad = vad
         self._wake = wake if settings.wake_enabled else None
         self._settings = settings
         self._emit = emit
-        self._announcements = announcements
         self._is_complete = is_complete
+        self._owner = owner
         self._lock = threading.RLock()
         self.state = State.IDLE if self._wake is not None else State.AWAKE
         self.now_s = 0.0
@@ -135,10 +142,6 @@ class Listener:
             else:
                 self._enter_idle()
 
-    @property
-    def turn(self) -> int:
-        return self._turn
-
     # -- the block loop -------------------------------------------------------------------
 
     def process(self, block: Audio) -> None:
@@ -149,9 +152,6 @@ class Listener:
     def _process(self, block: Audio) -> None:
         start_s = self.now_s
         self.now_s += block.seconds
-        if self._announcements is not None:
-            for text in self._announcements(self.now_s):
-                self._emit(Announcement(text))
         if self.state is State.CAPTURING:
             if self._wake_word_opens_capture(block):
                 self._stream = None  # it was the wake word, not the request: start again
@@ -187,7 +187,7 @@ class Listener:
             if self._settings.barge_in == "off":
                 return
             self._busy_turn = None
-            self._emit(Interrupt("wake word"))
+            self._emit(Interrupt(InterruptReason.WAKE_WORD))
         self._emit(WakeDetected(self.now_s, barge_in=barge_in))
         self._enter_awake(timeout_ms=self._settings.no_speech_timeout_ms, follow_up=False,
                           by_wake=True, barge_in=barge_in)
@@ -250,7 +250,7 @@ class Listener:
         self._emit(SpeechStarted(start_s))
         hint = " ".join(filter(None, [
             self._settings.barge_in_hint if self._after_barge_in else "", self._settings.hint]))
-        self._stream = self._recognizer.stream(hint=hint or None)
+        self._stream = self._recognizer.stream(hint=hint or None, owner=self._owner)
         self._capture_start = self.now_s - sum(b.seconds for b in self._recent)
         self._last_voiced = self.now_s
         self._voiced_ms = 0.0
@@ -303,12 +303,13 @@ class Listener:
               and self._is_complete is not None):
             text = self._stream.prepared_text()
             kind = self._is_complete(text) if text else None
-            if kind == "command" or (kind == "question"
-                                     and silence_ms >= settings.question_cut_ms):
+            if kind is Completeness.COMMAND or (kind is Completeness.QUESTION
+                                                and silence_ms >= settings.question_cut_ms):
                 self._finish_utterance(truncated=False)
 
     def _finish_utterance(self, *, truncated: bool) -> None:
         stream, self._stream = self._stream, None
+        assert stream is not None
         self._turn += 1
         self._busy_turn = self._turn
         self.state = State.BUSY
@@ -316,10 +317,27 @@ class Listener:
         self._vad.reset()
         if self._wake is not None:
             self._wake.reset()
-        self._emit(Utterance(turn=self._turn, stream=stream, text=None, wake=self._awake_by_wake,
-                             follow_up=self._follow_up, speech_end_s=self._last_voiced,
-                             decided_s=self.now_s, t_decided=time.perf_counter(),
-                             truncated=truncated))
+        ended = UtteranceEnded(turn=self._turn, wake=self._awake_by_wake,
+                               follow_up=self._follow_up, speech_end_s=self._last_voiced,
+                               decided_s=self.now_s, t_decided=time.perf_counter(),
+                               truncated=truncated)
+        self._emit(ended)
+        stream.finish().add_done_callback(lambda done: self._transcribed(ended, done))
+
+    def _transcribed(self, ended: UtteranceEnded, done: Future[Transcript]) -> None:
+        """The final transcript is ready (on the decoding thread): the user's turn."""
+        if done.cancelled():
+            return  # the session is closing
+        try:
+            text = done.result().text
+        except Exception:  # noqa: BLE001 - the turn still ends, with nothing heard
+            log.exception("speech recognition failed")
+            text = ""
+        self._emit(UserTurn(
+            turn=ended.turn, text=text, kind=InputKind.SPEECH, wake=ended.wake,
+            follow_up=ended.follow_up, t_decided=ended.t_decided,
+            eos_delay_ms=1000.0 * (ended.decided_s - ended.speech_end_s),
+            t_transcript=time.perf_counter(), truncated=ended.truncated))
 
     def _watch_speech_barge_in(self, block: Audio) -> None:
         if self._settings.barge_in != "speech":
@@ -329,15 +347,19 @@ class Listener:
         voiced_ms = sum(self._barge_frames) * self._vad.frame_ms
         if voiced_ms >= self._settings.barge_in_speech_ms:  # most of the last half second
             self._busy_turn = None
-            self._emit(Interrupt("speech"))
+            self._emit(Interrupt(InterruptReason.SPEECH))
             self._emit(WakeDetected(self.now_s, barge_in=True))
             self._enter_awake(timeout_ms=self._settings.no_speech_timeout_ms, follow_up=False,
                               by_wake=False, barge_in=True)
 
-    def begin_typed_turn(self) -> int:
-        """A typed turn (test mode `text:`): the listener waits for its reply like any other."""
+    def typed_turn(self, text: str, *, wake: bool = False) -> int:
+        """A typed turn (test mode `text:`, `chat`): answered like speech, and the listener
+        waits for its reply like any other. Returns the turn number."""
         with self._lock:
             self._turn += 1
             self._busy_turn = self._turn
             self.state = State.BUSY
-            return self._turn
+            turn = self._turn
+        self._emit(UserTurn(turn=turn, text=text, kind=InputKind.TEXT, wake=wake,
+                            follow_up=False, t_decided=time.perf_counter()))
+        return turn

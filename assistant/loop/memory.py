@@ -9,6 +9,7 @@ from collections import deque
 from collections.abc import Callable
 
 from assistant.engines.llm import MESSAGE_OVERHEAD_TOKENS, ChatMessage
+from assistant.loop.events import Route
 
 
 class ConversationMemory:
@@ -45,3 +46,12 @@ class ConversationMemory:
             out += [ChatMessage("user", user), ChatMessage("assistant", assistant)]
         out.append(ChatMessage("user", question))
         return out
+
+
+def remember_turn(memory: ConversationMemory, *, route: Route, question: str, answer: str,
+                  interrupted: bool) -> None:
+    """What a finished turn leaves in memory. Memory is for the chat model's follow-ups:
+    commands would only distract it, and an interrupted answer is a topic the user cut
+    short, so only whole chat-model answers are kept."""
+    if route is Route.LLM and not interrupted and question.strip() and answer.strip():
+        memory.add(question, answer)

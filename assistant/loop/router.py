@@ -12,12 +12,13 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from assistant.engines.llm import ChatMessage, ChatModel
 from assistant.errors import AssistantError
+from assistant.loop.events import Completeness, Route
 from assistant.loop.memory import ConversationMemory
 
 log = logging.getLogger(__name__)
@@ -49,17 +50,47 @@ class SkillReplyLike(Protocol):
 
 
 class SkillsLike(Protocol):
-    def respond(self, text: str, *, now: float) -> SkillReplyLike | None: ...
+    """What the loop uses of one conversation's skills (`assistant.skills.Skills`)."""
+
+    hint: str
+    """Words a recognizer should expect (a soft bias)."""
+
+    def respond(self, text: str, *, now: float) -> SkillReplyLike | None:
+        """Run the command in `text`; None when it is not one."""
+        ...
+
+    def recognize(self, text: str) -> object | None:
+        """The command in `text` without acting on it (None = not a command)."""
+        ...
+
+    def due_announcements(self, now: float) -> list[str]: ...
+
+    def next_due(self) -> float | None: ...
+
+    def tools(self) -> list[dict[str, Any]]: ...
+
+    def tool_grammar(self) -> str:
+        """A GBNF grammar for one tool call; "" when tool calls are off."""
+        ...
+
+    def call_tool(self, name: str, arguments: dict[str, Any], *,
+                  now: float) -> SkillReplyLike: ...
+
+
+def _stream(pieces: Iterable[str]) -> Generator[str, None, None]:
+    """A closable stream of pieces: closing it closes the chat model's stream too."""
+    yield from pieces
 
 
 @dataclass
 class Reply:
-    """Who answers and what: `pieces` streams the reply text (one piece for a skill)."""
+    """Who answers and what: `pieces` streams the reply text (one piece for a skill);
+    close it when done with it early."""
 
-    route: str  # "skill" | "llm" | "control" | "none"
+    route: Route
     intent: str | None = None
     slots: dict[str, Any] = field(default_factory=dict)
-    pieces: Iterator[str] = field(default_factory=lambda: iter(()))
+    pieces: Generator[str, None, None] = field(default_factory=lambda: _stream(()))
     expects_reply: bool = False
 
 
@@ -116,82 +147,82 @@ class Router:
     """Routes one transcript at a time; owns the conversation memory."""
 
     def __init__(self, *, chat: ChatModel | None, skills: SkillsLike | None,
-                 memory: ConversationMemory, system_prompt: str, max_reply_tokens: int) -> None:
+                 memory: ConversationMemory, system_prompt: str, max_reply_tokens: int,
+                 owner: str = "") -> None:
+        """`owner` names the session to the shared chat model (whose turn it is)."""
         self.chat = chat
         self.skills = skills
         self.memory = memory
         self._system_prompt = system_prompt
         self._max_reply_tokens = max_reply_tokens
+        self._owner = owner
 
     def respond(self, text: str, *, now: float, cancel: threading.Event | None = None) -> Reply:
         if not normalize(text):
-            return Reply("none")
+            return Reply(Route.NONE)
         if is_control_phrase(text):
-            return Reply("control", intent="Stop")
+            return Reply(Route.CONTROL, intent="Stop")
         if self.skills is not None:
             answer = self.skills.respond(text, now=now) or self._tool_call(text, now=now)
             if answer is not None:
-                return Reply("skill", intent=answer.intent, slots=dict(answer.slots),
-                             pieces=iter([answer.text] if answer.text else []),
+                return Reply(Route.SKILL, intent=answer.intent, slots=dict(answer.slots),
+                             pieces=_stream([answer.text] if answer.text else []),
                              expects_reply=answer.expects_reply)
         if self.chat is None:
-            return Reply("llm", pieces=iter(["Sorry, I can only do simple commands right now."]))
+            return Reply(Route.LLM, pieces=_stream(
+                ["Sorry, I can only do simple commands right now."]))
         messages = self.memory.messages(self._system_prompt, text)
-        return Reply("llm", pieces=self.chat.stream_reply(
-            messages, max_tokens=self._max_reply_tokens, cancel=cancel))
+        return Reply(Route.LLM, pieces=_stream(self.chat.stream_reply(
+            messages, max_tokens=self._max_reply_tokens, owner=self._owner, cancel=cancel)))
 
     def _tool_call(self, text: str, *, now: float) -> SkillReplyLike | None:
         """The optional tool-call path (`skills.tool_calls`): the chat model may pick a
         registered skill, as grammar-constrained JSON whose arguments the skills validate.
         Off by default: the 135M model picks wrong tools. Anything invalid is ignored and
         the chat model answers in words instead."""
-        grammar = getattr(self.skills, "tool_grammar", lambda: "")()
-        complete = getattr(self.chat, "complete_json", None)
-        if not grammar or complete is None:
+        if self.skills is None or self.chat is None:
             return None
-        tools = json.dumps(self.skills.tools(), separators=(",", ":"))  # type: ignore[union-attr]
+        grammar = self.skills.tool_grammar()
+        if not grammar:
+            return None
+        tools = json.dumps(self.skills.tools(), separators=(",", ":"))
         rules = grammar.replace("root ::=", "toolcall ::=", 1)
         rules = f"root ::= toolcall | {_NO_TOOL}\n{rules}"
         messages = [ChatMessage("system", TOOL_PROMPT.format(tools=tools)),
                     ChatMessage("user", text)]
         try:
-            call = json.loads(complete(messages, grammar=rules))
+            call = json.loads(self.chat.complete_json(messages, grammar=rules))
             if call.get("name") in (None, "none"):
                 return None
-            reply: SkillReplyLike = self.skills.call_tool(  # type: ignore[union-attr]
-                call["name"], call.get("arguments", {}), now=now)
-            return reply
+            return self.skills.call_tool(call["name"], call.get("arguments", {}), now=now)
         except (AssistantError, ValueError, KeyError, TypeError) as error:
             log.debug("tool call not used: %s", error)  # may quote the user: DEBUG only
             return None
 
-    def is_complete(self, text: str) -> str | None:
+    def is_complete(self, text: str) -> Completeness | None:
         """Whether `text` is already a whole request, so the listener need not wait out the
-        full end-of-speech silence: "command" (a control phrase, or a command the skills
-        know), "question" (see `sounds_finished`), or None: a statement may go on after
+        full end-of-speech silence: COMMAND (a control phrase, or a command the skills
+        know), QUESTION (see `sounds_finished`), or None: a statement may go on after
         a pause, and so may anything ending on a word that needs more ("Turn on the")."""
         if is_control_phrase(text):
-            return "command"
+            return Completeness.COMMAND
         words = normalize(text).split()
         if not words or words[-1] in _DANGLING:
             return None
-        recognize = getattr(self.skills, "recognize", None)
-        if recognize is not None and recognize(text) is not None:
-            return "command"
+        if self.skills is not None and self.skills.recognize(text) is not None:
+            return Completeness.COMMAND
         if sounds_finished(text):
-            return "question"
+            return Completeness.QUESTION
         return None
 
     def warm_up(self) -> None:
         """Evaluate the system prompt once, so llama.cpp keeps it cached for every turn."""
         if self.chat is not None:
             messages = self.memory.messages(self._system_prompt, "Hello")
-            for _ in self.chat.stream_reply(messages, max_tokens=1):
+            for _ in self.chat.stream_reply(messages, max_tokens=1, owner=self._owner):
                 pass
         if self.skills is not None:
-            recognize = getattr(self.skills, "recognize", None)
-            if recognize is not None:
-                recognize("what time is it")
+            self.skills.recognize("what time is it")
 
     def remember(self, question: str, answer: str) -> None:
         """Keep an exchange for follow-ups (the part actually spoken, when interrupted)."""

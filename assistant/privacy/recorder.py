@@ -9,11 +9,13 @@ the recognizer and no audio is ever written.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from datetime import datetime
 from pathlib import Path
 
-from assistant.audio import Audio, to_speech
+from assistant.audio import SPEECH_RATE_HZ, Audio, to_speech
 from assistant.engines.stt import RecognitionStream, SpeechRecognizer, Transcript
 from assistant.privacy.transcript_log import recording_name
 from assistant.wav import write_wav
@@ -30,18 +32,24 @@ class RecordingRecognizer:
         self._dir = record_dir
         self._clock = clock
         self._count = 0
+        self._lock = threading.Lock()
         self.name = inner.name
         self.language = inner.language
         record_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
 
-    def stream(self, *, phrases: Sequence[str] | None = None,
-               hint: str | None = None) -> RecordingStream:
-        self._count += 1
-        return RecordingStream(self._inner.stream(phrases=phrases, hint=hint), self,
-                               self._count)
+    def stream(self, *, phrases: Sequence[str] | None = None, hint: str | None = None,
+               owner: str = "") -> RecordingStream:
+        with self._lock:  # sessions start utterances on their own threads
+            self._count += 1
+            number = self._count
+        return RecordingStream(self._inner.stream(phrases=phrases, hint=hint, owner=owner),
+                               self, number)
 
     def transcribe(self, audio: Audio) -> Transcript:
         return self._inner.transcribe(audio)
+
+    def close(self) -> None:
+        self._inner.close()
 
     def save(self, audio: Audio, number: int) -> None:
         path = self._dir / recording_name(self._clock(), number)
@@ -69,8 +77,8 @@ class RecordingStream:
     def prepared_text(self) -> str | None:
         return self._inner.prepared_text()
 
-    def finish(self) -> Transcript:
+    def finish(self) -> Future[Transcript]:
         transcript = self._inner.finish()
         if self._pcm:
-            self._owner.save(Audio(bytes(self._pcm), 16000), self._number)
+            self._owner.save(Audio(bytes(self._pcm), SPEECH_RATE_HZ), self._number)
         return transcript

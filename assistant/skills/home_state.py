@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -242,6 +243,7 @@ def default_state(device: Device) -> dict[str, Any]:
 
 class HomeState:
     """Current device states, saved after every change. `path=None` keeps them in memory.
+    One house: every session (room) reads and changes the same state, under one lock.
 
     Raises HomeStateError if `path` is a directory.
     """
@@ -252,18 +254,21 @@ class HomeState:
         self.problem: str | None = None
         """Why a state file could not be used (it was moved aside), for reporting."""
         self._states = {d.id: default_state(d) for d in config.devices}
+        self._lock = threading.Lock()
         if path is not None:
             self._load(path)
 
     def get(self, device_id: str) -> dict[str, Any]:
-        return dict(self._states[device_id])
+        with self._lock:
+            return dict(self._states[device_id])
 
     def update(self, changes: dict[str, dict[str, Any]]) -> None:
         """Apply {device id: {key: value}} and persist (raises HomeStateError)."""
-        for device_id, values in changes.items():
-            self._states[device_id].update(values)
-        if self.path is not None:
-            self._save(self.path)
+        with self._lock:
+            for device_id, values in changes.items():
+                self._states[device_id].update(values)
+            if self.path is not None:
+                self._save(self.path)
 
     def _load(self, path: Path) -> None:
         if path.is_dir():

@@ -88,8 +88,50 @@ def vocabulary_hint(home: HomeConfig) -> str:
     return " ".join(parts)
 
 
+class SkillsEngine:
+    """What every session shares: the intent templates, the one home and its state, the
+    tool specs and the vocabulary hint. `session()` makes one conversation's `Skills`
+    (its own timers, pending confirmations and controls)."""
+
+    def __init__(self, *, recognizer: IntentRecognizer, home: HomeState,
+                 tool_calls: bool = False, problems: Sequence[str] = ()) -> None:
+        self.recognizer = recognizer
+        self.home = home
+        self.specs = tuple(tool_specs(home.config))
+        self.tool_calls = tool_calls
+        self.hint = vocabulary_hint(home.config)
+        self.problems = list(problems)
+        """Things the user should hear about at start-up (e.g. an unusable state file)."""
+
+    @classmethod
+    def from_config(cls, config: SkillsConfig) -> SkillsEngine:
+        """Load the home, its saved state and the templates; raise AssistantError subclasses
+        with a one-line message when the home file or templates are unusable."""
+        home = load_home(config.home_file or None)
+        state_path = Path(config.state_file).expanduser() if config.state_file else (
+            default_state_path())
+        state = HomeState(home, path=state_path)
+        return cls(recognizer=build_recognizer(config, home), home=state,
+                   tool_calls=config.tool_calls,
+                   problems=[state.problem] if state.problem else [])
+
+    def session(self, *, controls: Controls,
+                wallclock: Callable[[], datetime] = datetime.now) -> Skills:
+        """The skills of one conversation over the shared home and templates."""
+        confirmations = Confirmations(timeout_s=CONFIRMATION_TIMEOUT_S)
+        timers = TimerSkill()
+        skills: list[Skill] = [
+            TimeDateSkill(wallclock=wallclock), timers,
+            HomeSkill(self.home, confirmations=confirmations), MathSkill(),
+            ControlSkill(controls),
+        ]
+        return Skills(recognizer=self.recognizer, skills=skills, confirmations=confirmations,
+                      timers=timers, specs=self.specs, tool_calls=self.tool_calls,
+                      problems=self.problems, hint=self.hint)
+
+
 class Skills:
-    """Every skill behind one `respond`; see the module docstring."""
+    """Every skill of one conversation behind one `respond`; see the module docstring."""
 
     def __init__(self, *, recognizer: IntentRecognizer, skills: Sequence[Skill],
                  confirmations: Confirmations, timers: TimerSkill,
@@ -112,23 +154,8 @@ class Skills:
     @classmethod
     def from_config(cls, config: SkillsConfig, *, controls: Controls,
                     wallclock: Callable[[], datetime] = datetime.now) -> Skills:
-        """Load the home, its saved state and the templates; raise AssistantError subclasses
-        with a one-line message when the home file or templates are unusable."""
-        home = load_home(config.home_file or None)
-        state_path = Path(config.state_file).expanduser() if config.state_file else (
-            default_state_path())
-        state = HomeState(home, path=state_path)
-        confirmations = Confirmations(timeout_s=CONFIRMATION_TIMEOUT_S)
-        timers = TimerSkill()
-        skills: list[Skill] = [
-            TimeDateSkill(wallclock=wallclock), timers,
-            HomeSkill(state, confirmations=confirmations), MathSkill(), ControlSkill(controls),
-        ]
-        return cls(recognizer=build_recognizer(config, home), skills=skills,
-                   confirmations=confirmations, timers=timers, specs=tool_specs(home),
-                   tool_calls=config.tool_calls,
-                   problems=[state.problem] if state.problem else [],
-                   hint=vocabulary_hint(home))
+        """One conversation's skills over a freshly loaded home (see `SkillsEngine`)."""
+        return SkillsEngine.from_config(config).session(controls=controls, wallclock=wallclock)
 
     def recognize(self, text: str) -> IntentMatch | None:
         """The command in `text`, without acting on it (None = not a command)."""
@@ -161,6 +188,10 @@ class Skills:
     def due_announcements(self, now: float) -> list[str]:
         """What to say about timers that finished by `now` (each is said once)."""
         return self._timers.due(now)
+
+    def next_due(self) -> float | None:
+        """When the next announcement is due (on the `now` clock); None when none is."""
+        return self._timers.next_due()
 
     def tools(self) -> list[dict[str, Any]]:
         """JSON schemas of the callable intents ([] when skills.tool_calls is off)."""

@@ -95,12 +95,17 @@ class TimerSkill:
     def __init__(self) -> None:
         self._timers: list[Timer] = []
         self._ids = itertools.count(1)
-        # `due` runs on the microphone thread, commands on the answering thread
+        # `due` runs on the session's clock thread, commands on the answering thread
         self._lock = threading.RLock()
 
     def running(self, now: float) -> list[Timer]:
         """Timers still running at `now`, soonest first."""
         return sorted((t for t in self._timers if t.ends_at > now), key=lambda t: t.ends_at)
+
+    def next_due(self) -> float | None:
+        """When the next timer ends (on the `now` clock), None when none runs."""
+        with self._lock:
+            return min((t.ends_at for t in self._timers), default=None)
 
     def due(self, now: float) -> list[str]:
         """Announcements for timers that finished by `now`; they are removed."""

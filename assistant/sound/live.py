@@ -1,119 +1,151 @@
 """The real microphone and speaker (sounddevice/PortAudio) for `assistant run`.
 
-The PortAudio callbacks only copy bytes: the microphone's into a queue that a worker
-drains, the speaker's out of the `BufferedSink` (which also notes the moment a reply's
-first sample leaves, for the latency figures). Devices run at their own rate; audio is
-resampled with soxr on the way in and out.
+Both PortAudio callbacks only copy samples and take no Python lock: the microphone's
+puts its block on a `SimpleQueue` (C, lock-free for the caller), the speaker's copies
+from a preallocated `RingBuffer` and posts its position. A feeder thread per speaker
+moves queued reply audio into the ring, and calls the "first sample played" callbacks
+once the device has really played that sample, so the device can run with a small
+buffer: what it holds ahead is the whole delay between a reply being ready and being
+heard. The callbacks and the feeder ask for real-time scheduling where the system
+grants it (`sound.priority`). Devices run at their own rate; audio is resampled with
+soxr on the way in and out.
 """
 
 from __future__ import annotations
 
 import logging
 import queue
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
 from typing import Any
+
+import numpy as np
 
 from assistant.audio import Audio, StreamResampler
 from assistant.errors import AudioDeviceError
-from assistant.loop.speaker import BufferedSink
+from assistant.loop.output import BufferedSink
 from assistant.sound.devices import DeviceInfo, resolve_device, sounddevice
+from assistant.sound.priority import raise_audio_priority
+from assistant.sound.ring import RingBuffer
 
 log = logging.getLogger(__name__)
 
-SPEAKER_BUFFER_S = 0.2
-"""Audio the sound card holds ahead of the speaker. PortAudio's "high" latency is only
-~60 ms on ALSA's `pulse` device: while the chat model and the voice keep the CPU busy,
-the output callback runs late and the reply comes out chopped (holes of 100-200 ms were
-measured under load, none with 200 ms). The cost: a reply starts, and a barge-in cuts
-it, up to this much later."""
+OUTPUT_BUFFER_MS = 60
+"""Audio the sound card holds ahead of the speaker (PortAudio's suggested latency): the
+delay before a reply is heard and before a barge-in cuts it. The callback takes no lock,
+so it is not late when both cores are busy (see README: no gaps under a CPU hog)."""
+RING_MS = 500
+"""Reply audio the feeder keeps ready for the callback."""
+MIC_QUEUE_BLOCKS = 100
+"""Microphone blocks (3 s of 30 ms blocks) waiting at most; beyond that the oldest go."""
 
 
 class MicrophoneSource:
-    """An input stream whose callback queues raw blocks; `read` returns 16 kHz blocks."""
+    """An input stream whose callback queues raw blocks; `blocks()` yields 16 kHz audio."""
 
     def __init__(self, device: str | int | None = None, *, block_ms: int = 30) -> None:
         self.info: DeviceInfo = resolve_device(device, "input")
         self._block_ms = block_ms
-        self._queue: queue.Queue[bytes] = queue.Queue(maxsize=2000)
-        self._resample = StreamResampler(self.info.rate)
+        self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self._stream: Any = None
+        self._stopping = False
         self.overflows = 0
 
     def start(self) -> None:
-        """Open the device; after `stop` this opens it again (a fresh queue and resampler)."""
+        """Open the device; after `stop` this opens it again (a fresh queue)."""
         sd = sounddevice()
-        rate = self.info.rate
-        self._queue = queue.Queue(maxsize=2000)
-        self._resample = StreamResampler(rate)
+        blocks: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._queue = blocks
+        self._stopping = False
+
+        first = [True]
 
         def callback(indata: Any, frames: int, time_info: Any, status: Any) -> None:
+            if first[0]:
+                first[0] = False
+                raise_audio_priority()
             if status:
                 self.overflows += 1
-            try:
-                self._queue.put_nowait(bytes(indata))
-            except queue.Full:
-                self.overflows += 1
+            blocks.put(bytes(indata))
 
         try:
             self._stream = sd.RawInputStream(
-                device=self.info.index, samplerate=rate, channels=1, dtype="int16",
-                blocksize=int(rate * self._block_ms / 1000), callback=callback)
+                device=self.info.index, samplerate=self.info.rate, channels=1, dtype="int16",
+                blocksize=int(self.info.rate * self._block_ms / 1000), callback=callback,
+                finished_callback=lambda: blocks.put(None))
             self._stream.start()
         except (sd.PortAudioError, ValueError) as error:
             raise AudioDeviceError(f"cannot open microphone {self.info.name!r}: {error}") from None
 
-    def read(self, timeout: float = 1.0) -> Audio | None:
-        """The next block at 16 kHz, None if none came in `timeout` s; raises if the device died."""
-        try:
-            data = self._queue.get(timeout=timeout)
-        except queue.Empty:
-            if self._stream is not None and not self._stream.active:
-                raise AudioDeviceError(f"microphone {self.info.name!r} stopped delivering audio "
-                                       "(unplugged?)") from None
-            return None
-        return self._resample(Audio(data, self.info.rate))
+    def blocks(self) -> Iterator[Audio]:
+        """Blocks at 16 kHz until `stop()`; raises if the device stops by itself."""
+        resample = StreamResampler(self.info.rate)
+        blocks = self._queue
+        while (data := blocks.get()) is not None:
+            if blocks.qsize() > MIC_QUEUE_BLOCKS:  # fell behind: keep the newest audio
+                while blocks.qsize() > MIC_QUEUE_BLOCKS // 2 and blocks.get() is not None:
+                    self.overflows += 1
+            yield resample(Audio(data, self.info.rate))
+        if not self._stopping:
+            raise AudioDeviceError(f"microphone {self.info.name!r} stopped delivering audio "
+                                   "(unplugged?)")
 
     def stop(self) -> None:
+        """Close the device; `blocks()` ends (safe from a signal handler's thread)."""
+        self._stopping = True
+        self._queue.put(None)
         if self.overflows:
             log.debug("microphone %r: %d overflows", self.info.name, self.overflows)
-        if self._stream is not None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
             try:
-                self._stream.stop()
-                self._stream.close()
+                stream.stop()
+                stream.close()
             except Exception as error:  # noqa: BLE001 - closing a dead device
                 log.debug("closing microphone: %s", error)
-            self._stream = None
 
 
 class SoundDeviceSink(BufferedSink):
-    """A speaker: the output callback takes queued audio (silence when there is none).
+    """A speaker: reply audio goes through a ring buffer to the device's callback."""
 
-    `latency_s` is the device buffer (see `SPEAKER_BUFFER_S`).
-    """
-
-    def __init__(self, device: str | int | None = None, *, block_ms: int = 30,
-                 latency_s: float = SPEAKER_BUFFER_S) -> None:
+    def __init__(self, device: str | int | None = None, *, block_ms: int = 10,
+                 buffer_ms: int = OUTPUT_BUFFER_MS) -> None:
         self.info: DeviceInfo = resolve_device(device, "output")
         super().__init__(self.info.rate)
-        self._block_ms = block_ms
-        self._latency = latency_s
+        self._block = max(1, int(self.rate * block_ms / 1000))
+        self._buffer_s = buffer_ms / 1000.0
+        self._ring = RingBuffer(int(self.rate * RING_MS / 1000))
+        self._ticks: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+        self._markers: deque[tuple[int, Callable[[], None]]] = deque()
         self._stream: Any = None
+        self._feeder: threading.Thread | None = None
         self.underflows = 0
 
     def start(self) -> None:
         sd = sounddevice()
+        ring, ticks = self._ring, self._ticks
+        first = [True]
 
         def callback(outdata: Any, frames: int, time_info: Any, status: Any) -> None:
-            if status:
+            if first[0]:
+                first[0] = False
+                raise_audio_priority()
+            if status.output_underflow:
                 self.underflows += 1
-            outdata[:] = self.take(len(outdata))
+            ring.read_into(outdata[:, 0])
+            ticks.put(ring.read_position)
 
+        self._feeder = threading.Thread(target=self._feed, name="speaker-feeder", daemon=True)
+        self._feeder.start()
         try:
-            self._stream = sd.RawOutputStream(
+            self._stream = sd.OutputStream(
                 device=self.info.index, samplerate=self.rate, channels=1, dtype="int16",
-                blocksize=int(self.rate * self._block_ms / 1000), latency=self._latency,
-                callback=callback)
+                blocksize=self._block, latency=self._buffer_s, callback=callback,
+                finished_callback=lambda: ticks.put(None))
             self._stream.start()
         except (sd.PortAudioError, ValueError) as error:
+            self._stop_feeder()
             raise AudioDeviceError(f"cannot open speaker {self.info.name!r}: {error}") from None
         self.output_latency_s = float(self._stream.latency)  # what the device buffers
 
@@ -121,14 +153,63 @@ class SoundDeviceSink(BufferedSink):
         """False once the stream stopped by itself (the device went away)."""
         return self._stream is not None and bool(self._stream.active)
 
+    def play(self, audio: Audio, *, tag: int = 0, on_start: Callable[[], None] | None = None,
+             next_up: bool = False) -> None:
+        super().play(audio, tag=tag, on_start=on_start, next_up=next_up)
+        self._ticks.put(-1)  # the feeder moves it to the ring now, not at the next tick
+
+    def flush(self) -> None:
+        super().flush()
+        self._ticks.put(-2)
+
+    def pending_ms(self) -> float:
+        """Queued here and in the ring, not yet played."""
+        return super().pending_ms() + 1000.0 * self._ring.unread() / self.rate
+
     def stop(self) -> None:
         self.flush()
         if self.underflows:
             log.debug("speaker %r: %d underflows", self.info.name, self.underflows)
-        if self._stream is not None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
             try:
-                self._stream.stop()
-                self._stream.close()
+                stream.stop()
+                stream.close()
             except Exception as error:  # noqa: BLE001 - closing a dead device
                 log.debug("closing speaker: %s", error)
-            self._stream = None
+        self._stop_feeder()
+
+    def _stop_feeder(self) -> None:
+        if self._feeder is not None:
+            self._ticks.put(None)
+            self._feeder.join()
+            self._feeder = None
+
+    def _starting(self, started: list[tuple[int, Callable[[], None]]]) -> None:
+        position = self._ring.written
+        for offset, callback in started:
+            self._markers.append((position + offset // 2, callback))
+
+    def _feed(self) -> None:
+        """The feeder thread: on every callback tick (or new audio, or a flush), drop
+        flushed markers, call the markers the device has passed, top up the ring, and
+        tell the waiters when something moved."""
+        raise_audio_priority()
+        was_playing = False
+        while (tick := self._ticks.get()) is not None:
+            if tick == -2:
+                self._ring.flush()
+                self._markers.clear()
+            played = self._ring.read_position
+            moved = bool(self._markers and self._markers[0][0] < played)
+            while self._markers and self._markers[0][0] < played:
+                self._markers.popleft()[1]()
+            free = self._ring.free()
+            data = self.take(2 * free, pad=False) if free else b""
+            if data:
+                self._ring.write(np.frombuffer(data, dtype="<i2"))
+            playing = self._ring.unread() > 0
+            if moved or data or playing != was_playing:
+                with self.changed:
+                    self.changed.notify_all()
+            was_playing = playing

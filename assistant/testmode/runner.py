@@ -1,9 +1,10 @@
-"""Drive the real pipeline from a script: a virtual microphone and a capturing speaker.
+"""Drive a real session from a script: a virtual microphone and a capturing speaker.
 
 The microphone and the speaker of the test mode share one clock, like a real
-full-duplex sound card: each block fed to the pipeline also plays one block of the
-reply. By default, time spent computing costs no audio time (faster than real time,
-deterministic); `realtime=True` paces both sides by the wall clock instead.
+full-duplex sound card: each block fed to the session also plays one block of the
+reply and advances the session's clock (its timers). By default, time spent computing
+costs no audio time (faster than real time, deterministic); `realtime=True` paces both
+sides by the wall clock instead.
 """
 
 from __future__ import annotations
@@ -19,19 +20,23 @@ from typing import Any
 
 import numpy as np
 
-from assistant.audio import Audio, audible_end_s, from_float, silence, to_speech
+from assistant.audio import SPEECH_RATE_HZ, Audio, audible_end_s, from_float, silence, to_speech
 from assistant.engines.tts import SpeechSynthesizer, synthesize_all
+from assistant.loop.clock import StreamClock
 from assistant.loop.events import (
     AnnouncementSpoken,
     Event,
+    InputKind,
+    Route,
     TurnFinished,
     TurnResult,
-    Utterance,
+    UserTurn,
+    UtteranceEnded,
     WakeDetected,
 )
 from assistant.loop.listener import State
-from assistant.loop.pipeline import Pipeline
-from assistant.loop.speaker import BufferedSink
+from assistant.loop.output import BufferedSink
+from assistant.loop.session import Session
 from assistant.testmode.report import turn_row
 from assistant.testmode.script import Script, Turn
 from assistant.wav import read_wav, write_wav
@@ -39,6 +44,8 @@ from assistant.wav import read_wav, write_wav
 log = logging.getLogger(__name__)
 
 WAKE_GAP_MS = 250
+WATCHDOG_S = 1.0
+"""Waits on the session re-check at least this often (a missed notification costs this)."""
 
 
 class CaptureSink(BufferedSink):
@@ -71,14 +78,16 @@ class _TurnLog:
 
 
 class ScriptRunner:
-    """Runs a script's turns through a started pipeline whose sink is a `CaptureSink`."""
+    """Runs a script's turns through a started session whose sink is a `CaptureSink` and
+    whose clock is a `StreamClock` (advanced here, block by block)."""
 
-    def __init__(self, pipeline: Pipeline, sink: CaptureSink, *,
+    def __init__(self, session: Session, sink: CaptureSink, clock: StreamClock, *,
                  voices: Callable[[str | None], SpeechSynthesizer], realtime: bool = False,
                  block_ms: int = 30, out_dir: Path | None = None,
                  wake_phrase: str = "Hey Jarvis") -> None:
-        self._pipeline = pipeline
+        self._session = session
         self._sink = sink
+        self._clock = clock
         self._voices = voices
         self._realtime = realtime
         self._block_ms = block_ms
@@ -88,9 +97,8 @@ class ScriptRunner:
         self._current = 0
         self._logs: dict[int, _TurnLog] = defaultdict(_TurnLog)
         self._results: dict[int, TurnResult] = {}
-        self._turn_of: dict[int, int] = {}
         self._t0 = time.perf_counter()
-        pipeline.observe(self._on_event)
+        session.observe(self._on_event)
 
     def run(self, script: Script, *,
             after_turn: Callable[[Turn], None] | None = None) -> list[dict[str, Any]]:
@@ -119,12 +127,12 @@ class ScriptRunner:
             self._current = turn.index
         self._sink.label = turn.index
         if turn.kind == "text":
-            self._pipeline.submit_text(turn.value)
+            self._session.submit_text(turn.value, wake=turn.wake)
         else:
             audio, audible_end = self._turn_audio(turn, script)
             if audible_end is not None:
                 with self._lock:
-                    self._logs[turn.index].audible_end_s = (self._pipeline.listener.now_s
+                    self._logs[turn.index].audible_end_s = (self._session.listener.now_s
                                                             + audible_end)
             self._feed(audio)
             self._finish_listening()
@@ -133,6 +141,7 @@ class ScriptRunner:
         else:
             self._play_until_idle()
             self._feed(silence(turn.pause_ms))
+            self._play_until_idle()  # what came up in the pause (a timer) belongs to it
 
     def _turn_audio(self, turn: Turn, script: Script) -> tuple[Audio, float | None]:
         """The turn's audio and, for a synthesized voice, where its last sound ends in it
@@ -142,7 +151,7 @@ class ScriptRunner:
         if turn.kind == "noise_ms":
             rng = np.random.default_rng(turn.index)
             samples = rng.normal(0.0, 0.05, int(16 * turn.value)).astype(np.float32)
-            return from_float(samples, 16000), None
+            return from_float(samples, SPEECH_RATE_HZ), None
         voice_name = turn.voice or script.voice
         if turn.kind == "audio":
             speech = to_speech(read_wav(turn.value))
@@ -159,12 +168,13 @@ class ScriptRunner:
 
     def _feed(self, audio: Audio) -> None:
         """Feed audio block by block; the speaker plays one block per block fed."""
-        block_bytes = 2 * int(16000 * self._block_ms / 1000)
+        block_bytes = 2 * int(SPEECH_RATE_HZ * self._block_ms / 1000)
         pcm = to_speech(audio).pcm
         for start in range(0, len(pcm), block_bytes):
-            block = Audio(pcm[start : start + block_bytes], 16000)
-            self._pipeline.feed(block)
+            block = Audio(pcm[start : start + block_bytes], SPEECH_RATE_HZ)
+            self._session.feed(block)
             self._sink.advance(block.ms)
+            self._clock.advance(block.seconds)
             if self._realtime:
                 self._pace(block.ms)
 
@@ -183,13 +193,13 @@ class ScriptRunner:
         runs faster than real time: the pipeline works during it (the recognizer decodes
         at the first pause), and the measured latency must include exactly that head start.
         """
-        listener = self._pipeline.listener
+        listener = self._session.listener
         woke = self._logs[self._current].wake
         limit_ms = 120_000
         self._t0 = time.perf_counter()
         while limit_ms > 0 and (listener.state is State.CAPTURING or (
                 woke and listener.state is State.AWAKE and not self._logs[self._current]
-                .utterances and self._pipeline.engines.wake is not None)):
+                .utterances and self._session.engines.wake is not None)):
             capturing = listener.state is State.CAPTURING
             self._feed(silence(self._block_ms))
             if capturing and not self._realtime:
@@ -198,12 +208,12 @@ class ScriptRunner:
 
     def _play_until_idle(self) -> None:
         """Play queued replies to the end; computing time costs no audio time."""
-        while self._pipeline.busy():
+        while self._session.busy():
             self._step()
 
     def _play_until_reply_started(self, *, extra_ms: int) -> None:
         """For a barge-in turn: wait until the reply is audible, then let it play a bit."""
-        while self._pipeline.busy() and self._sink_started_ms() <= 0:
+        while self._session.busy() and self._sink_started_ms() <= 0:
             self._step()
         self._feed(silence(extra_ms))
 
@@ -211,10 +221,15 @@ class ScriptRunner:
         return self._sink.pending_ms() if self._logs[self._current].utterances else 0.0
 
     def _step(self) -> None:
+        """One block of time when there is audio to play (or in real time); otherwise wait
+        until there is, or the session is done."""
         if self._realtime or self._sink.pending_ms() > 0:
             self._feed(silence(self._block_ms))
-        else:
-            self._sink.wait_pending(timeout=0.005)
+            return
+        with self._sink.changed:
+            self._sink.changed.wait_for(
+                lambda: self._sink.pending_ms() > 0 or not self._session.busy(),
+                timeout=WATCHDOG_S)
 
     # -- events and the report ----------------------------------------------------------
 
@@ -223,10 +238,11 @@ class ScriptRunner:
             log_ = self._logs[self._current]
             if isinstance(event, WakeDetected):
                 log_.wake = True
-            elif isinstance(event, Utterance):
+            elif isinstance(event, UtteranceEnded):
                 log_.utterances.append(event.turn)
                 log_.speech_end_s[event.turn] = event.speech_end_s
-                self._turn_of[event.turn] = self._current
+            elif isinstance(event, UserTurn) and event.kind is InputKind.TEXT:
+                log_.utterances.append(event.turn)
             elif isinstance(event, AnnouncementSpoken):
                 log_.announcements.append(event.text)
             elif isinstance(event, TurnFinished):
@@ -237,14 +253,14 @@ class ScriptRunner:
         with self._lock:
             log_ = self._logs.pop(turn.index, _TurnLog())
             results = [self._results.pop(t) for t in log_.utterances if t in self._results]
-        result = next((r for r in reversed(results) if r.route != "none"),
+        result = next((r for r in reversed(results) if r.route is not Route.NONE),
                       results[-1] if results else None)
         audio_path = self._write_reply_audio(turn.index, result.turn if result else None)
         return turn_row(
             turn,
             transcript=result.transcript if result else "",
             wake_detected=log_.wake,
-            route=(result.route if result and result.route != "none" else None),
+            route=(result.route.value if result and result.route is not Route.NONE else None),
             intent=result.intent if result else None,
             slots=result.slots if result else {},
             reply=result.reply if result else "",
@@ -280,57 +296,3 @@ def _latency(result: TurnResult | None, log_: _TurnLog) -> dict[str, float | Non
         latency["vad_lag"] = lag
         latency["audible_end_to_first_audio"] = None if total is None else round(lag + total, 1)
     return latency
-
-
-def run_script(config: Any, script: Script, *, out_dir: Path, realtime: bool = False,
-               no_wake: bool = False,
-               after_turn: Callable[[Turn], None] | None = None) -> list[dict[str, Any]]:
-    """Load the engines, run every turn of `script` and return the report rows.
-
-    The script's `settings` override the configuration; the chat model runs at
-    temperature 0; the simulated home keeps its state in `out_dir`, fresh each run,
-    so a script never changes the user's own home state.
-    """
-    import dataclasses
-    from datetime import datetime, timedelta
-
-    from assistant.config import with_overrides
-    from assistant.engines.tts import load_synthesizer
-    from assistant.loop.pipeline import Pipeline, listener_settings, load_engines
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    state = out_dir / "home-state.json"
-    state.unlink(missing_ok=True)
-    config = dataclasses.replace(
-        config, llm=dataclasses.replace(config.llm, temperature=0.0),
-        skills=dataclasses.replace(config.skills, state_file=str(state)))
-    config = with_overrides(config, script.settings, where=f"{script.path}: settings")
-    holder: dict[str, Pipeline] = {}
-    start_clock = script.clock or datetime.now()
-
-    def wallclock() -> datetime:
-        pipeline = holder.get("pipeline")
-        return start_clock + timedelta(seconds=pipeline.now_s if pipeline else 0.0)
-
-    engines = load_engines(config, wake=not no_wake, wallclock=wallclock)
-    sink = CaptureSink(engines.voice.rate, start_on_enqueue=not realtime)
-    pipeline = Pipeline(engines, sink=sink, settings=listener_settings(config, wake=not no_wake))
-    holder["pipeline"] = pipeline
-    voices: dict[str, SpeechSynthesizer] = {}
-
-    def voice(name: str | None) -> SpeechSynthesizer:
-        """The voice that speaks a turn: deterministic, so every run hears the same audio."""
-        name = name or config.tts.voice
-        if name not in voices:
-            from assistant.assembly import model_store
-
-            voices[name] = load_synthesizer(config.tts, model_store(config), voice=name,
-                                            deterministic=True)
-        return voices[name]
-
-    phrase = engines.wake.phrase if engines.wake is not None else "Hey Jarvis"
-    with pipeline:
-        runner = ScriptRunner(pipeline, sink, voices=voice, realtime=realtime,
-                              block_ms=config.audio.block_ms, out_dir=out_dir,
-                              wake_phrase=phrase)
-        return runner.run(script, after_turn=after_turn)

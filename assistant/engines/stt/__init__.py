@@ -1,7 +1,7 @@
 """Speech recognition engines: the protocol, Whisper and Vosk, and the choice between them."""
 
 from assistant.engines.stt.base import RecognitionStream, SpeechRecognizer, Transcript
-from assistant.engines.stt.choice import EngineChoice, choose_engine, load_recognizer
+from assistant.engines.stt.choice import EngineChoice, choose_engine
 
 __all__ = ["EngineChoice", "RecognitionStream", "SpeechRecognizer", "Transcript",
-           "choose_engine", "load_recognizer"]
+           "choose_engine"]

@@ -1,8 +1,14 @@
-"""Speech recognition: the `SpeechRecognizer` protocol and its result, `Transcript`."""
+"""Speech recognition: the `SpeechRecognizer` protocol and its result, `Transcript`.
+
+A recognizer is loaded once and shared by every session; each utterance is a
+`RecognitionStream` fed block by block while it is spoken. `finish()` returns a
+future, so the thread that feeds the microphone never waits for a decode.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -34,8 +40,9 @@ class RecognitionStream(Protocol):
         """The transcript of everything accepted so far if it is ready now, else None."""
         ...
 
-    def finish(self) -> Transcript:
-        """End of the utterance: the final transcript."""
+    def finish(self) -> Future[Transcript]:
+        """End of the utterance: the final transcript, decoded in the background (done at
+        once when the decode `prepare` started already covers everything)."""
         ...
 
 
@@ -45,12 +52,17 @@ class SpeechRecognizer(Protocol):
     name: str
     language: str
 
-    def stream(self, *, phrases: Sequence[str] | None = None,
-               hint: str | None = None) -> RecognitionStream:
+    def stream(self, *, phrases: Sequence[str] | None = None, hint: str | None = None,
+               owner: str = "") -> RecognitionStream:
         """Start recognizing one utterance. `phrases` restricts the output to those phrases
-        where the engine supports a grammar; `hint` is a soft bias (words likely to come)."""
+        where the engine supports a grammar; `hint` is a soft bias (words likely to come).
+        `owner` (a session id) is whose turn the decodes wait for in the shared queue."""
         ...
 
     def transcribe(self, audio: Audio) -> Transcript:
-        """Recognize a whole recording at once."""
+        """Recognize a whole recording at once (blocking)."""
+        ...
+
+    def close(self) -> None:
+        """Stop the decode workers (queued decodes are cancelled) and free the model."""
         ...

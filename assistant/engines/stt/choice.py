@@ -6,10 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from assistant.config import cpu_threads
-from assistant.engines.stt.base import SpeechRecognizer
-from assistant.engines.stt.vosk import VoskRecognizer
-from assistant.engines.stt.whisper import WhisperRecognizer
 from assistant.errors import MissingModelError
 
 if TYPE_CHECKING:
@@ -69,17 +65,3 @@ def choose_engine(config: SttConfig, store: ModelStore, *, engine: str | None = 
         f"no speech recognizer for language {language!r} is installed; "
         f"fetch one with: assistant models fetch {candidates[0]}"
     )
-
-
-def load_recognizer(config: SttConfig, store: ModelStore, *, engine: str | None = None,
-                    model_id: str | None = None) -> SpeechRecognizer:
-    """Load the recognizer `choose_engine` picks (explicit local paths only)."""
-    choice = choose_engine(config, store, engine=engine, model_id=model_id)
-    path = store.require(choice.model_id)
-    language = store.registry.get(choice.model_id).language
-    if choice.engine == "vosk":
-        return VoskRecognizer(path, language=language)
-    # two decodes at once (see stt_whisper), so each gets half the cores
-    return WhisperRecognizer(path, language=language, beam_size=config.beam_size,
-                             threads=config.threads or max(1, cpu_threads() // 2), workers=2,
-                             short_context=config.short_context)

@@ -1,9 +1,14 @@
-"""Vosk (Kaldi) speech recognition: streaming, with partial results and phrase grammars."""
+"""Vosk (Kaldi) speech recognition: streaming, with partial results and phrase grammars.
+
+Vosk decodes while audio arrives (on the thread that feeds it, a small fraction of real
+time), so `finish` only collects the last words and returns a future that is done.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from concurrent.futures import Future
 from pathlib import Path
 
 from assistant.audio import SPEECH_RATE_HZ, Audio, StreamResampler
@@ -23,9 +28,10 @@ class VoskRecognizer:
         self._vosk = vosk
         self._model = vosk.Model(str(model_dir))  # an explicit path: never the download helper
 
-    def stream(self, *, phrases: Sequence[str] | None = None,
-               hint: str | None = None) -> VoskStream:
-        """`hint` is ignored: a Vosk grammar is a hard restriction, not a bias."""
+    def stream(self, *, phrases: Sequence[str] | None = None, hint: str | None = None,
+               owner: str = "") -> VoskStream:
+        """`hint` is ignored: a Vosk grammar is a hard restriction, not a bias. Streams are
+        independent (one Kaldi recognizer each over the shared model): `owner` is unused."""
         if phrases:
             grammar = json.dumps([p.lower() for p in phrases] + ["[unk]"], ensure_ascii=False)
             recognizer = self._vosk.KaldiRecognizer(self._model, SPEECH_RATE_HZ, grammar)
@@ -36,7 +42,10 @@ class VoskRecognizer:
     def transcribe(self, audio: Audio) -> Transcript:
         stream = self.stream()
         stream.accept(audio)
-        return stream.finish()
+        return stream.finish().result()
+
+    def close(self) -> None:
+        """Nothing runs in the background; the model is freed with the object."""
 
 
 class VoskStream:
@@ -71,12 +80,15 @@ class VoskStream:
     def prepared_text(self) -> str | None:
         return self._partial
 
-    def finish(self) -> Transcript:
+    def finish(self) -> Future[Transcript]:
         tail = self._resample.flush()  # what the resampler still held
         if tail.frames:
             self._feed(tail)
         self._keep(json.loads(self._recognizer.FinalResult()).get("text", ""))  # type: ignore[attr-defined]
-        return Transcript(" ".join(self._done), "vosk", self._language, self._seconds)
+        result: Future[Transcript] = Future()
+        result.set_result(Transcript(" ".join(self._done), "vosk", self._language,
+                                     self._seconds))
+        return result
 
     def _keep(self, text: str) -> None:
         # "[unk]" and bracketed noise tokens ("[9]") are the model's markers, not words

@@ -28,13 +28,14 @@ import math
 import re
 import time
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from assistant.audio import SPEECH_RATE_HZ, Audio, StreamResampler, to_speech
+from assistant.engines.scheduler import FairExecutor
 from assistant.engines.stt.base import Transcript
 
 log = logging.getLogger(__name__)
@@ -70,13 +71,16 @@ class WhisperRecognizer:
         self._tokenizer = Tokenizer(self._model.hf_tokenizer, multilingual, task="transcribe",
                                     language=language if multilingual else None)
         self._suppress = _suppressed_tokens(self._tokenizer)
-        self._worker = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="whisper")
+        self._jobs = FairExecutor("whisper", workers=workers)
 
-    def stream(self, *, phrases: Sequence[str] | None = None,
-               hint: str | None = None) -> WhisperStream:
+    def stream(self, *, phrases: Sequence[str] | None = None, hint: str | None = None,
+               owner: str = "") -> WhisperStream:
         """Whisper has no grammar: `phrases` and `hint` both become its initial prompt."""
         prompt = list(phrases or []) + ([hint] if hint else [])
-        return WhisperStream(self, phrases=prompt or None)
+        return WhisperStream(self, phrases=prompt or None, owner=owner)
+
+    def close(self) -> None:
+        self._jobs.close()
 
     def transcribe(self, audio: Audio, *, phrases: Sequence[str] | None = None) -> Transcript:
         speech = to_speech(audio)
@@ -99,9 +103,10 @@ class WhisperRecognizer:
                   1000 * (time.perf_counter() - start))
         return text
 
-    def decode_async(self, samples: np.ndarray,
-                     phrases: Sequence[str] | None = None) -> Future[str]:
-        return self._worker.submit(self.decode, samples, phrases)
+    def decode_async(self, samples: np.ndarray, phrases: Sequence[str] | None = None, *,
+                     owner: str = "") -> Future[str]:
+        """Decode on the shared workers, taking turns with other owners (sessions)."""
+        return self._jobs.submit(owner, self.decode, samples, phrases)
 
     def _decode_short(self, samples: np.ndarray, phrases: Sequence[str] | None) -> str | None:
         import ctranslate2
@@ -150,9 +155,10 @@ class WhisperStream:
     """Buffers one utterance; decodes early on `prepare()`, at the latest on `finish()`."""
 
     def __init__(self, recognizer: WhisperRecognizer, *,
-                 phrases: Sequence[str] | None) -> None:
+                 phrases: Sequence[str] | None, owner: str = "") -> None:
         self._recognizer = recognizer
         self._phrases = phrases
+        self._owner = owner
         self._chunks: list[np.ndarray] = []
         self._samples = 0
         self._prepared: tuple[int, Future[str]] | None = None
@@ -177,8 +183,7 @@ class WhisperStream:
             if self._prepared[0] == self._samples:
                 return
             self._prepared[1].cancel()  # stale (the user went on); drop it if not started
-        self._prepared = (self._samples, self._recognizer.decode_async(self._audio(),
-                                                                       self._phrases))
+        self._prepared = (self._samples, self._decode_all())
 
     def prepared_text(self) -> str | None:
         """The early result if it is ready and still covers all the audio, else None."""
@@ -189,18 +194,35 @@ class WhisperStream:
             return None  # a failed early decode is retried by finish()
         return future.result()
 
-    def finish(self) -> Transcript:
+    def finish(self) -> Future[Transcript]:
         self._append(self._resample.flush())
-        seconds = self._samples / 16000
         early = self._prepared
-        if early is not None and early[0] == self._samples and not early[1].cancelled() \
-                and early[1].exception() is None:
-            text = early[1].result()  # nothing was said after the pause
+        if early is not None and early[0] == self._samples and not early[1].cancelled():
+            decode, retry = early[1], True  # nothing was said after the pause
         else:
             if early is not None:
                 early[1].cancel()
-            text = self._recognizer.decode(self._audio(), self._phrases)
-        return Transcript(text, "whisper", self._recognizer.language, seconds)
+            decode, retry = self._decode_all(), False
+        result: Future[Transcript] = Future()
+        seconds = self._samples / SPEECH_RATE_HZ
+
+        def settle(future: Future[str], *, may_retry: bool) -> None:
+            error = None if future.cancelled() else future.exception()
+            if future.cancelled():
+                result.cancel()
+            elif error is not None and may_retry:  # a failed early decode is tried again
+                self._decode_all().add_done_callback(lambda f: settle(f, may_retry=False))
+            elif error is not None:
+                result.set_exception(error)
+            else:
+                result.set_result(Transcript(future.result(), "whisper",
+                                             self._recognizer.language, seconds))
+
+        decode.add_done_callback(lambda f: settle(f, may_retry=retry))
+        return result
+
+    def _decode_all(self) -> Future[str]:
+        return self._recognizer.decode_async(self._audio(), self._phrases, owner=self._owner)
 
     def _audio(self) -> np.ndarray:
         return np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.float32)

@@ -1,4 +1,4 @@
-"""The whole loop (listener, responder, speaker, router, test-mode driver) on fake engines."""
+"""The whole session (listener, responder, speaker, router, test-mode driver) on fake engines."""
 
 from __future__ import annotations
 
@@ -6,36 +6,52 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from assistant.loop.controls import AssistantControls
+from assistant.engines.loader import Engines
+from assistant.loop.clock import StreamClock
 from assistant.loop.listener import ListenerSettings
-from assistant.loop.memory import ConversationMemory
-from assistant.loop.pipeline import Engines, Pipeline
-from assistant.loop.router import Router
+from assistant.loop.session import Session, SessionSettings
 from assistant.testmode.runner import CaptureSink, ScriptRunner
 from assistant.testmode.script import Script, parse_script
-from tests.fakes import FakeChat, FakeRecognizer, FakeSkills, FakeVad, FakeVoice, FakeWake
+from tests.fakes import (
+    FakeChat,
+    FakeRecognizer,
+    FakeSkills,
+    FakeSkillsEngine,
+    FakeVadModel,
+    FakeVoice,
+    FakeWake,
+    FakeWakeModel,
+    InstantSink,
+)
+
+
+def fake_engines(*, texts: list[str] = (), chat: FakeChat | None = None,  # type: ignore[assignment]
+                 skills: FakeSkills | None = None, voice: FakeVoice | None = None) -> Engines:
+    return Engines(recognizer=FakeRecognizer(script=texts), vad=FakeVadModel(),
+                   wake=FakeWakeModel(), voice=voice or FakeVoice(), chat=chat or FakeChat(),
+                   skills=FakeSkillsEngine(skills or FakeSkills()))  # type: ignore[arg-type]
+
+
+def settings(listener: ListenerSettings | None = None) -> SessionSettings:
+    return SessionSettings(listener=listener or ListenerSettings(), system_prompt="Be brief.",
+                           max_reply_tokens=50, memory_tokens=500)
 
 
 def run(turns: list[dict[str, Any]], tmp_path: Path, *, texts: list[str] = (),  # type: ignore[assignment]
         chat: FakeChat | None = None, skills: FakeSkills | None = None,
         voice: FakeVoice | None = None,
-        settings: ListenerSettings | None = None) -> tuple[list[dict[str, Any]], Pipeline]:
-    chat = chat or FakeChat()
-    memory = ConversationMemory(max_tokens=500, count_tokens=chat.count_tokens)
-    controls = AssistantControls(memory)
-    router = Router(chat=chat, skills=skills or FakeSkills(), memory=memory,
-                    system_prompt="Be brief.", max_reply_tokens=50)
+        settings: ListenerSettings | None = None) -> tuple[list[dict[str, Any]], Session]:
     voice = voice or FakeVoice()
-    engines = Engines(recognizer=FakeRecognizer(script=texts), vad=FakeVad(), wake=FakeWake(),
-                      voice=voice, router=router, controls=controls)
+    engines = fake_engines(texts=texts, chat=chat, skills=skills, voice=voice)
     sink = CaptureSink(16000)
-    pipeline = Pipeline(engines, sink=sink, settings=settings or ListenerSettings())
+    clock = StreamClock()
+    session = Session(engines, sink=sink, clock=clock, settings=globals()["settings"](settings))
     script: Script = parse_script({"turns": turns}, path=tmp_path / "script.yaml")
-    with pipeline:
-        runner = ScriptRunner(pipeline, sink, voices=lambda name: voice, out_dir=tmp_path,
-                              wake_phrase=FakeWake.phrase)
+    with engines, session:
+        runner = ScriptRunner(session, sink, clock, voices=lambda name: voice,
+                              out_dir=tmp_path, wake_phrase=FakeWake.phrase)
         rows = runner.run(script)
-    return rows, pipeline
+    return rows, session
 
 
 def test_a_spoken_question_goes_to_the_chat_model(tmp_path: Path) -> None:
@@ -138,34 +154,61 @@ def test_a_timer_announcement_during_a_reply_is_spoken_between_sentences(tmp_pat
 def test_one_failing_sentence_does_not_silence_the_rest(tmp_path: Path) -> None:
     voice = FakeVoice(fail_on="first")
     chat = FakeChat("This is the first one. This is the second one. And the third.")
-    rows, pipeline = run([{"text": "talk"}], tmp_path, chat=chat, voice=voice)
+    rows, session = run([{"text": "talk"}], tmp_path, chat=chat, voice=voice)
     assert voice.spoken == ["This is the second one.", "And the third."]
-    assert pipeline.speaker.failures == 1
+    assert session.speaker.failures == 1
     assert rows[0]["reply"].startswith("This is the first one.")
 
 
-def test_stopping_the_pipeline_leaves_no_threads(tmp_path: Path) -> None:
-    before = {t.name for t in threading.enumerate()}
-    run([{"text": "capital of France"}], tmp_path)
-    after = {t.name for t in threading.enumerate() if t.is_alive()}
-    assert not ({"speaker", "responder"} & (after - before))
+def test_no_thread_outlives_close(tmp_path: Path) -> None:
+    before = set(threading.enumerate())
+    run([{"text": "capital of France"}, {"say": "what time is it"}], tmp_path,
+        texts=["what time is it"])
+    left = [t.name for t in set(threading.enumerate()) - before if t.is_alive()]
+    assert not left, f"threads still running after close: {left}"
 
 
 def test_an_interrupt_before_the_answer_starts_cancels_it(tmp_path: Path) -> None:
-    chat = FakeChat()
-    memory = ConversationMemory(max_tokens=500, count_tokens=chat.count_tokens)
-    router = Router(chat=chat, skills=None, memory=memory, system_prompt="Be brief.",
-                    max_reply_tokens=50)
-    engines = Engines(recognizer=FakeRecognizer(), vad=FakeVad(), wake=FakeWake(),
-                      voice=FakeVoice(), router=router, controls=AssistantControls(memory))
-    pipeline = Pipeline(engines, sink=CaptureSink(16000), settings=ListenerSettings())
+    engines = fake_engines()
+    session = Session(engines, sink=CaptureSink(16000), clock=StreamClock(),
+                      settings=settings())
     finished: list[object] = []
-    pipeline.observe(lambda event: finished.append(getattr(event, "result", None)))
-    pipeline.submit_text("tell me a story")  # queued, not answered: the pipeline is stopped
-    pipeline.responder.interrupt()  # the wake word came first
-    with pipeline:
-        while pipeline.responder.busy():
-            threading.Event().wait(0.01)
+    session.observe(lambda event: finished.append(getattr(event, "result", None)))
+    session.submit_text("tell me a story")  # queued, not answered: the session is not started
+    session.responder.interrupt()  # the wake word came first
+    done = threading.Event()
+    session.observe(lambda event: done.set() if getattr(event, "result", None) else None)
+    with engines, session:
+        assert done.wait(10)
     results = [r for r in finished if r is not None]
     assert len(results) == 1 and results[0].interrupted  # type: ignore[attr-defined]
-    assert chat.prompts == [] and results[0].reply == ""  # type: ignore[attr-defined]
+
+
+def test_sessions_share_the_engines_and_take_turns_on_the_voice(tmp_path: Path) -> None:
+    """A command in one room is spoken after at most one sentence of another room's long
+    answer, not after all of it (the voice's queue takes turns between sessions)."""
+    story = " ".join(f"Sentence number {i} of the story." for i in range(12))
+    voice = FakeVoice(delay_s=0.02)
+    engines = fake_engines(chat=FakeChat(story), voice=voice)
+    clock = StreamClock()
+    kitchen = Session(engines, sink=InstantSink(), clock=clock, settings=settings(),
+                      name="kitchen")
+    office = Session(engines, sink=InstantSink(), clock=clock, settings=settings(),
+                     name="office")
+    replied = threading.Event()
+    office.observe(lambda event: replied.set() if getattr(event, "result", None) else None)
+    story_started = threading.Event()
+    kitchen.observe(lambda event: story_started.set()
+                    if type(event).__name__ == "UserTurn" else None)
+    with engines, kitchen, office:
+        kitchen.submit_text("tell me a long story")
+        assert story_started.wait(5)
+        while not any("story" in s for s in voice.spoken):
+            threading.Event().wait(0.005)  # the story is being spoken
+        spoken_before = len(voice.spoken)
+        office.submit_text("what time is it")
+        assert replied.wait(10)
+        at = voice.spoken.index("It is noon.")
+    assert at - spoken_before <= 1, voice.spoken  # waited for one story sentence at most
+    assert any("story" in s for s in voice.spoken[at + 1 :]), voice.spoken  # not the end
+    assert kitchen.router.memory is not office.router.memory  # each room its own conversation

@@ -1,0 +1,73 @@
+"""A bounded hand-off of streamed pieces from an engine's worker thread to one reader.
+
+The chat model writes its reply on its own worker thread; the session that asked reads
+the pieces as they come. The buffer is small on purpose: when the reader stops reading
+(it waits for the first sentence to be synthesized), the writer stops writing after a
+piece or two instead of taking the CPU the voice needs. When the reader goes away
+(`close`, an interruption), the writer's next `put` says so and it stops: nobody
+blocks forever, and nothing polls.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterator
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Handoff(Generic[T]):
+    """Writer: `put` pieces, then `finish` (with the error, if any). Reader: iterate."""
+
+    def __init__(self, *, limit: int = 2) -> None:
+        self._items: deque[T] = deque()
+        self._limit = limit
+        self._cond = threading.Condition()
+        self._finished = False
+        self._closed = False
+        self._error: BaseException | None = None
+
+    def put(self, item: T) -> bool:
+        """Wait for room and add `item`; False when the reader has gone (stop writing)."""
+        with self._cond:
+            self._cond.wait_for(lambda: len(self._items) < self._limit or self._closed)
+            if self._closed:
+                return False
+            self._items.append(item)
+            self._cond.notify_all()
+            return True
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def finish(self, error: BaseException | None = None) -> None:
+        """No more pieces; `error` is raised to the reader after the last one."""
+        with self._cond:
+            self._finished = True
+            self._error = error
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        """The reader is done (early or not): the writer's next `put` returns False."""
+        with self._cond:
+            self._closed = True
+            self._items.clear()
+            self._cond.notify_all()
+
+    def __iter__(self) -> Iterator[T]:
+        try:
+            while True:
+                with self._cond:
+                    self._cond.wait_for(lambda: bool(self._items) or self._finished)
+                    if not self._items:
+                        if self._error is not None:
+                            raise self._error
+                        return
+                    item = self._items.popleft()
+                    self._cond.notify_all()
+                yield item
+        finally:
+            self.close()

@@ -1,0 +1,162 @@
+"""Build the engines from the configuration, in one place, and close them in one place.
+
+Every model is loaded from an explicit local path through the model store; a missing
+model is an error that names the fetch command. `Engines` is what every session
+shares: loaded once, before listening starts, and closed when the process is done.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.audio import silence, to_speech
+from assistant.config import (
+    Config,
+    LlmConfig,
+    SttConfig,
+    TtsConfig,
+    cpu_threads,
+    reply_threads,
+)
+from assistant.engines.llm import ChatMessage, ChatModel, LlamaChatModel
+from assistant.engines.scheduler import FairExecutor
+from assistant.engines.stt import SpeechRecognizer, choose_engine
+from assistant.engines.stt.vosk import VoskRecognizer
+from assistant.engines.stt.whisper import WhisperRecognizer
+from assistant.engines.tts import (
+    EspeakSynthesizer,
+    PhraseCache,
+    PiperSynthesizer,
+    SpeechSynthesizer,
+)
+from assistant.engines.vad import SileroVadModel, VadModel
+from assistant.engines.wake import MicroWakeWordModel, WakeWordModel
+from assistant.models import ModelStore
+from assistant.privacy.recorder import RecordingRecognizer
+from assistant.skills import SkillsEngine
+
+log = logging.getLogger(__name__)
+
+
+def model_store(config: Config) -> ModelStore:
+    return ModelStore.from_config(config.models)
+
+
+def load_recognizer(config: SttConfig, store: ModelStore, *, engine: str | None = None,
+                    model_id: str | None = None) -> SpeechRecognizer:
+    """Load the recognizer `choose_engine` picks (explicit local paths only)."""
+    choice = choose_engine(config, store, engine=engine, model_id=model_id)
+    path = store.require(choice.model_id)
+    language = store.registry.get(choice.model_id).language
+    if choice.engine == "vosk":
+        return VoskRecognizer(path, language=language)
+    # two decodes at once (see engines.stt.whisper), so each gets half the cores
+    return WhisperRecognizer(path, language=language, beam_size=config.beam_size,
+                             threads=config.threads or max(1, cpu_threads() // 2), workers=2,
+                             short_context=config.short_context)
+
+
+def load_chat_model(config: LlmConfig, store: ModelStore) -> LlamaChatModel:
+    """Load the configured chat model from the model store (explicit local path)."""
+    path = store.require(config.model)
+    return LlamaChatModel(path, name=config.model, context_tokens=config.context_tokens,
+                          temperature=config.temperature, seed=config.seed,
+                          threads=reply_threads(config.threads)[0], batch_threads=cpu_threads())
+
+
+def load_synthesizer(config: TtsConfig, store: ModelStore, *, voice: str | None = None,
+                     deterministic: bool = False) -> SpeechSynthesizer:
+    """The configured voice: a Piper model id from the registry, or `espeak[-VOICE]`."""
+    voice = voice or config.voice
+    if voice == "espeak" or voice.startswith("espeak-"):
+        return EspeakSynthesizer(voice=voice.partition("-")[2] or "en-us")
+    path = store.require(voice)
+    return PiperSynthesizer(path, name=voice, speed=config.speed,
+                            threads=config.threads or reply_threads()[1],
+                            deterministic=deterministic)
+
+
+@dataclass
+class Engines:
+    """Every loaded model the sessions share. `close()` stops their workers."""
+
+    recognizer: SpeechRecognizer
+    vad: VadModel
+    wake: WakeWordModel | None
+    voice: SpeechSynthesizer
+    chat: ChatModel | None
+    skills: SkillsEngine | None
+    synthesis: FairExecutor = field(
+        default_factory=lambda: FairExecutor("voice", workers=1, per_owner=1))
+    """The voice's queue: sessions take turns, a sentence at a time, in order each."""
+    phrases: PhraseCache | None = None
+    load_seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.phrases is None:
+            self.phrases = PhraseCache(self.voice)
+
+    def close(self) -> None:
+        """Cancel queued work and join every engine worker (running work finishes)."""
+        self.synthesis.close()
+        if self.chat is not None:
+            self.chat.close()
+        self.recognizer.close()
+        self.voice.close()
+
+    def __enter__(self) -> Engines:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def load_engines(config: Config, *, wake: bool = True, chat: bool = True,
+                 skills: bool = True) -> Engines:
+    """Load recognizer, VAD, wake word, voice, chat model and skills, and warm them up."""
+    start = time.perf_counter()
+    store = model_store(config)
+    recognizer = load_recognizer(config.stt, store)
+    engines = Engines(
+        recognizer=recognizer, vad=SileroVadModel(),
+        wake=MicroWakeWordModel(config.wake.word) if wake and config.wake.enabled else None,
+        voice=load_synthesizer(config.tts, store),
+        chat=load_chat_model(config.llm, store) if chat else None,
+        skills=SkillsEngine.from_config(config.skills) if skills else None)
+    try:
+        warm_up(engines, system_prompt=config.llm.system_prompt)
+    except BaseException:
+        engines.close()
+        raise
+    if config.privacy.record_dir:  # after the warm-up: only the user's words are recorded
+        engines.recognizer = RecordingRecognizer(
+            recognizer, Path(config.privacy.record_dir).expanduser())
+    engines.load_seconds = time.perf_counter() - start
+    return engines
+
+
+def warm_up(engines: Engines, *, system_prompt: str) -> None:
+    """Run every engine once, so the first real turn does not pay for lazy set-up; the
+    chat model keeps the system prompt in its KV cache for every later turn. The
+    recognizer warms up on real speech (the voice saying "Ready."): on silence or a tone,
+    Whisper's short-window decode would take its slow fallback path instead."""
+    quiet = silence(300)
+    spoken = [to_speech(block) for block in engines.voice.synthesize("Ready.")]
+    stream = engines.recognizer.stream()
+    for block in [quiet, *spoken, quiet]:
+        stream.accept(block)
+    stream.finish().result()
+    engines.vad.detector().process(quiet)
+    if engines.wake is not None:
+        detector = engines.wake.detector()
+        detector.process(quiet)
+        detector.close()
+    if engines.chat is not None:
+        messages = [ChatMessage("system", system_prompt), ChatMessage("user", "Hello")]
+        for _ in engines.chat.stream_reply(messages, max_tokens=1):
+            pass
+    if engines.skills is not None:
+        engines.skills.recognizer.recognize("what time is it")

@@ -1,0 +1,228 @@
+"""A session: one conversation on one audio endpoint, over the engines everyone shares.
+
+`assistant run` is one session on the local microphone and speaker, the test mode one
+session on scripted audio and a capturing speaker, a Wyoming satellite one session on
+a network connection: only the endpoint differs. A session owns its listener state,
+conversation memory, skills (timers, pending confirmations), reply queue and speaker;
+the engines (recognizer, voice, chat model, VAD and wake-word models, the home) are
+loaded once and shared, their CPU-heavy work queued fairly between sessions.
+
+Audio goes in through `feed`; replies come out of the sink the session was given.
+Lifecycle: `start()` starts the responder; `close()` interrupts, joins it, drops queued
+work and releases the session's detectors. The engines are closed by their owner.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from assistant.audio import Audio
+from assistant.config import Config
+from assistant.engines.llm import ChatModel
+from assistant.engines.loader import Engines
+from assistant.loop.clock import Clock
+from assistant.loop.controls import AssistantControls
+from assistant.loop.events import (
+    AnnouncementSpoken,
+    Completeness,
+    Event,
+    Interrupt,
+    InterruptReason,
+    TurnFinished,
+    UserTurn,
+    WakeDetected,
+)
+from assistant.loop.listener import Listener, ListenerSettings, State
+from assistant.loop.memory import ConversationMemory
+from assistant.loop.output import BufferedSink
+from assistant.loop.responder import Responder, strip_wake_phrase
+from assistant.loop.router import Router
+from assistant.loop.speaker import Speaker
+from assistant.skills import SkillsEngine
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    """What one conversation needs from the configuration."""
+
+    listener: ListenerSettings = ListenerSettings()
+    system_prompt: str = ""
+    max_reply_tokens: int = 160
+    memory_tokens: int = 768
+    new_conversation_on_wake: bool = True
+    volume: float = 1.0
+
+    @classmethod
+    def from_config(cls, config: Config, *, wake: bool = True) -> SessionSettings:
+        vad = config.vad
+        listener = ListenerSettings(
+            wake_enabled=wake and config.wake.enabled, follow_up_ms=config.wake.follow_up_ms,
+            threshold=vad.threshold, silence_ms=vad.silence_ms,
+            min_speech_ms=vad.min_speech_ms, max_utterance_ms=vad.max_utterance_ms,
+            no_speech_timeout_ms=vad.no_speech_timeout_ms, barge_in=config.audio.barge_in,
+            early_cut_ms=vad.early_cut_ms, question_cut_ms=vad.question_cut_ms)
+        return cls(listener=listener, system_prompt=config.llm.system_prompt,
+                   max_reply_tokens=config.llm.max_reply_tokens,
+                   memory_tokens=config.memory.max_tokens,
+                   new_conversation_on_wake=config.memory.new_conversation_on_wake,
+                   volume=config.audio.volume)
+
+
+def conversation(chat: ChatModel | None, skills_engine: SkillsEngine | None,
+                 settings: SessionSettings, *, controls: AssistantControls, owner: str = "",
+                 wallclock: Callable[[], datetime] = datetime.now) -> Router:
+    """One conversation's router: its memory and skills over the shared chat model and
+    home (also what `assistant chat` talks to)."""
+    memory = ConversationMemory(max_tokens=settings.memory_tokens,
+                                count_tokens=chat.count_tokens if chat else _rough_tokens)
+    controls.attach_memory(memory)
+    skills = (skills_engine.session(controls=controls, wallclock=wallclock)
+              if skills_engine is not None else None)
+    return Router(chat=chat, skills=skills, memory=memory, system_prompt=settings.system_prompt,
+                  max_reply_tokens=settings.max_reply_tokens, owner=owner)
+
+
+def _rough_tokens(text: str) -> int:
+    """About four characters per token, for when no tokenizer is loaded."""
+    return max(1, len(text) // 4)
+
+
+class Session:
+    """Owns the listener, responder and speaker of one conversation; `feed` it audio."""
+
+    def __init__(self, engines: Engines, *, sink: BufferedSink, settings: SessionSettings,
+                 clock: Clock, name: str = "local",
+                 wallclock: Callable[[], datetime] = datetime.now) -> None:
+        """`clock` runs the skills' timers; `wallclock` is the time of day they tell."""
+        self.name = name
+        self.engines = engines
+        self.sink = sink
+        self.clock = clock
+        self.controls = AssistantControls(volume=settings.volume)
+        self.router = conversation(engines.chat, engines.skills, settings,
+                                   controls=self.controls, owner=name, wallclock=wallclock)
+        self._observers: list[Callable[[Event], None]] = []
+        self._timer_armed: float | None = None
+        self._lock = threading.Lock()
+        listener_settings = settings.listener
+        skills = self.router.skills
+        if skills is not None and skills.hint and not listener_settings.hint:
+            listener_settings = dataclasses.replace(listener_settings, hint=skills.hint)
+        self._vad = engines.vad.detector()
+        self._wake = engines.wake.detector() if engines.wake is not None else None
+        self.phrase = engines.wake.phrase if engines.wake is not None else ""
+        self.speaker = Speaker(engines.voice, engines.synthesis, sink, owner=name,
+                               volume=self.controls.volume, phrases=engines.phrases)
+        self.listener = Listener(recognizer=engines.recognizer, vad=self._vad, wake=self._wake,
+                                 settings=listener_settings, emit=self._emit,
+                                 is_complete=self._is_complete, owner=name)
+        self.responder = Responder(
+            router=self.router, speaker=self.speaker, controls=self.controls,
+            emit=self._emit, reply_done=self.listener.reply_finished, now=clock.now,
+            wake_phrase=self.phrase, new_conversation_on_wake=settings.new_conversation_on_wake)
+        self._started = False
+
+    def observe(self, callback: Callable[[Event], None]) -> None:
+        """Call `callback` with every event (from the thread that produced it)."""
+        self._observers.append(callback)
+
+    def start(self) -> None:
+        if not self._started:
+            self.responder.start()
+            self._started = True
+            self._arm_timers()
+
+    def close(self) -> None:
+        """Stop answering (the reply in progress is cut), join the responder, cancel this
+        session's queued work and release its detectors. Idempotent."""
+        if self._started:
+            self.responder.stop()
+            self._started = False
+        self.speaker.flush()
+        self._vad.reset()
+        if self._wake is not None:
+            self._wake.close()
+            self._wake = None
+
+    def __enter__(self) -> Session:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def feed(self, block: Audio) -> None:
+        """One microphone block, in any format (the listener converts to 16 kHz mono)."""
+        self.listener.process(block)
+
+    def submit_text(self, text: str, *, wake: bool = False) -> int:
+        """A typed turn: skips the audio front end, answered like speech. `wake`: it
+        begins a new conversation like a spoken wake word. Returns the turn."""
+        return self.listener.typed_turn(text, wake=wake)
+
+    def busy(self) -> bool:
+        """True while a turn is being captured, answered or played."""
+        return (self.listener.state in (State.CAPTURING, State.BUSY)
+                or self.responder.busy() or self.sink.pending_ms() > 0)
+
+    @property
+    def now_s(self) -> float:
+        return self.listener.now_s
+
+    def announce(self, text: str) -> None:
+        """Say something nobody asked for (a finished timer), between two sentences of a
+        reply if one is playing."""
+        def heard(_: str) -> None:
+            self.controls.said(text)
+            self._emit(AnnouncementSpoken(text))
+
+        self.speaker.say(text, urgent=True, on_start=heard)
+
+    def _is_complete(self, text: str) -> Completeness | None:
+        return self.router.is_complete(strip_wake_phrase(text, self.phrase))
+
+    def _emit(self, event: Event) -> None:
+        if isinstance(event, Interrupt):
+            self.responder.interrupt()
+        elif isinstance(event, WakeDetected) and not event.barge_in and (
+                not self.speaker.idle() or self.sink.pending_ms() > 0):
+            self.speaker.flush()  # the wake word also silences an announcement
+        elif isinstance(event, UserTurn):
+            self.responder.submit(event)
+        elif isinstance(event, TurnFinished):
+            self._arm_timers()
+        for callback in self._observers:
+            try:
+                callback(event)
+            except Exception:  # noqa: BLE001 - an observer must not break the loop
+                log.exception("event observer failed")
+
+    def _arm_timers(self) -> None:
+        """Have the clock call back when the next timer is due (once per due time)."""
+        skills = self.router.skills
+        due = skills.next_due() if skills is not None else None
+        with self._lock:
+            if due is None or (self._timer_armed is not None and self._timer_armed <= due):
+                return
+            self._timer_armed = due
+        self.clock.call_at(due, self._timers_due)
+
+    def _timers_due(self) -> None:
+        with self._lock:
+            self._timer_armed = None
+        skills = self.router.skills
+        if skills is not None:
+            for text in skills.due_announcements(self.clock.now()):
+                self.announce(text)
+        self._arm_timers()
+
+    def interrupt(self) -> None:
+        """Stop the reply now, as the wake word would (shutdown, a satellite's request)."""
+        self._emit(Interrupt(InterruptReason.SHUTDOWN))
