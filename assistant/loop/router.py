@@ -34,7 +34,6 @@ TOOL_PROMPT = (
     "does what the user asks, call it with the right arguments; otherwise answer "
     '{{"name": "none"}}. Tools: {tools}'
 )
-_NO_TOOL = '"{" ws "\\"name\\"" ws ":" ws "\\"none\\"" ws "}"'
 
 
 class SkillReplyLike(Protocol):
@@ -145,17 +144,15 @@ class Router:
         registered skill, as grammar-constrained JSON whose arguments the skills validate.
         Off by default: the 135M model picks wrong tools. Anything invalid is ignored and
         the chat model answers in words instead."""
-        grammar = getattr(self.skills, "tool_grammar", lambda: "")()
+        grammar = getattr(self.skills, "tool_grammar", lambda **_: "")(decline=True)
         complete = getattr(self.chat, "complete_json", None)
         if not grammar or complete is None:
             return None
         tools = json.dumps(self.skills.tools(), separators=(",", ":"))  # type: ignore[union-attr]
-        rules = grammar.replace("root ::=", "toolcall ::=", 1)
-        rules = f"root ::= toolcall | {_NO_TOOL}\n{rules}"
         messages = [ChatMessage("system", TOOL_PROMPT.format(tools=tools)),
                     ChatMessage("user", text)]
         try:
-            call = json.loads(complete(messages, grammar=rules))
+            call = json.loads(complete(messages, grammar=grammar))
             if call.get("name") in (None, "none"):
                 return None
             reply: SkillReplyLike = self.skills.call_tool(  # type: ignore[union-attr]
