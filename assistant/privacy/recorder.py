@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from assistant.audio import Audio, to_speech
+from assistant.audio import SPEECH_RATE_HZ, Audio, to_speech
 from assistant.engines.stt import RecognitionStream, SpeechRecognizer, Transcript
 from assistant.privacy.transcript_log import recording_name
 from assistant.wav import write_wav
@@ -72,5 +72,5 @@ class RecordingStream:
     def finish(self) -> Transcript:
         transcript = self._inner.finish()
         if self._pcm:
-            self._owner.save(Audio(bytes(self._pcm), 16000), self._number)
+            self._owner.save(Audio(bytes(self._pcm), SPEECH_RATE_HZ), self._number)
         return transcript

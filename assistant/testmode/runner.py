@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.audio import Audio, audible_end_s, from_float, silence, to_speech
+from assistant.audio import SPEECH_RATE_HZ, Audio, audible_end_s, from_float, silence, to_speech
 from assistant.engines.tts import SpeechSynthesizer, synthesize_all
 from assistant.loop.events import (
     AnnouncementSpoken,
@@ -141,8 +141,9 @@ class ScriptRunner:
             return silence(turn.value), None
         if turn.kind == "noise_ms":
             rng = np.random.default_rng(turn.index)
-            samples = rng.normal(0.0, 0.05, int(16 * turn.value)).astype(np.float32)
-            return from_float(samples, 16000), None
+            count = int(SPEECH_RATE_HZ * turn.value / 1000)
+            samples = rng.normal(0.0, 0.05, count).astype(np.float32)
+            return from_float(samples, SPEECH_RATE_HZ), None
         voice_name = turn.voice or script.voice
         if turn.kind == "audio":
             speech = to_speech(read_wav(turn.value))
@@ -159,10 +160,10 @@ class ScriptRunner:
 
     def _feed(self, audio: Audio) -> None:
         """Feed audio block by block; the speaker plays one block per block fed."""
-        block_bytes = 2 * int(16000 * self._block_ms / 1000)
+        block_bytes = 2 * int(SPEECH_RATE_HZ * self._block_ms / 1000)
         pcm = to_speech(audio).pcm
         for start in range(0, len(pcm), block_bytes):
-            block = Audio(pcm[start : start + block_bytes], 16000)
+            block = Audio(pcm[start : start + block_bytes], SPEECH_RATE_HZ)
             self._pipeline.feed(block)
             self._sink.advance(block.ms)
             if self._realtime:
