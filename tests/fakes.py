@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -202,3 +203,24 @@ class FakeSkills:
             self.announce_at_s = None
             return ["Your timer is done."]
         return []
+
+
+@dataclass
+class MemoryControls:
+    """The assistant's own settings kept in memory (the pipeline's are AssistantControls)."""
+
+    level: float = 0.5
+    last: str | None = None
+    forgotten: int = 0
+
+    def volume(self) -> float:
+        return self.level
+
+    def set_volume(self, level: float) -> None:
+        self.level = min(1.0, max(0.0, level))
+
+    def forget(self) -> None:
+        self.forgotten += 1
+
+    def last_reply(self) -> str | None:
+        return self.last

@@ -17,7 +17,8 @@ from assistant.config import SkillsConfig
 from assistant.engines.llm import ChatMessage
 from assistant.loop.memory import ConversationMemory
 from assistant.loop.router import Router, is_control_phrase, sounds_finished
-from assistant.skills import MemoryControls, Skills
+from assistant.skills import Skills
+from tests.fakes import MemoryControls
 
 
 class ToolChat:

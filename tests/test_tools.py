@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from assistant.config import SkillsConfig
-from assistant.skills import MemoryControls, Skills, ToolCallError
+from assistant.skills import Skills, ToolCallError
 from assistant.skills.home_state import load_home
 from assistant.skills.tools import ToolSpec, grammar, tool_specs, validate
+from tests.fakes import MemoryControls
 
 
 def make_skills(tmp_path: Path, *, tool_calls: bool = True) -> Skills:

@@ -135,10 +135,6 @@ class Listener:
             else:
                 self._enter_idle()
 
-    @property
-    def turn(self) -> int:
-        return self._turn
-
     # -- the block loop -------------------------------------------------------------------
 
     def process(self, block: Audio) -> None:

@@ -84,11 +84,6 @@ class BufferedSink:
     def pending_ms(self) -> float:
         return 1000.0 * self._pending / (2 * self.rate)
 
-    def wait_drained(self, timeout: float) -> bool:
-        """Wait until everything queued has been taken; False on timeout."""
-        with self._cond:
-            return self._cond.wait_for(lambda: self._pending == 0, timeout=timeout)
-
     def wait_pending(self, timeout: float) -> bool:
         """Wait until something is queued; False on timeout."""
         with self._cond:

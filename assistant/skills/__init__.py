@@ -5,8 +5,8 @@ returns None for everything else.
 """
 
 from assistant.intents import IntentMatch
-from assistant.skills.base import Controls, MemoryControls, SkillReply
+from assistant.skills.base import Controls, SkillReply
 from assistant.skills.registry import Skills
 from assistant.skills.tools import ToolCallError
 
-__all__ = ["Controls", "IntentMatch", "MemoryControls", "SkillReply", "Skills", "ToolCallError"]
+__all__ = ["Controls", "IntentMatch", "SkillReply", "Skills", "ToolCallError"]
