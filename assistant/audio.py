@@ -75,13 +75,6 @@ class Audio:
             return np.frombuffer(self.pcm, dtype="<i2")
         return _quantize(self.to_float(), 2).reshape(-1)
 
-    def slice_ms(self, start_ms: float, end_ms: float | None = None) -> Audio:
-        """The part between two offsets from the start, in milliseconds."""
-        frame = self.width * self.channels
-        start = int(start_ms * self.rate / 1000) * frame
-        end = len(self.pcm) if end_ms is None else int(end_ms * self.rate / 1000) * frame
-        return Audio(self.pcm[start:end], self.rate, self.width, self.channels)
-
     def __add__(self, other: Audio) -> Audio:
         if (other.rate, other.width, other.channels) != (self.rate, self.width, self.channels):
             other = convert(other, rate=self.rate, width=self.width, channels=self.channels)
@@ -95,18 +88,8 @@ def from_float(samples: np.ndarray, rate: int, *, width: int = 2) -> Audio:
     return Audio(_quantize(data, width).tobytes(), rate, width, channels)
 
 
-def from_int16(samples: np.ndarray, rate: int, channels: int = 1) -> Audio:
-    return Audio(np.asarray(samples, dtype="<i2").tobytes(), rate, 2, channels)
-
-
 def silence(ms: float, *, rate: int = SPEECH_RATE_HZ) -> Audio:
     return Audio(b"\x00\x00" * int(rate * ms / 1000), rate, 2, 1)
-
-
-def tone(ms: float, *, hz: float = 440.0, level: float = 0.3, rate: int = SPEECH_RATE_HZ) -> Audio:
-    """A sine tone (warm-up input, test signal)."""
-    t = np.arange(int(rate * ms / 1000)) / rate
-    return from_float(level * np.sin(2 * np.pi * hz * t), rate)
 
 
 def convert(audio: Audio, *, rate: int, width: int = 2, channels: int = 1) -> Audio:
@@ -128,14 +111,6 @@ def to_speech(audio: Audio) -> Audio:
     """The front end's format: 16 kHz, 16-bit, mono."""
     return convert(audio, rate=SPEECH_RATE_HZ, width=2, channels=1)
 
-
-def rms_dbfs(audio: Audio) -> float:
-    """Loudness of the block in dB relative to full scale (-inf for silence)."""
-    data = audio.to_float()
-    if not data.size:
-        return float("-inf")
-    power = float(np.mean(np.square(data, dtype=np.float64)))
-    return 10.0 * np.log10(power) if power > 0 else float("-inf")
 
 
 def audible_end_s(audio: Audio, *, below_peak_db: float = 40.0, window_ms: float = 10.0) -> float:

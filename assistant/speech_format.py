@@ -122,7 +122,3 @@ def amount_of_time_words(seconds: float) -> str:
         return f"{number_words(seconds // 3600)} and a half hours"
     return duration_words(seconds)
 
-
-def percent_words(fraction_or_percent: float) -> str:
-    """50 -> "fifty percent" (the argument is already in percent)."""
-    return f"{number_words(fraction_or_percent, decimals=1)} percent"

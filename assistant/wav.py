@@ -1,7 +1,8 @@
 """Read any PCM or float WAV file into `Audio`; write 16-bit WAV files atomically.
 
 The standard `wave` module rejects float and WAVE_FORMAT_EXTENSIBLE files, which
-recorders and DAWs write all the time, so the RIFF chunks are parsed here.
+recorders and DAWs write all the time, and the unknown sizes of a WAV written to a pipe,
+so the RIFF chunks are parsed here (the package's one RIFF reader).
 """
 
 from __future__ import annotations
@@ -39,8 +40,11 @@ def read_wav(path: str | Path, *, max_seconds: float = MAX_SECONDS) -> Audio:
     return parse_wav(data, name=str(path), max_seconds=max_seconds)
 
 
-def parse_wav(data: bytes, *, name: str = "<bytes>", max_seconds: float = MAX_SECONDS) -> Audio:
-    """Parse the bytes of a WAV file (see `read_wav`)."""
+def parse_wav(data: bytes, *, name: str = "<bytes>", max_seconds: float = MAX_SECONDS,
+              streamed: bool = False) -> Audio:
+    """Parse the bytes of a WAV file (see `read_wav`). `streamed`: the bytes came through a
+    pipe, whose writer could not go back to fill in the sizes (espeak-ng --stdout and sox
+    leave a placeholder of 0x7FFFF000 bytes), so the data chunk runs to the end."""
     if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
         kind = "empty file" if not data else "no RIFF/WAVE header"
         raise WavError(f"{name}: not a WAV file ({kind})")
@@ -49,6 +53,8 @@ def parse_wav(data: bytes, *, name: str = "<bytes>", max_seconds: float = MAX_SE
     while pos + 8 <= len(data):
         chunk_id = data[pos : pos + 4]
         (size,) = struct.unpack_from("<I", data, pos + 4)
+        if chunk_id == b"data" and streamed:
+            size = len(data) - pos - 8
         body = data[pos + 8 : pos + 8 + size]
         if chunk_id == b"fmt ":
             if len(body) < size:

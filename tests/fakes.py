@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -258,7 +259,7 @@ class FakeSkills:
     def tools(self) -> list[dict[str, Any]]:
         return []
 
-    def tool_grammar(self) -> str:
+    def tool_grammar(self, *, decline: bool = False) -> str:
         return ""
 
     def call_tool(self, name: str, arguments: dict[str, Any], *, now: float) -> SkillReply:
@@ -288,3 +289,24 @@ class InstantSink(BufferedSink):
         self.played_ms += audio.ms
         if on_start is not None:
             on_start()
+
+
+@dataclass
+class MemoryControls:
+    """The assistant's own settings kept in memory (a session's are AssistantControls)."""
+
+    level: float = 0.5
+    last: str | None = None
+    forgotten: int = 0
+
+    def volume(self) -> float:
+        return self.level
+
+    def set_volume(self, level: float) -> None:
+        self.level = min(1.0, max(0.0, level))
+
+    def forget(self) -> None:
+        self.forgotten += 1
+
+    def last_reply(self) -> str | None:
+        return self.last

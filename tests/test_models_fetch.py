@@ -23,7 +23,7 @@ from assistant.errors import FetchError
 from assistant.models import fetch_models
 from assistant.models.archive import ArchiveError, member_path
 from assistant.models.fetch import PIP_ARGS_ENV
-from assistant.models.progress import Progress
+from assistant.models.progress import progress_bar
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 FILES = {
@@ -534,22 +534,31 @@ class FakeTerminal(io.StringIO):
 
 def test_progress_is_sparse_when_not_a_terminal():
     stream = io.StringIO()
-    with Progress("model.bin", 1000, stream=stream) as bar:
+    with progress_bar("model.bin", 1000, stream=stream) as bar:
         for _ in range(100):
             bar.update(10)
     lines = stream.getvalue().splitlines()
-    assert [line.split()[-1] for line in lines] == ["25%", "50%", "75%", "100%"]
-    assert lines[-1] == "  model.bin  [########################] 0.0/0.0 MB 100%"
+    assert [line.split()[-1] for line in lines] == ["0%", "25%", "50%", "75%", "100%"]
+    assert lines[-1] == "  model.bin  1.00kB/1.00kB 100%"
+    assert "\r" not in stream.getvalue()
+    unknown = io.StringIO()
+    with progress_bar("x", None, stream=unknown) as bar:
+        bar.update(2_500_000)
+    assert unknown.getvalue().splitlines()[-1] == "  x  2.50MB"
 
 
 def test_progress_redraws_one_line_on_a_terminal():
     stream = FakeTerminal()
-    with Progress("big.gguf", 4_000_000, stream=stream) as bar:
+    with progress_bar("big.gguf", 4_000_000, stream=stream) as bar:
         bar.update(1_000_000)
     text = stream.getvalue()
-    assert text.startswith("\r  big.gguf  [######                  ] 1.0/4.0 MB  25%")
+    assert text.startswith("\r  big.gguf:   0%")
+    assert " 25%|" in text and "1.00M/4.00M" in text
     assert text.endswith("\n") and text.count("\n") == 1
-    unknown = io.StringIO()
-    with Progress("x", None, stream=unknown) as bar:
-        bar.update(2_500_000)
-    assert unknown.getvalue() == "  x  2.5 MB\n"
+
+
+def test_no_progress_writes_nothing():
+    stream = FakeTerminal()
+    with progress_bar("big.gguf", 4_000_000, stream=stream, enabled=False) as bar:
+        bar.update(1_000_000)
+    assert stream.getvalue() == ""

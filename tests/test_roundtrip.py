@@ -4,11 +4,11 @@ the real recognizer hears it, and the words come back (compared as words, not by
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
+from assistant.bench.text import WordErrors, normalize, word_errors
 from assistant.models import ModelStore
 from assistant.wav import read_wav
 
@@ -23,28 +23,8 @@ SENTENCES = [
 
 
 def words(text: str) -> list[str]:
-    """Lower-case words without punctuation ("Paris?" and "paris" are the same word)."""
-    return re.findall(r"[a-z0-9']+", text.lower())
-
-
-def word_errors(expected: list[str], heard: list[str]) -> int:
-    """Word-level edit distance: substitutions + deletions + insertions."""
-    row = list(range(len(heard) + 1))
-    for i, want in enumerate(expected, 1):
-        previous, row[0] = row[0], i
-        for j, got in enumerate(heard, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1,
-                                           previous + (want != got))
-    return row[-1]
-
-
-def test_word_errors_counts_edits() -> None:
-    assert word_errors([], []) == 0
-    assert word_errors(["a", "b", "c"], ["a", "b", "c"]) == 0
-    assert word_errors(["a", "b", "c"], ["a", "x", "c"]) == 1
-    assert word_errors(["a", "b", "c"], ["a", "c"]) == 1
-    assert word_errors(["a", "b"], ["a", "b", "c", "d"]) == 2
-    assert word_errors(["a", "b"], []) == 2
+    """The benchmark's normalized words ("Paris?" and "paris" are the same word)."""
+    return normalize(text).split()
 
 
 def assistant(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -67,23 +47,21 @@ def say_and_transcribe(text: str, tmp_path: Path, *extra: str) -> str:
 
 def test_piper_speech_round_trips_through_whisper(real_store: ModelStore,
                                                   tmp_path: Path) -> None:
-    errors = total = 0
+    errors = WordErrors()
     for text in SENTENCES:
         heard = say_and_transcribe(text, tmp_path)
         expected = words(text)
         found = sum(1 for w in expected if w in words(heard))
         assert found >= 0.8 * len(expected), f"said {text!r}, heard {heard!r}"
-        errors += word_errors(expected, words(heard))
-        total += len(expected)
-    assert errors / total <= 0.25, f"word error rate {errors / total:.2f}"
+        errors += word_errors(text, heard)
+    assert errors.rate <= 0.25, f"word error rate {errors.rate:.2f}"
 
 
 def test_a_very_different_voice_is_heard_too(real_store: ModelStore, tmp_path: Path) -> None:
     """espeak-ng's formant voice sounds nothing like Piper's neural one."""
     text = "Please turn on the kitchen lights and close the door."
     heard = say_and_transcribe(text, tmp_path, "--voice", "espeak")
-    expected = words(text)
-    assert word_errors(expected, words(heard)) <= 0.25 * len(expected), heard
+    assert word_errors(text, heard).rate <= 0.25, heard
 
 
 def test_say_refuses_an_empty_text(tmp_path: Path) -> None:

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from assistant.config import SkillsConfig
-from assistant.skills import MemoryControls, SkillReply, Skills
+from assistant.skills import SkillReply, Skills
 from assistant.skills.home_state import HomeConfigError, HomeState, HomeStateError, load_home
+from tests.fakes import MemoryControls
 
 
 def make_skills(state_file: Path, *, home_file: str = "") -> Skills:

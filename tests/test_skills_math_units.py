@@ -5,8 +5,9 @@ from pathlib import Path
 import pytest
 
 from assistant.config import SkillsConfig
-from assistant.skills import MemoryControls, Skills
+from assistant.skills import Skills
 from assistant.skills.math_units import rounded, validate_math_slots
+from tests.fakes import MemoryControls
 
 
 @pytest.fixture

@@ -10,11 +10,12 @@ from hypothesis import strategies as st
 from assistant.commands.intents import load_cases
 from assistant.config import SkillsConfig
 from assistant.intents import IntentMatch, IntentRecognizer
-from assistant.skills import MemoryControls, SkillReply, Skills
+from assistant.skills import SkillReply, Skills
 from assistant.skills.base import Confirmations
 from assistant.skills.home_state import load_home
 from assistant.skills.registry import build_recognizer
 from assistant.skills.timers import TimerSkill
+from tests.fakes import MemoryControls
 
 SENTENCES = Path(__file__).resolve().parent / "data" / "intents_en.yaml"
 

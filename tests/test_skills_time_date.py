@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from assistant.config import SkillsConfig
-from assistant.skills import MemoryControls, Skills
+from assistant.skills import Skills
+from tests.fakes import MemoryControls
 
 
 def make_skills(tmp_path: Path, moment: datetime) -> Skills:

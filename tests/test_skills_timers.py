@@ -5,8 +5,9 @@ from pathlib import Path
 import pytest
 
 from assistant.config import SkillsConfig
-from assistant.skills import MemoryControls, SkillReply, Skills
+from assistant.skills import SkillReply, Skills
 from assistant.skills.timers import clean_timer_name
+from tests.fakes import MemoryControls
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from assistant.speech_format import (
     join_words,
     number_words,
     ordinal_words,
-    percent_words,
     quantity_words,
     time_words,
 )
@@ -74,7 +73,6 @@ def test_amounts_and_units() -> None:
     assert amount_of_time_words(900) == "fifteen minutes"
     assert quantity_words(22, "degree") == "twenty-two degrees"
     assert quantity_words(1, "degree") == "one degree"
-    assert percent_words(50) == "fifty percent"
     assert ordinal_words(21) == "twenty-first"
     assert join_words(["a", "b", "c"]) == "a, b and c"
     assert join_words(["a", "b"], conjunction="or") == "a or b"

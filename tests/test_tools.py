@@ -1,4 +1,5 @@
-"""The optional LLM tool-call path: schemas, a GBNF grammar, and strict validation."""
+"""The optional LLM tool-call path: schemas, a GBNF grammar (llama.cpp's converter), and
+strict validation (jsonschema, with our messages)."""
 
 import codecs
 import contextlib
@@ -11,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from assistant.config import SkillsConfig
-from assistant.skills import MemoryControls, Skills, ToolCallError
+from assistant.skills import Skills, ToolCallError
 from assistant.skills.home_state import load_home
 from assistant.skills.tools import ToolSpec, grammar, tool_specs, validate
+from tests.fakes import MemoryControls
 
 
 def make_skills(tmp_path: Path, *, tool_calls: bool = True) -> Skills:
@@ -177,6 +179,22 @@ def test_the_grammar_accepts_every_valid_call_shape() -> None:
 def test_the_grammar_rejects_calls_outside_the_schemas(text: str) -> None:
     pattern = grammar_regex(grammar(tool_specs(load_home())))
     assert not pattern.fullmatch(text)
+
+
+def test_the_router_s_grammar_also_lets_the_model_decline() -> None:
+    specs = tool_specs(load_home())
+    declining = grammar_regex(grammar(specs, decline=True))
+    assert declining.fullmatch('{"name": "none"}')
+    assert declining.fullmatch(call("GetTime", {}))
+    assert not grammar_regex(grammar(specs)).fullmatch('{"name": "none"}')
+    assert not declining.fullmatch('{"name": "none", "arguments": {}}')
+
+
+def test_a_free_text_name_is_written_in_plain_words() -> None:
+    pattern = grammar_regex(grammar(tool_specs(load_home())))
+    assert pattern.fullmatch(call("TimerSet", {"duration": 60, "name": "mum's pasta"}))
+    for name in ("Pasta", "pasta\n", "", "p" * 31, 'pasta\", "x": "y'):
+        assert not pattern.fullmatch(call("TimerSet", {"duration": 60, "name": name})), name
 
 
 def test_a_home_without_locks_offers_no_lock_tools(tmp_path: Path) -> None:

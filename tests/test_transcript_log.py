@@ -22,6 +22,7 @@ from assistant.privacy.transcript_log import (
     log_directory,
     recording_files,
     recording_name,
+    wipe_logs,
 )
 
 START = datetime(2024, 3, 10, 9, 30, 0)
@@ -152,7 +153,7 @@ def test_a_temp_file_left_by_a_crash_is_ignored_and_wiped(tmp_path: Path) -> Non
     leftover.write_text('{"transcript": "half', encoding="utf-8")
     log.observe(turn("next"))
     assert len(entries(tmp_path / "2024-03-10.jsonl")) == 2
-    assert leftover in log.wipe()
+    assert leftover in wipe_logs(log.directory)
     assert not tmp_path.exists()
 
 
@@ -190,13 +191,14 @@ def test_wipe_removes_the_log_and_nothing_else(tmp_path: Path) -> None:
     log.observe(turn())
     clock.now += timedelta(days=1)
     log.observe(turn())
-    assert [p.name for p in log.wipe()] == ["2024-03-10.jsonl", "2024-03-11.jsonl"]
+    assert [p.name for p in wipe_logs(log.directory)] == ["2024-03-10.jsonl",
+                                                          "2024-03-11.jsonl"]
     assert not (tmp_path / "transcripts").exists()
 
     log.observe(turn())
     keep = tmp_path / "transcripts" / "README"
     keep.write_text("mine", encoding="utf-8")
-    assert len(log.wipe()) == 1
+    assert len(wipe_logs(log.directory)) == 1
     assert [p.name for p in (tmp_path / "transcripts").iterdir()] == ["README"]
 
 

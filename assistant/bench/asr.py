@@ -26,6 +26,8 @@ from assistant.bench.text import WordErrors, normalize, word_errors
 from assistant.engines.tts import SpeechSynthesizer, synthesize_all
 
 POCKETSPHINX_DATA = Path("/usr/share/pocketsphinx/test/data")
+GOFORWARD_RATE_HZ = 16000
+"""goforward.raw has no header: 16 kHz 16-bit mono, as pocketsphinx's own test reads it."""
 
 #: Sentences the voices speak; digits on purpose (recognizers write them differently).
 TTS_SENTENCES = (
@@ -86,7 +88,7 @@ def goforward_set(folder: Path = POCKETSPHINX_DATA) -> LabelledSet | None:
     raw = folder / "goforward.raw"
     if not raw.is_file():
         return None
-    audio = Audio(raw.read_bytes()[: raw.stat().st_size // 2 * 2], 16000)
+    audio = Audio(raw.read_bytes()[: raw.stat().st_size // 2 * 2], GOFORWARD_RATE_HZ)
     return LabelledSet("pocketsphinx-command", "en",
                        (Clip("goforward", audio, "go forward ten meters"),), str(raw))
 

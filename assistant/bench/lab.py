@@ -225,10 +225,12 @@ class Recording:
             return len(self._pcm) // 2 / RECORD_RATE_HZ
 
     def audio(self, start_s: float = 0.0, end_s: float | None = None) -> Audio:
+        """The recording from `start_s` to `end_s` (seconds; None = what there is)."""
         with self._grown:
             pcm = bytes(self._pcm[: len(self._pcm) // 2 * 2])
-        return Audio(pcm, RECORD_RATE_HZ).slice_ms(1000 * start_s,
-                                                   None if end_s is None else 1000 * end_s)
+        start = 2 * int(start_s * RECORD_RATE_HZ)
+        end = len(pcm) if end_s is None else 2 * int(end_s * RECORD_RATE_HZ)
+        return Audio(pcm[start:end], RECORD_RATE_HZ)
 
     def sound_spans(self, start_s: float = 0.0, *, gap_s: float = 0.8) -> list[tuple[float, float]]:
         """(start, end) seconds of sound after `start_s`; pauses shorter than `gap_s` joined."""

@@ -1,4 +1,5 @@
-"""Word error rate, and the text normalization both sides go through before counting.
+"""Word error rate (counted by jiwer), and the text normalization both sides go through
+before counting.
 
 Recognizers and references disagree on form, not words: Whisper writes "Mr. Dashwood
 has 10 cats." where the LibriVox reference says "mister dashwood has ten cats". Both
@@ -12,13 +13,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-_ONES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-         "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-         "eighteen", "nineteen")
-_TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
-_SCALES = ((1_000_000_000, "billion"), (1_000_000, "million"), (1_000, "thousand"))
-_ORDINAL_WORDS = {"one": "first", "two": "second", "three": "third", "five": "fifth",
-                  "eight": "eighth", "nine": "ninth", "twelve": "twelfth"}
+import jiwer
+
+from assistant.speech_format import number_words, ordinal_words, year_words
+
 _ABBREVIATIONS = {"mr": "mister", "mrs": "missus", "dr": "doctor", "st": "saint",
                   "vs": "versus", "ok": "okay"}
 _SYMBOLS = {"%": " percent ", "&": " and ", "+": " plus ", "=": " equals ", "°": " degrees ",
@@ -28,55 +26,20 @@ _CURRENCY_WORDS = {"$": "dollars", "€": "euros", "£": "pounds"}
 _NUMBER = re.compile(r"(\d+)(?:[.,](\d+))?(st|nd|rd|th)?")
 
 
-def spell_number(value: int) -> str:
-    """English words for a whole number: 391 -> "three hundred ninety one".
-
-    No "and" and no hyphens, the form the normalized references use.
-    """
-    if value < 0:
-        return "minus " + spell_number(-value)
-    if value < 20:
-        return _ONES[value]
-    if value < 100:
-        tens, ones = divmod(value, 10)
-        return _TENS[tens] + ("" if ones == 0 else " " + _ONES[ones])
-    if value < 1000:
-        hundreds, rest = divmod(value, 100)
-        return _ONES[hundreds] + " hundred" + ("" if rest == 0 else " " + spell_number(rest))
-    for scale, name in _SCALES:
-        if value >= scale:
-            high, rest = divmod(value, scale)
-            return (spell_number(high) + " " + name
-                    + ("" if rest == 0 else " " + spell_number(rest)))
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def spell_ordinal(value: int) -> str:
-    """21 -> "twenty first", 12 -> "twelfth"."""
-    words = spell_number(value).split()
-    last = words[-1]
-    if last in _ORDINAL_WORDS:
-        words[-1] = _ORDINAL_WORDS[last]
-    elif last.endswith("y"):
-        words[-1] = last[:-1] + "ieth"
-    else:
-        words[-1] = last + "th"
-    return " ".join(words)
-
-
 def _spell_match(match: re.Match[str]) -> str:
+    """Digits as the words a reader says (hyphens are split later, with punctuation)."""
     whole, fraction, suffix = match.group(1), match.group(2), match.group(3)
     text = match.group(0)
     if fraction is not None and "," in text and len(fraction) == 3:
-        return f" {spell_number(int(whole + fraction))} "  # 1,000 -> one thousand
+        return f" {number_words(int(whole + fraction))} "  # 1,000 -> one thousand
     if suffix:
-        return f" {spell_ordinal(int(whole))} "
+        return f" {ordinal_words(int(whole))} "
     if re.fullmatch(r"1[1-9]\d\d", whole) and whole[2:] != "00" and fraction is None:
         # 1811 -> "eighteen eleven": how years are said (2024 stays "two thousand ...")
-        return f" {spell_number(int(whole[:2]))} {spell_number(int(whole[2:]))} "
-    spoken = spell_number(int(whole))
+        return f" {year_words(int(whole))} "
+    spoken = number_words(int(whole))
     if fraction is not None:
-        spoken += " point " + " ".join(_ONES[int(d)] for d in fraction)
+        spoken += " point " + " ".join(number_words(int(d)) for d in fraction)
     return f" {spoken} "
 
 
@@ -125,26 +88,14 @@ class WordErrors:
 
 def word_errors(reference: str, hypothesis: str, *, units: str = "words",
                 language: str = "en") -> WordErrors:
-    """Levenshtein alignment of the normalized texts; `units="chars"` counts characters
-    (spaces removed), the usual measure for Korean, whose spacing varies."""
-    ref = normalize(reference, language=language).split()
-    hyp = normalize(hypothesis, language=language).split()
+    """The minimum edits (jiwer's alignment) between the normalized texts; `units="chars"`
+    counts characters (spaces removed), the usual measure for Korean, whose spacing varies."""
+    ref = normalize(reference, language=language)
+    hyp = normalize(hypothesis, language=language)
     if units == "chars":
-        ref, hyp = list("".join(ref)), list("".join(hyp))
-    # cost[j] = (errors, subs, dels, ins) aligning ref[:i] with hyp[:j]
-    previous = [(j, 0, 0, j) for j in range(len(hyp) + 1)]
-    for i in range(1, len(ref) + 1):
-        current = [(i, 0, i, 0)]
-        for j in range(1, len(hyp) + 1):
-            diagonal = previous[j - 1]
-            if ref[i - 1] == hyp[j - 1]:
-                best = diagonal
-            else:
-                up, left = previous[j], current[j - 1]
-                best = min((diagonal[0] + 1, diagonal[1] + 1, diagonal[2], diagonal[3]),
-                           (up[0] + 1, up[1], up[2] + 1, up[3]),
-                           (left[0] + 1, left[1], left[2], left[3] + 1))
-            current.append(best)
-        previous = current
-    _, subs, dels, ins = previous[-1]
-    return WordErrors(subs, dels, ins, len(ref))
+        ref, hyp = ref.replace(" ", ""), hyp.replace(" ", "")
+        found: jiwer.WordOutput | jiwer.CharacterOutput = jiwer.process_characters(ref, hyp)
+    else:
+        found = jiwer.process_words(ref, hyp)
+    return WordErrors(found.substitutions, found.deletions, found.insertions,
+                      found.hits + found.substitutions + found.deletions)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.audio import Audio, from_float, to_speech
+from assistant.audio import SPEECH_RATE_HZ, Audio, from_float, to_speech
 from assistant.engines.tts import SpeechSynthesizer, synthesize_all
 
 #: Speech level (RMS of the clip, dB full scale) -> name.
@@ -25,7 +25,7 @@ LEVELS_DBFS = {"loud": -15.0, "normal": -25.0, "quiet": -35.0}
 NOISE_DBFS: dict[str, float | None] = {"silence": None, "pink noise -40 dBFS": -40.0}
 ESPEAK_VARIANTS = (("en-us", 160), ("en-us+f3", 160), ("en-gb", 150), ("en-us+m3", 180),
                    ("en-gb-scotland", 160), ("en-029", 170))
-RATE = 16000
+RATE = SPEECH_RATE_HZ
 BLOCK_MS = 30
 
 

@@ -153,7 +153,7 @@ class EspeakSynthesizer:
         )
         if result.returncode != 0:
             raise AssistantError(f"espeak-ng failed: {result.stderr.decode(errors='replace')}")
-        audio = parse_wav(_fix_stream_header(result.stdout), name="espeak-ng output")
+        audio = parse_wav(result.stdout, name="espeak-ng output", streamed=True)
         self.rate = audio.rate
         yield audio
 
@@ -161,20 +161,6 @@ class EspeakSynthesizer:
         """Each sentence is a separate espeak-ng process: nothing to stop."""
 
 
-def _fix_stream_header(data: bytes) -> bytes:
-    """espeak-ng writes 0xFFFFFFFF sizes when streaming to stdout; set the real ones."""
-    if len(data) < 44 or data[:4] != b"RIFF":
-        return data
-    fixed = bytearray(data)
-    fixed[4:8] = (len(data) - 8).to_bytes(4, "little")
-    pos = 12
-    while pos + 8 <= len(fixed):
-        size = int.from_bytes(fixed[pos + 4 : pos + 8], "little")
-        if fixed[pos : pos + 4] == b"data":
-            fixed[pos + 4 : pos + 8] = (len(fixed) - pos - 8).to_bytes(4, "little")
-            break
-        pos += 8 + size + (size & 1)
-    return bytes(fixed)
 
 
 def synthesize_all(voice: SpeechSynthesizer, text: str) -> Audio:

@@ -35,7 +35,6 @@ TOOL_PROMPT = (
     "does what the user asks, call it with the right arguments; otherwise answer "
     '{{"name": "none"}}. Tools: {tools}'
 )
-_NO_TOOL = '"{" ws "\\"name\\"" ws ":" ws "\\"none\\"" ws "}"'
 
 
 class SkillReplyLike(Protocol):
@@ -69,8 +68,9 @@ class SkillsLike(Protocol):
 
     def tools(self) -> list[dict[str, Any]]: ...
 
-    def tool_grammar(self) -> str:
-        """A GBNF grammar for one tool call; "" when tool calls are off."""
+    def tool_grammar(self, *, decline: bool = False) -> str:
+        """A GBNF grammar for one tool call (`decline`: or {"name": "none"}); "" when tool
+        calls are off."""
         ...
 
     def call_tool(self, name: str, arguments: dict[str, Any], *,
@@ -182,16 +182,14 @@ class Router:
         the chat model answers in words instead."""
         if self.skills is None or self.chat is None:
             return None
-        grammar = self.skills.tool_grammar()
+        grammar = self.skills.tool_grammar(decline=True)
         if not grammar:
             return None
         tools = json.dumps(self.skills.tools(), separators=(",", ":"))
-        rules = grammar.replace("root ::=", "toolcall ::=", 1)
-        rules = f"root ::= toolcall | {_NO_TOOL}\n{rules}"
         messages = [ChatMessage("system", TOOL_PROMPT.format(tools=tools)),
                     ChatMessage("user", text)]
         try:
-            call = json.loads(self.chat.complete_json(messages, grammar=rules))
+            call = json.loads(self.chat.complete_json(messages, grammar=grammar))
             if call.get("name") in (None, "none"):
                 return None
             return self.skills.call_tool(call["name"], call.get("arguments", {}), now=now)

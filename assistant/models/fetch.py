@@ -38,7 +38,7 @@ from pathlib import Path, PurePosixPath
 from assistant import __version__
 from assistant.errors import FetchError
 from assistant.models.archive import ArchiveError, extract_tar, extract_zip
-from assistant.models.progress import Progress
+from assistant.models.progress import progress_bar
 from assistant.models.registry import MANIFEST_NAME, ModelFile, ModelSpec, Source
 from assistant.models.store import Manifest, ModelStore, merge_recorded, sha256_file
 
@@ -284,8 +284,8 @@ def download(url: str, dest: Path, *, label: str, limit: int | None = None,
             if limit is not None and total is not None and total != limit:
                 raise SourceFailed(f"{label}: the server offers {total} bytes, "
                                    f"expected {limit}")
-            with Progress(label, total if total is not None else limit,
-                          enabled=progress) as bar:
+            with progress_bar(label, total if total is not None else limit,
+                              enabled=progress) as bar:
                 while chunk := response.read(_CHUNK):
                     received += len(chunk)
                     if limit is not None and received > limit:

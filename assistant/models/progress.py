@@ -1,81 +1,49 @@
-"""A small download progress bar on stderr.
+"""Download progress on stderr, drawn by tqdm (as pip and the Hugging Face tools do).
 
-On a terminal the line is redrawn at most ten times a second; otherwise (a log file, CI)
-a line is printed only at every quarter of the download, or every 10 s when the total
-is unknown, so logs stay short.
+On a terminal tqdm redraws one line. Otherwise (a log file, CI) whole lines are
+written, only at every quarter of the download, or every 10 s when the total is
+unknown, so logs stay short.
 """
 
 from __future__ import annotations
 
 import sys
-import time
 from typing import TextIO
 
-_MB = 1_000_000
-_REDRAW_S = 0.1
+from tqdm import tqdm
+
 _QUIET_PERIOD_S = 10.0
 
 
-class Progress:
-    """Bytes done out of `total` (None = unknown) for one download, labelled `label`."""
+def progress_bar(label: str, total: int | None, *, stream: TextIO | None = None,
+                 enabled: bool = True) -> tqdm:
+    """A byte counter for one download of `total` bytes (None = unknown), labelled `label`;
+    `update(count)` adds bytes, closing it (or leaving its `with`) ends the line."""
+    stream = stream if stream is not None else sys.stderr
+    common = {"desc": f"  {label}", "total": total, "unit": "B", "unit_scale": True,
+              "unit_divisor": 1000, "disable": not enabled}
+    if _isatty(stream):
+        return tqdm(file=stream, **common)
+    counted = "{n_fmt}B/{total_fmt}B {percentage:3.0f}%" if total else "{n_fmt}B"
+    return tqdm(file=_Lines(stream), bar_format="{desc}  " + counted, ascii=True,
+                mininterval=0.0 if total else _QUIET_PERIOD_S,
+                miniters=max(1, total // 4) if total else 1, **common)
 
-    def __init__(self, label: str, total: int | None, *, stream: TextIO | None = None,
-                 enabled: bool = True) -> None:
-        self.label = label
-        self.total = total
-        self.done = 0
-        self._stream = stream if stream is not None else sys.stderr
-        self._enabled = enabled
-        self._tty = enabled and _isatty(self._stream)
-        self._last_draw = 0.0 if self._tty else time.monotonic()
-        self._next_quarter = 1
-        self._closed = False
 
-    def update(self, count: int) -> None:
-        """Add `count` bytes done; redraw if it is time to."""
-        self.done += count
-        if not self._enabled:
-            return
-        now = time.monotonic()
-        if self._tty:
-            if now - self._last_draw >= _REDRAW_S:
-                self._draw("\r", "")
-                self._last_draw = now
-        elif self.total:
-            quarter = self.done * 4 // self.total
-            if quarter >= self._next_quarter and self.done < self.total:
-                self._draw("", "\n")
-                self._next_quarter = quarter + 1
-        elif now - self._last_draw >= _QUIET_PERIOD_S:
-            self._draw("", "\n")
-            self._last_draw = now
+class _Lines:
+    """tqdm's redraws as whole lines, each written once (no carriage returns in logs)."""
 
-    def close(self) -> None:
-        """Draw the final state and end the line (once)."""
-        if self._closed:
-            return
-        self._closed = True
-        if self._enabled:
-            self._draw("\r" if self._tty else "", "\n")
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._last = ""
 
-    def __enter__(self) -> Progress:
-        return self
+    def write(self, text: str) -> None:
+        line = text.strip("\r\n ")
+        if line and line != self._last:
+            self._stream.write(f"  {line}\n")
+            self._last = line
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def text(self) -> str:
-        """The progress line without control characters."""
-        done = f"{self.done / _MB:.1f}"
-        if not self.total:
-            return f"  {self.label}  {done} MB"
-        fraction = min(1.0, self.done / self.total)
-        bar = "#" * int(fraction * 24)
-        return (f"  {self.label}  [{bar:<24}] {done}/{self.total / _MB:.1f} MB "
-                f"{fraction * 100:3.0f}%")
-
-    def _draw(self, start: str, end: str) -> None:
-        self._stream.write(f"{start}{self.text()}{end}")
+    def flush(self) -> None:
         self._stream.flush()
 
 

@@ -158,11 +158,6 @@ class TranscriptLog:
         with self._lock:
             return self._prune(now)
 
-    def wipe(self) -> list[Path]:
-        """Delete the whole log; returns the deleted files."""
-        with self._lock:
-            return wipe_logs(self.directory)
-
     def _prune(self, now: datetime) -> list[Path]:
         self._pruned_on = now.date()
         cutoff = _aware(now) - timedelta(days=self.retention_days)

@@ -5,9 +5,8 @@ returns None for everything else.
 """
 
 from assistant.intents import IntentMatch
-from assistant.skills.base import Controls, MemoryControls, SkillReply
+from assistant.skills.base import Controls, SkillReply
 from assistant.skills.registry import Skills, SkillsEngine
 from assistant.skills.tools import ToolCallError
 
-__all__ = ["Controls", "IntentMatch", "MemoryControls", "SkillReply", "Skills", "SkillsEngine",
-           "ToolCallError"]
+__all__ = ["Controls", "IntentMatch", "SkillReply", "Skills", "SkillsEngine", "ToolCallError"]

@@ -12,7 +12,7 @@ from assistant.intents import IntentMatch
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "Confirmations", "Controls", "IntentMatch", "MemoryControls", "PendingConfirmation",
+    "Confirmations", "Controls", "IntentMatch", "PendingConfirmation",
     "Skill", "SkillReply",
 ]
 
@@ -47,27 +47,6 @@ class Controls(Protocol):
     def last_reply(self) -> str | None:
         """The last thing the assistant said, or None."""
         ...
-
-
-@dataclass
-class MemoryControls:
-    """Controls kept in memory: for text mode, the `intents` command and tests."""
-
-    level: float = 0.5
-    last: str | None = None
-    forgotten: int = 0
-
-    def volume(self) -> float:
-        return self.level
-
-    def set_volume(self, level: float) -> None:
-        self.level = min(1.0, max(0.0, level))
-
-    def forget(self) -> None:
-        self.forgotten += 1
-
-    def last_reply(self) -> str | None:
-        return self.last
 
 
 class Skill(Protocol):

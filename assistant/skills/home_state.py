@@ -87,9 +87,6 @@ class HomeConfig:
     def area_named(self, name: str) -> Area | None:
         return next((a for a in self.areas if a.name == name), None)
 
-    def room_name(self, room_id: str) -> str:
-        return next((a.name for a in self.areas if a.id == room_id), room_id)
-
     def spoken_lists(self) -> dict[str, list[tuple[str, str]]]:
         """(spoken form, canonical name) pairs for the recognizer's home lists."""
         lists: dict[str, list[tuple[str, str]]] = {

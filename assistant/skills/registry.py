@@ -197,9 +197,10 @@ class Skills:
         """JSON schemas of the callable intents ([] when skills.tool_calls is off)."""
         return [spec.schema() for spec in self._specs] if self.tool_calls else []
 
-    def tool_grammar(self) -> str:
-        """A llama.cpp GBNF grammar for one tool call ("" when tool calls are off)."""
-        return grammar(self._specs) if self.tool_calls else ""
+    def tool_grammar(self, *, decline: bool = False) -> str:
+        """A llama.cpp GBNF grammar for one tool call, or with `decline` also for
+        `{"name": "none"}` ("" when tool calls are off)."""
+        return grammar(self._specs, decline=decline) if self.tool_calls else ""
 
     def call_tool(self, name: str, arguments: dict[str, Any], *, now: float) -> SkillReply:
         """Run a tool call from the chat model; raises ToolCallError for a bad call."""

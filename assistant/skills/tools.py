@@ -1,19 +1,22 @@
 """Skills as LLM tools: JSON schemas, a llama.cpp GBNF grammar, and argument checking.
 
 A tool call is `{"name": "<Intent>", "arguments": {<slot>: <value>, ...}}`. The
-schemas and the grammar are built from the same `ToolSpec`s, with the allowed device
-and room names taken from the home config, so a grammar-constrained model can only
-produce calls that `validate` accepts. Yes/no answers are never tools: a model cannot
+schemas, the grammar (llama.cpp's JSON-schema converter) and the argument check
+(jsonschema) are built from the same `ToolSpec`s, with the allowed device and room
+names taken from the home config, so a grammar-constrained model can only produce
+calls that `validate` accepts. Yes/no answers are never tools: a model cannot
 confirm a sensitive action on the user's behalf.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import jsonschema
 
 from assistant.errors import AssistantError
 from assistant.skills.home_state import SWITCHABLE, HomeConfig
@@ -51,6 +54,7 @@ class Param:
         if self.maximum is not None:
             schema["maximum"] = self.maximum
         if self.free_text:
+            schema["minLength"] = 1
             schema["maxLength"] = self.max_length
         return schema
 
@@ -164,26 +168,32 @@ def tool_specs(home: HomeConfig) -> tuple[ToolSpec, ...]:
 
 
 def validate(specs: Sequence[ToolSpec], name: Any, arguments: Any) -> dict[str, Any]:
-    """Checked slots for a call of tool `name` (raises ToolCallError naming the problem)."""
+    """Checked slots for a call of tool `name` (raises ToolCallError naming the problem).
+
+    Strings are compared lowercase with single spaces ("Kitchen  Light" is the kitchen
+    light); whole numbers written as 12.0 become 12."""
     spec = next((s for s in specs if s.name == name), None)
     if spec is None:
         known = ", ".join(s.name for s in specs)
         raise ToolCallError(f"unknown tool {name!r} (known: {known})")
+    params = {p.name: p for p in spec.params}
     if arguments is None:
         arguments = {}
-    if not isinstance(arguments, dict):
-        raise ToolCallError(f"{name}: arguments must be a JSON object")
-    params = {p.name: p for p in spec.params}
-    slots: dict[str, Any] = {}
-    for key, value in arguments.items():
-        param = params.get(key)
-        if param is None:
-            raise ToolCallError(f"{name}: unknown argument {key!r} "
-                                f"(known: {', '.join(params) or 'none'})")
-        slots[key] = _check(name, param, value)
-    for param in spec.params:
-        if param.required and param.name not in slots:
-            raise ToolCallError(f"{name}: missing argument {param.name!r}")
+    if isinstance(arguments, dict):
+        arguments = {key: " ".join(value.lower().split())
+                     if key in params and params[key].type == "string"
+                     and isinstance(value, str) else value
+                     for key, value in arguments.items()}
+    schema = spec.schema()["function"]["parameters"]
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(schema).iter_errors(arguments))
+    if error is not None:
+        raise ToolCallError(_explain(name, error, params))
+    slots = {key: int(value) if params[key].type == "integer" else value
+             for key, value in arguments.items()}
+    for key, value in slots.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ToolCallError(f"{name}.{key} must be a finite number")
     if name.startswith("Timer") and "name" in slots:
         cleaned = clean_timer_name(slots["name"])
         if cleaned is None:
@@ -194,75 +204,65 @@ def validate(specs: Sequence[ToolSpec], name: Any, arguments: Any) -> dict[str, 
     return slots
 
 
-def _check(tool: str, param: Param, value: Any) -> Any:
+def _explain(tool: str, error: jsonschema.ValidationError, params: dict[str, Param]) -> str:
+    """jsonschema's finding as one line the model (or a reader of the log) can act on."""
+    value, kind = error.instance, error.validator
+    if not error.path:  # the arguments object itself
+        if kind == "required":
+            missing = next(p for p in error.validator_value if p not in value)
+            return f"{tool}: missing argument {missing!r}"
+        if kind == "additionalProperties":
+            unknown = next(key for key in value if key not in params)
+            return f"{tool}: unknown argument {unknown!r} (known: {', '.join(params) or 'none'})"
+        return f"{tool}: arguments must be a JSON object"
+    param = params[str(error.path[0])]
     where = f"{tool}.{param.name}"
-    if param.type == "string":
-        if not isinstance(value, str) or not value.strip():
-            raise ToolCallError(f"{where} must be a non-empty string")
-        value = " ".join(value.lower().split())
-        if param.enum and value not in param.enum:
-            raise ToolCallError(f"{where} must be one of {', '.join(param.enum)}; got {value!r}")
-        if len(value) > param.max_length:
-            raise ToolCallError(f"{where} is longer than {param.max_length} characters")
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ToolCallError(f"{where} must be a number, got {json.dumps(value)}")
-    if param.type == "integer":
-        if float(value) != int(value):
-            raise ToolCallError(f"{where} must be a whole number, got {value}")
-        value = int(value)
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ToolCallError(f"{where} must be a finite number")
-    if param.minimum is not None and value < param.minimum:
-        raise ToolCallError(f"{where} must be at least {param.minimum:g}, got {value}")
-    if param.maximum is not None and value > param.maximum:
-        raise ToolCallError(f"{where} must be at most {param.maximum:g}, got {value}")
-    return value
+    if kind == "enum":
+        return f"{where} must be one of {', '.join(param.enum)}; got {value!r}"
+    if kind == "type" and param.type == "string":
+        return f"{where} must be a string, got {json.dumps(value)}"
+    if kind == "type" and param.type == "integer" and isinstance(value, float):
+        return f"{where} must be a whole number, got {value}"
+    if kind == "type":
+        return f"{where} must be a number, got {json.dumps(value)}"
+    if kind == "minimum":
+        return f"{where} must be at least {param.minimum:g}, got {value}"
+    if kind == "maximum":
+        return f"{where} must be at most {param.maximum:g}, got {value}"
+    if kind == "minLength":
+        return f"{where} must not be empty"
+    if kind == "maxLength":
+        return f"{where} is longer than {param.max_length} characters"
+    return f"{where}: {error.message}"
 
 
-def grammar(specs: Sequence[ToolSpec]) -> str:
-    """A llama.cpp GBNF grammar accepting exactly one call of one of `specs`.
-
-    Arguments appear in the order of the spec; optional ones may be left out.
-    """
-    lines = [
-        'root ::= "{" ws "\\"name\\"" ws ":" ws call ws "}"',
-        "call ::= " + " | ".join(f"call-{s.name}" for s in specs),
-        'ws ::= [ \\t\\n]{0,2}',
-        'number ::= "-"? [0-9]{1,9} ("." [0-9]{1,4})?',
-        'integer ::= "-"? [0-9]{1,9}',
-    ]
+def call_schema(specs: Sequence[ToolSpec], *, decline: bool = False) -> dict[str, Any]:
+    """The JSON schema of one call `{"name": ..., "arguments": {...}}` of one of `specs`
+    (or, with `decline`, of `{"name": "none"}`). Free-text strings are narrowed to
+    lowercase letters, spaces and apostrophes, so a constrained model writes a name and
+    nothing else."""
+    calls: list[dict[str, Any]] = []
     for spec in specs:
-        rule = f"call-{spec.name}"
-        lines.append(f'{rule} ::= {_literal(json.dumps(spec.name))} ws "," ws '
-                     f'"\\"arguments\\"" ws ":" ws args-{spec.name}')
-        alternatives = []
-        optional = [p for p in spec.params if not p.required]
-        for size in range(len(optional) + 1):
-            for chosen in itertools.combinations(optional, size):
-                present = [p for p in spec.params if p.required or p in chosen]
-                pairs = ' ws "," ws '.join(f"arg-{spec.name}-{_rule(p.name)}" for p in present)
-                alternatives.append(f'"{{" ws {pairs} ws "}}"' if pairs else '"{" ws "}"')
-        lines.append(f"args-{spec.name} ::= " + " | ".join(alternatives))
+        arguments = spec.schema()["function"]["parameters"]
         for param in spec.params:
-            lines.append(f"arg-{spec.name}-{_rule(param.name)} ::= "
-                         f'{_literal(json.dumps(param.name))} ws ":" ws {_value(param)}')
-    return "\n".join(lines) + "\n"
+            if param.free_text:
+                arguments["properties"][param.name]["pattern"] = (
+                    f"^[a-z][a-z ']{{0,{param.max_length - 1}}}$")
+        calls.append(_object({"name": {"const": spec.name}, "arguments": arguments}))
+    if decline:
+        calls.append(_object({"name": {"const": "none"}}))
+    return {"oneOf": calls}
 
 
-def _rule(name: str) -> str:
-    return name.replace("_", "-")
+def _object(properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": list(properties),
+            "additionalProperties": False}
 
 
-def _value(param: Param) -> str:
-    if param.enum:
-        return "(" + " | ".join(_literal(json.dumps(v)) for v in param.enum) + ")"
-    if param.free_text:
-        return f"\"\\\"\" [a-z] [a-z ']{{0,{param.max_length - 1}}} \"\\\"\""
-    return "integer" if param.type == "integer" else "number"
+def grammar(specs: Sequence[ToolSpec], *, decline: bool = False) -> str:
+    """A llama.cpp GBNF grammar accepting exactly the calls `call_schema` describes
+    (llama.cpp's own JSON-schema converter). Arguments come in the order of the spec,
+    required ones first; optional ones may be left out."""
+    from llama_cpp.llama_grammar import json_schema_to_gbnf
 
-
-def _literal(text: str) -> str:
-    """`text` as a GBNF string literal."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
+    return json_schema_to_gbnf(json.dumps(call_schema(specs, decline=decline))) + "\n"

@@ -150,7 +150,8 @@ class ScriptRunner:
             return silence(turn.value), None
         if turn.kind == "noise_ms":
             rng = np.random.default_rng(turn.index)
-            samples = rng.normal(0.0, 0.05, int(16 * turn.value)).astype(np.float32)
+            count = int(SPEECH_RATE_HZ * turn.value / 1000)
+            samples = rng.normal(0.0, 0.05, count).astype(np.float32)
             return from_float(samples, SPEECH_RATE_HZ), None
         voice_name = turn.voice or script.voice
         if turn.kind == "audio":

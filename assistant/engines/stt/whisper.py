@@ -40,9 +40,22 @@ from assistant.engines.stt.base import Transcript
 
 log = logging.getLogger(__name__)
 
-FRAMES_PER_SECOND = 100  # log-mel frames (10 ms hop)
+HOP_SAMPLES = 160
+"""Samples per log-mel frame: Whisper's 10 ms hop at 16 kHz (faster-whisper's
+FeatureExtractor hop_length)."""
+FRAMES_PER_SECOND = SPEECH_RATE_HZ // HOP_SAMPLES
 FULL_WINDOW_FRAMES = 3000
+"""Whisper's 30 s input window (FeatureExtractor nb_max_frames)."""
 MIN_WINDOW_FRAMES = 1000
+"""The 10 s short window (see the module docstring)."""
+SHORT_WINDOW_MAX_SAMPLES = 28 * SPEECH_RATE_HZ
+"""Longest audio for the short window: the window is the audio plus at least 1 s of
+padding, rounded up to whole seconds, so 28 s still fits in 30."""
+MIN_DECODE_SAMPLES = SPEECH_RATE_HZ // 10
+"""Under 0.1 s there is nothing Whisper can use."""
+PROMPT_MAX_TOKENS = 200
+"""The end of a long phrase hint is kept: well under the 223 tokens (half the decoder's
+448 positions, less one) that Whisper gives a prompt (faster-whisper's max_length // 2 - 1)."""
 MAX_TOKENS_PER_SECOND = 6  # fast speech is about 4 tokens/s; more means a loop
 NO_SPEECH_THRESHOLD = 0.6
 LOGPROB_THRESHOLD = -1.0
@@ -89,17 +102,17 @@ class WhisperRecognizer:
 
     def decode(self, samples: np.ndarray, phrases: Sequence[str] | None = None) -> str:
         """Transcribe 16 kHz float samples (blocking; thread-safe)."""
-        if samples.size < 1600:  # under 0.1 s: nothing Whisper can use
+        if samples.size < MIN_DECODE_SAMPLES:
             return ""
         start = time.perf_counter()
         text = None
-        if self._short_context and samples.size <= 28 * 16000:
+        if self._short_context and samples.size <= SHORT_WINDOW_MAX_SAMPLES:
             text = self._decode_short(samples, phrases)
             if text is None:  # a loop that is not one sentence repeated
                 log.debug("short-window decode looped; decoding the full window")
         if text is None:
             text = self._decode_full(samples, phrases)
-        log.debug("decoded %.2f s of audio in %.0f ms", samples.size / 16000,
+        log.debug("decoded %.2f s of audio in %.0f ms", samples.size / SPEECH_RATE_HZ,
                   1000 * (time.perf_counter() - start))
         return text
 
@@ -111,22 +124,27 @@ class WhisperRecognizer:
     def _decode_short(self, samples: np.ndarray, phrases: Sequence[str] | None) -> str | None:
         import ctranslate2
 
-        frames = samples.size // 160
-        window = min(FULL_WINDOW_FRAMES,
-                     max(MIN_WINDOW_FRAMES, math.ceil((frames + FRAMES_PER_SECOND) / 100) * 100))
-        features = self._model.feature_extractor(samples, padding=window * 160 - samples.size)
+        frames = samples.size // HOP_SAMPLES
+        window_s = math.ceil((frames + FRAMES_PER_SECOND) / FRAMES_PER_SECOND)
+        window = min(FULL_WINDOW_FRAMES, max(MIN_WINDOW_FRAMES, window_s * FRAMES_PER_SECOND))
+        features = self._model.feature_extractor(
+            samples, padding=window * HOP_SAMPLES - samples.size)
         features = np.ascontiguousarray(features[:, :window], dtype=np.float32)
         encoded = self._model.model.encode(ctranslate2.StorageView.from_array(features[None]),
                                            to_cpu=False)
         prompt = self._prompt(phrases)
-        cap = int(MAX_TOKENS_PER_SECOND * samples.size / 16000) + 8
+        cap = int(MAX_TOKENS_PER_SECOND * samples.size / SPEECH_RATE_HZ) + 8
         result = self._model.model.generate(
             encoded, [prompt], beam_size=self._beam_size,
-            max_length=min(448, len(prompt) + cap), return_scores=True, return_no_speech_prob=True,
+            # max_length: the decoder's 448 positions (Whisper's max_target_positions)
+            max_length=min(self._model.max_length, len(prompt) + cap), return_scores=True,
+            return_no_speech_prob=True,
             suppress_blank=True, suppress_tokens=self._suppress,
         )[0]
         tokens = [t for t in result.sequences_ids[0] if t < self._tokenizer.eot]
-        avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1) if tokens else -9.0
+        # faster-whisper's average (sum over tokens + 1); no token at all is not probable
+        avg_logprob = (result.scores[0] * len(tokens) / (len(tokens) + 1) if tokens
+                       else -math.inf)
         if result.no_speech_prob > NO_SPEECH_THRESHOLD and avg_logprob < LOGPROB_THRESHOLD:
             log.debug("no speech (p=%.2f, logprob=%.2f)", result.no_speech_prob, avg_logprob)
             return ""
@@ -146,7 +164,7 @@ class WhisperRecognizer:
     def _prompt(self, phrases: Sequence[str] | None) -> list[int]:
         tokens: list[int] = []
         if phrases:
-            hint = self._tokenizer.encode(" " + ", ".join(phrases))[-200:]
+            hint = self._tokenizer.encode(" " + ", ".join(phrases))[-PROMPT_MAX_TOKENS:]
             tokens = [self._tokenizer.sot_prev, *hint]
         return [*tokens, *self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
 
