@@ -92,8 +92,8 @@ def _load(config_path: str | None, clock: Any = None) -> tuple[Any, Any]:
     from datetime import datetime
 
     from assistant.config import load_config
-    from assistant.guard import apply_network_policy
     from assistant.pipeline import load_engines
+    from assistant.privacy.policy import apply_network_policy
 
     config = load_config(config_path)
     apply_network_policy(argparse.Namespace(command="run"), config)
