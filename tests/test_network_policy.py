@@ -9,6 +9,7 @@ network filter", and the assertions fail without a packet leaving the machine.
 
 from __future__ import annotations
 
+import argparse
 import errno
 import json
 import platform
@@ -17,8 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.guard import refusal
+from assistant.config import Config
+from assistant.errors import AssistantError
+from assistant.guard import guard_state, refusal
 from assistant.privacy.allowance import Endpoint, NetworkAllowance
+from assistant.privacy.policy import apply_network_policy
 from assistant.privacy.probe import classify
 from assistant.privacy.seccomp import Rule, network_rules
 from tests.test_guard import (  # noqa: F401 - netns is a fixture
@@ -411,16 +415,22 @@ def test_doctor_network_probe_exits_1_when_a_way_out_is_open(tmp_path: Path) -> 
 # -- where the network is the feature: exactly the allowance ------------------------------
 
 ALLOWANCE = """
-import ctypes, errno, os, subprocess
+import argparse, ctypes, errno
+from assistant.config import Config
 from assistant.privacy.allowance import NetworkAllowance
-from assistant.privacy.policy import install_network_policy
+from assistant.privacy.policy import apply_network_policy
 from assistant.privacy.probe import try_libc_connect, try_python_child, try_python_socket
 
 ALLOWED, REFUSED = 10700, 10701
 outside = socket.create_server(("127.0.0.1", REFUSED))  # listening before the policy
-allow = NetworkAllowance.parse(listen=[f"127.0.0.1:{ALLOWED}"], peers=[f"127.0.0.1:{ALLOWED}"])
-status = install_network_policy(allow=allow)
-results = {"level": status.level, "layers": status.layers}
+
+def allowance(args, config):  # what a network-facing command declares
+    return NetworkAllowance.parse(listen=[f"127.0.0.1:{ALLOWED}"],
+                                  peers=[f"127.0.0.1:{ALLOWED}"])
+
+args = argparse.Namespace(command="serve", network_allowance=allowance)
+status = apply_network_policy(args, Config())
+results = {"level": status.level, "layers": status.layers, "allow": status.allow.describe()}
 
 def attempt(label, action):
     try:
@@ -461,6 +471,7 @@ def test_an_allowance_opens_exactly_its_ports_and_addresses(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     results = json.loads(done.stdout)
     assert results["level"] == "kernel filter"
+    assert results["allow"] == "listen on 127.0.0.1:10700; connect to 127.0.0.1:10700"
     assert results["layers"][0].startswith("seccomp (AF_UNIX, AF_NETLINK and TCP sockets only")
     assert results["allowed echo"] == "PING"
     assert results["allowed libc"] == "connected"
@@ -483,3 +494,13 @@ def test_an_allowance_opens_exactly_its_ports_and_addresses(tmp_path: Path) -> N
         assert refused and by == "the kernel (Landlock)", (label, detail)
         assert detail == "connect() failed with EACCES (Permission denied)"
     assert results["libc bind other port"] == "EACCES"
+
+
+def test_a_bad_allowance_is_one_clear_error_and_installs_nothing() -> None:
+    def allowance(args: argparse.Namespace, config: Config) -> NetworkAllowance:
+        return NetworkAllowance.parse(peers=["8.8.8.8:10700"])
+
+    args = argparse.Namespace(command="serve", network_allowance=allowance)
+    with pytest.raises(AssistantError, match="peer '8.8.8.8:10700' is not on the local network"):
+        apply_network_policy(args, Config())
+    assert guard_state() == "not installed"  # raised before anything was installed

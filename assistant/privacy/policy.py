@@ -12,17 +12,18 @@ is loaded or any thread starts) for every command except `assistant models fetch
    checks exact addresses where the kernel layers only see ports.
 
 Why seccomp and not a network namespace (both measured on Linux 6.18, 2 vCPUs, as root and
-as an unprivileged user, 2026-05): both refuse everything tried (a Python socket, libc's
-`connect()` through ctypes, a Python and a bash child), both keep the PulseAudio unix socket
-working (the server sees the real uid through the user-namespace mapping), and both are
-cheap (filter built and loaded in 0.8-1.2 ms; `unshare` of user+net namespaces 0.6-4 ms,
-15 ms cold). The namespace loses on everything else: it needs unprivileged user namespaces
-as a normal user (off by default on Debian 10 and older, restricted by AppArmor on Ubuntu
-23.10+, refused by Docker's default profile), it must be entered while the process has one
-thread, it cuts abstract unix sockets (X11, D-Bus session buses: tried, "Connection
-refused"), it shows files of other users as nobody, and it cannot express "this port on
-the local network only", which the Wyoming server needs. seccomp works the same as root and
-as a user, from any thread, and extends to the server with Landlock.
+as an unprivileged user): both refuse everything tried (a Python socket, libc's `connect()`
+through ctypes, a Python and a bash child), both keep the PulseAudio unix socket working
+(the server sees the real uid through the user-namespace mapping), and both are cheap: the
+filter is built and loaded in 1.3-1.6 ms, a user+net namespace entered with its loopback up
+in 0.8-1.1 ms (fastest of 21 fresh processes each; medians 2-6 ms and 4-10 ms at a load
+average of 7-11). The namespace loses on everything else: it needs unprivileged user
+namespaces as a normal user (off by default on Debian 10 and older, restricted by AppArmor
+on Ubuntu 23.10+, refused by Docker's default profile), it must be entered while the
+process has one thread, it cuts abstract unix sockets (X11, D-Bus session buses: tried,
+"Connection refused"), it shows files of other users as nobody, and it cannot express "this
+port on the local network only", which the Wyoming server needs. seccomp works the same as
+root and as a user, from any thread, and extends to the server with Landlock.
 
 Where no kernel filter can be had (macOS, a kernel without seccomp, no libseccomp2), the
 command still runs, with the Python guard alone and a warning at every start. The kernel
