@@ -20,7 +20,7 @@ import pytest
 
 from assistant.config import Config
 from assistant.errors import AssistantError
-from assistant.guard import guard_state, refusal
+from assistant.guard import GUARD, guard_state, refusal
 from assistant.privacy.allowance import Endpoint, NetworkAllowance
 from assistant.privacy.policy import apply_network_policy
 from assistant.privacy.probe import classify
@@ -35,6 +35,7 @@ from tests.test_guard import (  # noqa: F401 - netns is a fixture
 )
 
 KERNEL = "the kernel network filter"
+LANDLOCK = "the kernel (Landlock)"
 NAMESPACE = "the network namespace"
 
 # -- pure: the allowance, the guard with an allowance, the verdicts ---------------------
@@ -97,7 +98,7 @@ def test_guard_with_an_allowance_allows_exactly_it() -> None:
 @pytest.mark.parametrize(("step", "outcome", "isolated", "refused", "by"), [
     ("socket", errno.EACCES, False, True, KERNEL),
     ("socket", errno.EAFNOSUPPORT, False, True, KERNEL),
-    ("connect", errno.EACCES, False, True, "the kernel (Landlock)"),
+    ("connect", errno.EACCES, False, True, LANDLOCK),
     ("connect", errno.ENETUNREACH, True, True, NAMESPACE),
     ("connect", errno.ENETUNREACH, False, False, ""),  # merely no route right now
     ("connect", errno.ECONNREFUSED, True, False, ""),  # the far end answered
@@ -142,7 +143,7 @@ for argv in json.loads(sys.argv[1]):
         status = apply_network_policy(parser.parse_args(argv), Config())
         attempts = escape_attempts(isolated=True)
         with os.fdopen(write, "w") as out:
-            json.dump({"level": status.level,
+            json.dump({"level": status.level, "allowance": status.allow is not None,
                        "attempts": [[a.way, a.refused, a.by, a.detail] for a in attempts]}, out)
         os._exit(0)
     os.close(write)
@@ -170,6 +171,11 @@ def test_every_guarded_command_refuses_every_way_out(tmp_path: Path) -> None:
             assert all(by == NAMESPACE for _, by, _ in ways.values()), (command, ways)
             continue
         assert result["level"] == "kernel filter", command
+        if result["allowance"]:  # a network-facing command: TCP sockets, but not to port 9
+            for way, (refused, by, detail) in ways.items():
+                layers = {LANDLOCK} | ({GUARD} if way == "Python socket" else set())
+                assert refused and by in layers, (command, way, detail)
+            continue
         for way, (refused, by, detail) in ways.items():
             assert refused and by == KERNEL, (command, way, detail)
         assert "refused an AF_INET socket" in ways["Python socket"][2]
@@ -491,7 +497,7 @@ def test_an_allowance_opens_exactly_its_ports_and_addresses(tmp_path: Path) -> N
     assert "Landlock: TCP bind to port 10700 only, connect to port 10700 only" in results["layers"]
     for label in ("libc to other port", "child to other port"):
         refused, by, detail = results[label]
-        assert refused and by == "the kernel (Landlock)", (label, detail)
+        assert refused and by == LANDLOCK, (label, detail)
         assert detail == "connect() failed with EACCES (Permission denied)"
     assert results["libc bind other port"] == "EACCES"
 
