@@ -88,14 +88,13 @@ def try_libc_connect(address: tuple[str, int] = PROBE_ADDRESS, *, timeout_s: flo
     """`socket()` + non-blocking `connect()` called in libc, as native code would."""
     way = "connect() through libc (ctypes)"
     libc = ctypes.CDLL(None, use_errno=True)
-    fd = libc.socket(socket.AF_INET, socket.SOCK_STREAM | socket.SOCK_NONBLOCK, 0)
+    fd = libc.socket(socket.AF_INET, socket.SOCK_STREAM, 0)
     if fd < 0:
         return classify(way, "socket", ctypes.get_errno(), isolated=isolated)
     try:
-        host = socket.inet_aton(address[0])
-        sockaddr = struct.pack("=H2s4s8x", socket.AF_INET, struct.pack("!H", address[1]), host)
-        buffer = ctypes.create_string_buffer(sockaddr, len(sockaddr))
-        if libc.connect(fd, buffer, len(sockaddr)) == 0:
+        os.set_blocking(fd, False)
+        buffer = ctypes.create_string_buffer(_sockaddr_in(address), 16)
+        if libc.connect(fd, buffer, 16) == 0:
             return classify(way, "connect", "connected", isolated=isolated)
         code = ctypes.get_errno()
         if code != errno.EINPROGRESS:
@@ -110,6 +109,14 @@ def try_libc_connect(address: tuple[str, int] = PROBE_ADDRESS, *, timeout_s: flo
         return classify(way, "connect", result.value or "connected", isolated=isolated)
     finally:
         os.close(fd)
+
+
+def _sockaddr_in(address: tuple[str, int]) -> bytes:
+    """struct sockaddr_in (16 bytes); the BSDs and macOS start it with a length byte."""
+    port, host = struct.pack("!H", address[1]), socket.inet_aton(address[0])
+    if sys.platform.startswith("linux"):
+        return struct.pack("=H2s4s8x", socket.AF_INET, port, host)
+    return struct.pack("=BB2s4s8x", 16, socket.AF_INET, port, host)
 
 
 _CHILD = """

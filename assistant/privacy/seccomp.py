@@ -148,6 +148,8 @@ def load_library() -> ctypes.CDLL:
 
 def kernel_problem() -> str | None:
     """Why this kernel cannot load a seccomp filter, or None when it can."""
+    if not sys.platform.startswith("linux"):
+        return f"seccomp is a Linux feature (this is {sys.platform})"
     try:
         with open("/proc/self/status", encoding="ascii") as status:
             if not any(line.startswith("Seccomp:") for line in status):
