@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from assistant import __version__
 from assistant.config import load_config
 from assistant.errors import AssistantError
-from assistant.privacy.guard import apply_network_policy
+from assistant.privacy.policy import apply_network_policy
 
 log = logging.getLogger(__name__)
 

@@ -138,8 +138,10 @@ class AudioConfig:
 @dataclass(frozen=True)
 class PrivacyConfig:
     network_guard: bool = True
-    """Refuse every non-loopback connection at run time. Turning it off prints a warning
-    at every start; `assistant models fetch` is the only command that runs without it."""
+    """Refuse the network at run time: a kernel filter (seccomp) refuses every socket but
+    unix ones for the process, its libraries and children, and a Python guard names what
+    was refused. Turning it off turns off both and prints a warning at every start;
+    `assistant models fetch` is the only command that runs without it."""
     transcript_log: bool = False
     """Opt-in: keep a log of what was heard and answered (owner-only file, atomic writes)."""
     log_dir: str = ""

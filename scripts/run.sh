@@ -11,6 +11,9 @@ system_packages python3-venv python3-dev build-essential cmake
 # libportaudio2: microphone and speaker (`live`); espeak-ng: the test mode's second voice.
 system_packages libportaudio2 espeak-ng \
   || say "continuing without them: the demo works; live audio needs libportaudio2"
+# libseccomp2: the kernel network filter every command but `models fetch` runs under.
+system_packages libseccomp2 \
+  || say "continuing without it: only the Python network guard will run (see assistant doctor)"
 python_env
 models
 

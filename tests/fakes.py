@@ -207,18 +207,21 @@ class FakeVoice:
     name = "fake-voice"
     rate = RATE
 
-    def __init__(self, fail_on: str | None = None, *, delay_s: float = 0.0) -> None:
-        """`delay_s`: how long each sentence takes to synthesize."""
+    def __init__(self, fail_on: str | None = None, *,
+                 gate: threading.Event | None = None) -> None:
+        """`gate`: every sentence waits for it (`waiting` is set while one does)."""
         self.fail_on = fail_on
-        self.delay_s = delay_s
+        self.gate = gate
+        self.waiting = threading.Event()
         self.spoken: list[str] = []
 
     def synthesize(self, text: str) -> Iterator[Audio]:
         """The fake wake phrase sounds like WAKE samples, anything else like speech."""
         if self.fail_on and self.fail_on in text:
             raise RuntimeError("synthesis failed")
-        if self.delay_s:
-            threading.Event().wait(self.delay_s)
+        if self.gate is not None:
+            self.waiting.set()
+            self.gate.wait()
         self.spoken.append(text)
         if text == FakeWake.phrase:
             yield sound("wake", 600)

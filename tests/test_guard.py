@@ -1,5 +1,6 @@
-"""The network guard refuses non-local traffic, allows loopback and AF_UNIX, and is on for
-every command except `models fetch`.
+"""The Python network guard refuses non-local traffic, allows loopback and AF_UNIX, and is
+on for every command except `models fetch`. (The kernel layer under it is tested in
+test_network_policy.py; here the guard is installed alone, as on a system without seccomp.)
 
 Nothing here may send a packet off the machine, even with a broken guard: every test that
 opens a socket or runs a command runs it in a child process inside `unshare -n`, a network
@@ -24,7 +25,8 @@ import pytest
 
 from assistant.cli import build_parser
 from assistant.errors import AssistantError
-from assistant.privacy.guard import NetworkBlockedError, guarded, is_loopback_host, refusal
+from assistant.privacy.guard import NetworkBlockedError, is_loopback_host, refusal
+from assistant.privacy.policy import guarded
 
 # Runs first in every isolated child: bring up loopback (down in a new namespace) and make
 # sure this really is a namespace with nothing but loopback, before anything else happens.
@@ -98,7 +100,6 @@ UNIX = FakeSocket(socket.AF_UNIX)
     ("socket.sendmsg", (INET, None)),
     ("socket.getaddrinfo", ("localhost", 80, 0, 0, 0)),
     ("socket.getaddrinfo", (None, 80, 0, 0, 0)),
-    ("socket.getaddrinfo", ("192.0.2.1", 80, 0, 0, 0)),  # a literal: no DNS query
     ("socket.gethostbyname", ("localhost",)),
     ("socket.gethostbyaddr", ("127.0.0.1",)),
     ("socket.getnameinfo", (("127.0.0.1", 80),)),
@@ -124,6 +125,11 @@ def test_local_traffic_is_allowed(event: str, args: tuple[object, ...]) -> None:
     ("socket.getaddrinfo", ("example.com", 443, 0, 0, 0), "a DNS lookup of 'example.com'"),
     ("socket.getaddrinfo", (b"example.com", 443, 0, 0, 0), "a DNS lookup of b'example.com'"),
     ("socket.getaddrinfo", ("foo.localhost", 80, 0, 0, 0), "a DNS lookup of 'foo.localhost'"),
+    # A literal needs no DNS, but whoever asks is about to reach it: refused, named here,
+    # since the kernel filter would refuse the socket next without knowing the destination.
+    ("socket.getaddrinfo", ("192.0.2.1", 80, 0, 0, 0), "a connection to 192.0.2.1:80"),
+    ("socket.getaddrinfo", ("192.0.2.1", "53", 0, socket.SOCK_DGRAM, 0), "sending to 192.0.2.1:53"),
+    ("socket.getaddrinfo", ("2001:db8::1", 9, 0, 0, 0), "a connection to [2001:db8::1]:9"),
     ("socket.gethostbyname", ("example.com",), "a DNS lookup of 'example.com'"),
     ("socket.gethostbyaddr", ("192.0.2.1",), "a reverse DNS lookup of '192.0.2.1'"),
     ("socket.getnameinfo", (("192.0.2.1", 80),), "a name lookup of 192.0.2.1:80"),
@@ -304,22 +310,29 @@ def test_models_fetch_alone_runs_without_the_guard(netns: None, tmp_path: Path) 
     code = """
 from assistant.cli import build_parser
 from assistant.config import Config
-from assistant.privacy.guard import apply_network_policy
+from assistant.privacy.guard import guard_state
+from assistant.privacy.policy import apply_network_policy
 parser = build_parser()
-print(apply_network_policy(parser.parse_args(["models", "fetch"]), Config()))
-print(apply_network_policy(parser.parse_args(["models", "list"]), Config()))
+print(apply_network_policy(parser.parse_args(["models", "fetch"]), Config()).level)
+print(guard_state())
+print(apply_network_policy(parser.parse_args(["models", "list"]), Config()).level)
+print(guard_state())
 """
     done = run_isolated(code, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split("\n")[:2] == ["not installed", "on"]
+    assert done.stdout.split("\n")[:4] == [
+        "none (this command downloads models)", "not installed", "kernel filter", "on"]
 
 
-def test_doctor_proves_the_guard_refuses_a_connection(netns: None, tmp_path: Path) -> None:
+def test_doctor_proves_the_policy_refuses_a_connection(netns: None, tmp_path: Path) -> None:
     done = run_cli_isolated("doctor", "--quick", cwd=tmp_path)
     assert done.returncode in (0, 1), done.stderr  # 1: some model is not installed here
-    assert ("ok    network guard: on (a test connection to 192.0.2.1:9 was refused by the "
-            "guard, not the kernel)") in done.stdout
-    assert "warning: the network guard is OFF" not in done.stderr
+    assert ("ok    network policy: kernel filter: seccomp (only AF_UNIX and AF_NETLINK "
+            "sockets; no io_uring, ptrace, pidfd_getfd) + network namespace with loopback "
+            "only + Python guard (audit hook)") in done.stdout
+    assert ("ok    network policy: a test connection to 192.0.2.1:9 was refused by the kernel "
+            "network filter (every way out: assistant doctor --network-probe)") in done.stdout
+    assert "warning:" not in done.stderr
 
 
 def test_guard_off_in_config_warns_at_every_start(netns: None, tmp_path: Path) -> None:

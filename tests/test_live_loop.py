@@ -152,9 +152,17 @@ def print_latency(name: str, turn: Turn) -> None:
 
 # -- 1. questions answered through the devices ---------------------------------------------
 
+def assert_kernel_filter(process: AssistantProcess) -> None:
+    """The process runs under the kernel network filter (seccomp mode 2, no_new_privs)."""
+    status = Path(f"/proc/{process.pid}/status").read_text()
+    fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
+    assert (fields.get("Seccomp"), fields.get("NoNewPrivs")) == ("2", "1"), process.output()
+
+
 def test_question_and_command_answered_through_audio_devices(
         lab: AudioLab, assistant: AssistantProcess, voice: Voice,
         recognizer: SpeechRecognizer, tmp_path: Path) -> None:
+    assert_kernel_filter(assistant)  # the PulseAudio socket works under it
     with lab.record(tmp_path / "speaker.wav") as recording:
         turn, reply = ask(lab, assistant, recording, voice, QUESTION)
         print_latency("llm question", turn)
@@ -368,6 +376,7 @@ def test_question_answered_without_any_network(
         interfaces = [line.split(":")[0].strip() for line in
                       Path(f"/proc/{process.pid}/net/dev").read_text().splitlines()[2:]]
         assert interfaces == ["lo"], interfaces
+        assert_kernel_filter(process)
         with own_lab.record(tmp_path / "speaker.wav") as recording:
             turn, reply = ask(own_lab, process, recording, voice, QUESTION)
     finally:

@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """scripts/benchmark.py: the options of `assistant bench`, plus --config and --debug."""
     from assistant.config import load_config
     from assistant.errors import AssistantError
-    from assistant.privacy.guard import apply_network_policy
+    from assistant.privacy.policy import apply_network_policy
 
     parser = argparse.ArgumentParser(
         prog="benchmark.py", description="Measure the assistant on this machine: latency per "

@@ -29,7 +29,7 @@ from assistant.engines.loader import Engines, load_engines
 from assistant.loop.clock import WallClock
 from assistant.loop.output import BufferedSink
 from assistant.loop.session import Session, SessionSettings
-from assistant.privacy.guard import apply_network_policy
+from assistant.privacy.policy import apply_network_policy
 
 MARKER = "listening"
 

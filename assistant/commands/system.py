@@ -35,6 +35,10 @@ def register(subparsers: Any) -> None:
         "each problem. Exit status 1 when something required is missing or damaged.")
     doctor.add_argument("--quick", action="store_true",
                         help="check model sizes only, not their SHA-256 (faster)")
+    doctor.add_argument("--network-probe", action="store_true",
+                        help="only try three ways out to 192.0.2.1:9 (a reserved address) "
+                        "under the same network policy as `run`: a Python socket, connect() "
+                        "through libc, child processes; exit 0 only when all were refused")
     doctor.set_defaults(handler=_doctor)
 
 
@@ -60,6 +64,8 @@ class Check:
 
 
 def _doctor(args: argparse.Namespace, config: Config) -> int:
+    if args.network_probe:
+        return _network_probe()
     checks = run_checks(config, full_hash=not args.quick)
     for check in checks:
         line = f"{check.status:<5} {check.what}"
@@ -77,7 +83,7 @@ def run_checks(config: Config, *, full_hash: bool = True) -> list[Check]:
     checks.append(_audio_check())
     checks += _model_checks(config, full_hash=full_hash)
     checks.append(_espeak_check())
-    checks += _guard_checks(config)
+    checks += network_checks(config)
     return checks
 
 
@@ -168,24 +174,59 @@ def _espeak_check() -> Check:
                  "needs it)", "sudo apt-get install espeak-ng")
 
 
-def _guard_checks(config: Config) -> list[Check]:
-    from assistant.privacy.guard import GUARD_ON, PROBE_ADDRESS, guard_state, probe_guard
+def network_checks(config: Config) -> list[Check]:
+    from assistant.privacy.policy import (
+        FALLBACK_FIX,
+        LEVEL_HOOK,
+        LEVEL_NOT_INSTALLED,
+        namespace_isolated,
+        policy_status,
+    )
+    from assistant.privacy.probe import PROBE_ADDRESS, try_python_socket
 
-    target = f"{PROBE_ADDRESS[0]}:{PROBE_ADDRESS[1]}"
     where = config.source or "your config file"
     if not config.privacy.network_guard:
         return [Check("warn", f"network guard: off (privacy.network_guard = false in {where}): "
                       "nothing stops a library from reaching the internet",
                       f"set privacy.network_guard = true in {where}")]
-    if guard_state() != GUARD_ON:
-        return [Check("warn", f"network guard: {guard_state()} in this process",
+    status = policy_status()
+    if status.level == LEVEL_NOT_INSTALLED:
+        return [Check("warn", "network policy: not installed in this process",
                       "run the assistant through its command line (`assistant ...`), which "
                       "installs it")]
-    refused, detail = probe_guard()
-    if refused:
-        return [Check("ok", f"network guard: on (a test connection to {target} was refused "
-                      "by the guard, not the kernel)")]
-    return [Check("FAIL", f"network guard: on, but a test connection to {target} was not "
-                  f"refused by it ({detail})",
-                  "report this bug; meanwhile run the assistant inside `unshare -n` or "
-                  "without a network connection")]
+    if status.level == LEVEL_HOOK:
+        first = Check("warn", "network policy: NOT ENFORCED BY THE KERNEL. Only the Python hook "
+                      "guards this process; native libraries and child processes can reach the "
+                      f"network ({status.warning or 'no kernel filter'})", FALLBACK_FIX)
+    else:
+        first = Check("ok", f"network policy: {status.describe()}")
+    attempt = try_python_socket(isolated=namespace_isolated())
+    target = f"{PROBE_ADDRESS[0]}:{PROBE_ADDRESS[1]}"
+    if not attempt.refused:
+        return [first, Check("FAIL", f"network policy: a test connection to {target} was not "
+                             f"refused ({attempt.detail})",
+                             "report this bug; meanwhile run the assistant inside `unshare -n` "
+                             "or without a network connection")]
+    return [first, Check("ok", f"network policy: a test connection to {target} was refused by "
+                         f"{attempt.by} (every way out: assistant doctor --network-probe)")]
+
+
+def _network_probe() -> int:
+    """Print the policy and each escape attempt; 0 only when every attempt was refused."""
+    from assistant.privacy.policy import namespace_isolated, policy_status
+    from assistant.privacy.probe import PROBE_ADDRESS, escape_attempts
+
+    print(f"network policy: {policy_status().describe()}")
+    print(f"trying to reach {PROBE_ADDRESS[0]} port {PROBE_ADDRESS[1]} (TEST-NET-1, reserved "
+          "for documentation: nothing real is contacted)")
+    attempts = escape_attempts(isolated=namespace_isolated())
+    for attempt in attempts:
+        verdict = f"refused by {attempt.by}" if attempt.refused else "NOT REFUSED"
+        print(f"{attempt.way}: {verdict}\n    {attempt.detail}")
+    escaped = [a.way for a in attempts if not a.refused]
+    if escaped:
+        print(f"\n{len(escaped)} of {len(attempts)} attempts were not refused: "
+              f"{', '.join(escaped)}")
+        return 1
+    print(f"\nall {len(attempts)} attempts (Python, native code, child processes) were refused")
+    return 0

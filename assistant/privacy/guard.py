@@ -16,15 +16,22 @@ CPython resolves a host *name* passed straight to `connect`, `connect_ex`, `send
 methods of `socket.socket` to refuse such names before they are resolved.
 
 Audit hooks cannot be removed, so `install_guard()` is idempotent and the guard stays on
-for the life of the process. Its limits: it guards this Python process only (not child
-processes) and only sockets made through Python's `socket` module, not C libraries that
-open their own.
+for the life of the process. Its limits (PEP 578: audit hooks are not a sandbox): it sees
+this Python process only, not child processes, and only sockets made through Python's
+`socket` module, not C libraries that open their own. The kernel layer
+(`assistant.privacy.policy`) closes those; this guard is what turns a refusal into one clear
+line naming what was tried: a Python connection is refused here, naming its destination
+(also when it is an IP literal handed to `getaddrinfo`, as `socket.create_connection`
+does), and a socket the kernel filter refused becomes "the kernel network filter refused
+an AF_INET socket".
+
+With a `NetworkAllowance` (the Wyoming server), the guard allows exactly its listen
+addresses and peers, and nothing else, loopback included.
 """
 
 from __future__ import annotations
 
 import _socket
-import argparse
 import errno
 import functools
 import ipaddress
@@ -36,10 +43,10 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
-from assistant.config import Config
 from assistant.errors import AssistantError
+from assistant.privacy.allowance import NetworkAllowance
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +57,9 @@ GUARD_NOT_INSTALLED = "not installed"
 #: Set when the guard is installed (faster-whisper's hub client, which we never call).
 OFFLINE_ENVIRONMENT = {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
 
-#: The only command that may use the network: (args.command, args.models_action).
-UNGUARDED_COMMANDS = frozenset({("models", "fetch")})
-
-#: An address reserved for documentation (TEST-NET-1, RFC 5737): `probe_guard` aims here.
-PROBE_ADDRESS = ("192.0.2.1", 9)
+GUARD = "the network guard"
+KERNEL_FILTER = "the kernel network filter"
+OFFLINE_HINT = "the assistant works offline; only `assistant models fetch` uses the network"
 
 _LOCAL_FAMILIES = frozenset(
     getattr(socket, name) for name in ("AF_UNIX", "AF_NETLINK") if hasattr(socket, name))
@@ -62,19 +67,18 @@ _IP_FAMILIES = frozenset({socket.AF_INET, socket.AF_INET6})
 
 
 class NetworkBlockedError(AssistantError, ConnectionRefusedError):
-    """The network guard refused a non-local connection or lookup (errno ECONNREFUSED)."""
+    """The network guard refused a non-local connection or lookup, or turned the kernel
+    filter's refusal into this one line (errno ECONNREFUSED either way)."""
 
-    def __init__(self, what: str) -> None:
-        super().__init__(errno.ECONNREFUSED,
-                         f"the network guard refused {what} (the assistant works offline; "
-                         "only `assistant models fetch` uses the network)")
-        self.what = what
+    def __init__(self, what: str, by: str = GUARD, hint: str = OFFLINE_HINT) -> None:
+        super().__init__(errno.ECONNREFUSED, f"{by} refused {what} ({hint})")
+        self.what, self.by, self.hint = what, by, hint
 
     def __str__(self) -> str:
         return str(self.strerror)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.what,))
+        return (type(self), (self.what, self.by, self.hint))
 
 
 # -- the policy: pure functions of an audit event ---------------------------------------
@@ -131,27 +135,53 @@ def _family_name(family: int) -> str:
         return f"address family {family}"
 
 
-def _address_refusal(family: int, address: object, action: str) -> str | None:
+def _address_refusal(event: str, family: int, address: object,
+                     allow: NetworkAllowance | None) -> str | None:
+    action = {"socket.connect": "a connection to", "socket.bind": "listening on"}.get(
+        event, "sending to")
     if family in _LOCAL_FAMILIES or address is None:
         return None
     if family not in _IP_FAMILIES:
         return f"{action} {_describe(address)} over {_family_name(family)}"
     host = address[0] if isinstance(address, tuple) and address else address
-    if is_loopback_host(host):
+    if allow is None:
+        return None if is_loopback_host(host) else f"{action} {_describe(address)}"
+    port = address[1] if isinstance(address, tuple) and len(address) > 1 else None
+    if host in ("", b""):
+        host = "0.0.0.0" if family == socket.AF_INET else "::"
+    permitted = {"socket.connect": allow.permits_connect,
+                 "socket.bind": allow.permits_listen}.get(event)
+    return None if permitted and permitted(host, port) else f"{action} {_describe(address)}"
+
+
+def _lookup_refusal(args: tuple[Any, ...], allow: NetworkAllowance | None) -> str | None:
+    """getaddrinfo(host, port, family, type, proto): a name means DNS. Offline, an IP literal
+    means the caller is about to reach it, so it is refused here, naming the destination
+    (the kernel filter would refuse the socket next, without knowing where it was going)."""
+    host = args[0]
+    if _needs_lookup(host):
+        return f"a DNS lookup of {host!r}"
+    if allow is not None or host in (None, "", b"") or is_loopback_host(host):
         return None
-    return f"{action} {_describe(address)}"
+    port = args[1] if len(args) > 1 else None
+    kind = args[3] if len(args) > 3 else 0
+    action = "sending to" if kind == socket.SOCK_DGRAM else "a connection to"
+    name = bytes(host).decode("ascii", "replace") if isinstance(host, (bytes, bytearray)) \
+        else str(host)
+    return f"{action} {_describe((name, port))}"
 
 
-def refusal(event: str, args: tuple[Any, ...]) -> str | None:
+def refusal(event: str, args: tuple[Any, ...],
+            allow: NetworkAllowance | None = None) -> str | None:
     """What the guard refuses for this audit event, e.g. "a connection to 192.0.2.1:9";
-    None when it is allowed. Pure: the hook raises, this only decides."""
+    None when it is allowed. Offline (`allow` None) only local traffic passes; with an
+    allowance, exactly its addresses. Pure: the hook raises, this only decides."""
     if event in ("socket.connect", "socket.sendto", "socket.sendmsg", "socket.bind"):
-        sock, address = args[0], args[1]
-        family = getattr(sock, "family", socket.AF_INET)
-        action = {"socket.connect": "a connection to", "socket.bind": "listening on"}.get(
-            event, "sending to")
-        return _address_refusal(family, address, action)
-    if event in ("socket.getaddrinfo", "socket.gethostbyname"):
+        family = getattr(args[0], "family", socket.AF_INET)
+        return _address_refusal(event, family, args[1], allow)
+    if event == "socket.getaddrinfo":
+        return _lookup_refusal(args, allow)
+    if event == "socket.gethostbyname":
         return f"a DNS lookup of {args[0]!r}" if _needs_lookup(args[0]) else None
     if event == "socket.gethostbyaddr":
         return None if is_loopback_host(args[0]) else f"a reverse DNS lookup of {args[0]!r}"
@@ -168,12 +198,14 @@ def refusal(event: str, args: tuple[Any, ...]) -> str | None:
 class _GuardState:
     installed: bool = False
     disabled_by_config: bool = False
+    allow: NetworkAllowance | None = None
+    kernel_filter: bool = False
 
 
 _state = _GuardState()
 _lock = threading.RLock()
 _local = threading.local()
-_warned: set[str] = set()
+_warned: set[tuple[str, str]] = set()
 
 
 def guard_state() -> str:
@@ -183,41 +215,55 @@ def guard_state() -> str:
     return GUARD_OFF if _state.disabled_by_config else GUARD_NOT_INSTALLED
 
 
-def install_guard() -> None:
-    """Refuse non-local network access in this process from now on (idempotent: the
-    audit hook cannot be removed, and installing twice adds nothing)."""
+def mark_disabled_by_config() -> None:
+    """Record that the configuration turned the guard off (`guard_state` reports it)."""
+    _state.disabled_by_config = True
+
+
+def install_guard(*, allow: NetworkAllowance | None = None, kernel_filter: bool = False) -> None:
+    """Refuse non-local network access in this process from now on (with `allow`: all but
+    its addresses). `kernel_filter`: a kernel filter refuses sockets too, and its refusals
+    are reported as such. Idempotent: the audit hook cannot be removed, and the first
+    call's settings stay."""
     with _lock:
         os.environ.update(OFFLINE_ENVIRONMENT)
         if _state.installed:
             return
+        _state.allow, _state.kernel_filter = allow, kernel_filter
         _wrap_socket_methods()
         sys.addaudithook(_audit_hook)
         _state.installed = True
     log.debug("network guard installed")
 
 
+def _hint() -> str:
+    if _state.allow is None:
+        return OFFLINE_HINT
+    return f"only what this command is configured for is allowed: {_state.allow.describe()}"
+
+
 def _audit_hook(event: str, args: tuple[Any, ...]) -> None:
     if not event.startswith("socket."):
         return
-    what = refusal(event, args)
+    what = refusal(event, args, _state.allow)
     if what is not None:
         _refuse(what)
 
 
-def _refuse(what: str) -> None:
+def _refuse(what: str, by: str = GUARD) -> None:
     """Raise NetworkBlockedError; log a warning the first time `what` is refused. Socket
     events raised while logging (a syslog handler, say) are still refused, silently."""
     if not getattr(_local, "quiet", False) and not getattr(_local, "logging", False):
         with _lock:
-            first = what not in _warned
-            _warned.add(what)
+            first = (by, what) not in _warned
+            _warned.add((by, what))
         if first:
             _local.logging = True
             try:
-                log.warning("network guard: refused %s", what)
+                log.warning("%s refused %s", by, what)
             finally:
                 _local.logging = False
-    raise NetworkBlockedError(what)
+    raise NetworkBlockedError(what, by, _hint())
 
 
 def _wrap_socket_methods() -> None:
@@ -241,7 +287,20 @@ def _wrap_socket_methods() -> None:
         check(self, args[3] if len(args) > 3 else None, "sending to")
         return _socket.socket.sendmsg(self, *args)
 
+    init = socket.socket.__init__
+
+    @functools.wraps(init)
+    def create(self: socket.socket, family: int = -1, type: int = -1, proto: int = -1,
+               fileno: int | None = None) -> None:
+        try:
+            init(self, family, type, proto, fileno)
+        except PermissionError:
+            if fileno is None and _state.kernel_filter:
+                _refuse(_socket_kind(family, type), KERNEL_FILTER)
+            raise
+
     cls: Any = socket.socket
+    cls.__init__ = create
     cls.connect = address_last(_socket.socket.connect, "a connection to")
     cls.connect_ex = address_last(_socket.socket.connect_ex, "a connection to")
     cls.bind = address_last(_socket.socket.bind, "listening on")
@@ -250,7 +309,8 @@ def _wrap_socket_methods() -> None:
 
 
 @contextmanager
-def _quiet() -> Iterator[None]:
+def quiet_refusals() -> Iterator[None]:
+    """Refusals in this thread raise as usual but are not logged (for deliberate probes)."""
     _local.quiet = True
     try:
         yield
@@ -258,43 +318,13 @@ def _quiet() -> Iterator[None]:
         _local.quiet = False
 
 
-def probe_guard(address: tuple[str, int] = PROBE_ADDRESS, *,
-                timeout_s: float = 1.0) -> tuple[bool, str]:
-    """Try a TCP connection to a reserved non-loopback address. Returns (refused by the
-    guard, what happened). With the guard on, nothing is sent: the guard refuses before
-    the kernel sees the connection."""
-    with _quiet(), socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(timeout_s)
+def _socket_kind(family: int, kind: int) -> str:
+    """ "an AF_INET socket"; with its type when a non-stream IP socket was refused."""
+    family = socket.AF_INET if family == -1 else family
+    name = _family_name(family)
+    if _state.allow is not None and family in _IP_FAMILIES and kind not in (-1, 1):
         try:
-            sock.connect(address)
-        except NetworkBlockedError as error:
-            return True, str(error)
-        except OSError as error:
-            return False, f"stopped by the system, not the guard: {error}"
-    return False, "the connection succeeded"
-
-
-# -- the command-line policy ------------------------------------------------------------
-
-def guarded(args: argparse.Namespace) -> bool:
-    """False only for the commands allowed to use the network (`models fetch`)."""
-    command = (getattr(args, "command", None), getattr(args, "models_action", None))
-    return command not in UNGUARDED_COMMANDS
-
-
-def apply_network_policy(args: argparse.Namespace, config: Config, *,
-                         stderr: IO[str] | None = None) -> str:
-    """Install the guard for this command unless it is `models fetch` or the config turns
-    it off (then warn on stderr, at every start). Returns the guard state."""
-    if not guarded(args):
-        log.debug("network guard not installed: this command downloads models")
-        return guard_state()
-    if not config.privacy.network_guard:
-        _state.disabled_by_config = True
-        where = config.source or "the configuration"
-        print(f"warning: the network guard is OFF (privacy.network_guard = false in {where}): "
-              "nothing stops a library from reaching the internet",
-              file=stderr if stderr is not None else sys.stderr)
-        return guard_state()
-    install_guard()
-    return guard_state()
+            name += " " + socket.SocketKind(kind & 0xF).name
+        except ValueError:
+            name += f" type {kind}"
+    return f"an {name} socket"
