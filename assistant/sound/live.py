@@ -123,8 +123,11 @@ class SoundDeviceSink(BufferedSink):
         self.underflows = 0
 
     def start(self) -> None:
+        """Open the device and start the feeder; after `stop` this opens it again."""
         sd = sounddevice()
-        ring, ticks = self._ring, self._ticks
+        ticks: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+        self._ticks = ticks  # a fresh queue: nothing left over from a dead stream
+        ring = self._ring
         first = [True]
 
         def callback(outdata: Any, frames: int, time_info: Any, status: Any) -> None:
@@ -141,8 +144,7 @@ class SoundDeviceSink(BufferedSink):
         try:
             self._stream = sd.OutputStream(
                 device=self.info.index, samplerate=self.rate, channels=1, dtype="int16",
-                blocksize=self._block, latency=self._buffer_s, callback=callback,
-                finished_callback=lambda: ticks.put(None))
+                blocksize=self._block, latency=self._buffer_s, callback=callback)
             self._stream.start()
         except (sd.PortAudioError, ValueError) as error:
             self._stop_feeder()
