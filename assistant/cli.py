@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "~/.config/assistant/assistant.toml, else built-in defaults)")
     parser.add_argument("--debug", action="store_true",
                         help="log debug messages and show tracebacks on errors")
+    parser.add_argument("--profile", metavar="NAME", default=None, help=PROFILE_HELP)
     parser.add_argument("--version", action="version", version=f"assistant {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
@@ -52,7 +53,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
+    for command in subparsers.choices.values():  # also after the command: `bench --profile pi`
+        command.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS,
+                             help=PROFILE_HELP)
     return parser
+
+
+PROFILE_HELP = ("a built-in profile of settings for a class of machine, e.g. `pi` (Raspberry "
+                "Pi 4/5); keys in the config file win over it (default: the file's `profile` "
+                "key, else none)")
 
 
 class Terminated(BaseException):
@@ -74,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # (`run` replaces this with its own clean stop).
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        config = load_config(args.config)
+        config = load_config(args.config, profile=args.profile)
         apply_network_policy(args, config)
         return int(args.handler(args, config) or 0)
     except AssistantError as error:

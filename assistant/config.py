@@ -3,6 +3,8 @@
 Search order: `--config FILE`, else `./assistant.toml`, else the user config dir
 (`$XDG_CONFIG_HOME/assistant/assistant.toml`). Every key and default is documented
 in `assistant.example.toml`; unknown keys and wrong types are errors naming the key.
+A built-in profile (`profile = "pi"` at the top of the file, or `--profile pi`) fills in
+keys for a class of machine; keys set in the file win over it (see `profiles.py`).
 """
 
 from __future__ import annotations
@@ -188,6 +190,8 @@ class Config:
     vad: VadConfig = VadConfig()
     audio: AudioConfig = AudioConfig()
     privacy: PrivacyConfig = PrivacyConfig()
+    profile: str = ""
+    """The built-in profile applied under the file's keys ("" = none)."""
     source: str = ""
     """The file this configuration came from ("" = built-in defaults)."""
 
@@ -210,25 +214,59 @@ def find_config(explicit: str | Path | None = None) -> Path | None:
     return None
 
 
-def load_config(explicit: str | Path | None = None) -> Config:
+def load_config(explicit: str | Path | None = None, *, profile: str | None = None) -> Config:
+    """The configuration from the file found (see `find_config`); `profile` (the
+    `--profile` flag) replaces the file's own `profile` key."""
     path = find_config(explicit)
     if path is None:
-        return Config()
+        return config_from_dict({}, profile=profile)
     data = read_toml(path, error=ConfigError, missing=f"config file not found: {path}")
-    return config_from_dict(data, source=str(path))
+    return config_from_dict(data, source=str(path), profile=profile)
 
 
-def config_from_dict(data: dict[str, Any], *, source: str = "") -> Config:
+def config_from_dict(data: dict[str, Any], *, source: str = "",
+                     profile: str | None = None) -> Config:
+    """Build and check a Config from parsed TOML. The profile (`profile`, else the
+    top-level `profile` key) supplies defaults; the file's own keys win over it."""
     where = f"{source}: " if source else ""
-    sections: dict[str, Any] = {}
-    for name, value in data.items():
-        if name not in CONFIG_SECTIONS:
+    data = dict(data)
+    name = data.pop("profile", "")
+    if not isinstance(name, str):
+        raise ConfigError(f"{where}profile must be a string, got {type(name).__name__} "
+                          f"{name!r}")
+    name = name if profile is None else profile
+    base = _profile_sections(name)
+    for section, value in data.items():
+        if section not in CONFIG_SECTIONS:
             known = ", ".join(sorted(CONFIG_SECTIONS))
-            raise ConfigError(f"{where}unknown section [{name}] (known: {known})")
+            raise ConfigError(f"{where}unknown section [{section}] (known: {known}; "
+                              "top-level key: profile)")
         if not isinstance(value, dict):
-            raise ConfigError(f"{where}[{name}] must be a table")
-        sections[name] = build_section(CONFIG_SECTIONS[name], value, prefix=name, where=where)
-    return Config(**sections, source=source)
+            raise ConfigError(f"{where}[{section}] must be a table")
+    sections: dict[str, Any] = {}
+    for section in set(base) | set(data):
+        values = {**base.get(section, {}), **data.get(section, {})}
+        sections[section] = build_section(CONFIG_SECTIONS[section], values, prefix=section,
+                                          where=where)
+    return Config(**sections, profile=name, source=source)
+
+
+def _profile_sections(name: str) -> dict[str, dict[str, Any]]:
+    """Profile `name`'s sections, each checked on its own (errors name the profile)."""
+    if not name:
+        return {}
+    from assistant.profiles import ProfileError, profile_overrides, profiles_file
+
+    try:
+        overrides = profile_overrides(name)
+    except ProfileError as error:
+        raise ConfigError(str(error)) from None
+    where = f"{profiles_file()} [{name}]: "
+    for section, values in overrides.items():
+        if section not in CONFIG_SECTIONS or not isinstance(values, dict):
+            raise ConfigError(f"{where}unknown section [{section}]")
+        build_section(CONFIG_SECTIONS[section], values, prefix=section, where=where)
+    return overrides
 
 
 def build_section(cls: type, values: dict[str, Any], *, prefix: str, where: str = "") -> Any:

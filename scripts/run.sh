@@ -16,6 +16,7 @@ system_packages libseccomp2 \
   || say "continuing without it: only the Python network guard will run (see assistant doctor)"
 python_env
 models
+llama_check   # the chat model runs on this CPU (rebuilds llama-cpp-python once if not)
 
 cd "$ROOT"
 if [ "${1:-}" = "live" ]; then

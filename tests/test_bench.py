@@ -18,7 +18,7 @@ import pytest
 from assistant.audio import Audio, from_float
 from assistant.bench.asr import librivox_set
 from assistant.bench.cli import add_arguments
-from assistant.bench.machine import available_cpus, check_cpus
+from assistant.bench.machine import available_cpus, check_cpus, cpu_budget
 from assistant.bench.report import REQUIRED_KEYS, missing_keys, table_markdown
 from assistant.bench.results import STAGES, latency_figures, stage_times, wer_table
 from assistant.bench.stats import summarize
@@ -244,16 +244,38 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5", str(len(available_cpus()) + 1)])
-def test_cpus_must_be_a_usable_core_count(value: str) -> None:
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5"])
+def test_cpus_must_be_a_whole_number_of_cores(value: str) -> None:
     with pytest.raises(argparse.ArgumentTypeError, match="--cpus"):
         check_cpus(value)
 
 
 def test_cpus_within_the_usable_cores_is_accepted() -> None:
+    usable = len(available_cpus())
     assert check_cpus("1") == 1
-    assert check_cpus(str(len(available_cpus()))) == len(available_cpus())
+    assert check_cpus(str(usable)) == usable
     assert _parser().parse_args(["--cpus", "1"]).cpus == 1
+    assert cpu_budget(None) == (None, None) and cpu_budget(usable) == (usable, None)
+
+
+def test_more_cpus_than_the_machine_has_is_a_note_not_an_error() -> None:
+    """`bench --cpus 4 --profile pi` on a 2-core machine measures on 2 and says so."""
+    usable = len(available_cpus())
+    assert check_cpus(str(usable + 2)) == usable + 2
+    cores, note = cpu_budget(usable + 2)
+    assert cores == usable and note is not None
+    assert f"--cpus {usable + 2} asked for more cores" in note
+    assert f"the figures are for {usable} cores, not {usable + 2}" in note
+
+
+def test_the_profile_flag_goes_before_or_after_the_command() -> None:
+    from assistant.cli import build_parser
+
+    parser = build_parser()
+    after = parser.parse_args(["bench", "--cpus", "4", "--profile", "pi"])
+    before = parser.parse_args(["--profile", "pi", "bench", "--cpus", "4"])
+    assert after.profile == before.profile == "pi" and after.cpus == before.cpus == 4
+    assert parser.parse_args(["bench"]).profile is None
 
 
 def test_options_and_their_defaults() -> None:
@@ -292,14 +314,21 @@ def test_loudness_levels_and_noise_are_what_they_say() -> None:
 
 @pytest.mark.slow
 def test_quick_benchmark_end_to_end(real_store: object, tmp_path: Path) -> None:
+    """As for a Raspberry Pi: the `pi` profile and more cores than this machine has."""
     out = tmp_path / "bench"
+    usable = len(available_cpus())
     result = subprocess.run(
         [sys.executable, "-m", "assistant", "bench", "--quick", "--reps", "1", "--out",
-         str(out)], capture_output=True, text=True, timeout=900, cwd=tmp_path,
-        env=os.environ.copy())
+         str(out), "--cpus", str(usable + 2), "--profile", "pi"], capture_output=True,
+        text=True, timeout=900, cwd=tmp_path, env=os.environ.copy())
     assert result.returncode == 0, result.stderr[-3000:]
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert missing_keys(results) == []
+    assert results["options"]["profile"] == "pi" and results["options"]["cpus"] == usable + 2
+    assert results["machine"]["cores_used"] == usable
+    assert any(f"measured on {usable}" in note for note in results["notes"])
+    assert any(note.startswith("profile pi") for note in results["notes"])
+    assert "## Notes" in (out / "table.md").read_text(encoding="utf-8")
     e2e = results["end_of_speech_to_first_audio_ms"]
     # 3 commands and 2 questions; a misheard command may go to the chat model instead
     assert e2e["skill"]["n"] + e2e["llm"]["n"] == 5, results["latency"]["turns"]

@@ -30,9 +30,45 @@ EXAMPLE = Path(__file__).parent.parent / "assistant.example.toml"
 
 def test_the_example_config_lists_every_key_with_its_default() -> None:
     data = tomllib.loads(EXAMPLE.read_text())
+    assert set(data) == {*CONFIG_SECTIONS, "profile"}
     for name, cls in CONFIG_SECTIONS.items():
         assert set(data[name]) == {f.name for f in dataclasses.fields(cls)}, name
     assert dataclasses.replace(config_from_dict(data), source="") == Config()
+
+
+def test_a_profile_fills_in_keys_and_the_file_wins(tmp_path: Path) -> None:
+    pi = config_from_dict({}, profile="pi")
+    assert pi.profile == "pi" and pi.llm.threads == 2 and pi.llm.context_tokens == 1024
+    assert pi.vad.silence_ms == 600 and pi.stt.threads == 2
+    assert pi.wake == Config().wake  # what the profile leaves alone keeps its default
+    path = tmp_path / "assistant.toml"
+    path.write_text('profile = "pi"\n[llm]\nthreads = 1\n[vad]\nthreshold = 0.6\n')
+    config = load_config(path)
+    assert config.profile == "pi" and config.llm.threads == 1  # the file's key wins
+    assert config.llm.context_tokens == 1024 and config.vad.silence_ms == 600
+    assert config.vad.threshold == 0.6
+    assert load_config(path, profile="").llm.context_tokens == Config().llm.context_tokens
+    assert load_config(path, profile="").llm.threads == 1
+
+
+def test_every_built_in_profile_is_a_valid_config() -> None:
+    from assistant.profiles import profile_names, profile_overrides
+
+    assert "pi" in profile_names()
+    for name in profile_names():
+        config = config_from_dict({}, profile=name)
+        for section, values in profile_overrides(name).items():
+            for key, value in values.items():
+                assert getattr(getattr(config, section), key) == value, (name, section, key)
+
+
+def test_an_unknown_profile_names_the_known_ones(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"unknown profile 'rpi' \(built in: pi\)"):
+        config_from_dict({}, profile="rpi")
+    path = tmp_path / "assistant.toml"
+    path.write_text("profile = 4\n")
+    with pytest.raises(ConfigError, match="profile must be a string"):
+        load_config(path)
 
 
 def test_search_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

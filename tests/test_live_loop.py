@@ -33,6 +33,7 @@ from assistant.loop.sentences import clean_for_speech
 from assistant.loop.session import SessionSettings, conversation
 from assistant.models import ModelStore
 from tests.audio_lab import AssistantProcess, AudioLab, Recording, Turn, require_audio_lab
+from tests.words import heard_enough, share_heard
 
 pytestmark = pytest.mark.live
 
@@ -50,7 +51,9 @@ QUESTION = "Which city is the capital of France?"
 many alignments of the speech to the microphone blocks (5 of 12 measured; the same
 happens with no device in the way), and the chat model then answers about the "capital
 of friends", which the test's ear then mishears in turn."""
-COMMAND = "What is seventeen times twenty three?"
+COMMAND = "Calculate seventeen times twenty three."
+"""Not "What is seventeen times ...": whisper-tiny hears "What a 17 times 23" in every one of
+12 slightly changed renderings (no command, so the chat model answers); this one in all."""
 STORY = "Tell me a long story about a dragon and a knight."
 
 
@@ -166,7 +169,7 @@ def test_question_and_command_answered_through_audio_devices(
     with lab.record(tmp_path / "speaker.wav") as recording:
         turn, reply = ask(lab, assistant, recording, voice, QUESTION)
         print_latency("llm question", turn)
-        assert "capital of france" in turn.heard.lower(), assistant.output()
+        assert heard_enough(QUESTION, turn.heard), assistant.output()
         assert turn.route == "llm" and not turn.interrupted, assistant.output()
         words = heard_words(recognizer, reply)
         assert "paris" in words, f"reply as heard from the speaker: {words!r}"
@@ -175,7 +178,7 @@ def test_question_and_command_answered_through_audio_devices(
         print_latency("skill command", turn)
         assert turn.route == "skill" and not turn.interrupted, assistant.output()
         words = heard_words(recognizer, reply)
-        assert "391" in words or "three hundred" in words, \
+        assert share_heard("three hundred ninety-one", words) >= 0.75, \
             f"reply as heard from the speaker: {words!r}"
 
 
@@ -337,7 +340,7 @@ def test_sound_server_lost_then_back_then_gone(
             turn, reply = ask(own_lab, process, recording, voice, COMMAND)
         assert turn.route == "skill", process.output()
         words = heard_words(recognizer, reply)
-        assert "391" in words or "three hundred" in words, \
+        assert share_heard("three hundred ninety-one", words) >= 0.75, \
             f"reply as heard from the speaker: {words!r}"
 
         own_lab.kill_daemon()
@@ -382,7 +385,7 @@ def test_question_answered_without_any_network(
     finally:
         process.close()
     print_latency("llm question, no network", turn)
-    assert "capital of france" in turn.heard.lower(), process.output()
+    assert heard_enough(QUESTION, turn.heard), process.output()
     assert turn.route == "llm", process.output()
     words = heard_words(recognizer, reply)
     assert "paris" in words, f"reply as heard from the speaker: {words!r}"

@@ -23,6 +23,7 @@ from assistant.audio import Audio, convert, from_float, to_speech
 from assistant.config import SttConfig, TtsConfig
 from assistant.models import ModelStore
 from assistant.wav import WavError, parse_wav, read_wav, write_wav
+from tests.words import heard_enough
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -412,10 +413,9 @@ def test_a_fuzz_run_of_2000_damaged_files_finds_no_crash() -> None:
 # -- odd files of real speech: the recognizer hears the same words --------------------------------
 
 SENTENCE = "Please turn on the lights in the kitchen."
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.lower())
+"""The subject here is the WAV reader, not the recognizer: the words are compared with
+tolerance (`heard_enough`), which still fails on a file read at the wrong rate, with the
+wrong channels or cut short."""
 
 
 @pytest.fixture(scope="module")
@@ -427,11 +427,12 @@ def whisper(real_store: ModelStore):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def utterance(real_store: ModelStore) -> Audio:
-    """Piper says SENTENCE once (22.05 kHz); every odd file below is made from it."""
+    """Piper says SENTENCE once (22.05 kHz, no random variation: the same audio on every
+    run); every odd file below is made from it."""
     from assistant.engines.loader import load_synthesizer
     from assistant.engines.tts import synthesize_all
 
-    voice = load_synthesizer(TtsConfig(), real_store)
+    voice = load_synthesizer(TtsConfig(), real_store, deterministic=True)
     return synthesize_all(voice, SENTENCE)
 
 
@@ -461,7 +462,8 @@ def odd_file(utterance: Audio, name: str) -> bytes:
 
 
 def test_piper_speech_is_heard_before_any_rewriting(whisper, utterance: Audio) -> None:  # type: ignore[no-untyped-def]
-    assert words(whisper.transcribe(utterance).text) == words(SENTENCE)
+    heard = whisper.transcribe(utterance).text
+    assert heard_enough(SENTENCE, heard), heard
 
 
 @pytest.mark.parametrize("name", list(ODD_FILES))
@@ -474,10 +476,8 @@ def test_an_odd_wav_of_speech_transcribes_to_the_same_words(
     assert (audio.rate, audio.channels) == (rate, channels)
     assert audio.seconds == pytest.approx(utterance.seconds, abs=0.01)
     assert to_speech(audio).seconds == pytest.approx(utterance.seconds, abs=0.01)
-    heard = words(whisper.transcribe(audio).text)
-    expected = words(SENTENCE)
-    missed = [w for w in expected if w not in heard]
-    assert len(missed) <= 1 and len(heard) <= len(expected) + 1, heard
+    heard = whisper.transcribe(audio).text
+    assert heard_enough(SENTENCE, heard), heard
 
 
 def test_the_cli_transcribes_an_odd_wav(utterance: Audio, tmp_path: Path) -> None:
@@ -488,7 +488,7 @@ def test_the_cli_transcribes_an_odd_wav(utterance: Audio, tmp_path: Path) -> Non
                             capture_output=True, text=True, cwd=tmp_path, timeout=300,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr
-    assert words(result.stdout) == words(SENTENCE)
+    assert heard_enough(SENTENCE, result.stdout), result.stdout
 
 
 def test_whisper_hears_an_odd_file_fed_in_30_ms_blocks(whisper, utterance: Audio) -> None:  # type: ignore[no-untyped-def]
@@ -502,4 +502,4 @@ def test_whisper_hears_an_odd_file_fed_in_30_ms_blocks(whisper, utterance: Audio
     stream.prepare()
     transcript = stream.finish().result()
     assert transcript.audio_seconds == pytest.approx(audio.seconds, abs=0.001)
-    assert words(transcript.text) == words(SENTENCE)
+    assert heard_enough(SENTENCE, transcript.text), transcript.text

@@ -170,7 +170,7 @@ def _transcribe(recognizer: Any, audio: Audio, hint: str | None) -> str:
         return str(recognizer.transcribe(audio).text)
     stream = recognizer.stream(hint=hint)
     stream.accept(audio)
-    return str(stream.finish().text)
+    return str(stream.finish().result().text)
 
 
 def evaluate(recognizer: Any, sets: list[LabelledSet], *,

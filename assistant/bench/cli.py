@@ -40,8 +40,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true",
                         help="fewer turns, clips and samples: a smoke test in a minute or two")
     parser.add_argument("--cpus", type=check_cpus, metavar="N",
-                        help="pin this process and its children to N cores (e.g. 4 for a "
-                        "Raspberry Pi-class budget; default: every core it may use)")
+                        help="pin this process and its children to N cores (e.g. 4 with "
+                        "--profile pi for a Raspberry Pi-class budget; more than this machine "
+                        "has measures on all it has, with a note; default: every core it may "
+                        "use)")
     parser.add_argument("--realtime", action="store_true",
                         help="pace the whole test mode by the wall clock (default: faster than "
                         "real time; the end-of-speech window is always paced, so latencies "
@@ -63,7 +65,8 @@ def run(args: argparse.Namespace, config: Any) -> int:
     options = Options(reps=args.reps or (QUICK_REPS if args.quick else DEFAULT_REPS),
                       out=args.out, quick=args.quick, cpus=args.cpus, realtime=args.realtime,
                       live=args.live, skip=tuple(args.skip),
-                      config_path=getattr(args, "config", None))
+                      config_path=getattr(args, "config", None),
+                      profile=getattr(args, "profile", None))
     run_suite(config, options)
     return 0
 
@@ -79,12 +82,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "stage, recognition accuracy, wake word, start-up time and memory.")
     parser.add_argument("--config", metavar="FILE", help="TOML config file (as for assistant)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument("--profile", metavar="NAME",
+                        help="a built-in profile (as for assistant), e.g. pi")
     add_arguments(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
-        config = load_config(args.config)
+        config = load_config(args.config, profile=args.profile)
         apply_network_policy(argparse.Namespace(command="bench"), config)
         return run(args, config)
     except AssistantError as error:

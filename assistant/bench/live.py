@@ -67,12 +67,13 @@ def outside_in_ms(recording: Audio, *, start_s: float, clip_span: tuple[float, f
 
 def measure_live(requests: Sequence[LiveRequest], voice: SpeechSynthesizer, *,
                  config_path: str | None, reps: int, follow_up_ms: int,
-                 wake_phrase: str = "Hey Jarvis",
+                 profile: str | None = None, wake_phrase: str = "Hey Jarvis",
                  say: Callable[[str], None] = lambda message: None) -> dict[str, Any]:
     """Each request `reps` times through `assistant run` in the lab's room."""
     clips = [(r, request_audio(voice, r.text, wake_phrase=wake_phrase)) for r in requests]
     records: list[dict[str, Any]] = []
-    global_args = ("--config", config_path) if config_path else ()
+    global_args: tuple[str, ...] = ("--config", config_path) if config_path else ()
+    global_args += ("--profile", profile) if profile is not None else ()
     with AudioLab() as lab, tempfile.TemporaryDirectory(prefix="assistant-live-") as cwd:
         process = AssistantProcess(lab, ["--verbose", *DEVICE_ARGS], cwd=Path(cwd),
                                    global_args=global_args, env=lab.room_env())

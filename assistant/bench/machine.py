@@ -40,7 +40,8 @@ def available_cpus() -> list[int]:
 
 
 def check_cpus(value: str) -> int:
-    """argparse type for `--cpus N`: a whole number between 1 and the usable cores."""
+    """argparse type for `--cpus N`: a whole number of at least 1. More than the usable
+    cores is allowed (the benchmark then measures on all of them and says so)."""
     import argparse
 
     try:
@@ -48,14 +49,24 @@ def check_cpus(value: str) -> int:
     except ValueError:
         raise argparse.ArgumentTypeError(f"--cpus must be a whole number, got {value!r}") \
             from None
-    usable = len(available_cpus())
-    if not 1 <= count <= usable:
-        raise argparse.ArgumentTypeError(
-            f"--cpus must be between 1 and {usable} (the cores this process may use), "
-            f"got {count}")
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"--cpus must be at least 1, got {count}")
     if not hasattr(os, "sched_setaffinity"):  # pragma: no cover - not Linux
         raise argparse.ArgumentTypeError("--cpus needs Linux (os.sched_setaffinity)")
     return count
+
+
+def cpu_budget(asked: int | None) -> tuple[int | None, str | None]:
+    """The cores to pin for `--cpus asked` (None: no pinning), and a note for the results
+    when this machine has fewer than asked: the figures are then for fewer cores."""
+    if not asked:
+        return None, None
+    usable = len(available_cpus())
+    if asked <= usable:
+        return asked, None
+    return usable, (f"--cpus {asked} asked for more cores than this process may use: "
+                    f"measured on {usable}, so the figures are for {usable} cores, not "
+                    f"{asked} (a machine with {asked} cores of this speed would do better)")
 
 
 def pin_cpus(count: int) -> list[int]:

@@ -44,21 +44,23 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def _command(mode: str, config_path: str | None) -> list[str]:
+def _command(mode: str, config_path: str | None, profile: str | None = None) -> list[str]:
     command = [sys.executable, "-m", "assistant.bench.process", mode]
-    return command + (["--config", config_path] if config_path else [])
+    command += ["--config", config_path] if config_path else []
+    return command + (["--profile", profile] if profile is not None else [])
 
 
-def cold_start(config_path: str | None, *, runs: int,
-               say: Callable[[str], None]) -> dict[str, Any]:
+def cold_start(config_path: str | None, *, runs: int, say: Callable[[str], None],
+               profile: str | None = None) -> dict[str, Any]:
     """Seconds from process start to `listening`, `runs` times (the first run may also
     pay for reading models from disk; later ones find them in the page cache)."""
     times: list[float] = []
     loads: list[float] = []
     for _ in range(runs):
         start = time.perf_counter()
-        child = subprocess.Popen(_command("coldstart", config_path), stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True, env=_child_env())
+        child = subprocess.Popen(_command("coldstart", config_path, profile),
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 env=_child_env())
         assert child.stdout is not None
         report: dict[str, Any] | None = None
         for line in child.stdout:
@@ -78,10 +80,11 @@ def cold_start(config_path: str | None, *, runs: int,
                 (t - load for t, load in zip(times, loads, strict=True)), digits=2)}
 
 
-def peak_rss(config_path: str | None, *, say: Callable[[str], None]) -> dict[str, Any]:
+def peak_rss(config_path: str | None, *, say: Callable[[str], None],
+             profile: str | None = None) -> dict[str, Any]:
     """Run the memory child: every default model loaded, a few spoken turns answered."""
-    result = subprocess.run(_command("rss", config_path), capture_output=True, text=True,
-                            timeout=900, env=_child_env())
+    result = subprocess.run(_command("rss", config_path, profile), capture_output=True,
+                            text=True, timeout=900, env=_child_env())
     lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
     if result.returncode != 0 or not lines:
         raise RuntimeError(f"memory process failed (exit {result.returncode}): "
@@ -95,14 +98,14 @@ def peak_rss(config_path: str | None, *, say: Callable[[str], None]) -> dict[str
 
 # -- the child processes ------------------------------------------------------------------
 
-def _load(config_path: str | None) -> tuple[Config, Engines]:
-    config = load_config(config_path)
+def _load(config_path: str | None, profile: str | None) -> tuple[Config, Engines]:
+    config = load_config(config_path, profile=profile)
     apply_network_policy(argparse.Namespace(command="run"), config)
     return config, load_engines(config)
 
 
-def _coldstart(config_path: str | None) -> None:
-    config, engines = _load(config_path)
+def _coldstart(config_path: str | None, profile: str | None) -> None:
+    config, engines = _load(config_path, profile)
     clock = WallClock()
     session = Session(engines, sink=BufferedSink(engines.voice.rate), clock=clock,
                       settings=SessionSettings.from_config(config))
@@ -112,8 +115,8 @@ def _coldstart(config_path: str | None) -> None:
     clock.close()
 
 
-def _rss(config_path: str | None) -> None:
-    config, engines = _load(config_path)
+def _rss(config_path: str | None, profile: str | None) -> None:
+    config, engines = _load(config_path, profile)
     voice = CachedVoice(engines.voice)  # the assistant's own voice speaks: no extra model
     turns = turn_set(quick=True)
     with engines, TurnRunner(engines, config, lambda name: voice) as runner:
@@ -128,11 +131,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m assistant.bench.process")
     parser.add_argument("mode", choices=("coldstart", "rss"))
     parser.add_argument("--config", metavar="FILE")
+    parser.add_argument("--profile", metavar="NAME")
     args = parser.parse_args(argv)
     if args.mode == "coldstart":
-        _coldstart(args.config)
+        _coldstart(args.config, args.profile)
     else:
-        _rss(args.config)
+        _rss(args.config, args.profile)
     return 0
 
 

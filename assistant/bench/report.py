@@ -55,7 +55,7 @@ def table_markdown(results: dict[str, Any]) -> str:
     """Every headline figure as Markdown tables, one section per part that ran."""
     out: list[str] = []
     for section in (_header, _latency, _live, _synthesis, _chat, _asr, _wake, _startup,
-                    _skipped, _unexpected):
+                    _notes, _skipped, _unexpected):
         out += section(results)
     return "\n".join(out)
 
@@ -194,6 +194,11 @@ def _startup(results: dict[str, Any]) -> list[str]:
                 f"{results['memory']['turns']} turns answered: {results['peak_rss_mb']:.0f} MB.",
                 ""]
     return out
+
+
+def _notes(results: dict[str, Any]) -> list[str]:
+    notes = results.get("notes") or []
+    return ["## Notes", ""] + [f"- {n}" for n in notes] + [""] if notes else []
 
 
 def _skipped(results: dict[str, Any]) -> list[str]:

@@ -37,6 +37,8 @@ class Options:
     live: bool = False
     skip: tuple[str, ...] = ()
     config_path: str | None = None
+    profile: str | None = None
+    """The `--profile` flag, passed on to the cold-start and memory child processes."""
 
 
 def say(message: str) -> None:
@@ -60,13 +62,20 @@ def run_suite(config: Any, options: Options) -> dict[str, Any]:
     from assistant.engines.loader import model_store
     from assistant.models.store import CHECKOUT
 
-    pinned = machine.pin_cpus(options.cpus) if options.cpus else None
+    cores, cpus_note = machine.cpu_budget(options.cpus)
+    pinned = machine.pin_cpus(cores) if cores else None
     started = time.perf_counter()
     out = Path(options.out) if options.out else Path("benchmarks") / machine.machine_label()
     store = model_store(config)
     load_before = machine.load_average()
     results = new_results(options, machine.describe(store, cpus=pinned, checkout=CHECKOUT),
                           load_before=load_before)
+    if cpus_note:
+        results["notes"].append(cpus_note)
+        say(cpus_note)
+    if config.profile:
+        results["notes"].append(f"profile {config.profile}: its settings under the config "
+                                "file's (see assistant/data/profiles.toml)")
     say(f"{results['machine']['cpu']}, {results['machine']['cores_used']} cores, load "
         f"{results['load_average']['before']}; results go to {out}/")
     if "process" not in options.skip:
@@ -98,6 +107,7 @@ def new_results(options: Options, described: dict[str, Any], *,
         "load_average": {"before": load_before, "after": None},
         "machine": described,
         "skipped": [f"part {part} (--skip)" for part in options.skip],
+        "notes": [],
         "end_of_speech_to_first_audio_ms": None, "peak_rss_mb": None, "cold_start_s": None,
         "wer": None,
     }
@@ -106,10 +116,11 @@ def new_results(options: Options, described: dict[str, Any], *,
 def _process(results: dict[str, Any], options: Options) -> None:
     from assistant.bench.process import cold_start, peak_rss
 
-    cold = cold_start(options.config_path, runs=1 if options.quick else 3, say=say)
+    cold = cold_start(options.config_path, runs=1 if options.quick else 3, say=say,
+                      profile=options.profile)
     results["cold_start"] = cold
     results["cold_start_s"] = cold["p50"]
-    memory = peak_rss(options.config_path, say=say)
+    memory = peak_rss(options.config_path, say=say, profile=options.profile)
     results["memory"] = memory
     results["peak_rss_mb"] = memory["peak_rss_mb"]
 
@@ -190,7 +201,8 @@ def _live(results: dict[str, Any], config: Any, store: Any, options: Options) ->
     requests = [LiveRequest(t.text, t.kind) for t in turn_set(quick=options.quick)]
     live = measure_live(requests, voice, config_path=options.config_path,
                         reps=1 if options.quick else max(1, options.reps // 2),
-                        follow_up_ms=config.wake.follow_up_ms, say=say)
+                        follow_up_ms=config.wake.follow_up_ms, profile=options.profile,
+                        say=say)
     results["live"] = live
     figures = live["figures"]
     say(f"outside in: skill {figures['skill']['outside_in_ms']['p50']} ms p50, "

@@ -21,6 +21,10 @@ def register(subparsers: Any) -> None:
                      "(default: tts.voice of the config)")
     say.add_argument("--output-device", metavar="DEVICE",
                      help="output device index or name (default: the system default)")
+    say.add_argument("--steady", action="store_true",
+                     help="Piper without its random variation: the same text gives the same "
+                     "audio every time (for tests and comparisons; the test mode's voices "
+                     "always speak this way)")
     say.set_defaults(handler=lazy("assistant.commands.speech_run:say"))
 
     tr = subparsers.add_parser(

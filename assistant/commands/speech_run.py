@@ -17,7 +17,8 @@ from assistant.wav import read_wav, write_wav
 def say(args: argparse.Namespace, config: Config) -> int:
     if not args.text.strip():
         raise AssistantError("nothing to say: TEXT is empty")
-    voice = load_synthesizer(config.tts, model_store(config), voice=args.voice)
+    voice = load_synthesizer(config.tts, model_store(config), voice=args.voice,
+                             deterministic=args.steady)
     audio = synthesize_all(voice, args.text)
     if args.out:
         write_wav(args.out, audio)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import platform
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,14 +78,44 @@ def _doctor(args: argparse.Namespace, config: Config) -> int:
     return 1 if failed else 0
 
 
-def run_checks(config: Config, *, full_hash: bool = True) -> list[Check]:
-    checks = [_python_check()]
+def run_checks(config: Config, *, full_hash: bool = True,
+               smoke_command: Sequence[str] | None = None) -> list[Check]:
+    """Every check, in the order printed. `smoke_command` replaces the chat smoke test's
+    child process (default: `python -m assistant.engines.llm_check` on the chat model)."""
+    checks = [_python_check(), _config_check(config)]
     checks += _package_checks()
     checks.append(_audio_check())
     checks += _model_checks(config, full_hash=full_hash)
+    checks.append(chat_smoke_check(config, command=smoke_command))
     checks.append(_espeak_check())
     checks += network_checks(config)
     return checks
+
+
+def _config_check(config: Config) -> Check:
+    profile = f", profile {config.profile}" if config.profile else ""
+    return Check("ok", f"config: {config.source or 'built-in defaults'}{profile}")
+
+
+def chat_smoke_check(config: Config, *, command: Sequence[str] | None = None) -> Check:
+    """The chat model in a child process: a 64+ token prompt and a few tokens. A crash
+    (a llama.cpp build with instructions this CPU cannot run) is a FAIL with the fix,
+    never the end of `doctor`."""
+    from assistant.engines import llm_check
+    from assistant.engines.loader import model_store
+
+    if command is None:
+        store = model_store(config)
+        if not store.is_installed(config.llm.model):
+            return Check("warn", f"chat smoke test: not run ({config.llm.model} is not "
+                         "installed)", f"assistant models fetch {config.llm.model}")
+        command = llm_check.smoke_command(store.require(config.llm.model))
+    outcome = llm_check.run_smoke_test(command)
+    if outcome.ok and outcome.result is not None:
+        return Check("ok", f"chat smoke test: {llm_check.summary(outcome.result)}")
+    fix = llm_check.REBUILD_FIX if llm_check.signal_name(outcome.returncode) else \
+        "run `python -m assistant.engines.llm_check` to see the whole error"
+    return Check("FAIL", f"chat smoke test: the chat model process {outcome.problem}", fix)
 
 
 def _python_check() -> Check:
