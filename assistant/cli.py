@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 #: Modules whose `register` adds subcommands, in the order `--help` lists them.
 COMMAND_MODULES = (
     "assistant.commands.voice",
+    "assistant.commands.serve",
     "assistant.commands.speech",
     "assistant.commands.chat",
     "assistant.commands.intents",

@@ -164,6 +164,27 @@ class MemoryConfig:
     unrelated ones; with a stronger model, false keeps context across wake words."""
 
 
+@dataclass(frozen=True)
+class ServeConfig:
+    """`assistant serve`, the Wyoming server (see `assistant.server`)."""
+
+    listen: str = "127.0.0.1:10700"
+    """ADDRESS:PORT to listen on; loopback unless you name a local-network address."""
+    satellites: tuple[str, ...] = ()
+    """wyoming-satellite programs to connect to, "ADDRESS:PORT" each (local network only)."""
+    clients: tuple[str, ...] = ()
+    """Networks whose clients may connect, e.g. Home Assistant's "192.168.1.10/32"; empty =
+    loopback and the satellites' addresses only."""
+    max_event_bytes: int = _opt(1_048_576, low=4096, high=67_108_864)
+    """The largest event (JSON data plus payload) a client may send; bigger: disconnected."""
+    max_audio_s: int = _opt(60, low=1, high=600)
+    """The longest audio one request (transcribe, detect) may buffer."""
+    idle_timeout_ms: int = _opt(30_000, low=100, high=3_600_000)
+    """A client that sends nothing for this long is disconnected (satellites stream audio)."""
+    reconnect_max_s: float = _opt(30.0, low=0.1, high=3600.0)
+    """The longest wait between two attempts to reach a satellite (the back-off doubles)."""
+
+
 CONFIG_SECTIONS: dict[str, type] = {
     "models": ModelsConfig,
     "stt": SttConfig,
@@ -175,6 +196,7 @@ CONFIG_SECTIONS: dict[str, type] = {
     "vad": VadConfig,
     "audio": AudioConfig,
     "privacy": PrivacyConfig,
+    "serve": ServeConfig,
 }
 
 
@@ -190,6 +212,7 @@ class Config:
     vad: VadConfig = VadConfig()
     audio: AudioConfig = AudioConfig()
     privacy: PrivacyConfig = PrivacyConfig()
+    serve: ServeConfig = ServeConfig()
     profile: str = ""
     """The built-in profile applied under the file's keys ("" = none)."""
     source: str = ""

@@ -142,6 +142,12 @@ class Listener:
             else:
                 self._enter_idle()
 
+    def wake_elsewhere(self) -> None:
+        """A wake word heard by another detector (a satellite's own): listen for the
+        request now, as if this listener had heard it."""
+        with self._lock:
+            self._on_wake()
+
     # -- the block loop -------------------------------------------------------------------
 
     def process(self, block: Audio) -> None:

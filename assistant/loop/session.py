@@ -162,6 +162,10 @@ class Session:
         """One microphone block, in any format (the listener converts to 16 kHz mono)."""
         self.listener.process(block)
 
+    def wake(self) -> None:
+        """The wake word was heard elsewhere (a satellite's own detector): listen now."""
+        self.listener.wake_elsewhere()
+
     def submit_text(self, text: str, *, wake: bool = False) -> int:
         """A typed turn: skips the audio front end, answered like speech. `wake`: it
         begins a new conversation like a spoken wake word. Returns the turn."""

@@ -1,0 +1,16 @@
+"""`assistant serve`: the assistant as a Wyoming server, and the satellites it drives.
+
+Wyoming is Home Assistant's voice protocol (the `wyoming` package: a JSON header line,
+optional JSON data and a binary payload per event, over TCP). One process, one set of
+engines (`assistant.engines.loader.Engines`), many connections:
+
+- `wire`: reading events with limits (size, idle time), and incoming audio checked
+  against the format its `audio-start` announced;
+- `info`: `describe` -> `info`, what the assistant really has;
+- `asr`, `tts`, `wake`, `conversation`: one module per service (transcribe, synthesize,
+  detect, recognize/handle);
+- `pipeline`: a whole conversation (a `Session`) on a satellite's audio, and `sender`,
+  the reply audio streamed back in real time;
+- `satellite`: the link to a wyoming-satellite program, reconnecting with back-off;
+- `connection` and `app`: the server that dispatches each connection's events.
+"""

@@ -1,0 +1,206 @@
+"""One Wyoming connection: its events read with limits and dispatched to the services.
+
+A connection may transcribe, synthesize, detect, recognize and handle, one request at a
+time, in any order; `run-pipeline` turns it into a satellite's conversation (a session
+on its audio). Bad input never stops the server: a malformed or oversized event, or a
+client silent for `serve.idle_timeout_ms`, closes this connection with a log line; an
+unknown event type, or audio in another format than its `audio-start` announced, is
+ignored with a log line (once per connection and kind).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from wyoming.event import Event
+from wyoming.ping import Pong
+from wyoming.server import AsyncEventHandler
+
+from assistant.engines.loader import Engines
+from assistant.loop.clock import Clock
+from assistant.loop.session import SessionSettings
+from assistant.server import conversation, tts
+from assistant.server.asr import TranscribeRequest
+from assistant.server.conversation import TextConversation
+from assistant.server.pipeline import SatellitePipeline
+from assistant.server.wake import DetectRequest
+from assistant.server.wire import AudioIn, WireError, WireLimits, read_event
+
+log = logging.getLogger(__name__)
+
+#: Events a client may send that need no answer (a satellite's news, our own info echo).
+QUIET_EVENTS = frozenset({"info", "pong", "satellite-connected", "satellite-disconnected",
+                          "streaming-started", "streaming-stopped", "played",
+                          "select-program", "run-satellite", "pause-satellite", "error"})
+
+
+@dataclass
+class ServerContext:
+    """What every connection shares."""
+
+    engines: Engines
+    settings: SessionSettings
+    info: Event
+    limits: WireLimits
+    clock: Clock
+
+
+class Connection(AsyncEventHandler):
+    """Reads one client's events and answers them; `run()` until it goes away."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *,
+                 context: ServerContext, name: str, limits: WireLimits | None = None,
+                 permitted: bool = True) -> None:
+        super().__init__(reader, writer)
+        self.context = context
+        self.name = name
+        self.limits = limits or context.limits
+        self.permitted = permitted
+        self.closed = asyncio.Event()
+        self.closed_callback: Callable[[], None] = lambda: None
+        self._audio = AudioIn(max_s=self.limits.max_audio_s)
+        self._asr: TranscribeRequest | None = None
+        self._detect: DetectRequest | None = None
+        self._chat: TextConversation | None = None
+        self.pipeline: SatellitePipeline | None = None
+        self._told: set[str] = set()
+        self._handlers: dict[str, Callable[[Event], Awaitable[None]]] = {
+            "describe": self._describe, "ping": self._ping, "transcribe": self._transcribe,
+            "detect": self._start_detect, "audio-start": self._audio_start,
+            "audio-chunk": self._audio_chunk, "audio-stop": self._audio_stop,
+            "synthesize": self._synthesize, "recognize": self._recognize,
+            "transcript": self._handle, "run-pipeline": self._run_pipeline,
+        }
+
+    @property
+    def engines(self) -> Engines:
+        return self.context.engines
+
+    async def run(self) -> None:
+        """Answer events until the client leaves or breaks the protocol."""
+        try:
+            if not self.permitted:
+                log.warning("%s: refused (not loopback, a satellite or in serve.clients)",
+                            self.name)
+                return
+            while (event := await read_event(self.reader, self.limits)) is not None:
+                await self.handle_event(event)
+        except WireError as error:
+            log.warning("%s: closed: it sent %s", self.name, error)
+        except (TimeoutError, asyncio.TimeoutError):
+            log.warning("%s: closed: nothing received for %.0f s", self.name,
+                        self.limits.idle_timeout_s)
+        except ConnectionError as error:
+            log.info("%s: connection lost (%s)", self.name, error)
+        finally:
+            await self.disconnect()
+            self.writer.close()
+            self.closed.set()
+            self.closed_callback()
+
+    async def handle_event(self, event: Event) -> bool:
+        handler = self._handlers.get(event.type)
+        if handler is not None:
+            await handler(event)
+        elif event.type not in QUIET_EVENTS:
+            self._tell("type:" + event.type, "ignored an event of unknown type %r",
+                       event.type)
+        return True
+
+    async def disconnect(self) -> None:
+        if self._chat is not None:
+            self._chat.stop()
+        if self._detect is not None:
+            self._detect.finish()
+            self._detect = None
+        if self.pipeline is not None:
+            await self.pipeline.close()
+            self.pipeline = None
+
+    def _tell(self, key: str, message: str, *args: object) -> None:
+        """Log a problem once per connection and kind."""
+        if key not in self._told:
+            self._told.add(key)
+            log.warning("%s: " + message, self.name, *args)
+
+    # -- the services ----------------------------------------------------------------------
+
+    async def _describe(self, event: Event) -> None:
+        await self.write_event(self.context.info)
+
+    async def _ping(self, event: Event) -> None:
+        await self.write_event(Pong(text=event.data.get("text")).event())
+
+    async def _transcribe(self, event: Event) -> None:
+        self._asr = TranscribeRequest(self.engines.recognizer, owner=self.name, event=event)
+
+    async def _start_detect(self, event: Event) -> None:
+        if self.engines.wake is None:
+            self._tell("wake", "asked for wake-word detection, which is off (wake.enabled)")
+            return
+        self._detect = DetectRequest(self.engines.wake)
+
+    async def _audio_start(self, event: Event) -> None:
+        try:
+            self._audio.start(event)
+        except (KeyError, TypeError, ValueError):
+            self._tell("audio-start", "sent an audio-start without rate, width and channels")
+            return
+        if self.pipeline is None and self._detect is None and self._asr is None:
+            self._asr = TranscribeRequest(self.engines.recognizer, owner=self.name)
+
+    async def _audio_chunk(self, event: Event) -> None:
+        block = self._audio.chunk(event)
+        if block is None:
+            self._tell("audio:" + self._audio.problem, "ignored %s", self._audio.problem)
+            return
+        if self.pipeline is not None:
+            self.pipeline.audio(block)
+        elif self._detect is not None:
+            detection = await self._detect.process(block)
+            if detection is not None:
+                await self.write_event(detection)
+        elif self._asr is not None:
+            self._asr.add(block)
+        else:
+            self._tell("audio-idle", "ignored audio sent without transcribe, detect or "
+                       "run-pipeline")
+
+    async def _audio_stop(self, event: Event) -> None:
+        self._audio = AudioIn(max_s=self._audio_limit())
+        if self._detect is not None:
+            answer = self._detect.finish()
+            self._detect = None
+            if answer is not None:
+                await self.write_event(answer)
+        elif self._asr is not None:
+            request, self._asr = self._asr, None
+            await self.write_event(await request.transcript())
+
+    async def _synthesize(self, event: Event) -> None:
+        await tts.synthesize(self.engines, event, owner=self.name, send=self.write_event)
+
+    async def _recognize(self, event: Event) -> None:
+        await self.write_event(await asyncio.to_thread(conversation.recognize,
+                                                       self.engines, event))
+
+    async def _handle(self, event: Event) -> None:
+        if self._chat is None:
+            self._chat = TextConversation(self.engines, self.context.settings, owner=self.name)
+        await conversation.handle(self._chat, event, send=self.write_event)
+
+    async def _run_pipeline(self, event: Event) -> None:
+        if self.pipeline is None:
+            self.pipeline = SatellitePipeline(
+                self.engines, self.context.settings, name=self.name,
+                clock=self.context.clock, send=self.write_event)
+            self.pipeline.start()
+            self._audio = AudioIn(max_s=self._audio_limit())
+        self.pipeline.run_pipeline(event)
+
+    def _audio_limit(self) -> float | None:
+        """A satellite streams for as long as it is connected; requests are bounded."""
+        return None if self.pipeline is not None else self.limits.max_audio_s
