@@ -201,7 +201,8 @@ def guarded(args: argparse.Namespace) -> bool:
 
 
 #: What a network-facing command sets with `parser.set_defaults(network_allowance=...)`.
-AllowanceFactory = Callable[[argparse.Namespace, Config], NetworkAllowance]
+#: None: this run of the command needs no network (it stays offline).
+AllowanceFactory = Callable[[argparse.Namespace, Config], NetworkAllowance | None]
 
 
 def apply_network_policy(args: argparse.Namespace, config: Config, *,
