@@ -1,0 +1,253 @@
+"""`assistant serve` as Home Assistant sees it: the `wyoming` package's AsyncTcpClient
+against a real server process (real engines, real audio), including clients that break
+the protocol, each followed by a well-behaved client that must still be answered."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from wyoming.asr import Transcribe, Transcript
+from wyoming.audio import AudioChunk, AudioStart, AudioStop
+from wyoming.client import AsyncTcpClient
+from wyoming.event import Event
+from wyoming.info import Describe, Info
+from wyoming.intent import Recognize
+from wyoming.tts import Synthesize
+
+from assistant.audio import Audio, to_speech
+from assistant.wav import read_wav
+from tests.words import heard_enough, words
+from tests.wyoming_server import IDLE_TIMEOUT_MS, free_port, running_server
+
+HOST = "127.0.0.1"
+LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
+COMMAND = "Calculate seventeen times twenty three."
+QUESTION = "Which city is the capital of France?"
+READ_TIMEOUT_S = 120.0
+
+
+@pytest.fixture(scope="module")
+def server(real_store: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    port = free_port()
+    with running_server(tmp_path_factory.mktemp("serve"), port=port) as process:
+        process.port = port  # type: ignore[attr-defined]
+        yield process
+
+
+def client(server: Any) -> AsyncTcpClient:
+    return AsyncTcpClient(HOST, server.port, connect_timeout=10, read_timeout=READ_TIMEOUT_S)
+
+
+async def describe(server: Any) -> Info:
+    async with client(server) as c:
+        await c.write_event(Describe().event())
+        event = await c.read_event()
+        assert event is not None and event.type == "info"
+        return Info.from_event(event)
+
+
+async def synthesize(server: Any, text: str) -> Audio:
+    async with client(server) as c:
+        await c.write_event(Synthesize(text=text).event())
+        pcm, rate = bytearray(), 0
+        while (event := await c.read_event()) is not None and event.type != "audio-stop":
+            if event.type == "audio-chunk":
+                chunk = AudioChunk.from_event(event)
+                pcm += chunk.audio
+                rate = chunk.rate
+        assert event is not None, "the server closed the connection mid-reply"
+        return Audio(bytes(pcm), rate)
+
+
+async def transcribe(server: Any, audio: Audio, *, extra: list[Event] | None = None) -> str:
+    async with client(server) as c:
+        await c.write_event(Transcribe(language="en").event())
+        await c.write_event(AudioStart(rate=audio.rate, width=audio.width,
+                                       channels=audio.channels).event())
+        for event in extra or []:
+            await c.write_event(event)
+        step = 4096
+        for i in range(0, len(audio.pcm), step):
+            await c.write_event(AudioChunk(rate=audio.rate, width=audio.width,
+                                           channels=audio.channels,
+                                           audio=audio.pcm[i:i + step]).event())
+        await c.write_event(AudioStop().event())
+        event = await c.read_event()
+        assert event is not None and event.type == "transcript"
+        return Transcript.from_event(event).text
+
+
+async def handle(server: Any, texts: list[str]) -> list[list[Event]]:
+    """Each text as a `transcript` to the conversation agent, on one connection."""
+    replies = []
+    async with client(server) as c:
+        for text in texts:
+            await c.write_event(Transcript(text=text).event())
+            events = []
+            while (event := await c.read_event()) is not None:
+                events.append(event)
+                if event.type in ("handled-stop", "not-handled"):
+                    break
+            replies.append(events)
+    return replies
+
+
+def says_391(text: str) -> bool:
+    return "three hundred ninety one" in " ".join(words(text))
+
+
+def answered(server: Any) -> None:
+    """A well-behaved client is still answered."""
+    info = asyncio.run(describe(server))
+    assert info.asr and info.tts, server.output()
+
+
+# -- the services -------------------------------------------------------------------------
+
+def test_describe_advertises_what_the_assistant_has(server: Any) -> None:
+    info = asyncio.run(describe(server))
+    asr = info.asr[0]
+    assert asr.installed and asr.models[0].languages == ["en"]
+    assert info.tts[0].voices[0].name == "piper-en_US-joe-medium"
+    assert info.wake[0].models[0].name == "hey_jarvis"
+    assert info.wake[0].models[0].phrase
+    assert "HomeTurnOn" in (info.intent[0].description or "")
+    handle = info.handle[0]
+    assert handle.supports_handled_streaming
+    assert "chat model" in (handle.description or "")
+
+
+def test_a_recording_is_transcribed(server: Any) -> None:
+    wav = LIBRIVOX / "sense_and_sensibility_01_austen_64kb-0870.wav"
+    if not wav.exists():
+        pytest.skip("pocketsphinx-testdata is not installed (Debian: pocketsphinx-testdata)")
+    said = next(line for line in (LIBRIVOX / "transcription").read_text().splitlines()
+                if "0870" in line).rsplit("(", 1)[0]
+    heard = asyncio.run(transcribe(server, read_wav(wav)))
+    assert heard_enough(said, heard, share=0.7), (said, heard)
+
+
+def test_text_is_synthesized_and_heard_back(server: Any) -> None:
+    text = "The kitchen light is on and the door is locked."
+    audio = asyncio.run(synthesize(server, text))
+    assert audio.rate == 22050 and 1.5 < audio.seconds < 8, audio.seconds
+    heard = asyncio.run(transcribe(server, to_speech(audio)))
+    assert heard_enough(text, heard), heard
+
+
+def test_recognize_names_the_command_without_running_it(server: Any) -> None:
+    async def recognize(text: str) -> Event:
+        async with client(server) as c:
+            await c.write_event(Recognize(text=text).event())
+            event = await c.read_event()
+            assert event is not None
+            return event
+
+    intent = asyncio.run(recognize("turn on the kitchen light"))
+    assert intent.type == "intent" and intent.data["name"] == "HomeTurnOn"
+    assert {"name": "name", "value": "kitchen light"} in intent.data["entities"]
+    assert asyncio.run(recognize("why is the sky blue")).type == "not-recognized"
+
+
+def test_the_conversation_agent_answers_as_the_test_mode_does(server: Any,
+                                                              tmp_path: Path) -> None:
+    turns = [COMMAND, QUESTION]
+    script = tmp_path / "same.yaml"
+    script.write_text("turns:\n" + "".join(f"  - text: {json.dumps(t)}\n" for t in turns))
+    result = subprocess.run([sys.executable, "-m", "assistant", "script", str(script),
+                             "--out-dir", str(tmp_path / "out")], capture_output=True,
+                            text=True, timeout=900, env=os.environ.copy())
+    rows = [json.loads(line) for line in
+            (tmp_path / "out" / "report.jsonl").read_text().splitlines()]
+    assert len(rows) == 2, result.stdout + result.stderr
+    replies = asyncio.run(handle(server, turns))
+    for row, events in zip(rows, replies, strict=True):
+        types = [e.type for e in events]
+        assert types[0] == "handled-start" and types[-2:] == ["handled", "handled-stop"]
+        assert "handled-chunk" in types
+        whole = events[-2].data["text"]
+        chunks = " ".join(e.data["text"] for e in events if e.type == "handled-chunk")
+        assert whole == chunks
+        assert whole == row["reply"], (row, whole)
+    assert says_391(replies[0][-2].data["text"])
+    assert "paris" in replies[1][-2].data["text"].lower()
+    assert asyncio.run(handle(server, [" "]))[0][-1].type == "not-handled"
+
+
+# -- bad input on the wire: closed or ignored, and the server goes on ---------------------
+
+async def raw(server: Any, data: bytes, *, wait_s: float = 10.0) -> bytes:
+    """Send raw bytes; what comes back until the server closes (or `wait_s`)."""
+    reader, writer = await asyncio.open_connection(HOST, server.port)
+    writer.write(data)
+    await writer.drain()
+    try:
+        return await asyncio.wait_for(reader.read(), wait_s)
+    finally:
+        writer.close()
+
+
+def test_a_malformed_header_closes_only_that_connection(server: Any) -> None:
+    assert asyncio.run(raw(server, b"{this is not json\n")) == b""
+    assert asyncio.run(raw(server, b'{"data": {}}\n')) == b""  # no type
+    server.wait_for("not JSON")
+    answered(server)
+
+
+def test_an_oversized_payload_is_refused_before_it_is_read(server: Any) -> None:
+    header = json.dumps({"type": "audio-chunk", "data": {"rate": 16000, "width": 2,
+                         "channels": 1}, "payload_length": 2 ** 31}).encode()
+    assert asyncio.run(raw(server, header + b"\n" + bytes(1000))) == b""
+    server.wait_for("limit 1048576")
+    answered(server)
+
+
+def test_an_unknown_event_is_ignored_and_the_connection_goes_on(server: Any) -> None:
+    async def run() -> Event | None:
+        async with client(server) as c:
+            await c.write_event(Event(type="make-coffee", data={"sugar": 2}))
+            await c.write_event(Describe().event())
+            return await c.read_event()
+
+    event = asyncio.run(run())
+    assert event is not None and event.type == "info"
+    server.wait_for("unknown type 'make-coffee'")
+
+
+def test_audio_in_another_format_than_announced_is_ignored(server: Any) -> None:
+    text = "Please open the blinds in the living room."
+    speech = to_speech(asyncio.run(synthesize(server, text)))
+    wrong = AudioChunk(rate=8000, width=2, channels=1, audio=bytes(8000)).event()
+    heard = asyncio.run(transcribe(server, speech, extra=[wrong]))
+    assert heard_enough(text, heard), heard
+    server.wait_for("ignored audio as (8000, 2, 1)")
+
+
+def test_a_client_that_never_speaks_is_disconnected(server: Any) -> None:
+    assert asyncio.run(raw(server, b"", wait_s=IDLE_TIMEOUT_MS / 1000 + 20)) == b""
+    server.wait_for("nothing received for 3 s")
+    answered(server)
+
+
+def test_a_client_that_leaves_mid_reply_does_not_stop_the_server(server: Any) -> None:
+    async def leave_mid_reply(event: Event, first: str) -> None:
+        async with client(server) as c:
+            await c.write_event(event)
+            while (got := await c.read_event()) is not None and got.type != first:
+                pass
+
+    asyncio.run(leave_mid_reply(Transcript(text="Tell me a long story about a dragon.")
+                                .event(), "handled-chunk"))
+    asyncio.run(leave_mid_reply(Synthesize(text="One. Two. Three. Four. Five. Six.").event(),
+                                "audio-chunk"))
+    answered(server)
+    replies = asyncio.run(handle(server, [COMMAND]))
+    assert says_391(replies[0][-2].data["text"])
