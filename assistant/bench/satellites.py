@@ -75,9 +75,13 @@ class Clip:
 async def satellite_turn(host: str, port: int, clip: Clip, *,
                          start_stage: PipelineStage = PipelineStage.WAKE,
                          timeout_s: float = TURN_TIMEOUT_S,
-                         stop_after_s: float | None = None) -> SatelliteTurn:
+                         stop_after_s: float | None = None,
+                         linger_s: float = 0.0, barge_in: Clip | None = None,
+                         barge_in_after_s: float = 1.5) -> SatelliteTurn:
     """Connect, run a pipeline, say `clip` in real time and wait for the whole reply
-    (`audio-stop`); `stop_after_s`: hang up that long after the reply's first audio."""
+    (`audio-stop`); `stop_after_s`: hang up that long after the reply's first audio;
+    `linger_s`: stay (streaming silence, hearing what comes) that long after the reply;
+    `barge_in`: said `barge_in_after_s` into the reply ("Hey Jarvis, stop")."""
     turn = SatelliteTurn(clip.text)
     async with AsyncTcpClient(host, port) as client:
         await client.write_event(RunPipeline(start_stage=start_stage,
@@ -87,15 +91,20 @@ async def satellite_turn(host: str, port: int, clip: Clip, *,
         first_audio: list[float] = []
         done, heard = asyncio.Event(), asyncio.Event()
         reader = asyncio.create_task(_read_reply(client, turn, first_audio, done, heard))
-        sender = asyncio.create_task(_stream(client, clip.audio, started, done))
+        hang_up = asyncio.Event()
+        mic = bytearray(clip.audio.pcm)
+        sender = asyncio.create_task(_stream(client, mic, started, hang_up))
+        interrupter = asyncio.create_task(_barge_in(mic, heard, barge_in, barge_in_after_s))
         try:
             await asyncio.wait_for(_until_done(done, heard, stop_after_s), timeout_s)
+            await asyncio.sleep(linger_s)
         except (TimeoutError, asyncio.TimeoutError):
             turn.error = f"no complete reply within {timeout_s:.0f} s"
         finally:
-            sender.cancel()
-            reader.cancel()
-            await asyncio.gather(sender, reader, return_exceptions=True)
+            hang_up.set()
+            for task in (sender, reader, interrupter):
+                task.cancel()
+            await asyncio.gather(sender, reader, interrupter, return_exceptions=True)
         if first_audio:
             turn.latency_ms = round(1000.0 * (first_audio[0] - speech_end), 1)
     return turn
@@ -110,18 +119,27 @@ async def _until_done(done: asyncio.Event, heard: asyncio.Event,
     await asyncio.sleep(stop_after_s)
 
 
-async def _stream(client: AsyncTcpClient, audio: Audio, started: float,
-                  done: asyncio.Event) -> None:
-    """The microphone: the clip, then silence, in real time, until the reply is over."""
+async def _stream(client: AsyncTcpClient, mic: bytearray, started: float,
+                  hang_up: asyncio.Event) -> None:
+    """The microphone: what is in `mic` (taken as it is sent), else silence, in real time."""
     step = SPEECH_RATE_HZ * CHUNK_MS // 1000 * 2
     quiet = silence(CHUNK_MS).pcm
     sent = 0
-    while not done.is_set():
-        pcm = audio.pcm[sent * step:(sent + 1) * step] or quiet
+    while not hang_up.is_set():
+        pcm = bytes(mic[:step]) or quiet
+        del mic[:step]
         await client.write_event(AudioChunk(rate=SPEECH_RATE_HZ, width=2, channels=1,
-                                            audio=pcm).event())
+                                            audio=pcm.ljust(step, b"\0")).event())
         sent += 1
         await asyncio.sleep(max(0.0, started + sent * CHUNK_MS / 1000 - time.monotonic()))
+
+
+async def _barge_in(mic: bytearray, heard: asyncio.Event, clip: Clip | None,
+                    after_s: float) -> None:
+    if clip is not None:
+        await heard.wait()
+        await asyncio.sleep(after_s)
+        mic += clip.audio.pcm
 
 
 async def _read_reply(client: AsyncTcpClient, turn: SatelliteTurn, first_audio: list[float],
@@ -141,8 +159,8 @@ async def _read_reply(client: AsyncTcpClient, turn: SatelliteTurn, first_audio: 
             turn.reply = str(event.data.get("text", ""))
         elif event.type == "audio-stop" and first_audio:
             done.set()
-            return
-    turn.error = turn.error or "the server closed the connection"
+    if not done.is_set():
+        turn.error = "the server closed the connection"
     done.set()
 
 

@@ -1,0 +1,105 @@
+"""Many rooms on one `assistant serve`: simulated satellites (Wyoming clients that stream
+a spoken "Hey Jarvis, <request>" in real time after `run-pipeline`, as wyoming-satellite
+does) each get their own session: their own answer, their own timers, and one leaving
+mid-reply does not disturb the others."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from assistant.bench.satellites import Clip, SatelliteTurn, satellite_turn
+from assistant.config import Config
+from assistant.engines.loader import load_synthesizer, model_store
+from assistant.engines.tts import SpeechSynthesizer
+from tests.words import heard_enough, words
+from tests.wyoming_server import free_port, running_server
+
+HOST = "127.0.0.1"
+COMMAND = "Calculate seventeen times twenty three."
+QUESTION = "Which city is the capital of France?"
+TIMER = "Set a timer for three seconds."
+EXPECTED_ORDER = ["detection", "voice-started", "voice-stopped", "transcript", "audio-start",
+                  "audio-chunk", "audio-stop"]
+
+
+@pytest.fixture(scope="module")
+def voice(real_store: object) -> Iterator[SpeechSynthesizer]:
+    config = Config()
+    synthesizer = load_synthesizer(config.tts, model_store(config), deterministic=True)
+    yield synthesizer
+    synthesizer.close()
+
+
+@pytest.fixture(scope="module")
+def server(real_store: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    port = free_port()
+    with running_server(tmp_path_factory.mktemp("rooms"), port=port) as process:
+        process.port = port  # type: ignore[attr-defined]
+        yield process
+
+
+async def together(*turns: Any) -> list[SatelliteTurn]:
+    return list(await asyncio.gather(*turns))
+
+
+def in_order(events: list[str]) -> list[str]:
+    """The first occurrence of each expected event type, in the order they came."""
+    seen: list[str] = []
+    for event in events:
+        if event in EXPECTED_ORDER and event not in seen:
+            seen.append(event)
+    return seen
+
+
+def test_two_rooms_at_once_each_get_their_own_answer(server: Any,
+                                                     voice: SpeechSynthesizer) -> None:
+    kitchen, hall = Clip.spoken(voice, COMMAND), Clip.spoken(voice, QUESTION)
+    a, b = asyncio.run(together(satellite_turn(HOST, server.port, kitchen),
+                                satellite_turn(HOST, server.port, hall)))
+    for turn in (a, b):
+        assert not turn.error and in_order(turn.events) == EXPECTED_ORDER, (turn, server.output())
+        assert heard_enough(turn.request, turn.transcript), turn.transcript
+        assert turn.latency_ms is not None and len(turn.reply_audio) > turn.reply_rate
+    assert "three hundred ninety one" in " ".join(words(a.reply)), a.reply
+    assert "paris" in b.reply.lower(), b.reply
+
+
+def test_a_room_that_hangs_up_mid_reply_leaves_the_other_answered(
+        server: Any, voice: SpeechSynthesizer) -> None:
+    story = Clip.spoken(voice, "Tell me a long story about a dragon and a knight.")
+    question = Clip.spoken(voice, QUESTION)
+    gone, stays = asyncio.run(together(
+        satellite_turn(HOST, server.port, story, stop_after_s=0.3),
+        satellite_turn(HOST, server.port, question)))
+    assert gone.latency_ms is not None and "audio-stop" not in gone.events
+    assert not stays.error and "paris" in stays.reply.lower(), stays
+    after = asyncio.run(satellite_turn(HOST, server.port, Clip.spoken(voice, COMMAND)))
+    assert "three hundred ninety one" in " ".join(words(after.reply)), after
+    server.wait_for("session closed")
+
+
+def test_a_timer_rings_in_the_room_that_set_it(server: Any, voice: SpeechSynthesizer) -> None:
+    kitchen, hall = asyncio.run(together(
+        satellite_turn(HOST, server.port, Clip.spoken(voice, TIMER), linger_s=8.0),
+        satellite_turn(HOST, server.port, Clip.spoken(voice, COMMAND), linger_s=8.0)))
+    assert not kitchen.error and "timer" in kitchen.reply.lower(), kitchen
+    assert kitchen.events.count("audio-start") == 2, kitchen.events  # the reply, the alarm
+    assert hall.events.count("audio-start") == 1, hall.events
+
+
+def test_stop_interrupts_only_the_room_that_said_it(server: Any,
+                                                    voice: SpeechSynthesizer) -> None:
+    story = Clip.spoken(voice, "Tell me a long story about a dragon and a knight.")
+    stop = Clip.spoken(voice, "Stop.")
+    stopped, told = asyncio.run(together(
+        satellite_turn(HOST, server.port, story, barge_in=stop, barge_in_after_s=1.0),
+        satellite_turn(HOST, server.port, story)))
+    assert not stopped.error and not told.error, (stopped, told)
+    stopped_s = len(stopped.reply_audio) / 2 / stopped.reply_rate
+    told_s = len(told.reply_audio) / 2 / told.reply_rate
+    assert "detection" in stopped.events[stopped.events.index("audio-start"):]  # the barge-in
+    assert stopped_s < told_s - 2.0, (stopped_s, told_s)
