@@ -23,6 +23,7 @@ from wyoming.intent import Recognize
 from wyoming.tts import Synthesize
 
 from assistant.audio import Audio, to_speech
+from assistant.privacy.landlock import NET_ABI, abi_version
 from assistant.wav import read_wav
 from tests.words import heard_enough, words
 from tests.wyoming_server import IDLE_TIMEOUT_MS, free_port, running_server
@@ -251,3 +252,10 @@ def test_a_client_that_leaves_mid_reply_does_not_stop_the_server(server: Any) ->
     answered(server)
     replies = asyncio.run(handle(server, [COMMAND]))
     assert says_391(replies[0][-2].data["text"])
+
+
+def test_the_server_runs_under_a_policy_of_exactly_its_listen_address(server: Any) -> None:
+    line = server.lines[server.wait_for("network policy kernel filter")]
+    assert "AF_UNIX, AF_NETLINK and TCP sockets only" in line
+    if abi_version() >= NET_ABI:
+        assert f"TCP bind to port {server.port} only, connect to port none only" in line

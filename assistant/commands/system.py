@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.commands.serve import serve_allowance
 from assistant.config import Config
 from assistant.errors import AssistantError
 
@@ -89,7 +90,20 @@ def run_checks(config: Config, *, full_hash: bool = True,
     checks.append(chat_smoke_check(config, command=smoke_command))
     checks.append(_espeak_check())
     checks += network_checks(config)
+    checks.append(serve_check(config))
     return checks
+
+
+def serve_check(config: Config) -> Check:
+    """What `assistant serve` would be allowed to reach with this config: exactly these."""
+    try:
+        allowance = serve_allowance(argparse.Namespace(), config)
+    except ValueError as error:
+        return Check("FAIL", f"assistant serve: {error}",
+                     "fix serve.listen / serve.satellites in the config")
+    clients = ", ".join(config.serve.clients) or "none beyond loopback and the satellites"
+    return Check("ok", f"assistant serve (Wyoming) may only {allowance.describe()}; other "
+                 f"clients allowed: {clients}")
 
 
 def _config_check(config: Config) -> Check:
