@@ -53,6 +53,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "devices (a private PulseAudio daemon; needs pulseaudio and "
                         "pulseaudio-utils), from the request's last sound to the reply's "
                         "first sound")
+    parser.add_argument("--satellites", type=_positive, metavar="N",
+                        help="only the load test: `assistant serve` with 1, 2, 4 ... N "
+                        "simulated satellites speaking at once (Wyoming clients on "
+                        "127.0.0.1:10710); end of speech to first reply audio, commands and "
+                        "questions apart; writes satellites.json and satellites.md")
     parser.add_argument("--skip", action="append", choices=SECTIONS, default=[],
                         metavar="PART", help=f"leave out a part: {', '.join(SECTIONS)} "
                         "(repeatable)")
@@ -62,6 +67,8 @@ def run(args: argparse.Namespace, config: Any) -> int:
     """Run the benchmark with parsed options; write and print the results."""
     from assistant.bench.suite import Options, run_suite
 
+    if args.satellites:
+        return _satellites(args, config)
     options = Options(reps=args.reps or (QUICK_REPS if args.quick else DEFAULT_REPS),
                       out=args.out, quick=args.quick, cpus=args.cpus, realtime=args.realtime,
                       live=args.live, skip=tuple(args.skip),
@@ -71,8 +78,22 @@ def run(args: argparse.Namespace, config: Any) -> int:
     return 0
 
 
+def _satellites(args: argparse.Namespace, config: Any) -> int:
+    from pathlib import Path
+
+    from assistant.bench.satellites import run_satellites_bench
+
+    global_args = [*(["--config", args.config] if getattr(args, "config", None) else []),
+                   *(["--profile", args.profile] if getattr(args, "profile", None) else [])]
+    out = Path(args.out or Path("benchmarks") / machine_label())
+    run_satellites_bench(config, most=args.satellites, reps=args.reps or QUICK_REPS, out=out,
+                         global_args=global_args)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """scripts/benchmark.py: the options of `assistant bench`, plus --config and --debug."""
+    from assistant.commands.bench import bench_allowance
     from assistant.config import load_config
     from assistant.errors import AssistantError
     from assistant.privacy.policy import apply_network_policy
@@ -90,7 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         config = load_config(args.config, profile=args.profile)
-        apply_network_policy(argparse.Namespace(command="bench"), config)
+        apply_network_policy(argparse.Namespace(command="bench", satellites=args.satellites,
+                                                network_allowance=bench_allowance), config)
         return run(args, config)
     except AssistantError as error:
         if args.debug:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -29,16 +30,18 @@ from wyoming.pipeline import PipelineStage, RunPipeline
 
 from assistant.audio import SPEECH_RATE_HZ, Audio, silence
 from assistant.bench.live import request_audio, spoken_span
+from assistant.bench.report import write_json
 from assistant.bench.stats import summarize
+from assistant.commands.bench import BENCH_PORT
+from assistant.config import Config
+from assistant.engines.loader import load_synthesizer, model_store
 from assistant.engines.tts import SpeechSynthesizer
 
-BENCH_PORT = 10710
-"""Where the benchmark's server listens (127.0.0.1)."""
-COUNTS = (1, 2, 4, 8)
 COMMANDS = ("Turn on the kitchen light.", "What time is it?",
-            "Set the bedroom light to thirty percent.", "What is twelve times fifteen?")
-QUESTIONS = ("What is the capital of France?", "Who wrote Romeo and Juliet?",
-             "Why is the sky blue?", "How do bees make honey?")
+            "Set the bedroom light to thirty percent.",
+            "Calculate seventeen times twenty three.")
+QUESTIONS = ("Which city is the capital of France?", "Why is the sky blue?",
+             "How do bees make honey?", "Tell me a fun fact about octopuses.")
 CHUNK_MS = 30
 TURN_TIMEOUT_S = 180.0
 
@@ -170,7 +173,7 @@ async def concurrent_turns(host: str, port: int, clips: Sequence[Clip]) -> list[
 
 
 def measure_satellites(clips: dict[str, list[Clip]], *, host: str, port: int,
-                       counts: Sequence[int] = COUNTS, reps: int = 2) -> dict[str, Any]:
+                       counts: Sequence[int] = (1, 2, 4, 8), reps: int = 2) -> dict[str, Any]:
     """p50/p90 end-of-speech-to-first-audio per number of satellites and kind."""
     rows: list[dict[str, Any]] = []
     figures: dict[str, Any] = {}
@@ -257,3 +260,38 @@ class ServeProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def counts_up_to(most: int) -> list[int]:
+    """1, 2, 4, ... below `most`, and `most` itself."""
+    counts, count = [], 1
+    while count < most:
+        counts.append(count)
+        count *= 2
+    return [*counts, most]
+
+
+def run_satellites_bench(config: Config, *, most: int, reps: int, out: Path,
+                         global_args: Sequence[str] = ()) -> dict[str, Any]:
+    """Start `assistant serve`, measure every count up to `most`, write the results."""
+    voice = load_synthesizer(config.tts, model_store(config), deterministic=True)
+    try:
+        clips = {"command": [Clip.spoken(voice, t) for t in COMMANDS],
+                 "question": [Clip.spoken(voice, t) for t in QUESTIONS]}
+    finally:
+        voice.close()
+    with ServeProcess(["--listen", f"127.0.0.1:{BENCH_PORT}"], global_args=global_args) as server:
+        server.wait_for("listening on")
+        warm_up = [clips["command"][0], clips["question"][0]]  # not measured
+        asyncio.run(concurrent_turns("127.0.0.1", BENCH_PORT, warm_up))
+        result = measure_satellites(clips, host="127.0.0.1", port=BENCH_PORT,
+                                    counts=counts_up_to(most), reps=reps)
+    result["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    result["cores"] = os.cpu_count()
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / "satellites.json", result)
+    table = satellites_table(result)
+    (out / "satellites.md").write_text(table + "\n", encoding="utf-8")
+    print(table)
+    print(f"results: {out / 'satellites.json'}  table: {out / 'satellites.md'}")
+    return result
