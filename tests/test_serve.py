@@ -259,3 +259,22 @@ def test_the_server_runs_under_a_policy_of_exactly_its_listen_address(server: An
     assert "AF_UNIX, AF_NETLINK and TCP sockets only" in line
     if abi_version() >= NET_ABI:
         assert f"TCP bind to port {server.port} only, connect to port none only" in line
+
+
+def test_a_conversation_id_carries_the_conversation_across_connections(server: Any) -> None:
+    """Home Assistant opens a connection per request and names the conversation."""
+    def ask(text: str, conversation_id: str) -> str:
+        async def run() -> str:
+            async with client(server) as c:
+                await c.write_event(Transcript(text=text, context={
+                    "conversation_id": conversation_id}).event())
+                while (event := await c.read_event()) is not None:
+                    if event.type in ("handled", "not-handled"):
+                        assert event.data["context"] == {"conversation_id": conversation_id}
+                        return str(event.data.get("text", ""))
+                raise AssertionError("no answer")
+        return asyncio.run(run())
+
+    said = ask(COMMAND, "kitchen-1")
+    assert ask("Repeat that.", "kitchen-1") == said
+    assert ask("Repeat that.", "hall-2") == "I haven't said anything yet."

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from wyoming.event import Event
 from wyoming.ping import Pong
@@ -31,6 +32,8 @@ from assistant.server.wire import AudioIn, WireError, WireLimits, read_event
 
 log = logging.getLogger(__name__)
 
+MAX_CONVERSATIONS = 32
+
 #: Events a client may send that need no answer (a satellite's news, our own info echo).
 QUIET_EVENTS = frozenset({"info", "pong", "satellite-connected", "satellite-disconnected",
                           "streaming-started", "streaming-stopped", "played",
@@ -46,6 +49,17 @@ class ServerContext:
     info: Event
     limits: WireLimits
     clock: Clock
+    conversations: OrderedDict[str, TextConversation] = field(default_factory=OrderedDict)
+    """Conversations by the client's `conversation_id` (Home Assistant opens a connection
+    per request), the `MAX_CONVERSATIONS` most recent."""
+
+    def conversation(self, conversation_id: str) -> TextConversation:
+        chat = self.conversations.pop(conversation_id, None) or TextConversation(
+            self.engines, self.settings, owner=f"conversation {conversation_id[:12]}")
+        self.conversations[conversation_id] = chat
+        while len(self.conversations) > MAX_CONVERSATIONS:
+            self.conversations.popitem(last=False)
+        return chat
 
 
 class Connection(AsyncEventHandler):
@@ -188,9 +202,16 @@ class Connection(AsyncEventHandler):
                                                        self.engines, event))
 
     async def _handle(self, event: Event) -> None:
-        if self._chat is None:
-            self._chat = TextConversation(self.engines, self.context.settings, owner=self.name)
-        await conversation.handle(self._chat, event, send=self.write_event)
+        context = event.data.get("context")
+        conversation_id = context.get("conversation_id") if isinstance(context, dict) else None
+        if isinstance(conversation_id, str) and conversation_id:
+            chat = self.context.conversation(conversation_id)
+        else:
+            if self._chat is None:
+                self._chat = TextConversation(self.engines, self.context.settings,
+                                              owner=self.name)
+            chat = self._chat
+        await conversation.handle(chat, event, send=self.write_event)
 
     async def _run_pipeline(self, event: Event) -> None:
         if self.pipeline is None:

@@ -80,13 +80,14 @@ class TextConversation:
 
 async def handle(chat: TextConversation, event: Event, *, send: Send) -> None:
     """Answer a `transcript` event, streaming the reply sentence by sentence."""
-    text = Transcript.from_event(event).text
+    transcript = Transcript.from_event(event)
+    text, context = transcript.text, transcript.context
     route, sentences, written = await asyncio.to_thread(chat.sentences, text)
     if route is Route.NONE:
-        await send(NotHandled(text="Nothing was said.").event())
+        await send(NotHandled(text="Nothing was said.", context=context).event())
         return
     try:
-        await send(HandledStart().event())
+        await send(HandledStart(context=context).event())
         while (sentence := await asyncio.to_thread(next, sentences, None)) is not None:
             await send(HandledChunk(text=sentence).event())
     except BaseException:
@@ -95,7 +96,7 @@ async def handle(chat: TextConversation, event: Event, *, send: Send) -> None:
         raise
     answer = clean_for_speech(" ".join(written))
     chat.remember(route, text, answer)
-    await send(Handled(text=answer).event())
+    await send(Handled(text=answer, context=context).event())
     await send(HandledStop().event())
 
 
