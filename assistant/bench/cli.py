@@ -93,7 +93,7 @@ def _satellites(args: argparse.Namespace, config: Any) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """scripts/benchmark.py: the options of `assistant bench`, plus --config and --debug."""
-    from assistant.commands.bench import bench_allowance
+    from assistant.bench.allowance import bench_allowance
     from assistant.config import load_config
     from assistant.errors import AssistantError
     from assistant.privacy.policy import apply_network_policy

@@ -29,10 +29,10 @@ from wyoming.client import AsyncTcpClient
 from wyoming.pipeline import PipelineStage, RunPipeline
 
 from assistant.audio import SPEECH_RATE_HZ, Audio, silence
+from assistant.bench.allowance import BENCH_PORT
 from assistant.bench.live import request_audio, spoken_span
 from assistant.bench.report import write_json
 from assistant.bench.stats import summarize
-from assistant.commands.bench import BENCH_PORT
 from assistant.config import Config
 from assistant.engines.loader import load_synthesizer, model_store
 from assistant.engines.tts import SpeechSynthesizer

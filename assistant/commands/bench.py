@@ -5,11 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from assistant.bench.allowance import bench_allowance
 from assistant.config import Config
-from assistant.privacy.allowance import NetworkAllowance
-
-BENCH_PORT = 10710
-"""Where `bench --satellites` runs its server (127.0.0.1)."""
 
 
 def register(subparsers: Any) -> None:
@@ -31,12 +28,3 @@ def _bench(args: argparse.Namespace, config: Config) -> int:
     from assistant.bench.cli import run
 
     return run(args, config)
-
-
-def bench_allowance(args: argparse.Namespace, config: Config) -> NetworkAllowance | None:
-    """Offline, but for `--satellites`: its server listens on, and its clients connect to,
-    one loopback port (the server is a child process and inherits this policy)."""
-    if not getattr(args, "satellites", None):
-        return None
-    endpoint = f"127.0.0.1:{BENCH_PORT}"
-    return NetworkAllowance.parse(listen=[endpoint], peers=[endpoint])
