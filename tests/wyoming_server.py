@@ -42,4 +42,5 @@ def running_server(tmp: Path, *, port: int, satellites: Sequence[str] = (),
         server.wait_for("listening on", timeout=READY_TIMEOUT_S)
         yield server
     finally:
-        server.stop()
+        code = server.stop()
+    assert code == 0 and "stopped" in server.lines, server.output()  # a clean SIGTERM stop

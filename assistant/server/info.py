@@ -26,8 +26,8 @@ from wyoming.info import (
 from assistant import __version__
 from assistant.engines.loader import Engines
 
-ATTRIBUTION = Attribution(name="assistant", url="https://github.com/")
-"""The project itself (a local program: the URL is informational only)."""
+ATTRIBUTION = Attribution(name="assistant (local, offline)", url="")
+"""The project itself: a program on this machine, nothing to link to."""
 
 
 def describe(engines: Engines, *, language: str) -> Info:
