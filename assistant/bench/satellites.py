@@ -86,7 +86,9 @@ async def satellite_turn(host: str, port: int, clip: Clip, *,
     `linger_s`: stay (streaming silence, hearing what comes) that long after the reply;
     `barge_in`: said `barge_in_after_s` into the reply ("Hey Jarvis, stop")."""
     turn = SatelliteTurn(clip.text)
-    async with AsyncTcpClient(host, port) as client:
+    client = AsyncTcpClient(host, port)
+    await client.connect()
+    try:
         await client.write_event(RunPipeline(start_stage=start_stage,
                                              end_stage=PipelineStage.TTS).event())
         started = time.monotonic()
@@ -103,6 +105,8 @@ async def satellite_turn(host: str, port: int, clip: Clip, *,
             await asyncio.sleep(linger_s)
         except (TimeoutError, asyncio.TimeoutError):
             turn.error = f"no complete reply within {timeout_s:.0f} s"
+        except ConnectionError as error:
+            turn.error = f"connection lost: {error}"
         finally:
             hang_up.set()
             for task in (sender, reader, interrupter):
@@ -110,6 +114,9 @@ async def satellite_turn(host: str, port: int, clip: Clip, *,
             await asyncio.gather(sender, reader, interrupter, return_exceptions=True)
         if first_audio:
             turn.latency_ms = round(1000.0 * (first_audio[0] - speech_end), 1)
+    finally:
+        with contextlib.suppress(ConnectionError):  # a reset as it closes: the turn is over
+            await client.disconnect()
     return turn
 
 
@@ -131,8 +138,11 @@ async def _stream(client: AsyncTcpClient, mic: bytearray, started: float,
     while not hang_up.is_set():
         pcm = bytes(mic[:step]) or quiet
         del mic[:step]
-        await client.write_event(AudioChunk(rate=SPEECH_RATE_HZ, width=2, channels=1,
-                                            audio=pcm.ljust(step, b"\0")).event())
+        try:
+            await client.write_event(AudioChunk(rate=SPEECH_RATE_HZ, width=2, channels=1,
+                                                audio=pcm.ljust(step, b"\0")).event())
+        except ConnectionError:
+            return  # the server went away: the reader reports it
         sent += 1
         await asyncio.sleep(max(0.0, started + sent * CHUNK_MS / 1000 - time.monotonic()))
 
@@ -206,7 +216,10 @@ class ServeProcess:
     """`python -m assistant [global args] serve ARGS` as a child; `stop()` sends SIGTERM."""
 
     def __init__(self, args: Sequence[str], *, global_args: Sequence[str] = (),
-                 env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
+                 env: dict[str, str] | None = None, cwd: Path | None = None,
+                 log: Path | None = None) -> None:
+        """`log`: also write the server's output there."""
+        self._log = log.open("w", encoding="utf-8") if log is not None else None
         self.command = [sys.executable, "-m", "assistant", *global_args, "serve", *args]
         self.lines: list[str] = []
         self._cond = threading.Condition()
@@ -222,6 +235,9 @@ class ServeProcess:
             with self._cond:
                 self.lines.append(line.rstrip("\n"))
                 self._cond.notify_all()
+            if self._log is not None:
+                self._log.write(line)
+                self._log.flush()
         with self._cond:
             self._cond.notify_all()
 
@@ -280,7 +296,9 @@ def run_satellites_bench(config: Config, *, most: int, reps: int, out: Path,
                  "question": [Clip.spoken(voice, t) for t in QUESTIONS]}
     finally:
         voice.close()
-    with ServeProcess(["--listen", f"127.0.0.1:{BENCH_PORT}"], global_args=global_args) as server:
+    out.mkdir(parents=True, exist_ok=True)
+    with ServeProcess(["--listen", f"127.0.0.1:{BENCH_PORT}"], global_args=global_args,
+                      log=out / "satellites-server.log") as server:
         server.wait_for("listening on")
         warm_up = [clips["command"][0], clips["question"][0]]  # not measured
         asyncio.run(concurrent_turns("127.0.0.1", BENCH_PORT, warm_up))

@@ -109,6 +109,8 @@ class Connection(AsyncEventHandler):
                         self.limits.idle_timeout_s)
         except ConnectionError as error:
             log.info("%s: connection lost (%s)", self.name, error)
+        except Exception:  # noqa: BLE001 - one connection's failure must not reach the others
+            log.exception("%s: closed after an error", self.name)
         finally:
             await self.disconnect()
             self.writer.close()
