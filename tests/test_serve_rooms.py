@@ -6,6 +6,10 @@ mid-reply does not disturb the others."""
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -103,3 +107,17 @@ def test_stop_interrupts_only_the_room_that_said_it(server: Any,
     told_s = len(told.reply_audio) / 2 / told.reply_rate
     assert "detection" in stopped.events[stopped.events.index("audio-start"):]  # the barge-in
     assert stopped_s < told_s - 2.0, (stopped_s, told_s)
+
+
+@pytest.mark.slow
+def test_the_satellites_benchmark_end_to_end(real_store: object, tmp_path: Any) -> None:
+    done = subprocess.run([sys.executable, "-m", "assistant", "bench", "--satellites", "2",
+                           "--reps", "1", "--out", str(tmp_path)], capture_output=True,
+                          text=True, timeout=900, env={**os.environ,
+                                                       "XDG_STATE_HOME": str(tmp_path)})
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads((tmp_path / "satellites.json").read_text())
+    assert set(result["figures"]) == {"1/command", "1/question", "2/command", "2/question"}
+    assert all(f["n"] == f["satellites"] for f in result["figures"].values())
+    assert not [t for t in result["turns"] if t["error"]]
+    assert "| 2 | question |" in (tmp_path / "satellites.md").read_text()

@@ -13,6 +13,8 @@ import pytest
 from wyoming.audio import AudioChunk, AudioStart
 from wyoming.event import Event
 
+from assistant.bench.allowance import BENCH_PORT, bench_allowance
+from assistant.bench.satellites import counts_up_to
 from assistant.commands.serve import serve_allowance
 from assistant.commands.serve_run import serve_plan
 from assistant.commands.system import serve_check
@@ -139,3 +141,14 @@ def test_serve_refuses_a_public_address_in_one_line() -> None:
         "error: listen address '203.0.113.9:10700' is not on the local network: only "
         "loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7) and link-local "
         "(169.254/16, fe80::/10) addresses are allowed"]
+
+
+def test_bench_satellites_counts_and_its_one_port() -> None:
+    assert counts_up_to(8) == [1, 2, 4, 8] and counts_up_to(1) == [1]
+    assert counts_up_to(6) == [1, 2, 4, 6]
+    assert bench_allowance(argparse.Namespace(satellites=None), config_from_dict({})) is None
+    allowance = bench_allowance(argparse.Namespace(satellites=4), config_from_dict({}))
+    assert allowance is not None
+    assert allowance.listen_ports == allowance.peer_ports == (BENCH_PORT,)
+    assert allowance.permits_connect("127.0.0.1", BENCH_PORT)
+    assert not allowance.permits_connect("192.168.1.1", BENCH_PORT)
