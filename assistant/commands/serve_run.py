@@ -13,6 +13,7 @@ from assistant.engines.loader import load_engines
 from assistant.errors import AssistantError
 from assistant.loop.clock import WallClock
 from assistant.loop.session import SessionSettings
+from assistant.privacy.transcript_log import TranscriptLog
 from assistant.server.app import ServePlan, WyomingServer
 from assistant.server.connection import ServerContext
 from assistant.server.info import describe
@@ -23,6 +24,7 @@ def serve(args: argparse.Namespace, config: Config) -> int:
     started = time.perf_counter()
     plan = serve_plan(args, config)
     wake = not args.no_wake
+    transcripts = TranscriptLog.from_config(config.privacy)  # None unless opted in
     with load_engines(config, wake=wake) as engines:
         clock = WallClock()
         serve_config = config.serve
@@ -32,7 +34,7 @@ def serve(args: argparse.Namespace, config: Config) -> int:
             limits=WireLimits(max_event_bytes=serve_config.max_event_bytes,
                               idle_timeout_s=serve_config.idle_timeout_ms / 1000,
                               max_audio_s=serve_config.max_audio_s),
-            clock=clock)
+            clock=clock, observers=(transcripts.observe,) if transcripts else ())
         server = WyomingServer(context, plan)
 
         def ready(line: str) -> None:

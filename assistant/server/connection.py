@@ -22,6 +22,7 @@ from wyoming.server import AsyncEventHandler
 
 from assistant.engines.loader import Engines
 from assistant.loop.clock import Clock
+from assistant.loop.events import Event as SessionEvent
 from assistant.loop.session import SessionSettings
 from assistant.server import conversation, tts
 from assistant.server.asr import TranscribeRequest
@@ -49,6 +50,8 @@ class ServerContext:
     info: Event
     limits: WireLimits
     clock: Clock
+    observers: tuple[Callable[[SessionEvent], None], ...] = ()
+    """Called with every satellite session's events (the opt-in transcript log)."""
     conversations: OrderedDict[str, TextConversation] = field(default_factory=OrderedDict)
     """Conversations by the client's `conversation_id` (Home Assistant opens a connection
     per request), the `MAX_CONVERSATIONS` most recent."""
@@ -220,6 +223,8 @@ class Connection(AsyncEventHandler):
             self.pipeline = SatellitePipeline(
                 self.engines, self.context.settings, name=self.name,
                 clock=self.context.clock, send=self.write_event)
+            for observer in self.context.observers:
+                self.pipeline.session.observe(observer)
             self.pipeline.start()
             self._audio = AudioIn(max_s=self._audio_limit())
         self.pipeline.run_pipeline(event)
