@@ -109,17 +109,23 @@ class SatellitePipeline:
         self._blocks.put(block)
 
     async def close(self) -> None:
-        """Stop the session (its reply is cut), join the feeder, stop the sender."""
+        """Stop feeding (audio still queued is dropped), join the feeder, then close the
+        session (its reply is cut) and stop the sender. In that order: the session's
+        wake-word detector must not be closed while the feeder may still be using it
+        (TFLite crashes the process on a closed interpreter)."""
         for task in self._tasks:
             task.cancel()
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self._blocks.get_nowait()
         self._blocks.put(None)
         await asyncio.to_thread(self._close_threads)
         log.info("%s: session closed", self.name)
 
     def _close_threads(self) -> None:
-        self.session.close()
         if self._feeder.is_alive():
             self._feeder.join()
+        self.session.close()
 
     def _feed(self) -> None:
         while (block := self._blocks.get()) is not None:
