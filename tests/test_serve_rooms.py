@@ -14,11 +14,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from wyoming.pipeline import PipelineStage
 
+from assistant.audio import silence, to_speech
+from assistant.bench.live import spoken_span
 from assistant.bench.satellites import Clip, SatelliteTurn, satellite_turn
 from assistant.config import Config
 from assistant.engines.loader import load_synthesizer, model_store
-from assistant.engines.tts import SpeechSynthesizer
+from assistant.engines.tts import SpeechSynthesizer, synthesize_all
 from tests.words import heard_enough, words
 from tests.wyoming_server import free_port, running_server
 
@@ -121,3 +124,15 @@ def test_the_satellites_benchmark_end_to_end(real_store: object, tmp_path: Any) 
     assert all(f["n"] == f["satellites"] for f in result["figures"].values())
     assert not [t for t in result["turns"] if t["error"]]
     assert "| 2 | question |" in (tmp_path / "satellites.md").read_text()
+
+
+def test_a_satellite_that_heard_the_wake_word_itself_starts_at_asr(
+        server: Any, voice: SpeechSynthesizer) -> None:
+    """wyoming-satellite with a local wake word sends `run-pipeline` from `asr` and then
+    only the request: the session listens at once."""
+    audio = silence(300) + to_speech(synthesize_all(voice, COMMAND)) + silence(300)
+    clip = Clip(COMMAND, audio, spoken_span(audio)[1])
+    turn = asyncio.run(satellite_turn(HOST, server.port, clip,
+                                      start_stage=PipelineStage.ASR))
+    assert not turn.error and "detection" in turn.events, (turn, server.output())
+    assert "three hundred ninety one" in " ".join(words(turn.reply)), turn.reply
