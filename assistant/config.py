@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import AssistantError
+from assistant.profiles import ProfileError, profile_overrides, profiles_file
 from assistant.toml_file import read_toml
 
 
@@ -255,8 +256,6 @@ def _profile_sections(name: str) -> dict[str, dict[str, Any]]:
     """Profile `name`'s sections, each checked on its own (errors name the profile)."""
     if not name:
         return {}
-    from assistant.profiles import ProfileError, profile_overrides, profiles_file
-
     try:
         overrides = profile_overrides(name)
     except ProfileError as error:
