@@ -62,6 +62,16 @@ class ChatModel(Protocol):
         ...
 
 
+def prompt_prefix(system_prompt: str,
+                  examples: Sequence[tuple[str, str]] = ()) -> list[ChatMessage]:
+    """What every conversation starts with: the system prompt, then each few-shot example
+    as a user turn and its answer (the shape and length the answers should have)."""
+    out = [ChatMessage("system", system_prompt)]
+    for question, answer in examples:
+        out += [ChatMessage("user", question), ChatMessage("assistant", answer)]
+    return out
+
+
 def fit_to_context(messages: Sequence[ChatMessage], *, budget_tokens: int,
                    count: Any) -> list[ChatMessage]:
     """Drop the oldest non-system messages until the prompt fits `budget_tokens`.
@@ -92,15 +102,18 @@ class LlamaChatModel:
     context is not thread-safe, so sessions take turns (a whole reply each)."""
 
     def __init__(self, model_path: Path, *, name: str, context_tokens: int = 2048,
-                 temperature: float = 0.0, seed: int = 42, threads: int = 1,
-                 batch_threads: int | None = None) -> None:
+                 temperature: float = 0.0, top_p: float = 1.0, repeat_penalty: float = 1.0,
+                 seed: int = 42, threads: int = 1, batch_threads: int | None = None) -> None:
         """`threads` write the reply token by token (while speech is synthesized beside
-        them); `batch_threads` read the prompt, when nothing else runs (default: threads)."""
+        them); `batch_threads` read the prompt, when nothing else runs (default: threads).
+        `repeat_penalty` > 1 discourages tokens of the last 64 (prompt included)."""
         from llama_cpp import Llama
 
         self.name = name
         self.context_tokens = context_tokens
         self._temperature = temperature
+        self._top_p = top_p
+        self._repeat_penalty = repeat_penalty
         self._seed = seed
         self._threads = threads
         self._batch_threads = batch_threads or threads
@@ -132,7 +145,8 @@ class LlamaChatModel:
         try:
             chunks: Any = self._llama.create_chat_completion(
                 messages=_as_dicts(messages), stream=True, max_tokens=max_tokens,
-                temperature=self._temperature, seed=self._seed, repeat_penalty=1.15)
+                temperature=self._temperature, top_p=self._top_p, seed=self._seed,
+                repeat_penalty=self._repeat_penalty)
             try:
                 for chunk in chunks:
                     if (cancel is not None and cancel.is_set()) or self._closing.is_set():

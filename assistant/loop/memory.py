@@ -6,9 +6,9 @@ When the bound is exceeded the oldest turns go first. Nothing here is written to
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from assistant.engines.llm import MESSAGE_OVERHEAD_TOKENS, ChatMessage
+from assistant.engines.llm import MESSAGE_OVERHEAD_TOKENS, ChatMessage, prompt_prefix
 from assistant.loop.events import Route
 
 
@@ -39,9 +39,11 @@ class ConversationMemory:
         self._turns.clear()
         self._tokens = 0
 
-    def messages(self, system_prompt: str, question: str) -> list[ChatMessage]:
-        """The prompt for the next reply: system, remembered turns, the question."""
-        out = [ChatMessage("system", system_prompt)]
+    def messages(self, system_prompt: str, question: str, *,
+                 examples: Sequence[tuple[str, str]] = ()) -> list[ChatMessage]:
+        """The prompt for the next reply: system, few-shot examples, remembered turns,
+        the question."""
+        out = prompt_prefix(system_prompt, examples)
         for user, assistant, _ in self._turns:
             out += [ChatMessage("user", user), ChatMessage("assistant", assistant)]
         out.append(ChatMessage("user", question))

@@ -12,7 +12,7 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Generator, Iterable
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -148,14 +148,16 @@ class Router:
 
     def __init__(self, *, chat: ChatModel | None, skills: SkillsLike | None,
                  memory: ConversationMemory, system_prompt: str, max_reply_tokens: int,
-                 owner: str = "") -> None:
-        """`owner` names the session to the shared chat model (whose turn it is)."""
+                 owner: str = "", examples: Sequence[tuple[str, str]] = ()) -> None:
+        """`owner` names the session to the shared chat model (whose turn it is);
+        `examples` are few-shot (question, answer) pairs shown before the conversation."""
         self.chat = chat
         self.skills = skills
         self.memory = memory
         self._system_prompt = system_prompt
         self._max_reply_tokens = max_reply_tokens
         self._owner = owner
+        self._examples = tuple(examples)
 
     def respond(self, text: str, *, now: float, cancel: threading.Event | None = None) -> Reply:
         if not normalize(text):
@@ -171,7 +173,8 @@ class Router:
         if self.chat is None:
             return Reply(Route.LLM, pieces=_stream(
                 ["Sorry, I can only do simple commands right now."]))
-        messages = self.memory.messages(self._system_prompt, text)
+        messages = self.memory.messages(self._system_prompt, text,
+                                        examples=self._examples)
         return Reply(Route.LLM, pieces=_stream(self.chat.stream_reply(
             messages, max_tokens=self._max_reply_tokens, owner=self._owner, cancel=cancel)))
 
@@ -216,7 +219,8 @@ class Router:
     def warm_up(self) -> None:
         """Evaluate the system prompt once, so llama.cpp keeps it cached for every turn."""
         if self.chat is not None:
-            messages = self.memory.messages(self._system_prompt, "Hello")
+            messages = self.memory.messages(self._system_prompt, "Hello",
+                                           examples=self._examples)
             for _ in self.chat.stream_reply(messages, max_tokens=1, owner=self._owner):
                 pass
         if self.skills is not None:
