@@ -35,6 +35,10 @@ class ConversationMemory:
         while self._turns and self._tokens > self._max_tokens:
             self._tokens -= self._turns.popleft()[2]
 
+    def texts(self) -> list[str]:
+        """Every remembered question and answer, oldest first."""
+        return [text for user, assistant, _ in self._turns for text in (user, assistant)]
+
     def clear(self) -> None:
         self._turns.clear()
         self._tokens = 0
@@ -51,9 +55,12 @@ class ConversationMemory:
 
 
 def remember_turn(memory: ConversationMemory, *, route: Route, question: str, answer: str,
-                  interrupted: bool) -> None:
+                  interrupted: bool, guard_failed: bool = False) -> None:
     """What a finished turn leaves in memory. Memory is for the chat model's follow-ups:
-    commands would only distract it, and an interrupted answer is a topic the user cut
-    short, so only whole chat-model answers are kept."""
-    if route is Route.LLM and not interrupted and question.strip() and answer.strip():
+    commands would only distract it, an interrupted answer is a topic the user cut short,
+    and an answer that failed the reply guard would teach the model its own mistake (one
+    garbled answer turned every later one into word salad), so only whole chat-model
+    answers that passed the guard are kept."""
+    if route is Route.LLM and not interrupted and not guard_failed and question.strip() \
+            and answer.strip():
         memory.add(question, answer)

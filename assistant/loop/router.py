@@ -20,6 +20,7 @@ from assistant.engines.llm import ChatMessage, ChatModel
 from assistant.errors import AssistantError
 from assistant.loop.events import Completeness, Route
 from assistant.loop.memory import ConversationMemory
+from assistant.loop.reply_guard import ReplyGuard
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,8 @@ class Reply:
     slots: dict[str, Any] = field(default_factory=dict)
     pieces: Generator[str, None, None] = field(default_factory=lambda: _stream(()))
     expects_reply: bool = False
+    guard: ReplyGuard | None = None
+    """Checks each sentence of a chat-model reply before it is spoken (None: a skill's)."""
 
 
 def normalize(text: str) -> str:
@@ -148,9 +151,11 @@ class Router:
 
     def __init__(self, *, chat: ChatModel | None, skills: SkillsLike | None,
                  memory: ConversationMemory, system_prompt: str, max_reply_tokens: int,
-                 owner: str = "", examples: Sequence[tuple[str, str]] = ()) -> None:
+                 owner: str = "", examples: Sequence[tuple[str, str]] = (),
+                 max_sentences: int = 0) -> None:
         """`owner` names the session to the shared chat model (whose turn it is);
-        `examples` are few-shot (question, answer) pairs shown before the conversation."""
+        `examples` are few-shot (question, answer) pairs shown before the conversation;
+        a chat-model reply ends after `max_sentences` (0 = no limit)."""
         self.chat = chat
         self.skills = skills
         self.memory = memory
@@ -158,6 +163,7 @@ class Router:
         self._max_reply_tokens = max_reply_tokens
         self._owner = owner
         self._examples = tuple(examples)
+        self._max_sentences = max_sentences
 
     def respond(self, text: str, *, now: float, cancel: threading.Event | None = None) -> Reply:
         if not normalize(text):
@@ -176,7 +182,10 @@ class Router:
         messages = self.memory.messages(self._system_prompt, text,
                                         examples=self._examples)
         return Reply(Route.LLM, pieces=_stream(self.chat.stream_reply(
-            messages, max_tokens=self._max_reply_tokens, owner=self._owner, cancel=cancel)))
+            messages, max_tokens=self._max_reply_tokens, owner=self._owner, cancel=cancel)),
+            guard=ReplyGuard(text, max_sentences=self._max_sentences,
+                             before=[*self.memory.texts(), *(t for pair in self._examples
+                                                             for t in pair)]))
 
     def _tool_call(self, text: str, *, now: float) -> SkillReplyLike | None:
         """The optional tool-call path (`skills.tool_calls`): the chat model may pick a

@@ -91,7 +91,7 @@ def conversation(chat: ChatModel | None, skills_engine: SkillsEngine | None,
               if skills_engine is not None else None)
     return Router(chat=chat, skills=skills, memory=memory, system_prompt=settings.system_prompt,
                   max_reply_tokens=settings.max_reply_tokens, owner=owner,
-                  examples=settings.examples)
+                  examples=settings.examples, max_sentences=settings.max_sentences)
 
 
 def _rough_tokens(text: str) -> int:
