@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -75,3 +76,25 @@ def tally(outcomes: list[Outcome]) -> dict[str, float | int]:
         out[key] = count
         out[f"{key}_pct"] = round(100 * count / total, 1) if total else 0.0
     return out
+
+
+def qa_table(results: dict[str, Any]) -> list[str]:
+    """The benchmark table's section for the question part (empty when it did not run)."""
+    qa = results.get("qa")
+    if not qa:
+        return []
+    targets = qa.get("targets", {})
+    out = ["## Questions through the whole loop (spoken, heard, answered)", "",
+           "| set | questions | right | not sure | wrong | guard: passed / replaced / cut |",
+           "|---|---|---|---|---|---|"]
+    for name, figures in qa["sets"].items():
+        guard = figures.get("guard", {})
+        out.append(f"| {name} | {figures['questions']} | {figures['right']} "
+                   f"({figures['right_pct']:.0f} %) | {figures['not_sure']} "
+                   f"({figures['not_sure_pct']:.0f} %) | {figures['wrong']} "
+                   f"({figures['wrong_pct']:.0f} %) | {guard.get('passed', 0)} / "
+                   f"{guard.get('replaced', 0)} / {guard.get('cut', 0)} |")
+    return out + ["", f"Targets: right >= {targets.get('right_pct')} %, wrong <= "
+                  f"{targets.get('wrong_pct')} %. A reply is right when it contains an "
+                  "accepted answer; \"not sure\" is the guard's or the model's honest "
+                  "\"I'm not sure\"; a mishearing answered wrong counts as wrong.", ""]
