@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from assistant.config import ConfigError, config_from_dict
 from assistant.engines.llm import ChatMessage, prompt_prefix
 from assistant.loop.memory import ConversationMemory
+from tests.fakes import FakeChat
+from tests.test_session import run
 
 
 def test_examples_come_from_the_config_as_pairs() -> None:
@@ -34,3 +38,24 @@ def test_examples_sit_between_the_system_prompt_and_the_conversation() -> None:
                                                examples=examples)] == [
         "Be brief.", "Capital of Peru?", "Lima.", "Who wrote Hamlet?", "Shakespeare.",
         "And Macbeth?"]
+
+
+def prompts_of(turns: list[dict[str, object]], tmp_path: Path, texts: list[str]
+               ) -> list[list[str]]:
+    chat = FakeChat("Paris is the capital. It is in France.")
+    run(turns, tmp_path, texts=texts, chat=chat)
+    return [[m.content for m in prompt] for prompt in chat.prompts]
+
+
+def test_a_wake_word_starts_a_new_conversation_for_every_input_kind(tmp_path: Path) -> None:
+    """A typed turn with `wake: true` clears the memory exactly as a spoken wake word
+    does; a follow-up (typed or spoken without the wake word) keeps it."""
+    asked = ["What is the capital of France?", "Who wrote Hamlet?", "And Macbeth?"]
+    spoken = prompts_of([{"say": asked[0]}, {"say": asked[1]},
+                         {"say": asked[2], "wake": False}], tmp_path / "spoken", asked)
+    typed = prompts_of([{"text": asked[0], "wake": True}, {"text": asked[1], "wake": True},
+                        {"text": asked[2]}], tmp_path / "typed", [])
+    assert spoken == typed == [
+        ["Be brief.", asked[0]],
+        ["Be brief.", asked[1]],
+        ["Be brief.", asked[1], "Paris is the capital. It is in France.", asked[2]]]
