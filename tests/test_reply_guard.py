@@ -179,3 +179,15 @@ def test_a_garbled_answer_in_a_session_is_replaced_and_forgotten(tmp_path: Path)
     # the follow-up's prompt holds no trace of the garbled answer
     assert all("capo" not in m.content for m in chat.prompts[-1])
     assert len(session.router.memory) == 0
+
+
+def test_an_examples_answer_may_answer_another_question() -> None:
+    """Only the other questions' topics count: "Shakespeare" answered the example about
+    Macbeth, and answers this one too."""
+    memory = ConversationMemory(max_tokens=500, count_tokens=lambda t: len(t.split()))
+    router = Router(chat=FakeChat("The Bard of Hamlet was William Shakespeare."),
+                    skills=None, memory=memory, system_prompt="Be brief.", max_reply_tokens=50,
+                    examples=[("Who wrote Macbeth?", "William Shakespeare wrote Macbeth.")])
+    reply = router.respond("Who wrote Romeo and Juliet?", now=0.0)
+    text = "".join(reply.pieces)
+    assert reply.guard is not None and reply.guard.check(text) == text

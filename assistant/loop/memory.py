@@ -35,9 +35,9 @@ class ConversationMemory:
         while self._turns and self._tokens > self._max_tokens:
             self._tokens -= self._turns.popleft()[2]
 
-    def texts(self) -> list[str]:
-        """Every remembered question and answer, oldest first."""
-        return [text for user, assistant, _ in self._turns for text in (user, assistant)]
+    def questions(self) -> list[str]:
+        """The remembered questions, oldest first."""
+        return [user for user, _, _ in self._turns]
 
     def clear(self) -> None:
         self._turns.clear()

@@ -10,8 +10,8 @@ the conversation memory, so one bad answer cannot poison the next ones.
 The checks are cheap (word lists and counting, no model): a sentence fails when it is
 not English while English was asked (frequent words of other languages, too few English
 words, letters of another script), when it repeats itself or an earlier sentence, or
-when it takes up the topic of something said before (an earlier question, a few-shot
-example) without a word of the question. Word lists:
+when it takes up the topic of another question it was shown (an earlier one, a few-shot
+example) without a word of this one. Word lists:
 `assistant/data/words/` (see the headers of en.txt and foreign.txt).
 """
 
@@ -156,8 +156,9 @@ class ReplyGuard:
     def __init__(self, question: str, *, max_sentences: int = 0,
                  before: Sequence[str] = (), words: WordLists | None = None) -> None:
         """`max_sentences`: the reply ends (PASSED) after this many (0 = no limit);
-        `before`: what the model was shown besides the question (remembered turns,
-        few-shot examples), whose topics a reply must not take up instead."""
+        `before`: the other questions the model was shown (remembered turns, few-shot
+        examples), whose topics a reply must not take up instead. Not their answers:
+        "Shakespeare" in an example's answer may well answer this question too."""
         self._words = words or word_lists()
         self._english = wants_english(question)
         self._topic = topic_words(question, self._words)

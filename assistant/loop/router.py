@@ -184,8 +184,8 @@ class Router:
         return Reply(Route.LLM, pieces=_stream(self.chat.stream_reply(
             messages, max_tokens=self._max_reply_tokens, owner=self._owner, cancel=cancel)),
             guard=ReplyGuard(text, max_sentences=self._max_sentences,
-                             before=[*self.memory.texts(), *(t for pair in self._examples
-                                                             for t in pair)]))
+                             before=[*self.memory.questions(),
+                                     *(question for question, _ in self._examples)]))
 
     def _tool_call(self, text: str, *, now: float) -> SkillReplyLike | None:
         """The optional tool-call path (`skills.tool_calls`): the chat model may pick a
