@@ -176,6 +176,8 @@ def test_a_garbled_answer_in_a_session_is_replaced_and_forgotten(tmp_path: Path)
                         chat=chat)
     assert rows[0]["ok"], rows[0]["failures"]
     assert rows[0]["reply"] == NOT_SURE
+    assert rows[0]["guard"]["verdict"] == "replaced"
+    assert rows[0]["guard"]["reason"].startswith("not English")
     # the follow-up's prompt holds no trace of the garbled answer
     assert all("capo" not in m.content for m in chat.prompts[-1])
     assert len(session.router.memory) == 0
