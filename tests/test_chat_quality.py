@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from assistant.bench.qa_score import Outcome, load_questions, score_reply
@@ -47,6 +48,7 @@ def test_the_poisoned_conversation_no_longer_drifts(real_store: object,
     assert rows[0]["reply"] == NOT_SURE or "rome" in rows[0]["reply"].lower()
 
 
+@pytest.mark.slow
 def test_follow_ups_keep_memory_but_not_a_garbled_answer(real_store: object,
                                                         tmp_path: Path) -> None:
     """The same questions as follow-ups (no wake word: memory is kept): the guard keeps any

@@ -22,7 +22,7 @@ from assistant.engines.tts import SpeechSynthesizer
 
 TARGETS = {"right_pct": 85.0, "wrong_pct": 5.0}
 """Issue 11: right >= 85 %, wrong <= 5 %."""
-QUICK_QUESTIONS = 8
+QUICK_QUESTIONS = 4
 """With --quick: this many questions of each set."""
 
 
