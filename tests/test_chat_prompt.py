@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import ConfigError, config_from_dict
-from assistant.engines.llm import ChatMessage, prompt_prefix
+from assistant.engines.llm import ChatMessage, fit_to_context, prompt_prefix
 from assistant.loop.memory import ConversationMemory
 from tests.fakes import FakeChat
 from tests.test_session import run
@@ -32,8 +32,8 @@ def test_examples_sit_between_the_system_prompt_and_the_conversation() -> None:
     memory.add("Who wrote Hamlet?", "Shakespeare.")
     examples = [("Capital of Peru?", "Lima.")]
     assert prompt_prefix("Be brief.", examples) == [
-        ChatMessage("system", "Be brief."), ChatMessage("user", "Capital of Peru?"),
-        ChatMessage("assistant", "Lima.")]
+        ChatMessage("system", "Be brief."), ChatMessage("user", "Capital of Peru?", pinned=True),
+        ChatMessage("assistant", "Lima.", pinned=True)]
     assert [m.content for m in memory.messages("Be brief.", "And Macbeth?",
                                                examples=examples)] == [
         "Be brief.", "Capital of Peru?", "Lima.", "Who wrote Hamlet?", "Shakespeare.",
@@ -59,3 +59,15 @@ def test_a_wake_word_starts_a_new_conversation_for_every_input_kind(tmp_path: Pa
         ["Be brief.", asked[0]],
         ["Be brief.", asked[1]],
         ["Be brief.", asked[1], "Paris is the capital. It is in France.", asked[2]]]
+
+
+def test_the_examples_stay_when_the_conversation_is_cut_to_the_window() -> None:
+    memory = ConversationMemory(max_tokens=1000, count_tokens=lambda t: len(t.split()))
+    for n in range(5):
+        memory.add(f"question number {n}", f"answer number {n}")
+    messages = memory.messages("Be brief.", "Last one?", examples=[("Capital of Peru?",
+                                                                    "Lima.")])
+    fitted = fit_to_context(messages, budget_tokens=55, count=lambda t: len(t.split()))
+    assert [m.content for m in fitted] == [
+        "Be brief.", "Capital of Peru?", "Lima.", "question number 4", "answer number 4",
+        "Last one?"]

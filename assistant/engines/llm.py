@@ -31,6 +31,8 @@ HANDOFF_PIECES = 2
 class ChatMessage:
     role: str  # "system" | "user" | "assistant"
     content: str
+    pinned: bool = False
+    """Kept when the prompt is cut to the context window (few-shot examples)."""
 
 
 class ChatModel(Protocol):
@@ -68,7 +70,8 @@ def prompt_prefix(system_prompt: str,
     as a user turn and its answer (the shape and length the answers should have)."""
     out = [ChatMessage("system", system_prompt)]
     for question, answer in examples:
-        out += [ChatMessage("user", question), ChatMessage("assistant", answer)]
+        out += [ChatMessage("user", question, pinned=True),
+                ChatMessage("assistant", answer, pinned=True)]
     return out
 
 
@@ -76,8 +79,9 @@ def fit_to_context(messages: Sequence[ChatMessage], *, budget_tokens: int,
                    count: Any) -> list[ChatMessage]:
     """Drop the oldest non-system messages until the prompt fits `budget_tokens`.
 
-    The system message and the last message (the question) always stay; a last message
-    longer than the budget is cut from the front (its end is what was just said).
+    The system message and the last message (the question) always stay, and pinned ones
+    (the few-shot examples) while anything else can go; a last message longer than the
+    budget is cut from the front (its end is what was just said).
     """
     messages = list(messages)
     system = [m for m in messages[:1] if m.role == "system"]
@@ -87,7 +91,8 @@ def fit_to_context(messages: Sequence[ChatMessage], *, budget_tokens: int,
         return sum(count(m.content) + MESSAGE_OVERHEAD_TOKENS for m in items)
 
     while len(rest) > 1 and cost(system + rest) > budget_tokens:
-        rest.pop(0)
+        unpinned = [i for i, m in enumerate(rest[:-1]) if not m.pinned]
+        rest.pop(unpinned[0] if unpinned else 0)
     if rest and cost(system + rest) > budget_tokens:
         words = rest[-1].content.split()
         while words and cost(system) + count(" ".join(words)) + MESSAGE_OVERHEAD_TOKENS \
