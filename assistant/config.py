@@ -37,6 +37,11 @@ DEFAULT_SYSTEM_PROMPT = (
     "Answer in one to three short, plain sentences that sound natural when spoken aloud. "
     "No lists, no markdown, no emojis."
 )
+DEFAULT_EXAMPLES: tuple[tuple[str, str], ...] = (
+    ("What is the capital of Portugal?", "The capital of Portugal is Lisbon."),
+    ("Who wrote Macbeth?", "William Shakespeare wrote Macbeth."),
+    ("How many wheels does a car have?", "A car has four wheels."),
+)
 
 
 @dataclass(frozen=True)
@@ -67,11 +72,31 @@ class LlmConfig:
     context_tokens: int = _opt(2048, low=256, high=131072)
     max_reply_tokens: int = _opt(160, low=8, high=4096)
     temperature: float = _opt(0.0, low=0.0, high=2.0)
+    top_p: float = _opt(1.0, low=0.05, high=1.0)
+    """Sample only from the most likely tokens making up this share (with temperature > 0)."""
+    repeat_penalty: float = _opt(1.05, low=1.0, high=2.0)
+    """> 1 discourages repeating the last 64 tokens, the question's own words included
+    (1.15 made the 135M model write "Il capo di Italy" rather than "capital of Italy"; the
+    reply guard catches loops instead). 1.05 scored best of 1.0-1.15 on the question set."""
     seed: int = _opt(42, low=0)
     threads: int = _opt(0, low=0, high=256)
     """Threads writing the reply; 0 = half the cores (the voice synthesizes beside it).
     The prompt is always read with every core."""
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    examples: tuple[tuple[str, str], ...] = DEFAULT_EXAMPLES
+    """Few-shot (question, answer) pairs shown to the model before every conversation."""
+    max_sentences: int = _opt(2, low=1, high=100)
+    """A reply ends after this many sentences (the rest is not written)."""
+
+    def __post_init__(self) -> None:
+        pairs = []
+        for i, pair in enumerate(self.examples):
+            if (not isinstance(pair, (list, tuple)) or len(pair) != 2
+                    or not all(isinstance(x, str) and x.strip() for x in pair)):
+                raise ConfigError(f"llm.examples[{i}] must be a [question, answer] pair of "
+                                  f"strings, got {pair!r}")
+            pairs.append((pair[0], pair[1]))
+        object.__setattr__(self, "examples", tuple(pairs))
 
 
 @dataclass(frozen=True)

@@ -63,12 +63,15 @@ def test_the_shipped_registry_parses():
     vosk_en = registry.get("vosk-small-en-us-0.15")
     assert vosk_en.tofu_archive and vosk_en.files == () and vosk_en.size is None
     assert vosk_en.sources[0].strip == "vosk-model-small-en-us-0.15/"
-    qwen = registry.get("qwen2.5-0.5b-instruct-q4_k_m")
-    assert qwen.files == (ModelFile(path="qwen2.5-0.5b-instruct-q4_k_m.gguf"),)
-    assert qwen.sources[0].per_file
+    trusted_on_first_use = {"qwen2.5-0.5b-instruct-q4_k_m", "qwen2.5-1.5b-instruct-q4_k_m"}
+    for qwen_id in sorted(trusted_on_first_use):
+        qwen = registry.get(qwen_id)
+        assert qwen.role == "llm" and not qwen.default
+        assert qwen.files == (ModelFile(path=f"{qwen_id}.gguf"),)
+        assert qwen.sources[0].per_file
     for spec in registry.models:
         assert spec.sources, spec.id
-        assert all(f.sha256 for f in spec.files) or spec.id == "qwen2.5-0.5b-instruct-q4_k_m"
+        assert all(f.sha256 for f in spec.files) or spec.id in trusted_on_first_use
 
 
 def test_fields_are_parsed_in_file_order(tmp_path):

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.atomic import write_atomic
+from assistant.bench.qa_score import qa_table
 from assistant.bench.results import ROUTES, STAGES
 
 #: Keys every results file has (the issue's contract): None when that part was skipped.
@@ -54,8 +55,8 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def table_markdown(results: dict[str, Any]) -> str:
     """Every headline figure as Markdown tables, one section per part that ran."""
     out: list[str] = []
-    for section in (_header, _latency, _live, _synthesis, _chat, _asr, _wake, _startup,
-                    _notes, _skipped, _unexpected):
+    for section in (_header, _latency, _live, _synthesis, _chat, qa_table, _asr, _wake,
+                    _startup, _notes, _skipped, _unexpected):
         out += section(results)
     return "\n".join(out)
 

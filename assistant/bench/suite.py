@@ -152,6 +152,12 @@ def _measure(results: dict[str, Any], config: Any, store: Any, engines: Any, spe
         with timed(results, "chat"):
             results["chat_models"] = compare_chat_models(config, store, questions, say=say)
         results["skipped"] += results["chat_models"]["skipped"]
+    if "qa" not in options.skip:
+        from assistant.bench.qa import run_qa
+
+        with timed(results, "qa"):
+            results["qa"] = run_qa(engines, config, lambda name: speaking, quick=options.quick,
+                                   realtime=options.realtime, say=say)
     sets: list[Any] = []
     if "asr" not in options.skip or "wake" not in options.skip:
         from assistant.bench.asr import labelled_sets

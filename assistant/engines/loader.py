@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from assistant.config import (
     cpu_threads,
     reply_threads,
 )
-from assistant.engines.llm import ChatMessage, ChatModel, LlamaChatModel
+from assistant.engines.llm import ChatMessage, ChatModel, LlamaChatModel, prompt_prefix
 from assistant.engines.scheduler import FairExecutor
 from assistant.engines.stt import SpeechRecognizer, choose_engine
 from assistant.engines.stt.vosk import VoskRecognizer
@@ -63,7 +64,8 @@ def load_chat_model(config: LlmConfig, store: ModelStore) -> LlamaChatModel:
     """Load the configured chat model from the model store (explicit local path)."""
     path = store.require(config.model)
     return LlamaChatModel(path, name=config.model, context_tokens=config.context_tokens,
-                          temperature=config.temperature, seed=config.seed,
+                          temperature=config.temperature, top_p=config.top_p,
+                          repeat_penalty=config.repeat_penalty, seed=config.seed,
                           threads=reply_threads(config.threads)[0], batch_threads=cpu_threads())
 
 
@@ -127,7 +129,7 @@ def load_engines(config: Config, *, wake: bool = True, chat: bool = True,
         chat=load_chat_model(config.llm, store) if chat else None,
         skills=SkillsEngine.from_config(config.skills) if skills else None)
     try:
-        warm_up(engines, system_prompt=config.llm.system_prompt)
+        warm_up(engines, system_prompt=config.llm.system_prompt, examples=config.llm.examples)
     except BaseException:
         engines.close()
         raise
@@ -138,7 +140,8 @@ def load_engines(config: Config, *, wake: bool = True, chat: bool = True,
     return engines
 
 
-def warm_up(engines: Engines, *, system_prompt: str) -> None:
+def warm_up(engines: Engines, *, system_prompt: str,
+            examples: Sequence[tuple[str, str]] = ()) -> None:
     """Run every engine once, so the first real turn does not pay for lazy set-up; the
     chat model keeps the system prompt in its KV cache for every later turn. The
     recognizer warms up on real speech (the voice saying "Ready."): on silence or a tone,
@@ -155,7 +158,7 @@ def warm_up(engines: Engines, *, system_prompt: str) -> None:
         detector.process(quiet)
         detector.close()
     if engines.chat is not None:
-        messages = [ChatMessage("system", system_prompt), ChatMessage("user", "Hello")]
+        messages = [*prompt_prefix(system_prompt, examples), ChatMessage("user", "Hello")]
         for _ in engines.chat.stream_reply(messages, max_tokens=1):
             pass
     if engines.skills is not None:

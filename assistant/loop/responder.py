@@ -131,7 +131,8 @@ class Responder:
         interrupted = not finished or cancel.is_set()
         said = " ".join(spoken.heard) if interrupted else spoken.text
         remember_turn(self._router.memory, route=reply.route, question=text, answer=said,
-                      interrupted=interrupted)
+                      interrupted=interrupted,
+                      guard_failed=reply.guard is not None and reply.guard.failed)
         if reply.route in (Route.SKILL, Route.LLM):
             self._controls.said(said)
         log.debug("replied (%s): %s", reply.route.value, spoken.text)
@@ -144,7 +145,7 @@ class Responder:
     def _speak(self, reply: Reply, turn: int, cancel: threading.Event) -> SpokenReply:
         chat = self._router.chat if reply.route is Route.LLM else None
         streamer = ReplySpeaker(self._speaker, turn=turn, cancel=cancel, chat=chat,
-                                first_pause_words=self._first_pause_words)
+                                first_pause_words=self._first_pause_words, guard=reply.guard)
         with self._lock:
             self._current = streamer
         try:
@@ -171,8 +172,10 @@ def _result(turn: UserTurn, text: str, reply: Reply, spoken: SpokenReply, t_rout
                           t_first_token=spoken.t_first_token,
                           t_first_synth=spoken.t_first_synth,
                           t_first_audio=spoken.t_first_audio)
+    guard = reply.guard
+    extra = {} if guard is None else {"guard": guard.verdict.value, "guard_reason": guard.reason}
     return TurnResult(turn=turn.turn, transcript=text, wake=turn.wake, follow_up=turn.follow_up,
                       route=reply.route, intent=reply.intent, slots=reply.slots,
                       reply=spoken.text, interrupted=interrupted, timings=timings,
                       expects_reply=reply.expects_reply, truncated=turn.truncated,
-                      tokens=spoken.tokens, t_last_token=spoken.t_last_token)
+                      tokens=spoken.tokens, t_last_token=spoken.t_last_token, extra=extra)

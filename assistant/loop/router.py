@@ -12,7 +12,7 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Generator, Iterable
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -20,6 +20,7 @@ from assistant.engines.llm import ChatMessage, ChatModel
 from assistant.errors import AssistantError
 from assistant.loop.events import Completeness, Route
 from assistant.loop.memory import ConversationMemory
+from assistant.loop.reply_guard import ReplyGuard
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,8 @@ class Reply:
     slots: dict[str, Any] = field(default_factory=dict)
     pieces: Generator[str, None, None] = field(default_factory=lambda: _stream(()))
     expects_reply: bool = False
+    guard: ReplyGuard | None = None
+    """Checks each sentence of a chat-model reply before it is spoken (None: a skill's)."""
 
 
 def normalize(text: str) -> str:
@@ -148,14 +151,19 @@ class Router:
 
     def __init__(self, *, chat: ChatModel | None, skills: SkillsLike | None,
                  memory: ConversationMemory, system_prompt: str, max_reply_tokens: int,
-                 owner: str = "") -> None:
-        """`owner` names the session to the shared chat model (whose turn it is)."""
+                 owner: str = "", examples: Sequence[tuple[str, str]] = (),
+                 max_sentences: int = 0) -> None:
+        """`owner` names the session to the shared chat model (whose turn it is);
+        `examples` are few-shot (question, answer) pairs shown before the conversation;
+        a chat-model reply ends after `max_sentences` (0 = no limit)."""
         self.chat = chat
         self.skills = skills
         self.memory = memory
         self._system_prompt = system_prompt
         self._max_reply_tokens = max_reply_tokens
         self._owner = owner
+        self._examples = tuple(examples)
+        self._max_sentences = max_sentences
 
     def respond(self, text: str, *, now: float, cancel: threading.Event | None = None) -> Reply:
         if not normalize(text):
@@ -171,9 +179,13 @@ class Router:
         if self.chat is None:
             return Reply(Route.LLM, pieces=_stream(
                 ["Sorry, I can only do simple commands right now."]))
-        messages = self.memory.messages(self._system_prompt, text)
+        messages = self.memory.messages(self._system_prompt, text,
+                                        examples=self._examples)
         return Reply(Route.LLM, pieces=_stream(self.chat.stream_reply(
-            messages, max_tokens=self._max_reply_tokens, owner=self._owner, cancel=cancel)))
+            messages, max_tokens=self._max_reply_tokens, owner=self._owner, cancel=cancel)),
+            guard=ReplyGuard(text, max_sentences=self._max_sentences,
+                             before=[*self.memory.questions(),
+                                     *(question for question, _ in self._examples)]))
 
     def _tool_call(self, text: str, *, now: float) -> SkillReplyLike | None:
         """The optional tool-call path (`skills.tool_calls`): the chat model may pick a
@@ -216,7 +228,8 @@ class Router:
     def warm_up(self) -> None:
         """Evaluate the system prompt once, so llama.cpp keeps it cached for every turn."""
         if self.chat is not None:
-            messages = self.memory.messages(self._system_prompt, "Hello")
+            messages = self.memory.messages(self._system_prompt, "Hello",
+                                           examples=self._examples)
             for _ in self.chat.stream_reply(messages, max_tokens=1, owner=self._owner):
                 pass
         if self.skills is not None:

@@ -54,6 +54,9 @@ class SessionSettings:
 
     listener: ListenerSettings = ListenerSettings()
     system_prompt: str = ""
+    examples: tuple[tuple[str, str], ...] = ()
+    max_sentences: int = 0
+    """A chat-model reply ends after this many sentences (0 = no limit)."""
     max_reply_tokens: int = 160
     memory_tokens: int = 768
     new_conversation_on_wake: bool = True
@@ -69,6 +72,7 @@ class SessionSettings:
             no_speech_timeout_ms=vad.no_speech_timeout_ms, barge_in=config.audio.barge_in,
             early_cut_ms=vad.early_cut_ms, question_cut_ms=vad.question_cut_ms)
         return cls(listener=listener, system_prompt=config.llm.system_prompt,
+                   examples=config.llm.examples, max_sentences=config.llm.max_sentences,
                    max_reply_tokens=config.llm.max_reply_tokens,
                    memory_tokens=config.memory.max_tokens,
                    new_conversation_on_wake=config.memory.new_conversation_on_wake,
@@ -86,7 +90,8 @@ def conversation(chat: ChatModel | None, skills_engine: SkillsEngine | None,
     skills = (skills_engine.session(controls=controls, wallclock=wallclock)
               if skills_engine is not None else None)
     return Router(chat=chat, skills=skills, memory=memory, system_prompt=settings.system_prompt,
-                  max_reply_tokens=settings.max_reply_tokens, owner=owner)
+                  max_reply_tokens=settings.max_reply_tokens, owner=owner,
+                  examples=settings.examples, max_sentences=settings.max_sentences)
 
 
 def _rough_tokens(text: str) -> int:
