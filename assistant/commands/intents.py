@@ -24,7 +24,8 @@ from typing import Any
 import yaml
 
 from assistant.config import Config
-from assistant.intents import IntentMatch, IntentRecognizer
+from assistant.intents import IntentMatch
+from assistant.language import IntentMatcher
 
 EXIT_MISMATCH = 1
 EXIT_BAD_FILE = 2
@@ -65,7 +66,7 @@ def register(subparsers: Any) -> None:
     recognize.set_defaults(handler=run_recognize)
 
 
-def _recognizer(args: argparse.Namespace, config: Config) -> IntentRecognizer:
+def _recognizer(args: argparse.Namespace, config: Config) -> IntentMatcher:
     from assistant.skills.home_state import load_home
     from assistant.skills.registry import build_recognizer
 

@@ -138,9 +138,9 @@ def sounds_finished(text: str) -> bool:
             and _REQUEST.match(" ".join(words)) is not None)
 
 
-def is_control_phrase(text: str) -> bool:
+def is_control_phrase(text: str, phrases: frozenset[str] = CONTROL_PHRASES) -> bool:
     words = normalize(text)
-    return words in CONTROL_PHRASES or _POLITE.sub("", words).strip() in CONTROL_PHRASES
+    return words in phrases or _POLITE.sub("", words).strip() in phrases
 
 
 class Router:
@@ -148,9 +148,14 @@ class Router:
 
     def __init__(self, *, chat: ChatModel | None, skills: SkillsLike | None,
                  memory: ConversationMemory, system_prompt: str, max_reply_tokens: int,
-                 owner: str = "") -> None:
-        """`owner` names the session to the shared chat model (whose turn it is)."""
+                 owner: str = "", control_phrases: frozenset[str] = CONTROL_PHRASES,
+                 no_chat_reply: str = "Sorry, I can only do simple commands right now."
+                 ) -> None:
+        """`owner` names the session to the shared chat model (whose turn it is);
+        `control_phrases` and `no_chat_reply` come from the language spoken."""
         self.chat = chat
+        self._control_phrases = control_phrases
+        self._no_chat_reply = no_chat_reply
         self.skills = skills
         self.memory = memory
         self._system_prompt = system_prompt
@@ -160,7 +165,7 @@ class Router:
     def respond(self, text: str, *, now: float, cancel: threading.Event | None = None) -> Reply:
         if not normalize(text):
             return Reply(Route.NONE)
-        if is_control_phrase(text):
+        if is_control_phrase(text, self._control_phrases):
             return Reply(Route.CONTROL, intent="Stop")
         if self.skills is not None:
             answer = self.skills.respond(text, now=now) or self._tool_call(text, now=now)
@@ -169,8 +174,7 @@ class Router:
                              pieces=_stream([answer.text] if answer.text else []),
                              expects_reply=answer.expects_reply)
         if self.chat is None:
-            return Reply(Route.LLM, pieces=_stream(
-                ["Sorry, I can only do simple commands right now."]))
+            return Reply(Route.LLM, pieces=_stream([self._no_chat_reply]))
         messages = self.memory.messages(self._system_prompt, text)
         return Reply(Route.LLM, pieces=_stream(self.chat.stream_reply(
             messages, max_tokens=self._max_reply_tokens, owner=self._owner, cancel=cancel)))
@@ -202,7 +206,7 @@ class Router:
         full end-of-speech silence: COMMAND (a control phrase, or a command the skills
         know), QUESTION (see `sounds_finished`), or None: a statement may go on after
         a pause, and so may anything ending on a word that needs more ("Turn on the")."""
-        if is_control_phrase(text):
+        if is_control_phrase(text, self._control_phrases):
             return Completeness.COMMAND
         words = normalize(text).split()
         if not words or words[-1] in _DANGLING:

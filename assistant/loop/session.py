@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from assistant.audio import Audio
-from assistant.config import Config
+from assistant.config import DEFAULT_SYSTEM_PROMPT, Config
 from assistant.engines.llm import ChatModel
 from assistant.engines.loader import Engines
+from assistant.language import language_pack
 from assistant.loop.clock import Clock
 from assistant.loop.controls import AssistantControls
 from assistant.loop.events import (
@@ -58,6 +59,7 @@ class SessionSettings:
     memory_tokens: int = 768
     new_conversation_on_wake: bool = True
     volume: float = 1.0
+    language: str = "en"
 
     @classmethod
     def from_config(cls, config: Config, *, wake: bool = True) -> SessionSettings:
@@ -68,11 +70,14 @@ class SessionSettings:
             min_speech_ms=vad.min_speech_ms, max_utterance_ms=vad.max_utterance_ms,
             no_speech_timeout_ms=vad.no_speech_timeout_ms, barge_in=config.audio.barge_in,
             early_cut_ms=vad.early_cut_ms, question_cut_ms=vad.question_cut_ms)
-        return cls(listener=listener, system_prompt=config.llm.system_prompt,
+        prompt = config.llm.system_prompt
+        if prompt == DEFAULT_SYSTEM_PROMPT:
+            prompt = language_pack(config.language).system_prompt or prompt
+        return cls(listener=listener, system_prompt=prompt,
                    max_reply_tokens=config.llm.max_reply_tokens,
                    memory_tokens=config.memory.max_tokens,
                    new_conversation_on_wake=config.memory.new_conversation_on_wake,
-                   volume=config.audio.volume)
+                   volume=config.audio.volume, language=config.language)
 
 
 def conversation(chat: ChatModel | None, skills_engine: SkillsEngine | None,
@@ -85,8 +90,11 @@ def conversation(chat: ChatModel | None, skills_engine: SkillsEngine | None,
     controls.attach_memory(memory)
     skills = (skills_engine.session(controls=controls, wallclock=wallclock)
               if skills_engine is not None else None)
+    language = language_pack(settings.language)
     return Router(chat=chat, skills=skills, memory=memory, system_prompt=settings.system_prompt,
-                  max_reply_tokens=settings.max_reply_tokens, owner=owner)
+                  max_reply_tokens=settings.max_reply_tokens, owner=owner,
+                  control_phrases=language.control_phrases,
+                  no_chat_reply=language.no_chat_reply)
 
 
 def _rough_tokens(text: str) -> int:
@@ -138,6 +146,8 @@ class Session:
             self.responder.start()
             self._started = True
             self._arm_timers()
+            while self.engines.notices:  # once per process: the first session says them
+                self.announce(self.engines.notices.pop(0))
 
     def close(self) -> None:
         """Stop answering (the reply in progress is cut), join the responder, cancel this

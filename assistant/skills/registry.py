@@ -14,11 +14,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.config import SkillsConfig
+from assistant.config import LANGUAGES, SkillsConfig
 from assistant.intents import IntentMatch, IntentRecognizer, SlotValidator
+from assistant.language import IntentMatcher, Language, language_pack
 from assistant.skills.base import Confirmations, Controls, Skill, SkillReply
-from assistant.skills.control import ControlSkill, validate_volume_slots
-from assistant.skills.home import HomeSkill
+from assistant.skills.control import validate_volume_slots
 from assistant.skills.home_state import (
     SWITCHABLE,
     HomeConfig,
@@ -26,8 +26,7 @@ from assistant.skills.home_state import (
     default_state_path,
     load_home,
 )
-from assistant.skills.math_units import MathSkill, validate_math_slots
-from assistant.skills.time_date import TimeDateSkill
+from assistant.skills.math_units import validate_math_slots
 from assistant.skills.timers import TimerSkill, validate_timer_slots
 from assistant.skills.tools import ToolCallError, ToolSpec, grammar, tool_specs, validate
 
@@ -65,10 +64,17 @@ VALIDATORS: dict[str, SlotValidator] = {
 }
 
 
-def build_recognizer(config: SkillsConfig, home: HomeConfig) -> IntentRecognizer:
+def build_recognizer(config: SkillsConfig, home: HomeConfig) -> IntentMatcher:
     """The recognizer for `config.language` with this home's rooms and devices."""
+    if config.language in LANGUAGES:
+        return language_pack(config.language).load_intents(home.spoken_lists(), VALIDATORS)
     return IntentRecognizer.load(language=config.language, lists=home.spoken_lists(),
                                  validators=VALIDATORS)
+
+
+def _language(config: SkillsConfig) -> Language:
+    """The language the skills answer in (English for one without a language module)."""
+    return language_pack(config.language if config.language in LANGUAGES else "en")
 
 
 def vocabulary_hint(home: HomeConfig) -> str:
@@ -93,13 +99,16 @@ class SkillsEngine:
     tool specs and the vocabulary hint. `session()` makes one conversation's `Skills`
     (its own timers, pending confirmations and controls)."""
 
-    def __init__(self, *, recognizer: IntentRecognizer, home: HomeState,
-                 tool_calls: bool = False, problems: Sequence[str] = ()) -> None:
+    def __init__(self, *, recognizer: IntentMatcher, home: HomeState,
+                 tool_calls: bool = False, problems: Sequence[str] = (),
+                 language: Language | None = None) -> None:
         self.recognizer = recognizer
         self.home = home
         self.specs = tuple(tool_specs(home.config))
         self.tool_calls = tool_calls
-        self.hint = vocabulary_hint(home.config)
+        self.language = language or language_pack("en")
+        # A language whose recognizer has its own prompt (Mandarin) takes no English hint.
+        self.hint = "" if self.language.recognizer_prompt else vocabulary_hint(home.config)
         self.problems = list(problems)
         """Things the user should hear about at start-up (e.g. an unusable state file)."""
 
@@ -107,23 +116,25 @@ class SkillsEngine:
     def from_config(cls, config: SkillsConfig) -> SkillsEngine:
         """Load the home, its saved state and the templates; raise AssistantError subclasses
         with a one-line message when the home file or templates are unusable."""
-        home = load_home(config.home_file or None)
+        language = _language(config)
+        home = load_home(config.home_file or language.home_file or None)
         state_path = Path(config.state_file).expanduser() if config.state_file else (
             default_state_path())
         state = HomeState(home, path=state_path)
         return cls(recognizer=build_recognizer(config, home), home=state,
-                   tool_calls=config.tool_calls,
+                   tool_calls=config.tool_calls, language=language,
                    problems=[state.problem] if state.problem else [])
 
     def session(self, *, controls: Controls,
                 wallclock: Callable[[], datetime] = datetime.now) -> Skills:
         """The skills of one conversation over the shared home and templates."""
         confirmations = Confirmations(timeout_s=CONFIRMATION_TIMEOUT_S)
-        timers = TimerSkill()
+        classes = self.language.skills
+        timers: TimerSkill = classes.timers()
         skills: list[Skill] = [
-            TimeDateSkill(wallclock=wallclock), timers,
-            HomeSkill(self.home, confirmations=confirmations), MathSkill(),
-            ControlSkill(controls),
+            classes.time_date(wallclock=wallclock), timers,
+            classes.home(self.home, confirmations=confirmations), classes.math(),
+            classes.control(controls),
         ]
         return Skills(recognizer=self.recognizer, skills=skills, confirmations=confirmations,
                       timers=timers, specs=self.specs, tool_calls=self.tool_calls,
@@ -133,7 +144,7 @@ class SkillsEngine:
 class Skills:
     """Every skill of one conversation behind one `respond`; see the module docstring."""
 
-    def __init__(self, *, recognizer: IntentRecognizer, skills: Sequence[Skill],
+    def __init__(self, *, recognizer: IntentMatcher, skills: Sequence[Skill],
                  confirmations: Confirmations, timers: TimerSkill,
                  specs: Sequence[ToolSpec] = (), tool_calls: bool = False,
                  problems: Sequence[str] = (), hint: str = "") -> None:

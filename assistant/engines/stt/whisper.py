@@ -67,8 +67,10 @@ class WhisperRecognizer:
     name = "whisper"
 
     def __init__(self, model_dir: Path, *, language: str = "en", beam_size: int = 1,
-                 threads: int = 1, workers: int = 2, short_context: bool = True) -> None:
-        """`threads` per decode; `workers` decodes at once."""
+                 threads: int = 1, workers: int = 2, short_context: bool = True,
+                 prompt: str = "") -> None:
+        """`threads` per decode; `workers` decodes at once; `prompt` starts every initial
+        prompt (Mandarin: "以下是普通话的句子。", so it writes Simplified characters)."""
         from faster_whisper import WhisperModel
         from faster_whisper.tokenizer import Tokenizer
 
@@ -77,6 +79,7 @@ class WhisperRecognizer:
         self.language = language
         self._beam_size = beam_size
         self._short_context = short_context
+        self._prompt_text = prompt
         self._model = WhisperModel(str(model_dir), device="cpu", compute_type="int8",
                                    cpu_threads=threads, num_workers=workers,
                                    local_files_only=True)
@@ -90,12 +93,16 @@ class WhisperRecognizer:
                owner: str = "") -> WhisperStream:
         """Whisper has no grammar: `phrases` and `hint` both become its initial prompt."""
         prompt = list(phrases or []) + ([hint] if hint else [])
+        if self._prompt_text:
+            prompt = [self._prompt_text, *prompt]
         return WhisperStream(self, phrases=prompt or None, owner=owner)
 
     def close(self) -> None:
         self._jobs.close()
 
     def transcribe(self, audio: Audio, *, phrases: Sequence[str] | None = None) -> Transcript:
+        if self._prompt_text:
+            phrases = [self._prompt_text, *(phrases or [])]
         speech = to_speech(audio)
         return Transcript(self.decode(speech.to_float()[:, 0], phrases), "whisper",
                           self.language, speech.seconds)
