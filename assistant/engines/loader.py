@@ -35,6 +35,7 @@ from assistant.engines.tts import (
 from assistant.engines.vad import SileroVadModel, VadModel
 from assistant.engines.wake import MicroWakeWordModel, WakeWordModel
 from assistant.models import ModelStore
+from assistant.models.registry import MULTILINGUAL
 from assistant.privacy.recorder import RecordingRecognizer
 from assistant.skills import SkillsEngine
 
@@ -50,7 +51,8 @@ def load_recognizer(config: SttConfig, store: ModelStore, *, engine: str | None 
     """Load the recognizer `choose_engine` picks (explicit local paths only)."""
     choice = choose_engine(config, store, engine=engine, model_id=model_id)
     path = store.require(choice.model_id)
-    language = store.registry.get(choice.model_id).language
+    spoken = store.registry.get(choice.model_id).language
+    language = config.language if spoken == MULTILINGUAL else spoken
     if choice.engine == "vosk":
         return VoskRecognizer(path, language=language)
     # two decodes at once (see engines.stt.whisper), so each gets half the cores
