@@ -61,6 +61,13 @@ def load_recognizer(config: SttConfig, store: ModelStore, *, engine: str | None 
                              short_context=config.short_context)
 
 
+def load_final_recognizer(config: SttConfig, store: ModelStore) -> SpeechRecognizer | None:
+    """The recognizer of `stt.final_model` (None when there is no split)."""
+    if not config.final_model:
+        return None
+    return load_recognizer(config, store, model_id=config.final_model)
+
+
 def load_chat_model(config: LlmConfig, store: ModelStore) -> LlamaChatModel:
     """Load the configured chat model from the model store (explicit local path)."""
     path = store.require(config.model)
@@ -96,6 +103,8 @@ class Engines:
     """The voice's queue: sessions take turns, a sentence at a time, in order each."""
     phrases: PhraseCache | None = None
     load_seconds: float = 0.0
+    final_recognizer: SpeechRecognizer | None = None
+    """`stt.final_model`: writes every turn that is not a command (see SplitStream)."""
 
     def __post_init__(self) -> None:
         if self.phrases is None:
@@ -107,6 +116,8 @@ class Engines:
         if self.chat is not None:
             self.chat.close()
         self.recognizer.close()
+        if self.final_recognizer is not None:
+            self.final_recognizer.close()
         self.voice.close()
 
     def __enter__(self) -> Engines:
@@ -127,7 +138,8 @@ def load_engines(config: Config, *, wake: bool = True, chat: bool = True,
         wake=MicroWakeWordModel(config.wake.word) if wake and config.wake.enabled else None,
         voice=load_synthesizer(config.tts, store),
         chat=load_chat_model(config.llm, store) if chat else None,
-        skills=SkillsEngine.from_config(config.skills) if skills else None)
+        skills=SkillsEngine.from_config(config.skills) if skills else None,
+        final_recognizer=load_final_recognizer(config.stt, store))
     try:
         warm_up(engines, system_prompt=config.llm.system_prompt)
     except BaseException:
@@ -147,10 +159,11 @@ def warm_up(engines: Engines, *, system_prompt: str) -> None:
     Whisper's short-window decode would take its slow fallback path instead."""
     quiet = silence(300)
     spoken = [to_speech(block) for block in engines.voice.synthesize("Ready.")]
-    stream = engines.recognizer.stream()
-    for block in [quiet, *spoken, quiet]:
-        stream.accept(block)
-    stream.finish().result()
+    for recognizer in filter(None, [engines.recognizer, engines.final_recognizer]):
+        stream = recognizer.stream()
+        for block in [quiet, *spoken, quiet]:
+            stream.accept(block)
+        stream.finish().result()
     engines.vad.detector().process(quiet)
     if engines.wake is not None:
         detector = engines.wake.detector()
