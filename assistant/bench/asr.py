@@ -24,6 +24,7 @@ from assistant.audio import Audio, to_speech
 from assistant.bench.stats import summarize
 from assistant.bench.text import WordErrors, normalize, word_errors
 from assistant.engines.tts import SpeechSynthesizer, synthesize_all
+from assistant.models.registry import MULTILINGUAL
 
 POCKETSPHINX_DATA = Path("/usr/share/pocketsphinx/test/data")
 GOFORWARD_RATE_HZ = 16000
@@ -158,7 +159,7 @@ def recognizer_choices(store: Any, languages: set[str], *, skipped: list[str],
         for engine in ("vosk", "whisper"):
             if engine not in engines:
                 known = [m.id for m in store.registry.models if m.role == "stt"
-                         and m.engine == engine and m.language == language]
+                         and m.engine == engine and m.speaks(language)]
                 why = (f"not installed ({', '.join(known)})" if known
                        else "none known to the registry")
                 skipped.append(f"stt {language}: no {engine} recognizer, {why}")
@@ -225,7 +226,8 @@ def run_asr(config: Any, store: Any, sets: list[LabelledSet], *, hint: str | Non
     default = None
     if hint:
         chosen = choose_engine(config.stt, store)
-        language = store.registry.get(chosen.model_id).language
+        spoken = store.registry.get(chosen.model_id).language
+        language = config.stt.language if spoken == MULTILINGUAL else spoken
         default = RecognizerChoice(f"{chosen.model_id} + skills hint (as in the pipeline)",
                                    chosen.model_id, chosen.engine, language,
                                    config.stt.short_context if chosen.engine == "whisper"

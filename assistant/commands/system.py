@@ -163,9 +163,18 @@ def _model_checks(config: Config, *, full_hash: bool) -> list[Check]:
     from assistant.engines.stt import choose_engine
 
     store = model_store(config)
-    needed = {config.llm.model, config.tts.voice} | {m.id for m in store.registry.models
-                                                      if m.default}
     out = []
+    try:
+        choice = choose_engine(config.stt, store)
+        recognizers = {choice.model_id}
+        stt_check = Check("ok", f"speech recognition: {choice.engine} ({choice.model_id}) "
+                          f"because {choice.reason}")
+    except AssistantError as error:
+        recognizers = set()
+        stt_check = Check("FAIL", f"speech recognition: {error}", "assistant models fetch")
+    # Recognizers are needed as the config uses them, not because they are defaults.
+    needed = ({config.llm.model, config.tts.voice, config.stt.final_model} | recognizers
+              | {m.id for m in store.registry.models if m.default and m.role != "stt"})
     for spec in store.registry.models:
         required = spec.id in needed
         label = f"model {spec.id} ({spec.role}, {spec.engine}, {spec.language})"
@@ -187,13 +196,7 @@ def _model_checks(config: Config, *, full_hash: bool) -> list[Check]:
         else:
             out.append(Check("ok", f"{label}: installed, "
                              f"{'verified' if full_hash else 'sizes checked'}"))
-    try:
-        choice = choose_engine(config.stt, store)
-        out.append(Check("ok", f"speech recognition: {choice.engine} ({choice.model_id}) "
-                         f"because {choice.reason}"))
-    except AssistantError as error:
-        out.append(Check("FAIL", f"speech recognition: {error}", "assistant models fetch"))
-    return out
+    return [*out, stt_check]
 
 
 def _espeak_check() -> Check:

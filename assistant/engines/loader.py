@@ -39,6 +39,7 @@ from assistant.engines.wake import MicroWakeWordModel, WakeWordModel
 from assistant.language import language_pack
 from assistant.language.voice import VoiceWithoutScript, missing_voice_notice
 from assistant.models import ModelStore
+from assistant.models.registry import MULTILINGUAL
 from assistant.privacy.recorder import RecordingRecognizer
 from assistant.skills import SkillsEngine
 
@@ -59,16 +60,23 @@ def load_recognizer(config: SttConfig, store: ModelStore, *, engine: str | None 
         model_id = pack.recognizer_model
     choice = choose_engine(config, store, engine=engine, model_id=model_id)
     path = store.require(choice.model_id)
-    language = store.registry.get(choice.model_id).language
-    prompt = ""
-    if pack is not None and choice.model_id == pack.recognizer_model:
-        language, prompt = pack.code, pack.recognizer_prompt
+    spoken = store.registry.get(choice.model_id).language
+    language = config.language if spoken == MULTILINGUAL else spoken
+    # a multilingual model is told the language's script through its prompt
+    prompt = pack.recognizer_prompt if pack is not None and spoken == MULTILINGUAL else ""
     if choice.engine == "vosk":
         return VoskRecognizer(path, language=language)
     # two decodes at once (see engines.stt.whisper), so each gets half the cores
     return WhisperRecognizer(path, language=language, beam_size=config.beam_size,
                              threads=config.threads or max(1, cpu_threads() // 2), workers=2,
                              short_context=config.short_context, prompt=prompt)
+
+
+def load_final_recognizer(config: SttConfig, store: ModelStore) -> SpeechRecognizer | None:
+    """The recognizer of `stt.final_model` (None when there is no split)."""
+    if not config.final_model:
+        return None
+    return load_recognizer(config, store, model_id=config.final_model)
 
 
 def load_chat_model(config: LlmConfig, store: ModelStore) -> LlamaChatModel:
@@ -137,6 +145,8 @@ class Engines:
     """The voice's queue: sessions take turns, a sentence at a time, in order each."""
     phrases: PhraseCache | None = None
     load_seconds: float = 0.0
+    final_recognizer: SpeechRecognizer | None = None
+    """`stt.final_model`: writes every turn that is not a command (see SplitStream)."""
     notices: list[str] = field(default_factory=list)
     """Said once, by the first session that starts (e.g. which voice to fetch)."""
 
@@ -150,6 +160,8 @@ class Engines:
         if self.chat is not None:
             self.chat.close()
         self.recognizer.close()
+        if self.final_recognizer is not None:
+            self.final_recognizer.close()
         self.voice.close()
 
     def __enter__(self) -> Engines:
@@ -172,6 +184,7 @@ def load_engines(config: Config, *, wake: bool = True, chat: bool = True,
         wake=MicroWakeWordModel(config.wake.word) if wake and config.wake.enabled else None,
         voice=voice, chat=load_chat_model(llm, store) if llm is not None else None,
         skills=SkillsEngine.from_config(config.skills) if skills else None,
+        final_recognizer=load_final_recognizer(config.stt, store),
         notices=[notice] if notice else [])
     try:
         warm_up(engines, system_prompt=config.llm.system_prompt)
@@ -192,10 +205,11 @@ def warm_up(engines: Engines, *, system_prompt: str) -> None:
     Whisper's short-window decode would take its slow fallback path instead."""
     quiet = silence(300)
     spoken = [to_speech(block) for block in engines.voice.synthesize("Ready.")]
-    stream = engines.recognizer.stream()
-    for block in [quiet, *spoken, quiet]:
-        stream.accept(block)
-    stream.finish().result()
+    for recognizer in filter(None, [engines.recognizer, engines.final_recognizer]):
+        stream = recognizer.stream()
+        for block in [quiet, *spoken, quiet]:
+            stream.accept(block)
+        stream.finish().result()
     engines.vad.detector().process(quiet)
     if engines.wake is not None:
         detector = engines.wake.detector()

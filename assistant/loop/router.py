@@ -93,6 +93,11 @@ class Reply:
     pieces: Generator[str, None, None] = field(default_factory=lambda: _stream(()))
     expects_reply: bool = False
 
+    @classmethod
+    def saying(cls, route: Route, text: str) -> Reply:
+        """A reply of one fixed sentence."""
+        return cls(route, pieces=_stream([text]))
+
 
 def normalize(text: str) -> str:
     text = re.sub(r"[^\w\s']", " ", text.lower())

@@ -69,7 +69,8 @@ class SessionSettings:
             threshold=vad.threshold, silence_ms=vad.silence_ms,
             min_speech_ms=vad.min_speech_ms, max_utterance_ms=vad.max_utterance_ms,
             no_speech_timeout_ms=vad.no_speech_timeout_ms, barge_in=config.audio.barge_in,
-            early_cut_ms=vad.early_cut_ms, question_cut_ms=vad.question_cut_ms)
+            early_cut_ms=vad.early_cut_ms, question_cut_ms=vad.question_cut_ms,
+            min_confidence=config.stt.min_confidence)
         prompt = config.llm.system_prompt
         if prompt == DEFAULT_SYSTEM_PROMPT:
             prompt = language_pack(config.language).system_prompt or prompt
@@ -130,7 +131,8 @@ class Session:
                                volume=self.controls.volume, phrases=engines.phrases)
         self.listener = Listener(recognizer=engines.recognizer, vad=self._vad, wake=self._wake,
                                  settings=listener_settings, emit=self._emit,
-                                 is_complete=self._is_complete, owner=name)
+                                 is_complete=self._is_complete, owner=name,
+                                 final=engines.final_recognizer)
         self.responder = Responder(
             router=self.router, speaker=self.speaker, controls=self.controls,
             emit=self._emit, reply_done=self.listener.reply_finished, now=clock.now,
