@@ -124,8 +124,9 @@ def language_chat(config: Config, store: ModelStore) -> LlmConfig | None:
     llm = config.llm
     if not pack.chat_models or llm.model in pack.chat_models or llm.model != LlmConfig().model:
         return llm
+    known = {spec.id for spec in store.registry.models}
     for model in pack.chat_models:
-        if store.is_installed(model):
+        if model in known and store.is_installed(model):
             return dataclasses.replace(llm, model=model)
     return None
 

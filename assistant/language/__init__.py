@@ -70,12 +70,15 @@ class Language:
     """The built-in home, with room and device names in the language ("" = English)."""
     no_chat_reply: str
     """Said to an open question when no chat model that speaks the language is installed."""
-    control_phrases: frozenset[str]
-    """Phrases that stop a reply ("stop", "停"), as `router.normalize` writes them."""
+    is_control: Callable[[str], bool]
+    """True for a phrase that stops a reply ("stop", "停")."""
     skills: SkillClasses
     load_intents: Callable[[Mapping[str, Sequence[tuple[str, Any]]],
                             Mapping[str, SlotValidator]], IntentMatcher]
     normalize: Callable[[str], str]
+    hint: Callable[[Any], str]
+    """Words the recognizer should expect for a home (a `HomeConfig`): commands and
+    device names, given to Whisper after `recognizer_prompt`."""
     written_in: Callable[[str], bool]
     """True for text in the language's own script, which another language's voice
     cannot read (always False for English)."""

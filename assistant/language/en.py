@@ -7,11 +7,12 @@ from typing import Any
 
 from assistant.intents import IntentRecognizer, SlotValidator, normalize
 from assistant.language import Language, SkillClasses, Wording
-from assistant.loop.router import CONTROL_PHRASES
+from assistant.loop.router import is_control_phrase
 from assistant.loop.sentences import SentenceSplitter
 from assistant.skills.control import ControlSkill
 from assistant.skills.home import HomeSkill
 from assistant.skills.math_units import MathSkill
+from assistant.skills.registry import vocabulary_hint
 from assistant.skills.time_date import TimeDateSkill
 from assistant.skills.timers import TimerSkill
 from assistant.speech_format import date_words, duration_words, number_words, time_words
@@ -31,10 +32,11 @@ LANGUAGE = Language(
     code="en", name="English", recognizer_model="", recognizer_prompt="",
     voice="piper-en_US-joe-medium", chat_models=(), home_file="",
     no_chat_reply="Sorry, I can only do simple commands right now.",
-    control_phrases=CONTROL_PHRASES,
+    is_control=is_control_phrase,
     skills=SkillClasses(time_date=TimeDateSkill, timers=TimerSkill, home=HomeSkill,
                         math=MathSkill, control=ControlSkill),
     load_intents=load_intents, normalize=normalize, written_in=lambda text: False,
+    hint=vocabulary_hint,
     system_prompt="", split_sentences=split_sentences,
     wording=Wording(number=number_words, time=time_words, date=date_words,
                     duration=duration_words),

@@ -12,7 +12,7 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -143,9 +143,9 @@ def sounds_finished(text: str) -> bool:
             and _REQUEST.match(" ".join(words)) is not None)
 
 
-def is_control_phrase(text: str, phrases: frozenset[str] = CONTROL_PHRASES) -> bool:
+def is_control_phrase(text: str) -> bool:
     words = normalize(text)
-    return words in phrases or _POLITE.sub("", words).strip() in phrases
+    return words in CONTROL_PHRASES or _POLITE.sub("", words).strip() in CONTROL_PHRASES
 
 
 class Router:
@@ -153,13 +153,13 @@ class Router:
 
     def __init__(self, *, chat: ChatModel | None, skills: SkillsLike | None,
                  memory: ConversationMemory, system_prompt: str, max_reply_tokens: int,
-                 owner: str = "", control_phrases: frozenset[str] = CONTROL_PHRASES,
+                 owner: str = "", is_control: Callable[[str], bool] = is_control_phrase,
                  no_chat_reply: str = "Sorry, I can only do simple commands right now."
                  ) -> None:
         """`owner` names the session to the shared chat model (whose turn it is);
-        `control_phrases` and `no_chat_reply` come from the language spoken."""
+        `is_control` and `no_chat_reply` come from the language spoken."""
         self.chat = chat
-        self._control_phrases = control_phrases
+        self._is_control = is_control
         self._no_chat_reply = no_chat_reply
         self.skills = skills
         self.memory = memory
@@ -170,7 +170,7 @@ class Router:
     def respond(self, text: str, *, now: float, cancel: threading.Event | None = None) -> Reply:
         if not normalize(text):
             return Reply(Route.NONE)
-        if is_control_phrase(text, self._control_phrases):
+        if self._is_control(text):
             return Reply(Route.CONTROL, intent="Stop")
         if self.skills is not None:
             answer = self.skills.respond(text, now=now) or self._tool_call(text, now=now)
@@ -211,7 +211,7 @@ class Router:
         full end-of-speech silence: COMMAND (a control phrase, or a command the skills
         know), QUESTION (see `sounds_finished`), or None: a statement may go on after
         a pause, and so may anything ending on a word that needs more ("Turn on the")."""
-        if is_control_phrase(text, self._control_phrases):
+        if self._is_control(text):
             return Completeness.COMMAND
         words = normalize(text).split()
         if not words or words[-1] in _DANGLING:

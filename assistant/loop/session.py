@@ -94,7 +94,7 @@ def conversation(chat: ChatModel | None, skills_engine: SkillsEngine | None,
     language = language_pack(settings.language)
     return Router(chat=chat, skills=skills, memory=memory, system_prompt=settings.system_prompt,
                   max_reply_tokens=settings.max_reply_tokens, owner=owner,
-                  control_phrases=language.control_phrases,
+                  is_control=language.is_control,
                   no_chat_reply=language.no_chat_reply)
 
 

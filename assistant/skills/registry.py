@@ -107,8 +107,7 @@ class SkillsEngine:
         self.specs = tuple(tool_specs(home.config))
         self.tool_calls = tool_calls
         self.language = language or language_pack("en")
-        # A language whose recognizer has its own prompt (Mandarin) takes no English hint.
-        self.hint = "" if self.language.recognizer_prompt else vocabulary_hint(home.config)
+        self.hint = self.language.hint(home.config)
         self.problems = list(problems)
         """Things the user should hear about at start-up (e.g. an unusable state file)."""
 

@@ -97,6 +97,11 @@ class MandarinIntentRecognizer:
         return cls(passes[0], passes[1])
 
     @property
+    def characters_only(self) -> IntentRecognizer:
+        """The first pass alone (the benchmark compares it with both)."""
+        return self._passes[0]
+
+    @property
     def intent_names(self) -> list[str]:
         return self._passes[0].intent_names
 
