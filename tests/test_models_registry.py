@@ -72,7 +72,10 @@ def test_the_shipped_registry_parses():
     assert qwen.sources[0].per_file
     for spec in registry.models:
         assert spec.sources, spec.id
-        assert all(f.sha256 for f in spec.files) or spec.id == "qwen2.5-0.5b-instruct-q4_k_m"
+        assert all(f.sha256 for f in spec.files) or spec.id in (
+            "qwen2.5-0.5b-instruct-q4_k_m", "piper-zh_CN-huayan-medium")  # trust on first use
+    huayan = registry.get("piper-zh_CN-huayan-medium")
+    assert huayan.language == "zh" and huayan.role == "tts" and not huayan.default
 
 
 def test_fields_are_parsed_in_file_order(tmp_path):

@@ -23,9 +23,7 @@ _PAUSE = re.compile(r"[,;:](?=\s)|[，；：、]")
 _CLAUSE = re.compile(r"\s(?=(?:because|but|which|although|while|whereas|since|when|where|"
                      r"if|unless|until|using|including)\s)", re.IGNORECASE)
 CLAUSE_MIN_WORDS = 4
-# Underscores only as markup, not inside a name ("qwen2.5-0.5b-instruct-q4_k_m").
-_MARKDOWN = re.compile(r"[*`#>|~]+|(?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9])|^\s*[-+]\s+|"
-                       r"^\s*\d+[.)]\s+", re.MULTILINE)
+_MARKDOWN = re.compile(r"[*_`#>|~]+|^\s*[-+]\s+|^\s*\d+[.)]\s+", re.MULTILINE)
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _NON_SPEECH = re.compile(
     "[\U0001f000-\U0001faff\U00002600-\U000027bf\U0000fe0f\U0000200d]+"

@@ -148,8 +148,6 @@ class Session:
             self.responder.start()
             self._started = True
             self._arm_timers()
-            while self.engines.notices:  # once per process: the first session says them
-                self.announce(self.engines.notices.pop(0))
 
     def close(self) -> None:
         """Stop answering (the reply in progress is cut), join the responder, cancel this
@@ -207,6 +205,8 @@ class Session:
                 not self.speaker.idle() or self.sink.pending_ms() > 0):
             self.speaker.flush()  # the wake word also silences an announcement
         elif isinstance(event, UserTurn):
+            while self.engines.notices:  # once per process, before the first answer
+                self.announce(self.engines.notices.pop(0))
             self.responder.submit(event)
         elif isinstance(event, TurnFinished):
             self._arm_timers()

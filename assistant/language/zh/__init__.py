@@ -43,7 +43,7 @@ def is_control(text: str) -> bool:
 
 
 HINT_EXAMPLES = ("打开厨房的灯。把卧室的灯调到百分之三十。设一个三分钟的定时器，取消定时器。"
-                 "把温度调低一点。音量调小一点。五公里是多少英里？三乘以四等于多少？")
+                 "把温度调低一点。音量调小一点。五公里是多少英里？一米是多少厘米？三乘以四等于多少？")
 """Commands in the words the templates use. Chosen on tests/data/speech-zh (none of its
 sentences): with them Whisper base writes 设 and not 睡, 卧室 and not 握式; without, 19 of
 the 30 utterances reach the right intent, with them 28 (assistant/bench/mandarin.py)."""
@@ -64,8 +64,8 @@ LANGUAGE = Language(
     code="zh", name="Mandarin", recognizer_model="whisper-base", recognizer_prompt=PROMPT,
     voice=VOICE, chat_models=(CHAT_MODEL, "qwen2.5-1.5b-instruct-q4_k_m"),
     home_file=str(resources.files("assistant").joinpath("data/home.zh.toml")),
-    no_chat_reply=(f"这个问题我现在还回答不了：默认的聊天模型不会说中文。"
-                   f"请先下载会说中文的模型：assistant models fetch {CHAT_MODEL}。"),
+    no_chat_reply=("这个问题我现在还回答不了：默认的聊天模型不会说中文。"
+                   f"请先下载会说中文的 Qwen2.5 模型：assistant models fetch {CHAT_MODEL}。"),
     is_control=is_control,
     skills=SkillClasses(time_date=MandarinTimeDateSkill, timers=MandarinTimerSkill,
                         home=MandarinHomeSkill, math=MandarinMathSkill,
