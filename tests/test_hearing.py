@@ -4,6 +4,10 @@ pipeline runs it (the skills' hint, `stt.final_model` for what is not a command)
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -69,3 +73,17 @@ def test_no_open_question_is_heard_as_a_command(hear, router: Router) -> None:  
         if router.is_complete(heard) is Completeness.COMMAND:
             misheard.append((said, heard))
     assert misheard == []
+
+
+def test_the_demo_through_the_whole_loop_hears_france(real_store: ModelStore,
+                                                      tmp_path: Path) -> None:
+    """Wake word, VAD, early decode and cut, as `assistant demo` runs it: the old set-up
+    (tiny.en with the hint for everything) heard "the capital of friends" here."""
+    result = subprocess.run([sys.executable, "-m", "assistant", "demo", "--out-dir",
+                             str(tmp_path)], capture_output=True, text=True, timeout=900,
+                            env=os.environ.copy(), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    rows = [json.loads(line) for line in (tmp_path / "report.jsonl").read_text().splitlines()]
+    assert [row["ok"] for row in rows] == [True] * 7, [row["failures"] for row in rows]
+    capital = next(row for row in rows if "capital" in row["input"]["value"])
+    assert "france" in words(capital["transcript"]), capital["transcript"]
