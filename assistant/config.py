@@ -61,10 +61,10 @@ class SttConfig:
     threads: int = _opt(0, low=0, high=256)
     """CPU threads per decode (Whisper runs up to two at once); 0 = half the cores this
     process may use."""
-    final_model: str = ""
+    final_model: str = "whisper-base"
     """A second recognizer (model id) for the final transcript of everything that is not a
     command, decoded without the skills' hint; "" = one recognizer for all."""
-    min_confidence: float = _opt(0.0, low=0.0, high=1.0)
+    min_confidence: float = _opt(0.4, low=0.0, high=1.0)
     """A spoken turn heard with less confidence (see `Transcript.confidence`) is not
     answered: the assistant says it did not catch that and listens again. 0 = off."""
 

@@ -40,7 +40,7 @@ class Transcript:
         """
         if self.avg_logprob is not None:
             speech = 1.0 - (self.no_speech_prob or 0.0)
-            return math.exp(max(self.avg_logprob, -50.0)) * speech
+            return math.exp(self.avg_logprob) * speech
         return self.word_confidence
 
 
