@@ -7,6 +7,7 @@ from typing import Any
 
 from assistant.intents import IntentRecognizer, SlotValidator, normalize
 from assistant.language import Language, SkillClasses, Wording
+from assistant.loop.responder import NOT_CAUGHT
 from assistant.loop.router import is_control_phrase
 from assistant.loop.sentences import SentenceSplitter
 from assistant.skills.control import ControlSkill
@@ -32,7 +33,7 @@ LANGUAGE = Language(
     code="en", name="English", recognizer_model="", recognizer_prompt="",
     voice="piper-en_US-joe-medium", chat_models=(), home_file="",
     no_chat_reply="Sorry, I can only do simple commands right now.",
-    is_control=is_control_phrase,
+    is_control=is_control_phrase, not_caught=NOT_CAUGHT,
     skills=SkillClasses(time_date=TimeDateSkill, timers=TimerSkill, home=HomeSkill,
                         math=MathSkill, control=ControlSkill),
     load_intents=load_intents, normalize=normalize, written_in=lambda text: False,

@@ -152,11 +152,13 @@ class Responder:
     def _route(self, turn: UserTurn, text: str, cancel: threading.Event) -> Reply:
         """Interrupted before its answer began: nothing is run (no skill acts on the home).
         Speech the recognizer was not sure of is neither routed nor remembered: the
-        assistant asks again. Typed turns are always clear."""
+        assistant asks again, unless it is a control phrase ("stop", "停": stopping on a
+        doubtful one does no harm). Typed turns are always clear."""
         if cancel.is_set():
             return Reply(Route.NONE)
-        if not turn.heard_clearly and text and turn.kind is InputKind.SPEECH:
-            return Reply.saying(Route.UNCLEAR, NOT_CAUGHT)
+        if (not turn.heard_clearly and text and turn.kind is InputKind.SPEECH
+                and not self._router.is_control(text)):
+            return Reply.saying(Route.UNCLEAR, self._router.not_caught)
         return self._router.respond(text, now=self._now(), cancel=cancel)
 
     def _speak(self, reply: Reply, turn: int, cancel: threading.Event) -> SpokenReply:

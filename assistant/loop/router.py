@@ -154,12 +154,14 @@ class Router:
     def __init__(self, *, chat: ChatModel | None, skills: SkillsLike | None,
                  memory: ConversationMemory, system_prompt: str, max_reply_tokens: int,
                  owner: str = "", is_control: Callable[[str], bool] = is_control_phrase,
-                 no_chat_reply: str = "Sorry, I can only do simple commands right now."
-                 ) -> None:
+                 no_chat_reply: str = "Sorry, I can only do simple commands right now.",
+                 not_caught: str = "Sorry, I didn't catch that.") -> None:
         """`owner` names the session to the shared chat model (whose turn it is);
-        `is_control` and `no_chat_reply` come from the language spoken."""
+        `is_control`, `no_chat_reply` and `not_caught` (said to a turn heard too unclearly
+        to answer) come from the language spoken."""
         self.chat = chat
-        self._is_control = is_control
+        self.not_caught = not_caught
+        self.is_control = is_control
         self._no_chat_reply = no_chat_reply
         self.skills = skills
         self.memory = memory
@@ -170,7 +172,7 @@ class Router:
     def respond(self, text: str, *, now: float, cancel: threading.Event | None = None) -> Reply:
         if not normalize(text):
             return Reply(Route.NONE)
-        if self._is_control(text):
+        if self.is_control(text):
             return Reply(Route.CONTROL, intent="Stop")
         if self.skills is not None:
             answer = self.skills.respond(text, now=now) or self._tool_call(text, now=now)
@@ -211,7 +213,7 @@ class Router:
         full end-of-speech silence: COMMAND (a control phrase, or a command the skills
         know), QUESTION (see `sounds_finished`), or None: a statement may go on after
         a pause, and so may anything ending on a word that needs more ("Turn on the")."""
-        if self._is_control(text):
+        if self.is_control(text):
             return Completeness.COMMAND
         words = normalize(text).split()
         if not words or words[-1] in _DANGLING:

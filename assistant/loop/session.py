@@ -95,7 +95,7 @@ def conversation(chat: ChatModel | None, skills_engine: SkillsEngine | None,
     return Router(chat=chat, skills=skills, memory=memory, system_prompt=settings.system_prompt,
                   max_reply_tokens=settings.max_reply_tokens, owner=owner,
                   is_control=language.is_control,
-                  no_chat_reply=language.no_chat_reply)
+                  no_chat_reply=language.no_chat_reply, not_caught=language.not_caught)
 
 
 def _rough_tokens(text: str) -> int:
