@@ -3,6 +3,9 @@ layer's settings. The real recognizer on real speech is in test_mandarin_audio.p
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +20,7 @@ from assistant.language.voice import VoiceWithoutScript
 from assistant.language.zh.text import is_han, normalize, pinyin_key
 from assistant.language.zh.wording import date_words, duration_words, number_words, time_words
 from assistant.loop.sentences import SentenceSplitter
-from assistant.skills import SkillReply, Skills
+from assistant.skills import SkillReply, Skills, SkillsEngine
 from tests.fakes import MemoryControls
 
 SPEECH_ZH = Path(__file__).parent / "data" / "speech-zh"
@@ -177,3 +180,21 @@ def test_a_voice_without_the_script_stays_silent_for_it() -> None:
     voice = VoiceWithoutScript(inner, unreadable=is_han)
     assert list(voice.synthesize("好的，卧室灯已打开。")) == []
     assert len(list(voice.synthesize("Ready."))) == 1 and inner.said == ["Ready."]
+
+
+def test_the_same_intents_as_english(tmp_path: Path) -> None:
+    def names(language: str) -> set[str]:
+        config = SkillsConfig(language=language, state_file=str(tmp_path / f"{language}.json"))
+        return set(SkillsEngine.from_config(config).recognizer.intent_names)
+
+    assert names("zh") == names("en")
+
+
+def test_intents_command_in_mandarin() -> None:
+    """A child process: the command installs the network policy on the process."""
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant", "intents", "recognize", "--language", "zh",
+         "把握式的灯掉到50%"], capture_output=True, text=True, timeout=120,
+        env=os.environ.copy())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "HomeSetBrightness brightness=50 name=卧室灯"
