@@ -17,7 +17,7 @@ from assistant.audio import Audio
 from assistant.config import Config, ConfigError, SkillsConfig, config_from_dict, with_overrides
 from assistant.language import language_pack
 from assistant.language.voice import VoiceWithoutScript
-from assistant.language.zh.text import is_han, normalize, pinyin_key
+from assistant.language.zh.text import is_han, normalize, numerals_by_sound, pinyin_key
 from assistant.language.zh.wording import date_words, duration_words, number_words, time_words
 from assistant.loop.sentences import SentenceSplitter
 from assistant.skills import SkillReply, Skills, SkillsEngine
@@ -58,6 +58,12 @@ def test_homophones_share_a_pinyin_key() -> None:
     assert pinyin_key(heard) == pinyin_key(said) == "ba wo si de den diao dao 50 percent"
     assert pinyin_key(normalize("定时器")) == pinyin_key(normalize("定时期"))  # qi = qi
     assert pinyin_key(normalize("卧室")) != pinyin_key(normalize("厨房"))
+
+
+def test_numbers_heard_as_homophones() -> None:
+    assert numerals_by_sound("时器乘以二十三等于多少") == "十七乘以二十三等于多少"
+    for text in ("这是一个", "把卧室的灯调到百分之五十", "北京市中国的首都"):
+        assert numerals_by_sound(text) == text  # one numeral-like character is a word
 
 
 def test_homophones_still_set_the_bedroom_light(skills: Skills) -> None:
@@ -118,6 +124,8 @@ def test_replies_in_mandarin(skills: Skills) -> None:
     assert say(skills, "设一个五分钟的定时器", now=0).text == "好的，定时器设好了，五分钟。"
     assert say(skills, "定时器还剩多少时间", now=170).text == "定时器还剩两分十秒。"
     assert say(skills, "十七乘以二十三等于多少").text == "十七乘以二十三等于三百九十一。"
+    assert say(skills, "时器乘以二十三等于多少").slots == {"x": 17, "operator": "multiply",
+                                                    "y": 23}
     assert say(skills, "一英寸等于多少厘米").text == "一英寸等于二点五四厘米。"
     assert say(skills, "把温度调高一点").text == "好的，温度已调高到二十一度。"
     assert say(skills, "关掉所有的灯").text.startswith("好的，所有灯")

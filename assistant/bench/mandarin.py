@@ -165,7 +165,8 @@ def table(results: dict[str, Any]) -> str:
         f"| character error rate, raw | {cells(percent('cer_raw'))} |",
         "| character error rate, normalized (Simplified, digits) | "
         f"{cells(percent('cer_normalized'))} |",
-        f"| intent accuracy (characters, then pinyin) | {cells(share('intent_accuracy'))} |",
+        f"| intent accuracy (characters, pinyin, numbers by sound) | "
+        f"{cells(share('intent_accuracy'))} |",
         "| intent accuracy, characters only | "
         f"{cells(share('intent_accuracy_characters_only'))} |",
         "| intent accuracy on the reference transcripts | "

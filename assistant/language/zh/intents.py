@@ -3,8 +3,10 @@
 The recognizer hears homophones ("卧室" as "握式", "灯" as "登"): a sentence that does
 not match on its characters is matched again with every character spelled in toneless,
 fuzzy pinyin (see `text.pinyin_key`), against the same templates spelled the same way.
-Both passes are whole-sentence hassil matches, never a guess; slot values are the
-home's canonical names, numbers stay digits.
+A number heard as homophones ("十七" as "时器") is not a number in either, so a third
+pass writes such runs as numerals first (`text.numerals_by_sound`). Every pass is a
+whole-sentence hassil match, never a guess; slot values are the home's canonical names,
+numbers stay digits.
 """
 
 from __future__ import annotations
@@ -25,13 +27,23 @@ from assistant.intents import (
     SlotValidator,
     template_path,
 )
-from assistant.language.zh.text import join_tokens, normalize, pinyin_key, space_han
+from assistant.language.zh.text import (
+    join_tokens,
+    normalize,
+    numerals_by_sound,
+    pinyin_key,
+    space_han,
+)
 
 log = logging.getLogger(__name__)
 
 
 def _pinyin_form(text: str) -> str:
     return pinyin_key(normalize(text))
+
+
+def _numbers_form(text: str) -> str:
+    return normalize(numerals_by_sound(text))
 
 
 def _template(text: str, spell: Callable[[str], str]) -> str:
@@ -68,10 +80,12 @@ def _identity(text: str) -> str:
 
 
 class MandarinIntentRecognizer:
-    """The same interface as `IntentRecognizer`, two passes: characters, then pinyin."""
+    """The same interface as `IntentRecognizer`, three passes: characters, pinyin, and
+    characters with numbers heard as homophones written as numbers."""
 
-    def __init__(self, chars: IntentRecognizer, pinyin: IntentRecognizer) -> None:
-        self._passes = (chars, pinyin)
+    def __init__(self, chars: IntentRecognizer, pinyin: IntentRecognizer,
+                 numbers: IntentRecognizer) -> None:
+        self._passes = (chars, pinyin, numbers)
 
     @classmethod
     def load(cls, *, path: str | Path | None = None,
@@ -85,7 +99,8 @@ class MandarinIntentRecognizer:
             raise IntentTemplateError(f"{file}: cannot read templates ({error})") from None
         checked = {name: _joined(check) for name, check in (validators or {}).items()}
         passes = []
-        for spell, form in ((_identity, normalize), (pinyin_key, _pinyin_form)):
+        for spell, form in ((_identity, normalize), (pinyin_key, _pinyin_form),
+                            (_identity, _numbers_form)):
             try:
                 intents = Intents.from_dict(_convert(data, spell))
             except (KeyError, TypeError, ValueError, AttributeError) as error:
@@ -94,7 +109,7 @@ class MandarinIntentRecognizer:
                 name: _slot_list(name, (lists or {}).get(name, []), form) for name in HOME_LISTS}
             passes.append(IntentRecognizer(intents, lists=slot_lists, validators=checked,
                                            normalizer=form))
-        return cls(passes[0], passes[1])
+        return cls(*passes)
 
     @property
     def characters_only(self) -> IntentRecognizer:

@@ -86,6 +86,34 @@ def _pinyin(char: str) -> str:
     return spelled[0] if spelled else char
 
 
+_NUMERALS = "零一二三四五六七八九十百千两"
+
+
+@lru_cache(maxsize=1)
+def _numeral_of_sound() -> dict[str, str]:
+    """Toneless pinyin -> numeral ("shi" -> 十, "liang" -> 两)."""
+    return {_pinyin(numeral): numeral for numeral in _NUMERALS}
+
+
+def numerals_by_sound(text: str) -> str:
+    """Two or more characters in a row that are not numerals but sound like them, written
+    as numerals: "时器乘以二十三" -> "十七乘以二十三". One alone is left as it is (是, 以
+    and 室 are words far more often than numbers)."""
+    sounds = _numeral_of_sound()
+    chars = list(simplified(text))
+    numeral = [sounds.get(_pinyin(c), "") if _HAN.match(c) and c not in _NUMERALS else ""
+               for c in chars]
+    start = 0
+    while start < len(chars):
+        end = start
+        while end < len(chars) and numeral[end]:
+            end += 1
+        if end - start >= 2:
+            chars[start:end] = numeral[start:end]
+        start = end + 1
+    return "".join(chars)
+
+
 def pinyin_key(text: str) -> str:
     """Every Chinese character of `text` by its pinyin, near-homophones folded together
     the way pinyin input methods do (zh/z, ch/c, sh/s, -ng/-n); the rest kept."""
