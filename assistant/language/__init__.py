@@ -70,6 +70,8 @@ class Language:
     """The built-in home, with room and device names in the language ("" = English)."""
     no_chat_reply: str
     """Said to an open question when no chat model that speaks the language is installed."""
+    barge_in_hint: str
+    """What the recognizer expects right after a barge-in ("" = the listener's English)."""
     not_caught: str
     """Said to a turn the recognizer heard too unclearly to answer."""
     is_control: Callable[[str], bool]

@@ -33,7 +33,7 @@ LANGUAGE = Language(
     code="en", name="English", recognizer_model="", recognizer_prompt="",
     voice="piper-en_US-joe-medium", chat_models=(), home_file="",
     no_chat_reply="Sorry, I can only do simple commands right now.",
-    is_control=is_control_phrase, not_caught=NOT_CAUGHT,
+    is_control=is_control_phrase, not_caught=NOT_CAUGHT, barge_in_hint="",
     skills=SkillClasses(time_date=TimeDateSkill, timers=TimerSkill, home=HomeSkill,
                         math=MathSkill, control=ControlSkill),
     load_intents=load_intents, normalize=normalize, written_in=lambda text: False,

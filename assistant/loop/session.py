@@ -71,9 +71,12 @@ class SessionSettings:
             no_speech_timeout_ms=vad.no_speech_timeout_ms, barge_in=config.audio.barge_in,
             early_cut_ms=vad.early_cut_ms, question_cut_ms=vad.question_cut_ms,
             min_confidence=config.stt.min_confidence)
+        language = language_pack(config.language)
+        if language.barge_in_hint:
+            listener = dataclasses.replace(listener, barge_in_hint=language.barge_in_hint)
         prompt = config.llm.system_prompt
         if prompt == DEFAULT_SYSTEM_PROMPT:
-            prompt = language_pack(config.language).system_prompt or prompt
+            prompt = language.system_prompt or prompt
         return cls(listener=listener, system_prompt=prompt,
                    max_reply_tokens=config.llm.max_reply_tokens,
                    memory_tokens=config.memory.max_tokens,
