@@ -146,6 +146,12 @@ def test_unlock_asks_in_mandarin(skills: Skills) -> None:
     assert say(skills, "前门锁了吗", now=4).text == "没有，前门开着。"
 
 
+def test_a_late_answer_is_refused_in_mandarin(skills: Skills) -> None:
+    say(skills, "打开前门", now=0)
+    late = say(skills, "确定", now=60).text
+    assert late == "抱歉，我等回答等得太久了，前门继续锁着。如果还要，请再说一次。"
+
+
 def test_open_questions_are_not_commands(skills: Skills) -> None:
     for text in ("给我讲个笑话。", "天空为什么是蓝色的？", "北京是中国的首都。"):
         assert skills.respond(text, now=0) is None

@@ -72,6 +72,10 @@ class Language:
     """Said to an open question when no chat model that speaks the language is installed."""
     barge_in_hint: str
     """What the recognizer expects right after a barge-in ("" = the listener's English)."""
+    sorry: Callable[..., str]
+    """`sorry(what, refusal="")`: the skills' apology, `what` one of too_late (a
+    confirmation answered after it expired; `refusal` is what was not done), unknown,
+    failed."""
     not_caught: str
     """Said to a turn the recognizer heard too unclearly to answer."""
     is_control: Callable[[str], bool]

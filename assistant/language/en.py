@@ -13,7 +13,7 @@ from assistant.loop.sentences import SentenceSplitter
 from assistant.skills.control import ControlSkill
 from assistant.skills.home import HomeSkill
 from assistant.skills.math_units import MathSkill
-from assistant.skills.registry import vocabulary_hint
+from assistant.skills.registry import english_sorry, vocabulary_hint
 from assistant.skills.time_date import TimeDateSkill
 from assistant.skills.timers import TimerSkill
 from assistant.speech_format import date_words, duration_words, number_words, time_words
@@ -34,6 +34,7 @@ LANGUAGE = Language(
     voice="piper-en_US-joe-medium", chat_models=(), home_file="",
     no_chat_reply="Sorry, I can only do simple commands right now.",
     is_control=is_control_phrase, not_caught=NOT_CAUGHT, barge_in_hint="",
+    sorry=english_sorry,
     skills=SkillClasses(time_date=TimeDateSkill, timers=TimerSkill, home=HomeSkill,
                         math=MathSkill, control=ControlSkill),
     load_intents=load_intents, normalize=normalize, written_in=lambda text: False,

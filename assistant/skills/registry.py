@@ -137,7 +137,17 @@ class SkillsEngine:
         ]
         return Skills(recognizer=self.recognizer, skills=skills, confirmations=confirmations,
                       timers=timers, specs=self.specs, tool_calls=self.tool_calls,
-                      problems=self.problems, hint=self.hint)
+                      problems=self.problems, hint=self.hint, sorry=self.language.sorry)
+
+
+def english_sorry(what: str, refusal: str = "") -> str:
+    if what == "too_late":
+        action = refusal.removeprefix("Okay, ")
+        return (f"Sorry, I waited too long for an answer, so {action} "
+                "Ask me again if you still want to.")
+    if what == "unknown":
+        return "Sorry, I can't do that yet."
+    return "Sorry, something went wrong with that."
 
 
 class Skills:
@@ -146,8 +156,13 @@ class Skills:
     def __init__(self, *, recognizer: IntentMatcher, skills: Sequence[Skill],
                  confirmations: Confirmations, timers: TimerSkill,
                  specs: Sequence[ToolSpec] = (), tool_calls: bool = False,
-                 problems: Sequence[str] = (), hint: str = "") -> None:
+                 problems: Sequence[str] = (), hint: str = "",
+                 sorry: Callable[..., str] = english_sorry) -> None:
+        """`sorry(what, refusal="")`: the language's apology for a confirmation answered
+        too late ("too_late"), an intent no skill handles ("unknown"), a skill that
+        failed ("failed")."""
         self._recognizer = recognizer
+        self._sorry = sorry
         self.hint = hint
         """Words a recognizer should expect: a soft bias for Whisper's prompt."""
         self._confirmations = confirmations
@@ -188,11 +203,8 @@ class Skills:
         if match.intent in _ANSWERS:
             if expired is None:
                 return None  # a "yes" with no question open is conversation
-            action = expired.refusal.removeprefix("Okay, ")
-            return SkillReply(
-                text=f"Sorry, I waited too long for an answer, so {action} "
-                "Ask me again if you still want to.",
-                intent=match.intent, slots={})
+            return SkillReply(text=self._sorry("too_late", expired.refusal),
+                              intent=match.intent, slots={})
         return self._run(match, now=now)
 
     def due_announcements(self, now: float) -> list[str]:
@@ -224,11 +236,11 @@ class Skills:
         skill = self._owners.get(match.intent)
         if skill is None:
             log.error("no skill handles intent %s", match.intent)
-            return SkillReply(text="Sorry, I can't do that yet.", intent=match.intent,
+            return SkillReply(text=self._sorry("unknown"), intent=match.intent,
                               slots=dict(match.slots))
         try:
             return skill.handle(match, now=now)
         except Exception:  # noqa: BLE001 - say sorry instead of dying mid-conversation
             log.exception("skill for %s failed", match.intent)
-            return SkillReply(text="Sorry, something went wrong with that.",
+            return SkillReply(text=self._sorry("failed"),
                               intent=match.intent, slots=dict(match.slots))

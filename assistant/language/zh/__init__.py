@@ -55,6 +55,15 @@ def vocabulary_hint(home: HomeConfig) -> str:
     return HINT_EXAMPLES + (f"设备：{names}。" if names else "")
 
 
+def sorry(what: str, refusal: str = "") -> str:
+    """The skills' apologies in Mandarin (see `Language.sorry`)."""
+    if what == "too_late":
+        return f"抱歉，我等回答等得太久了，{refusal.removeprefix('好的，')}如果还要，请再说一次。"
+    if what == "unknown":
+        return "抱歉，这个我还不会。"
+    return "抱歉，出了点问题。"
+
+
 def load_intents(lists: Mapping[str, Sequence[tuple[str, Any]]],
                  validators: Mapping[str, SlotValidator]) -> MandarinIntentRecognizer:
     return MandarinIntentRecognizer.load(lists=lists, validators=validators)
@@ -67,6 +76,7 @@ LANGUAGE = Language(
     no_chat_reply=("这个问题我现在还回答不了：默认的聊天模型不会说中文。"
                    f"请先下载会说中文的 Qwen2.5 模型：assistant models fetch {CHAT_MODEL}。"),
     is_control=is_control, not_caught="对不起，我没听清。", barge_in_hint="停。取消。算了。",
+    sorry=sorry,
     skills=SkillClasses(time_date=MandarinTimeDateSkill, timers=MandarinTimerSkill,
                         home=MandarinHomeSkill, math=MandarinMathSkill,
                         control=MandarinControlSkill),
