@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.config import Config
+from assistant.config import Config, TtsConfig
 from assistant.errors import AssistantError
 
 ENGINE_PACKAGES = (
@@ -86,6 +86,7 @@ def run_checks(config: Config, *, full_hash: bool = True,
     checks += _package_checks()
     checks.append(_audio_check())
     checks += _model_checks(config, full_hash=full_hash)
+    checks += _language_checks(config)
     checks.append(chat_smoke_check(config, command=smoke_command))
     checks.append(_espeak_check())
     checks += network_checks(config)
@@ -197,6 +198,26 @@ def _model_checks(config: Config, *, full_hash: bool) -> list[Check]:
             out.append(Check("ok", f"{label}: installed, "
                              f"{'verified' if full_hash else 'sizes checked'}"))
     return [*out, stt_check]
+
+
+def _language_checks(config: Config) -> list[Check]:
+    """A language other than English: its voice and a chat model that speaks it."""
+    from assistant.engines.loader import language_chat, model_store
+    from assistant.language import language_pack
+
+    if config.language == "en":
+        return []
+    pack, store = language_pack(config.language), model_store(config)
+    voice_ok = config.tts.voice != TtsConfig().voice or store.is_installed(pack.voice)
+    chat = language_chat(config, store)
+    return [
+        Check("ok", f"language: {pack.name} voice {pack.voice}") if voice_ok else
+        Check("warn", f"language: no {pack.name} voice; replies are text only",
+              f"assistant models fetch {pack.voice}"),
+        Check("ok", f"language: {pack.name} chat model {chat.model}") if chat else
+        Check("warn", f"language: no chat model that speaks {pack.name}; open questions get "
+              "a sentence naming one", f"assistant models fetch {pack.chat_models[0]}"),
+    ]
 
 
 def _espeak_check() -> Check:
