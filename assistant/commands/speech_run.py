@@ -47,8 +47,11 @@ def transcribe(args: argparse.Namespace, config: Config) -> int:
     if args.language:
         stt_config = dataclasses.replace(stt_config, language=args.language)
     start = time.perf_counter()
+    model = args.model
+    if not (model or args.engine or args.language):
+        model = stt_config.final_model or None  # a recording is no command: the final one
     recognizer = load_recognizer(stt_config, model_store(config), engine=args.engine,
-                                 model_id=args.model)
+                                 model_id=model)
     loaded = time.perf_counter()
     # Whisper "hears" words in silence and noise ("you", "Thank you."): only speech that
     # the voice activity detector finds is transcribed, as in the voice loop.

@@ -161,12 +161,13 @@ class WhisperRecognizer:
         if result.no_speech_prob > NO_SPEECH_THRESHOLD and avg_logprob < LOGPROB_THRESHOLD:
             log.debug("no speech (p=%.2f, logprob=%.2f)", result.no_speech_prob, avg_logprob)
             return self._transcript("", samples, **scores)
-        text: str | None = str(self._tokenizer.decode(tokens)).strip()
+        text = str(self._tokenizer.decode(tokens)).strip()
         if len(tokens) >= cap or _repeats(tokens):
-            text = _first_of_loop(text or "")
-            if text is None:
+            first = _first_of_loop(text)
+            if first is None:
                 return None
-        return self._transcript(_drop_repeated_sentences(text or ""), samples, **scores)
+            text = first
+        return self._transcript(_drop_repeated_sentences(text), samples, **scores)
 
     def _decode_full(self, samples: np.ndarray, phrases: Sequence[str] | None) -> Transcript:
         prompt = ", ".join(phrases) if phrases else None
@@ -179,12 +180,10 @@ class WhisperRecognizer:
             return self._transcript("", samples)
         # weighted by length: a long segment says more about the whole than a short one
         weights = [max(1, len(segment.tokens)) for segment in kept]
-        def mean(values: list[float]) -> float:
-            return sum(v * w for v, w in zip(values, weights, strict=True)) / sum(weights)
         return self._transcript(
             " ".join(segment.text.strip() for segment in kept).strip(), samples,
-            avg_logprob=mean([segment.avg_logprob for segment in kept]),
-            no_speech_prob=mean([segment.no_speech_prob for segment in kept]))
+            avg_logprob=_weighted_mean([s.avg_logprob for s in kept], weights),
+            no_speech_prob=_weighted_mean([s.no_speech_prob for s in kept], weights))
 
     def _prompt(self, phrases: Sequence[str] | None) -> list[int]:
         tokens: list[int] = []
@@ -267,6 +266,10 @@ class WhisperStream:
 
     def _audio(self) -> np.ndarray:
         return np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.float32)
+
+
+def _weighted_mean(values: list[float], weights: list[int]) -> float:
+    return sum(v * w for v, w in zip(values, weights, strict=True)) / sum(weights)
 
 
 def _first_of_loop(text: str) -> str | None:
