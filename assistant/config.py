@@ -32,6 +32,9 @@ def _opt(default: Any, *, choices: tuple[str, ...] = (), low: float | None = Non
     return field(default=default, metadata={"choices": choices, "low": low, "high": high})
 
 
+LANGUAGES = ("en", "zh")
+"""Languages the assistant speaks; each has its module in assistant/language/."""
+
 DEFAULT_SYSTEM_PROMPT = (
     "You are a helpful voice assistant running on the user's own device. "
     "Answer in one to three short, plain sentences that sound natural when spoken aloud. "
@@ -64,6 +67,12 @@ class SttConfig:
     threads: int = _opt(0, low=0, high=256)
     """CPU threads per decode (Whisper runs up to two at once); 0 = half the cores this
     process may use."""
+    final_model: str = "whisper-base"
+    """A second recognizer (model id) for the final transcript of everything that is not a
+    command, decoded without the skills' hint; "" = one recognizer for all."""
+    min_confidence: float = _opt(0.4, low=0.0, high=1.0)
+    """A spoken turn heard with less confidence (see `Transcript.confidence`) is not
+    answered: the assistant says it did not catch that and listens again. 0 = off."""
 
 
 @dataclass(frozen=True)
@@ -218,6 +227,9 @@ class Config:
     privacy: PrivacyConfig = PrivacyConfig()
     profile: str = ""
     """The built-in profile applied under the file's keys ("" = none)."""
+    language: str = "en"
+    """The language spoken (top-level `language = "zh"`, or `--language zh`): sets
+    stt.language and skills.language; assistant/language/ holds the rest."""
     source: str = ""
     """The file this configuration came from ("" = built-in defaults)."""
 
@@ -261,12 +273,13 @@ def config_from_dict(data: dict[str, Any], *, source: str = "",
         raise ConfigError(f"{where}profile must be a string, got {type(name).__name__} "
                           f"{name!r}")
     name = name if profile is None else profile
+    language = data.pop("language", "en")
     base = _profile_sections(name)
     for section, value in data.items():
         if section not in CONFIG_SECTIONS:
             known = ", ".join(sorted(CONFIG_SECTIONS))
             raise ConfigError(f"{where}unknown section [{section}] (known: {known}; "
-                              "top-level key: profile)")
+                              "top-level keys: profile, language)")
         if not isinstance(value, dict):
             raise ConfigError(f"{where}[{section}] must be a table")
     sections: dict[str, Any] = {}
@@ -274,7 +287,19 @@ def config_from_dict(data: dict[str, Any], *, source: str = "",
         values = {**base.get(section, {}), **data.get(section, {})}
         sections[section] = build_section(CONFIG_SECTIONS[section], values, prefix=section,
                                           where=where)
-    return Config(**sections, profile=name, source=source)
+    config = Config(**sections, profile=name, source=source)
+    return with_language(config, language, where=where) if language != "en" else config
+
+
+def with_language(config: Config, language: Any, *, where: str = "") -> Config:
+    """`config` speaking `language`: the top-level key, stt.language and skills.language."""
+    if language not in LANGUAGES:
+        raise ConfigError(f"{where}language must be one of {', '.join(LANGUAGES)}, "
+                          f"got {language!r}")
+    return dataclasses.replace(
+        config, language=language,
+        stt=dataclasses.replace(config.stt, language=language),
+        skills=dataclasses.replace(config.skills, language=language))
 
 
 def _profile_sections(name: str) -> dict[str, dict[str, Any]]:
@@ -369,6 +394,9 @@ def with_overrides(config: Config, overrides: dict[str, Any], *, where: str = ""
     """A copy of `config` with some keys replaced, validated like a config file."""
     prefix = f"{where}: " if where else ""
     changes = {}
+    overrides = dict(overrides)
+    if "language" in overrides:
+        config = with_language(config, overrides.pop("language"), where=prefix)
     for name, values in overrides.items():
         if name not in CONFIG_SECTIONS:
             raise ConfigError(f"{prefix}unknown section {name!r} "

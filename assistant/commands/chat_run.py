@@ -7,7 +7,7 @@ import sys
 import time
 
 from assistant.config import Config
-from assistant.engines.loader import load_chat_model, model_store
+from assistant.engines.loader import language_chat, load_chat_model, model_store
 from assistant.loop.controls import AssistantControls
 from assistant.loop.memory import remember_turn
 from assistant.loop.router import Reply, Router
@@ -17,7 +17,8 @@ from assistant.skills import SkillsEngine
 
 
 def chat(args: argparse.Namespace, config: Config) -> int:
-    model = load_chat_model(config.llm, model_store(config))
+    llm = language_chat(config, model_store(config))
+    model = load_chat_model(llm, model_store(config)) if llm is not None else None
     skills = None if args.no_skills else SkillsEngine.from_config(config.skills)
     try:
         router = conversation(model, skills, SessionSettings.from_config(config),
@@ -35,7 +36,8 @@ def chat(args: argparse.Namespace, config: Config) -> int:
                 break
             _answer(router, line, verbose=args.verbose)
     finally:
-        model.close()
+        if model is not None:
+            model.close()
     return 0
 
 
