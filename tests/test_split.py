@@ -15,12 +15,13 @@ def is_complete(text: str) -> Completeness | None:
     return Completeness.COMMAND if text == COMMAND else Completeness.QUESTION
 
 
-def listen(early_text: str, final_text: str) -> tuple[list[object], FakeRecognizer,
-                                                      FakeRecognizer]:
+def listen(early_text: str, final_text: str, *, early_cut_ms: int = 0,
+           ) -> tuple[list[object], FakeRecognizer, FakeRecognizer]:
     events: list[object] = []
     early, final = FakeRecognizer(early_text), FakeRecognizer(final_text)
-    listener = Listener(recognizer=early, vad=FakeVad(), wake=None,
-                        settings=ListenerSettings(wake_enabled=False, hint="lights, timers"),
+    settings = ListenerSettings(wake_enabled=False, hint="lights, timers",
+                                early_cut_ms=early_cut_ms)
+    listener = Listener(recognizer=early, vad=FakeVad(), wake=None, settings=settings,
                         emit=events.append, is_complete=is_complete, final=final)
     for kind, ms in (("silence", 300), ("speech", 1200), ("silence", 700)):
         for block in blocks(sound(kind, ms)):
@@ -62,3 +63,17 @@ def test_a_failing_command_check_fails_the_transcript_not_the_thread() -> None:
     split = SplitStream(FakeRecognizer("x").stream(), FakeRecognizer("y").stream(),
                         keep_early=broken)
     assert isinstance(split.finish().exception(), RuntimeError)
+
+
+def test_a_finished_question_starts_the_final_decode_at_the_pause() -> None:
+    events, early, final = listen("What is the capital of France?", "What is the capital "
+                                  "of France?", early_cut_ms=150)
+    assert turns(events) == ["What is the capital of France?"]
+    assert final.streams[0].prepared_at_ms == early.streams[0].prepared_at_ms is not None
+
+
+def test_a_command_never_starts_the_final_decode() -> None:
+    events, early, final = listen(COMMAND, "turn on the lamp", early_cut_ms=150)
+    assert turns(events) == [COMMAND]
+    assert early.streams[0].prepared_at_ms is not None
+    assert final.streams[0].prepared_at_ms is None

@@ -195,12 +195,14 @@ def recognizer_choices(store: Any, languages: set[str], *, skipped: list[str],
     for language in sorted(languages):
         installed = store.installed(role="stt", language=language)
         for spec in installed:
+            # a multilingual model runs once per language: its label says which
+            label = f"{spec.id} ({language})" if spec.language == MULTILINGUAL else spec.id
             if spec.engine == "whisper":
-                choices.append(RecognizerChoice(spec.id, spec.id, "whisper", language, True))
-                choices.append(RecognizerChoice(f"{spec.id} (short_context off)", spec.id,
+                choices.append(RecognizerChoice(label, spec.id, "whisper", language, True))
+                choices.append(RecognizerChoice(f"{label} (short_context off)", spec.id,
                                                 "whisper", language, False))
             else:
-                choices.append(RecognizerChoice(spec.id, spec.id, spec.engine, language))
+                choices.append(RecognizerChoice(label, spec.id, spec.engine, language))
         engines = {spec.engine for spec in installed}
         for engine in ("vosk", "whisper"):
             if engine not in engines:
@@ -317,8 +319,9 @@ def load_setup(config: Any, store: Any, choice: RecognizerChoice, *,
                is_command: Callable[[str], bool] | None = None) -> SetUp:
     from assistant.engines.loader import load_recognizer
 
-    stt = config.stt if choice.short_context is None else dataclasses.replace(
-        config.stt, short_context=choice.short_context)
+    stt = dataclasses.replace(config.stt, language=choice.language)
+    if choice.short_context is not None:
+        stt = dataclasses.replace(stt, short_context=choice.short_context)
     recognizer = load_recognizer(stt, store, engine=choice.engine, model_id=choice.model_id)
     final = (load_recognizer(stt, store, model_id=choice.final_model)
              if choice.final_model else None)

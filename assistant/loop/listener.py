@@ -259,7 +259,8 @@ class Listener:
         self._stream = self._recognizer.stream(hint=hint or None, owner=self._owner)
         if self._final is not None:
             self._stream = SplitStream(self._stream, self._final.stream(owner=self._owner),
-                                       keep_early=self._is_command)
+                                       keep_early=self._is_command,
+                                       start_final=self._is_question)
         self._capture_start = self.now_s - sum(b.seconds for b in self._recent)
         self._last_voiced = self.now_s
         self._voiced_ms = 0.0
@@ -319,6 +320,10 @@ class Listener:
     def _is_command(self, text: str) -> bool:
         return (self._is_complete is not None
                 and self._is_complete(text) is Completeness.COMMAND)
+
+    def _is_question(self, text: str) -> bool:
+        return (self._is_complete is not None
+                and self._is_complete(text) is Completeness.QUESTION)
 
     def _finish_utterance(self, *, truncated: bool) -> None:
         stream, self._stream = self._stream, None
