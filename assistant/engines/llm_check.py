@@ -8,6 +8,10 @@ prompt still works. Such a crash kills the whole process, so the test runs in a 
 process: `python -m assistant.engines.llm_check` (scripts/bootstrap.sh, right after
 llama-cpp-python is built and whenever a set-up venv is reused) and `run_smoke_test`
 (`assistant doctor`), which turns a death by signal into a sentence and a fix.
+
+This module imports only the standard library at the top: bootstrap reads
+`describe_death` from it with whatever Python the virtual environment has (even before
+its packages are installed), so the package's own modules are imported where they are used.
 """
 
 from __future__ import annotations
@@ -23,11 +27,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import assistant
-from assistant.config import cpu_threads, load_config
-from assistant.engines.loader import model_store
-from assistant.errors import AssistantError
 
 #: Read as one batch (llama.cpp's batched matrix kernels, where the AMX crash happens).
 MIN_PROMPT_TOKENS = 64
@@ -138,6 +137,8 @@ def smoke_command(model_path: Path | None = None) -> list[str]:
 def run_smoke_test(command: Sequence[str], *, timeout_s: float = 300) -> SmokeOutcome:
     """Run the smoke test `command` as a child process and judge how it ended: a death
     by signal is named with its cause, never raised."""
+    import assistant
+
     env = os.environ.copy()  # the package importable from a checkout that is not installed
     root = str(Path(assistant.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
@@ -166,11 +167,17 @@ def summary(result: SmokeResult) -> str:
 def _model_path(args: argparse.Namespace) -> Path:
     if args.model_path:
         return Path(args.model_path)
+    from assistant.config import load_config
+    from assistant.engines.loader import model_store
+
     config = load_config(args.config)
     return model_store(config).require(config.llm.model)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from assistant.config import cpu_threads
+    from assistant.errors import AssistantError
+
     parser = argparse.ArgumentParser(
         prog="python -m assistant.engines.llm_check",
         description="Load the chat model, read a prompt of at least "
