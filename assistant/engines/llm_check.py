@@ -175,7 +175,7 @@ def _model_path(args: argparse.Namespace) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from assistant.config import cpu_threads
+    from assistant.engines.threads import cpu_threads
     from assistant.errors import AssistantError
 
     parser = argparse.ArgumentParser(

@@ -21,14 +21,13 @@ from assistant.config import (
     LlmConfig,
     SttConfig,
     TtsConfig,
-    cpu_threads,
-    reply_threads,
 )
 from assistant.engines.llm import ChatMessage, ChatModel, LlamaChatModel, prompt_prefix
 from assistant.engines.scheduler import FairExecutor
 from assistant.engines.stt import SpeechRecognizer, choose_engine
 from assistant.engines.stt.vosk import VoskRecognizer
 from assistant.engines.stt.whisper import WhisperRecognizer
+from assistant.engines.threads import cpu_threads, reply_threads
 from assistant.engines.tts import (
     EspeakSynthesizer,
     PhraseCache,
