@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from assistant import __version__
-from assistant.config import load_config
+from assistant.config import LANGUAGES, load_config, with_language
 from assistant.errors import AssistantError
 from assistant.privacy.policy import apply_network_policy
 
@@ -57,7 +57,15 @@ def build_parser() -> argparse.ArgumentParser:
     for command in subparsers.choices.values():  # also after the command: `bench --profile pi`
         command.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS,
                              help=PROFILE_HELP)
+    for name in LANGUAGE_COMMANDS:
+        subparsers.choices[name].add_argument(
+            "--language", choices=LANGUAGES, default=None,
+            help="the language spoken (default: the config's top-level `language`, else en)")
     return parser
+
+
+#: Commands with `--language` (transcribe has its own, for any recognizer language).
+LANGUAGE_COMMANDS = ("run", "script", "chat", "say")
 
 
 PROFILE_HELP = ("a built-in profile of settings for a class of machine, e.g. `pi` (Raspberry "
@@ -85,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     try:
         config = load_config(args.config, profile=args.profile)
+        if getattr(args, "language", None) in LANGUAGES:
+            config = with_language(config, args.language)
         apply_network_policy(args, config)
         return int(args.handler(args, config) or 0)
     except AssistantError as error:

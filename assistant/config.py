@@ -10,31 +10,27 @@ keys for a class of machine; keys set in the file win over it (see `profiles.py`
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
-import types
-import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import AssistantError
+from assistant.config_check import ConfigError, build_section, option
+from assistant.profiles import ProfileError, profile_overrides, profiles_file
 from assistant.toml_file import read_toml
 
-
-class ConfigError(AssistantError, ValueError):
-    """A configuration file or value that cannot be used; the message names the key."""
-
-
-def _opt(default: Any, *, choices: tuple[str, ...] = (), low: float | None = None,
-         high: float | None = None) -> Any:
-    return field(default=default, metadata={"choices": choices, "low": low, "high": high})
-
+LANGUAGES = ("en", "zh")
+"""Languages the assistant speaks; each has its module in assistant/language/."""
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are a helpful voice assistant running on the user's own device. "
     "Answer in one to three short, plain sentences that sound natural when spoken aloud. "
     "No lists, no markdown, no emojis."
+)
+DEFAULT_EXAMPLES: tuple[tuple[str, str], ...] = (
+    ("What is the capital of Portugal?", "The capital of Portugal is Lisbon."),
+    ("Who wrote Macbeth?", "William Shakespeare wrote Macbeth."),
+    ("How many wheels does a car have?", "A car has four wheels."),
 )
 
 
@@ -48,36 +44,62 @@ class ModelsConfig:
 
 @dataclass(frozen=True)
 class SttConfig:
-    engine: str = _opt("auto", choices=("auto", "vosk", "whisper"))
+    engine: str = option("auto", choices=("auto", "vosk", "whisper"))
     language: str = "en"
     model: str = ""
     """Model id; "" = the first installed model for the engine and language."""
-    beam_size: int = _opt(1, low=1, high=10)
+    beam_size: int = option(1, low=1, high=10)
     short_context: bool = True
     """Whisper: encode only as much audio context as the utterance needs (much faster)."""
-    threads: int = _opt(0, low=0, high=256)
+    threads: int = option(0, low=0, high=256)
     """CPU threads per decode (Whisper runs up to two at once); 0 = half the cores this
     process may use."""
+    final_model: str = "whisper-base"
+    """A second recognizer (model id) for the final transcript of everything that is not a
+    command, decoded without the skills' hint; "" = one recognizer for all."""
+    min_confidence: float = option(0.4, low=0.0, high=1.0)
+    """A spoken turn heard with less confidence (see `Transcript.confidence`) is not
+    answered: the assistant says it did not catch that and listens again. 0 = off."""
 
 
 @dataclass(frozen=True)
 class LlmConfig:
     model: str = "smollm2-135m-instruct-q4_1"
-    context_tokens: int = _opt(2048, low=256, high=131072)
-    max_reply_tokens: int = _opt(160, low=8, high=4096)
-    temperature: float = _opt(0.0, low=0.0, high=2.0)
-    seed: int = _opt(42, low=0)
-    threads: int = _opt(0, low=0, high=256)
+    context_tokens: int = option(2048, low=256, high=131072)
+    max_reply_tokens: int = option(160, low=8, high=4096)
+    temperature: float = option(0.0, low=0.0, high=2.0)
+    top_p: float = option(1.0, low=0.05, high=1.0)
+    """Sample only from the most likely tokens making up this share (with temperature > 0)."""
+    repeat_penalty: float = option(1.05, low=1.0, high=2.0)
+    """> 1 discourages repeating the last 64 tokens, the question's own words included
+    (1.15 made the 135M model write "Il capo di Italy" rather than "capital of Italy"; the
+    reply guard catches loops instead). 1.05 scored best of 1.0-1.15 on the question set."""
+    seed: int = option(42, low=0)
+    threads: int = option(0, low=0, high=256)
     """Threads writing the reply; 0 = half the cores (the voice synthesizes beside it).
     The prompt is always read with every core."""
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    examples: tuple[tuple[str, str], ...] = DEFAULT_EXAMPLES
+    """Few-shot (question, answer) pairs shown to the model before every conversation."""
+    max_sentences: int = option(2, low=1, high=100)
+    """A reply ends after this many sentences (the rest is not written)."""
+
+    def __post_init__(self) -> None:
+        pairs = []
+        for i, pair in enumerate(self.examples):
+            if (not isinstance(pair, (list, tuple)) or len(pair) != 2
+                    or not all(isinstance(x, str) and x.strip() for x in pair)):
+                raise ConfigError(f"llm.examples[{i}] must be a [question, answer] pair of "
+                                  f"strings, got {pair!r}")
+            pairs.append((pair[0], pair[1]))
+        object.__setattr__(self, "examples", tuple(pairs))
 
 
 @dataclass(frozen=True)
 class TtsConfig:
     voice: str = "piper-en_US-joe-medium"
-    speed: float = _opt(1.0, low=0.25, high=4.0)
-    threads: int = _opt(0, low=0, high=256)
+    speed: float = option(1.0, low=0.25, high=4.0)
+    threads: int = option(0, low=0, high=256)
     """0 = every core (its idle threads sleep, so the chat model keeps writing)."""
 
 
@@ -94,29 +116,29 @@ class SkillsConfig:
 
 @dataclass(frozen=True)
 class WakeConfig:
-    word: str = _opt("hey_jarvis", choices=("hey_jarvis", "okay_nabu", "alexa", "hey_mycroft"))
+    word: str = option("hey_jarvis", choices=("hey_jarvis", "okay_nabu", "alexa", "hey_mycroft"))
     """A wake word bundled with pymicro-wakeword."""
     enabled: bool = True
     """False = always listening (like --no-wake): every utterance is a request."""
-    follow_up_ms: int = _opt(5000, low=0, high=60000)
+    follow_up_ms: int = option(5000, low=0, high=60000)
     """After a reply, listen this long for a follow-up without the wake word."""
 
 
 @dataclass(frozen=True)
 class VadConfig:
-    threshold: float = _opt(0.5, low=0.05, high=0.95)
+    threshold: float = option(0.5, low=0.05, high=0.95)
     """Silero speech probability at which a frame counts as speech."""
-    silence_ms: int = _opt(500, low=100, high=5000)
+    silence_ms: int = option(500, low=100, high=5000)
     """Trailing silence that ends an utterance."""
-    min_speech_ms: int = _opt(150, low=0, high=2000)
+    min_speech_ms: int = option(150, low=0, high=2000)
     """Shorter bursts (a click, a cough) are not an utterance."""
-    max_utterance_ms: int = _opt(15000, low=1000, high=120000)
-    no_speech_timeout_ms: int = _opt(5000, low=500, high=60000)
+    max_utterance_ms: int = option(15000, low=1000, high=120000)
+    no_speech_timeout_ms: int = option(5000, low=500, high=60000)
     """After the wake word, give up when nobody speaks for this long."""
-    early_cut_ms: int = _opt(150, low=0, high=5000)
+    early_cut_ms: int = option(150, low=0, high=5000)
     """End the utterance after this much silence when it is already complete: a command
     the skills know, a control phrase, or a question (0 = always wait `silence_ms`)."""
-    question_cut_ms: int = _opt(300, low=0, high=5000)
+    question_cut_ms: int = option(300, low=0, high=5000)
     """The same for a whole question (see `router.sounds_finished`): longer, since people
     pause inside questions and the recognizer may end a fragment with "?"."""
 
@@ -126,15 +148,15 @@ class AudioConfig:
     input_device: str = ""
     """Index or part of the name (see `assistant devices`); "" = the system default."""
     output_device: str = ""
-    block_ms: int = _opt(30, low=10, high=200)
+    block_ms: int = option(30, low=10, high=200)
     """Microphone block length."""
-    output_buffer_ms: int = _opt(60, low=10, high=1000)
+    output_buffer_ms: int = option(60, low=10, high=1000)
     """Audio the sound card holds ahead of the speaker: the delay before a reply is heard
     and before a barge-in cuts it. Raise it if replies come out choppy."""
-    barge_in: str = _opt("wake", choices=("wake", "speech", "off"))
+    barge_in: str = option("wake", choices=("wake", "speech", "off"))
     """What interrupts a reply: the wake word (safe with loudspeakers), any speech
     (headsets only: through a loudspeaker the assistant would hear itself), or nothing."""
-    volume: float = _opt(1.0, low=0.0, high=1.0)
+    volume: float = option(1.0, low=0.0, high=1.0)
 
 
 @dataclass(frozen=True)
@@ -148,7 +170,7 @@ class PrivacyConfig:
     """Opt-in: keep a log of what was heard and answered (owner-only file, atomic writes)."""
     log_dir: str = ""
     """Where the transcript log goes; "" = $XDG_STATE_HOME/assistant/transcripts."""
-    log_retention_days: int = _opt(7, low=1, high=3650)
+    log_retention_days: int = option(7, low=1, high=3650)
     """Transcript log entries older than this are deleted."""
     record_dir: str = ""
     """Opt-in: save each utterance's audio here ("" = never write audio; `run --record-dir`)."""
@@ -156,7 +178,7 @@ class PrivacyConfig:
 
 @dataclass(frozen=True)
 class MemoryConfig:
-    max_tokens: int = _opt(768, low=0, high=65536)
+    max_tokens: int = option(768, low=0, high=65536)
     """Conversation memory for follow-ups (RAM only); oldest turns are dropped first."""
     new_conversation_on_wake: bool = True
     """A request that starts with the wake word (not a follow-up in the window) starts a
@@ -175,13 +197,13 @@ class ServeConfig:
     clients: tuple[str, ...] = ()
     """Networks whose clients may connect, e.g. Home Assistant's "192.168.1.10/32"; empty =
     loopback and the satellites' addresses only."""
-    max_event_bytes: int = _opt(1_048_576, low=4096, high=67_108_864)
+    max_event_bytes: int = option(1_048_576, low=4096, high=67_108_864)
     """The largest event (JSON data plus payload) a client may send; bigger: disconnected."""
-    max_audio_s: int = _opt(60, low=1, high=600)
+    max_audio_s: int = option(60, low=1, high=600)
     """The longest audio one request (transcribe, detect) may buffer."""
-    idle_timeout_ms: int = _opt(30_000, low=100, high=3_600_000)
+    idle_timeout_ms: int = option(30_000, low=100, high=3_600_000)
     """A client that sends nothing for this long is disconnected (satellites stream audio)."""
-    reconnect_max_s: float = _opt(30.0, low=0.1, high=3600.0)
+    reconnect_max_s: float = option(30.0, low=0.1, high=3600.0)
     """The longest wait between two attempts to reach a satellite (the back-off doubles)."""
 
 
@@ -215,6 +237,9 @@ class Config:
     serve: ServeConfig = ServeConfig()
     profile: str = ""
     """The built-in profile applied under the file's keys ("" = none)."""
+    language: str = "en"
+    """The language spoken (top-level `language = "zh"`, or `--language zh`): sets
+    stt.language and skills.language; assistant/language/ holds the rest."""
     source: str = ""
     """The file this configuration came from ("" = built-in defaults)."""
 
@@ -258,12 +283,13 @@ def config_from_dict(data: dict[str, Any], *, source: str = "",
         raise ConfigError(f"{where}profile must be a string, got {type(name).__name__} "
                           f"{name!r}")
     name = name if profile is None else profile
+    language = data.pop("language", "en")
     base = _profile_sections(name)
     for section, value in data.items():
         if section not in CONFIG_SECTIONS:
             known = ", ".join(sorted(CONFIG_SECTIONS))
             raise ConfigError(f"{where}unknown section [{section}] (known: {known}; "
-                              "top-level key: profile)")
+                              "top-level keys: profile, language)")
         if not isinstance(value, dict):
             raise ConfigError(f"{where}[{section}] must be a table")
     sections: dict[str, Any] = {}
@@ -271,15 +297,25 @@ def config_from_dict(data: dict[str, Any], *, source: str = "",
         values = {**base.get(section, {}), **data.get(section, {})}
         sections[section] = build_section(CONFIG_SECTIONS[section], values, prefix=section,
                                           where=where)
-    return Config(**sections, profile=name, source=source)
+    config = Config(**sections, profile=name, source=source)
+    return with_language(config, language, where=where) if language != "en" else config
+
+
+def with_language(config: Config, language: Any, *, where: str = "") -> Config:
+    """`config` speaking `language`: the top-level key, stt.language and skills.language."""
+    if language not in LANGUAGES:
+        raise ConfigError(f"{where}language must be one of {', '.join(LANGUAGES)}, "
+                          f"got {language!r}")
+    return dataclasses.replace(
+        config, language=language,
+        stt=dataclasses.replace(config.stt, language=language),
+        skills=dataclasses.replace(config.skills, language=language))
 
 
 def _profile_sections(name: str) -> dict[str, dict[str, Any]]:
     """Profile `name`'s sections, each checked on its own (errors name the profile)."""
     if not name:
         return {}
-    from assistant.profiles import ProfileError, profile_overrides, profiles_file
-
     try:
         overrides = profile_overrides(name)
     except ProfileError as error:
@@ -292,82 +328,13 @@ def _profile_sections(name: str) -> dict[str, dict[str, Any]]:
     return overrides
 
 
-def build_section(cls: type, values: dict[str, Any], *, prefix: str, where: str = "") -> Any:
-    """Build one frozen section dataclass, checking names, types, choices and ranges."""
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    kwargs: dict[str, Any] = {}
-    for key, value in values.items():
-        name = f"{prefix}.{key}"
-        if key not in fields:
-            raise ConfigError(f"{where}unknown key {name} (known: {', '.join(fields)})")
-        kwargs[key] = check_value(name, value, hints[key], fields[key].metadata, where)
-    return cls(**kwargs)
-
-
-def check_value(name: str, value: Any, hint: Any, meta: Any, where: str = "") -> Any:
-    expected = _python_type(hint)
-    ok = isinstance(value, expected) and not (expected is not bool and isinstance(value, bool))
-    if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        value, ok = float(value), True
-    if expected is tuple and isinstance(value, list):
-        value, ok = tuple(value), True
-    if not ok:
-        raise ConfigError(
-            f"{where}{name} must be {_type_word(expected)}, got {type(value).__name__} {value!r}"
-        )
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ConfigError(f"{where}{name} must be a finite number, got {value!r}")
-    choices = meta.get("choices") or ()
-    if choices and value not in choices:
-        raise ConfigError(f"{where}{name} must be one of {', '.join(choices)}, got {value!r}")
-    low, high = meta.get("low"), meta.get("high")
-    if low is not None and value < low:
-        raise ConfigError(f"{where}{name} must be >= {low}, got {value!r}")
-    if high is not None and value > high:
-        raise ConfigError(f"{where}{name} must be <= {high}, got {value!r}")
-    return value
-
-
-def _python_type(hint: Any) -> type:
-    origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(hint) if a is not type(None)]
-        return _python_type(args[0])
-    if origin is not None:
-        return typing.cast(type, origin)
-    return typing.cast(type, hint)
-
-
-def _type_word(kind: type) -> str:
-    return {bool: "true or false", int: "an integer", float: "a number", str: "a string",
-            tuple: "a list", dict: "a table"}.get(kind, kind.__name__)
-
-
-def cpu_threads(requested: int = 0) -> int:
-    """Threads for inference: `requested`, or the cores this process may run on."""
-    if requested > 0:
-        return requested
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def reply_threads(requested: int = 0) -> tuple[int, int]:
-    """(chat model, voice) threads while a reply streams. The model writes on half the
-    cores; the voice may use them all, and its idle threads sleep instead of spinning.
-    Measured on 2 cores while both run: model 1 + voice 2 threads writes 31 tokens/s
-    (ten times faster than speech) with 0.37 s per sentence; 2 + 2 managed 6-27 tokens/s.
-    The first sentence, synthesized while the model waits, gets both cores."""
-    cores = cpu_threads()
-    return requested or max(1, cores // 2), cores
-
-
 def with_overrides(config: Config, overrides: dict[str, Any], *, where: str = "") -> Config:
     """A copy of `config` with some keys replaced, validated like a config file."""
     prefix = f"{where}: " if where else ""
     changes = {}
+    overrides = dict(overrides)
+    if "language" in overrides:
+        config = with_language(config, overrides.pop("language"), where=prefix)
     for name, values in overrides.items():
         if name not in CONFIG_SECTIONS:
             raise ConfigError(f"{prefix}unknown section {name!r} "

@@ -113,8 +113,11 @@ class IntentRecognizer:
     """Loads one language's templates and recognizes commands in transcripts."""
 
     def __init__(self, intents: Intents, *, lists: Mapping[str, SlotList] | None = None,
-                 validators: Mapping[str, SlotValidator] | None = None) -> None:
+                 validators: Mapping[str, SlotValidator] | None = None,
+                 normalizer: Callable[[str], str] = normalize) -> None:
+        """`normalizer`: the language's one form of a transcript (default: English)."""
         self._intents = intents
+        self._normalize = normalizer
         self._lists = dict(lists or {})
         self._validators = dict(validators or {})
 
@@ -150,7 +153,7 @@ class IntentRecognizer:
 
     def recognize(self, text: str) -> IntentMatch | None:
         """The best whole-sentence match for `text`, or None if it is not a command."""
-        normalized = normalize(text)
+        normalized = self._normalize(text)
         if not normalized:
             return None
         try:

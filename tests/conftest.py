@@ -124,7 +124,8 @@ def model_kit(tmp_path: Path) -> Iterator[ModelKit]:
 
 # -- the real models --------------------------------------------------------------------
 
-DEFAULT_MODELS = ("smollm2-135m-instruct-q4_1", "whisper-tiny-en", "piper-en_US-joe-medium")
+DEFAULT_MODELS = ("smollm2-135m-instruct-q4_1", "whisper-tiny-en", "whisper-base",
+                  "piper-en_US-joe-medium")
 
 
 @pytest.fixture(scope="session")

@@ -131,7 +131,8 @@ class FakeStream:
         text = self._owner.next_text
         self._owner.finished()
         done: Future[Transcript] = Future()
-        done.set_result(Transcript(text, "fake", "en", self.accepted_ms / 1000))
+        done.set_result(Transcript(text, "fake", "en", self.accepted_ms / 1000,
+                                   word_confidence=self._owner.confidence(text)))
         return done
 
 
@@ -141,10 +142,16 @@ class FakeRecognizer:
     name = "fake"
     language = "en"
 
-    def __init__(self, text: str = "what time is it", *, script: Sequence[str] = ()) -> None:
+    def __init__(self, text: str = "what time is it", *, script: Sequence[str] = (),
+                 unsure: Sequence[str] = ()) -> None:
+        """Texts in `unsure` come with word confidence 0.1, others with 0.9."""
         self._next_text = text
         self._script = list(script)
+        self._unsure = set(unsure)
         self.streams: list[FakeStream] = []
+
+    def confidence(self, text: str) -> float:
+        return 0.1 if text in self._unsure else 0.9
 
     @property
     def next_text(self) -> str:

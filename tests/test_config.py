@@ -30,7 +30,7 @@ EXAMPLE = Path(__file__).parent.parent / "assistant.example.toml"
 
 def test_the_example_config_lists_every_key_with_its_default() -> None:
     data = tomllib.loads(EXAMPLE.read_text())
-    assert set(data) == {*CONFIG_SECTIONS, "profile"}
+    assert set(data) == {*CONFIG_SECTIONS, "profile", "language"}
     for name, cls in CONFIG_SECTIONS.items():
         assert set(data[name]) == {f.name for f in dataclasses.fields(cls)}, name
     assert dataclasses.replace(config_from_dict(data), source="") == Config()

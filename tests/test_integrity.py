@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from assistant.commands.system import run_checks
+from assistant.config import Config, ModelsConfig, SttConfig
 from assistant.models import ModelStore
 
 VOICE = "piper-en_US-joe-medium"
@@ -56,3 +58,17 @@ def test_a_missing_model_names_the_fetch_command(tmp_path: Path) -> None:
     result = cli(tmp_path / "empty", "say", "hello", "--out", str(tmp_path / "x.wav"))
     assert result.returncode == 1
     assert f"fetch it with: assistant models fetch {VOICE}" in result.stderr
+
+
+def test_doctor_requires_whisper_base_only_when_the_config_uses_it(real_store: ModelStore,
+                                                                   tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    models.mkdir()
+    for model in ("smollm2-135m-instruct-q4_1", "whisper-tiny-en", "piper-en_US-joe-medium"):
+        (models / model).symlink_to(real_store.model_dir(model))
+    for final, status in (("", "ok"), ("whisper-base", "FAIL")):
+        config = Config(models=ModelsConfig(dir=str(models)),
+                        stt=SttConfig(final_model=final))
+        checks = run_checks(config, full_hash=False, smoke_command=["true"])
+        base = [c for c in checks if c.what.startswith("model whisper-base ")]
+        assert [c.status for c in base] == [status], base

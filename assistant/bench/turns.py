@@ -152,6 +152,9 @@ class TurnRunner:
             "latency_ms": row["latency_ms"],
         }
         record.update(generation_figures(result))
+        if result is not None and "guard" in result.extra:
+            record["guard"] = result.extra["guard"]
+            record["guard_reason"] = result.extra.get("guard_reason", "")
         self.records.append(record)
         return record
 

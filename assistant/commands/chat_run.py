@@ -7,16 +7,18 @@ import sys
 import time
 
 from assistant.config import Config
-from assistant.engines.loader import load_chat_model, model_store
+from assistant.engines.loader import language_chat, load_chat_model, model_store
 from assistant.loop.controls import AssistantControls
 from assistant.loop.memory import remember_turn
-from assistant.loop.router import Router
+from assistant.loop.router import Reply, Router
+from assistant.loop.sentences import SentenceSplitter
 from assistant.loop.session import SessionSettings, conversation
 from assistant.skills import SkillsEngine
 
 
 def chat(args: argparse.Namespace, config: Config) -> int:
-    model = load_chat_model(config.llm, model_store(config))
+    llm = language_chat(config, model_store(config))
+    model = load_chat_model(llm, model_store(config)) if llm is not None else None
     skills = None if args.no_skills else SkillsEngine.from_config(config.skills)
     try:
         router = conversation(model, skills, SessionSettings.from_config(config),
@@ -34,26 +36,47 @@ def chat(args: argparse.Namespace, config: Config) -> int:
                 break
             _answer(router, line, verbose=args.verbose)
     finally:
-        model.close()
+        if model is not None:
+            model.close()
     return 0
 
 
 def _answer(router: Router, text: str, *, verbose: bool) -> None:
+    """Print the reply sentence by sentence, each once the reply guard passed it (as the
+    voice would speak it)."""
     start = time.perf_counter()
     reply = router.respond(text, now=time.monotonic())
     first: float | None = None
-    spoken = []
-    for piece in reply.pieces:
-        if first is None:
-            first = time.perf_counter() - start
-        spoken.append(piece)
-        sys.stdout.write(piece)
-        sys.stdout.flush()
+    spoken: list[str] = []
+    splitter = SentenceSplitter()
+    try:
+        for piece in reply.pieces:
+            if first is None:
+                first = time.perf_counter() - start
+            if not _print_checked(splitter.push(piece), reply, spoken):
+                break
+        else:
+            _print_checked(splitter.flush(), reply, spoken)
+    finally:
+        reply.pieces.close()
     sys.stdout.write("\n")
-    answer = "".join(spoken).strip()
-    remember_turn(router.memory, route=reply.route, question=text, answer=answer,
-                  interrupted=False)
+    guard = reply.guard
+    remember_turn(router.memory, route=reply.route, question=text, answer=" ".join(spoken),
+                  interrupted=False, guard_failed=guard is not None and guard.failed)
     if verbose:
         first_ms = f"{1000 * first:.0f} ms" if first is not None else "-"
-        print(f"# route={reply.route.value} intent={reply.intent} first_piece={first_ms}",
-              file=sys.stderr)
+        checked = f" guard={guard.verdict.value} {guard.reason}" if guard is not None else ""
+        print(f"# route={reply.route.value} intent={reply.intent} first_piece={first_ms}"
+              f"{checked}", file=sys.stderr)
+
+
+def _print_checked(sentences: list[str], reply: Reply, spoken: list[str]) -> bool:
+    """Print what the guard lets through; False once the reply has ended."""
+    for text in sentences:
+        sentence = reply.guard.check(text) if reply.guard is not None else text
+        if sentence is None:
+            return False
+        sys.stdout.write(("" if not spoken else " ") + sentence)
+        sys.stdout.flush()
+        spoken.append(sentence)
+    return reply.guard is None or not reply.guard.done

@@ -23,8 +23,9 @@ from typing import Any
 
 import yaml
 
-from assistant.config import Config
-from assistant.intents import IntentMatch, IntentRecognizer
+from assistant.config import LANGUAGES, Config
+from assistant.intents import IntentMatch
+from assistant.language import IntentMatcher, language_pack
 
 EXIT_MISMATCH = 1
 EXIT_BAD_FILE = 2
@@ -58,6 +59,8 @@ def register(subparsers: Any) -> None:
     recognize = actions.add_parser("recognize", help="show the intent and slots of a sentence")
     recognize.add_argument("text", nargs="+", metavar="TEXT", help="the sentence")
     for action in (test, recognize):
+        action.add_argument("--language", choices=LANGUAGES, default=None,
+                            help="the templates' language (default: the config's, else en)")
         action.add_argument("--home", metavar="FILE", default=None,
                             help="home file whose rooms and devices the sentences name "
                             "(default: skills.home_file, else the built-in home)")
@@ -65,11 +68,12 @@ def register(subparsers: Any) -> None:
     recognize.set_defaults(handler=run_recognize)
 
 
-def _recognizer(args: argparse.Namespace, config: Config) -> IntentRecognizer:
+def _recognizer(args: argparse.Namespace, config: Config) -> IntentMatcher:
     from assistant.skills.home_state import load_home
     from assistant.skills.registry import build_recognizer
 
-    home_file = getattr(args, "home", None) or config.skills.home_file or None
+    home_file = (getattr(args, "home", None) or config.skills.home_file
+                 or language_pack(config.language).home_file or None)
     return build_recognizer(config.skills, load_home(home_file))
 
 

@@ -7,7 +7,12 @@ import dataclasses
 import time
 
 from assistant.config import Config
-from assistant.engines.loader import load_recognizer, load_synthesizer, model_store
+from assistant.engines.loader import (
+    language_voice,
+    load_recognizer,
+    load_synthesizer,
+    model_store,
+)
 from assistant.engines.tts import synthesize_all
 from assistant.engines.vad import SileroVad, speech_ms
 from assistant.errors import AssistantError
@@ -17,9 +22,15 @@ from assistant.wav import read_wav, write_wav
 def say(args: argparse.Namespace, config: Config) -> int:
     if not args.text.strip():
         raise AssistantError("nothing to say: TEXT is empty")
-    voice = load_synthesizer(config.tts, model_store(config), voice=args.voice,
-                             deterministic=args.steady)
+    store = model_store(config)
+    if args.voice:
+        voice = load_synthesizer(config.tts, store, voice=args.voice, deterministic=args.steady)
+        notice = ""
+    else:
+        voice, notice = language_voice(config, store, deterministic=args.steady)
     audio = synthesize_all(voice, args.text)
+    if not audio.frames and notice:
+        raise AssistantError(notice)
     if args.out:
         write_wav(args.out, audio)
         print(f"wrote {args.out} ({audio.seconds:.2f} s, {audio.rate} Hz)")
@@ -36,8 +47,11 @@ def transcribe(args: argparse.Namespace, config: Config) -> int:
     if args.language:
         stt_config = dataclasses.replace(stt_config, language=args.language)
     start = time.perf_counter()
+    model = args.model
+    if not (model or args.engine or args.language):
+        model = stt_config.final_model or None  # a recording is no command: the final one
     recognizer = load_recognizer(stt_config, model_store(config), engine=args.engine,
-                                 model_id=args.model)
+                                 model_id=model)
     loaded = time.perf_counter()
     # Whisper "hears" words in silence and noise ("you", "Thank you."): only speech that
     # the voice activity detector finds is transcribed, as in the voice loop.

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.commands.serve import serve_allowance
-from assistant.config import Config
+from assistant.config import Config, TtsConfig
 from assistant.errors import AssistantError
 
 ENGINE_PACKAGES = (
@@ -87,6 +87,7 @@ def run_checks(config: Config, *, full_hash: bool = True,
     checks += _package_checks()
     checks.append(_audio_check())
     checks += _model_checks(config, full_hash=full_hash)
+    checks += _language_checks(config)
     checks.append(chat_smoke_check(config, command=smoke_command))
     checks.append(_espeak_check())
     checks += network_checks(config)
@@ -177,9 +178,18 @@ def _model_checks(config: Config, *, full_hash: bool) -> list[Check]:
     from assistant.engines.stt import choose_engine
 
     store = model_store(config)
-    needed = {config.llm.model, config.tts.voice} | {m.id for m in store.registry.models
-                                                      if m.default}
     out = []
+    try:
+        choice = choose_engine(config.stt, store)
+        recognizers = {choice.model_id}
+        stt_check = Check("ok", f"speech recognition: {choice.engine} ({choice.model_id}) "
+                          f"because {choice.reason}")
+    except AssistantError as error:
+        recognizers = set()
+        stt_check = Check("FAIL", f"speech recognition: {error}", "assistant models fetch")
+    # Recognizers are needed as the config uses them, not because they are defaults.
+    needed = ({config.llm.model, config.tts.voice, config.stt.final_model} | recognizers
+              | {m.id for m in store.registry.models if m.default and m.role != "stt"})
     for spec in store.registry.models:
         required = spec.id in needed
         label = f"model {spec.id} ({spec.role}, {spec.engine}, {spec.language})"
@@ -201,13 +211,27 @@ def _model_checks(config: Config, *, full_hash: bool) -> list[Check]:
         else:
             out.append(Check("ok", f"{label}: installed, "
                              f"{'verified' if full_hash else 'sizes checked'}"))
-    try:
-        choice = choose_engine(config.stt, store)
-        out.append(Check("ok", f"speech recognition: {choice.engine} ({choice.model_id}) "
-                         f"because {choice.reason}"))
-    except AssistantError as error:
-        out.append(Check("FAIL", f"speech recognition: {error}", "assistant models fetch"))
-    return out
+    return [*out, stt_check]
+
+
+def _language_checks(config: Config) -> list[Check]:
+    """A language other than English: its voice and a chat model that speaks it."""
+    from assistant.engines.loader import language_chat, model_store
+    from assistant.language import language_pack
+
+    if config.language == "en":
+        return []
+    pack, store = language_pack(config.language), model_store(config)
+    voice_ok = config.tts.voice != TtsConfig().voice or store.is_installed(pack.voice)
+    chat = language_chat(config, store)
+    return [
+        Check("ok", f"language: {pack.name} voice {pack.voice}") if voice_ok else
+        Check("warn", f"language: no {pack.name} voice; replies are text only",
+              f"assistant models fetch {pack.voice}"),
+        Check("ok", f"language: {pack.name} chat model {chat.model}") if chat else
+        Check("warn", f"language: no chat model that speaks {pack.name}; open questions get "
+              "a sentence naming one", f"assistant models fetch {pack.chat_models[0]}"),
+    ]
 
 
 def _espeak_check() -> Check:

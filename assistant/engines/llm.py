@@ -31,6 +31,8 @@ HANDOFF_PIECES = 2
 class ChatMessage:
     role: str  # "system" | "user" | "assistant"
     content: str
+    pinned: bool = False
+    """Kept when the prompt is cut to the context window (few-shot examples)."""
 
 
 class ChatModel(Protocol):
@@ -62,12 +64,24 @@ class ChatModel(Protocol):
         ...
 
 
+def prompt_prefix(system_prompt: str,
+                  examples: Sequence[tuple[str, str]] = ()) -> list[ChatMessage]:
+    """What every conversation starts with: the system prompt, then each few-shot example
+    as a user turn and its answer (the shape and length the answers should have)."""
+    out = [ChatMessage("system", system_prompt)]
+    for question, answer in examples:
+        out += [ChatMessage("user", question, pinned=True),
+                ChatMessage("assistant", answer, pinned=True)]
+    return out
+
+
 def fit_to_context(messages: Sequence[ChatMessage], *, budget_tokens: int,
                    count: Any) -> list[ChatMessage]:
     """Drop the oldest non-system messages until the prompt fits `budget_tokens`.
 
-    The system message and the last message (the question) always stay; a last message
-    longer than the budget is cut from the front (its end is what was just said).
+    The system message and the last message (the question) always stay, and pinned ones
+    (the few-shot examples) while anything else can go; a last message longer than the
+    budget is cut from the front (its end is what was just said).
     """
     messages = list(messages)
     system = [m for m in messages[:1] if m.role == "system"]
@@ -77,7 +91,8 @@ def fit_to_context(messages: Sequence[ChatMessage], *, budget_tokens: int,
         return sum(count(m.content) + MESSAGE_OVERHEAD_TOKENS for m in items)
 
     while len(rest) > 1 and cost(system + rest) > budget_tokens:
-        rest.pop(0)
+        unpinned = [i for i, m in enumerate(rest[:-1]) if not m.pinned]
+        rest.pop(unpinned[0] if unpinned else 0)
     if rest and cost(system + rest) > budget_tokens:
         words = rest[-1].content.split()
         while words and cost(system) + count(" ".join(words)) + MESSAGE_OVERHEAD_TOKENS \
@@ -92,15 +107,18 @@ class LlamaChatModel:
     context is not thread-safe, so sessions take turns (a whole reply each)."""
 
     def __init__(self, model_path: Path, *, name: str, context_tokens: int = 2048,
-                 temperature: float = 0.0, seed: int = 42, threads: int = 1,
-                 batch_threads: int | None = None) -> None:
+                 temperature: float = 0.0, top_p: float = 1.0, repeat_penalty: float = 1.0,
+                 seed: int = 42, threads: int = 1, batch_threads: int | None = None) -> None:
         """`threads` write the reply token by token (while speech is synthesized beside
-        them); `batch_threads` read the prompt, when nothing else runs (default: threads)."""
+        them); `batch_threads` read the prompt, when nothing else runs (default: threads).
+        `repeat_penalty` > 1 discourages tokens of the last 64 (prompt included)."""
         from llama_cpp import Llama
 
         self.name = name
         self.context_tokens = context_tokens
         self._temperature = temperature
+        self._top_p = top_p
+        self._repeat_penalty = repeat_penalty
         self._seed = seed
         self._threads = threads
         self._batch_threads = batch_threads or threads
@@ -132,7 +150,8 @@ class LlamaChatModel:
         try:
             chunks: Any = self._llama.create_chat_completion(
                 messages=_as_dicts(messages), stream=True, max_tokens=max_tokens,
-                temperature=self._temperature, seed=self._seed, repeat_penalty=1.15)
+                temperature=self._temperature, top_p=self._top_p, seed=self._seed,
+                repeat_penalty=self._repeat_penalty)
             try:
                 for chunk in chunks:
                     if (cancel is not None and cancel.is_set()) or self._closing.is_set():

@@ -8,6 +8,10 @@ prompt still works. Such a crash kills the whole process, so the test runs in a 
 process: `python -m assistant.engines.llm_check` (scripts/bootstrap.sh, right after
 llama-cpp-python is built and whenever a set-up venv is reused) and `run_smoke_test`
 (`assistant doctor`), which turns a death by signal into a sentence and a fix.
+
+This module imports only the standard library at the top: bootstrap reads
+`describe_death` from it with whatever Python the virtual environment has (even before
+its packages are installed), so the package's own modules are imported where they are used.
 """
 
 from __future__ import annotations
@@ -171,7 +175,7 @@ def _model_path(args: argparse.Namespace) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from assistant.config import cpu_threads
+    from assistant.engines.threads import cpu_threads
     from assistant.errors import AssistantError
 
     parser = argparse.ArgumentParser(

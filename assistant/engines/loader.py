@@ -7,25 +7,27 @@ shares: loaded once, before listening starts, and closed when the process is don
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.audio import silence, to_speech
 from assistant.config import (
+    LANGUAGES,
     Config,
     LlmConfig,
     SttConfig,
     TtsConfig,
-    cpu_threads,
-    reply_threads,
 )
-from assistant.engines.llm import ChatMessage, ChatModel, LlamaChatModel
+from assistant.engines.llm import ChatMessage, ChatModel, LlamaChatModel, prompt_prefix
 from assistant.engines.scheduler import FairExecutor
 from assistant.engines.stt import SpeechRecognizer, choose_engine
 from assistant.engines.stt.vosk import VoskRecognizer
 from assistant.engines.stt.whisper import WhisperRecognizer
+from assistant.engines.threads import cpu_threads, reply_threads
 from assistant.engines.tts import (
     EspeakSynthesizer,
     PhraseCache,
@@ -34,7 +36,10 @@ from assistant.engines.tts import (
 )
 from assistant.engines.vad import SileroVadModel, VadModel
 from assistant.engines.wake import MicroWakeWordModel, WakeWordModel
+from assistant.language import language_pack
+from assistant.language.voice import VoiceWithoutScript, missing_voice_notice
 from assistant.models import ModelStore
+from assistant.models.registry import MULTILINGUAL
 from assistant.privacy.recorder import RecordingRecognizer
 from assistant.skills import SkillsEngine
 
@@ -47,23 +52,39 @@ def model_store(config: Config) -> ModelStore:
 
 def load_recognizer(config: SttConfig, store: ModelStore, *, engine: str | None = None,
                     model_id: str | None = None) -> SpeechRecognizer:
-    """Load the recognizer `choose_engine` picks (explicit local paths only)."""
+    """Load the recognizer `choose_engine` picks (explicit local paths only). A language
+    of assistant/language/ may name its recognizer (Mandarin: multilingual Whisper base,
+    told the language and given a prompt in its script)."""
+    pack = language_pack(config.language) if config.language in LANGUAGES else None
+    if pack is not None and pack.recognizer_model and not (model_id or config.model):
+        model_id = pack.recognizer_model
     choice = choose_engine(config, store, engine=engine, model_id=model_id)
     path = store.require(choice.model_id)
-    language = store.registry.get(choice.model_id).language
+    spoken = store.registry.get(choice.model_id).language
+    language = config.language if spoken == MULTILINGUAL else spoken
+    # a multilingual model is told the language's script through its prompt
+    prompt = pack.recognizer_prompt if pack is not None and spoken == MULTILINGUAL else ""
     if choice.engine == "vosk":
         return VoskRecognizer(path, language=language)
     # two decodes at once (see engines.stt.whisper), so each gets half the cores
     return WhisperRecognizer(path, language=language, beam_size=config.beam_size,
                              threads=config.threads or max(1, cpu_threads() // 2), workers=2,
-                             short_context=config.short_context)
+                             short_context=config.short_context, prompt=prompt)
+
+
+def load_final_recognizer(config: SttConfig, store: ModelStore) -> SpeechRecognizer | None:
+    """The recognizer of `stt.final_model` (None when there is no split)."""
+    if not config.final_model:
+        return None
+    return load_recognizer(config, store, model_id=config.final_model)
 
 
 def load_chat_model(config: LlmConfig, store: ModelStore) -> LlamaChatModel:
     """Load the configured chat model from the model store (explicit local path)."""
     path = store.require(config.model)
     return LlamaChatModel(path, name=config.model, context_tokens=config.context_tokens,
-                          temperature=config.temperature, seed=config.seed,
+                          temperature=config.temperature, top_p=config.top_p,
+                          repeat_penalty=config.repeat_penalty, seed=config.seed,
                           threads=reply_threads(config.threads)[0], batch_threads=cpu_threads())
 
 
@@ -77,6 +98,38 @@ def load_synthesizer(config: TtsConfig, store: ModelStore, *, voice: str | None 
     return PiperSynthesizer(path, name=voice, speed=config.speed,
                             threads=config.threads or reply_threads()[1],
                             deterministic=deterministic)
+
+
+def language_voice(config: Config, store: ModelStore, *,
+                   deterministic: bool = False) -> tuple[SpeechSynthesizer, str]:
+    """The voice of `config.language`, and a sentence to say once ("" = none): without
+    the language's voice, the default voice answers what it can read and says which
+    voice to fetch (replies stay available as text)."""
+    pack = language_pack(config.language)
+    if config.tts.voice != TtsConfig().voice or pack.voice == config.tts.voice:
+        return load_synthesizer(config.tts, store, deterministic=deterministic), ""
+    if store.is_installed(pack.voice):
+        return load_synthesizer(config.tts, store, voice=pack.voice,
+                                deterministic=deterministic), ""
+    log.warning("no %s voice installed (%s); answering in text", pack.name, pack.voice)
+    voice = VoiceWithoutScript(load_synthesizer(config.tts, store, deterministic=deterministic),
+                               unreadable=pack.written_in)
+    return voice, missing_voice_notice(pack.name, pack.voice)
+
+
+def language_chat(config: Config, store: ModelStore) -> LlmConfig | None:
+    """The chat model for `config.language`: the configured one when it speaks the
+    language (or was chosen on purpose), else an installed one that does; None when no
+    installed model speaks it (the router then says which to fetch)."""
+    pack = language_pack(config.language)
+    llm = config.llm
+    if not pack.chat_models or llm.model in pack.chat_models or llm.model != LlmConfig().model:
+        return llm
+    known = {spec.id for spec in store.registry.models}
+    for model in pack.chat_models:
+        if model in known and store.is_installed(model):
+            return dataclasses.replace(llm, model=model)
+    return None
 
 
 @dataclass
@@ -94,6 +147,10 @@ class Engines:
     """The voice's queue: sessions take turns, a sentence at a time, in order each."""
     phrases: PhraseCache | None = None
     load_seconds: float = 0.0
+    final_recognizer: SpeechRecognizer | None = None
+    """`stt.final_model`: writes every turn that is not a command (see SplitStream)."""
+    notices: list[str] = field(default_factory=list)
+    """Said once, by the first session that starts (e.g. which voice to fetch)."""
 
     def __post_init__(self) -> None:
         if self.phrases is None:
@@ -105,6 +162,8 @@ class Engines:
         if self.chat is not None:
             self.chat.close()
         self.recognizer.close()
+        if self.final_recognizer is not None:
+            self.final_recognizer.close()
         self.voice.close()
 
     def __enter__(self) -> Engines:
@@ -120,14 +179,17 @@ def load_engines(config: Config, *, wake: bool = True, chat: bool = True,
     start = time.perf_counter()
     store = model_store(config)
     recognizer = load_recognizer(config.stt, store)
+    voice, notice = language_voice(config, store)
+    llm = language_chat(config, store) if chat else None
     engines = Engines(
         recognizer=recognizer, vad=SileroVadModel(),
         wake=MicroWakeWordModel(config.wake.word) if wake and config.wake.enabled else None,
-        voice=load_synthesizer(config.tts, store),
-        chat=load_chat_model(config.llm, store) if chat else None,
-        skills=SkillsEngine.from_config(config.skills) if skills else None)
+        voice=voice, chat=load_chat_model(llm, store) if llm is not None else None,
+        skills=SkillsEngine.from_config(config.skills) if skills else None,
+        final_recognizer=load_final_recognizer(config.stt, store),
+        notices=[notice] if notice else [])
     try:
-        warm_up(engines, system_prompt=config.llm.system_prompt)
+        warm_up(engines, system_prompt=config.llm.system_prompt, examples=config.llm.examples)
     except BaseException:
         engines.close()
         raise
@@ -138,24 +200,26 @@ def load_engines(config: Config, *, wake: bool = True, chat: bool = True,
     return engines
 
 
-def warm_up(engines: Engines, *, system_prompt: str) -> None:
+def warm_up(engines: Engines, *, system_prompt: str,
+            examples: Sequence[tuple[str, str]] = ()) -> None:
     """Run every engine once, so the first real turn does not pay for lazy set-up; the
     chat model keeps the system prompt in its KV cache for every later turn. The
     recognizer warms up on real speech (the voice saying "Ready."): on silence or a tone,
     Whisper's short-window decode would take its slow fallback path instead."""
     quiet = silence(300)
     spoken = [to_speech(block) for block in engines.voice.synthesize("Ready.")]
-    stream = engines.recognizer.stream()
-    for block in [quiet, *spoken, quiet]:
-        stream.accept(block)
-    stream.finish().result()
+    for recognizer in filter(None, [engines.recognizer, engines.final_recognizer]):
+        stream = recognizer.stream()
+        for block in [quiet, *spoken, quiet]:
+            stream.accept(block)
+        stream.finish().result()
     engines.vad.detector().process(quiet)
     if engines.wake is not None:
         detector = engines.wake.detector()
         detector.process(quiet)
         detector.close()
     if engines.chat is not None:
-        messages = [ChatMessage("system", system_prompt), ChatMessage("user", "Hello")]
+        messages = [*prompt_prefix(system_prompt, examples), ChatMessage("user", "Hello")]
         for _ in engines.chat.stream_reply(messages, max_tokens=1):
             pass
     if engines.skills is not None:

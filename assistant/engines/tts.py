@@ -6,6 +6,7 @@ sentence instead of after the whole text.
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import subprocess
@@ -80,8 +81,6 @@ class PiperSynthesizer:
         from piper.config import PiperConfig, SynthesisConfig
 
         config_path = Path(f"{model_path}.json")
-        import json
-
         config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads

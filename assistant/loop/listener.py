@@ -27,7 +27,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 
 from assistant.audio import Audio, to_speech
-from assistant.engines.stt import RecognitionStream, SpeechRecognizer, Transcript
+from assistant.engines.stt import RecognitionStream, SpeechRecognizer, Transcript, heard_clearly
+from assistant.engines.stt.split import SplitStream
 from assistant.engines.vad import VoiceActivityDetector
 from assistant.engines.wake import WakeWordDetector
 from assistant.loop.events import (
@@ -85,6 +86,8 @@ class ListenerSettings:
     early_cut_ms: int = 0
     """If > 0: end the utterance after this much silence when what was said so far is a
     complete command, instead of waiting for the full `silence_ms`."""
+    min_confidence: float = 0.0
+    """A transcript the recognizer is less sure of is marked not heard clearly."""
     question_cut_ms: int = 300
     """The same for a question: longer, as people pause inside questions ("What is the
     capital of... France?") and the recognizer may put a "?" after the fragment."""
@@ -97,11 +100,14 @@ class Listener:
                  wake: WakeWordDetector | None, settings: ListenerSettings,
                  emit: Callable[[Event], None],
                  is_complete: Callable[[str], Completeness | None] | None = None,
-                 owner: str = "") -> None:
+                 owner: str = "", final: SpeechRecognizer | None = None) -> None:
         """`is_complete(text)` says whether `text` is already a whole request (see
         `early_cut_ms`). `owner` names the session to the shared
-        recognizer (whose turn its decodes are)."""
+        recognizer (whose turn its decodes are). With a `final` recognizer, the
+        recognizer's transcript is kept for commands only (`is_complete` says COMMAND)
+        and `final` writes every other turn, without the hint (see `SplitStream`)."""
         self._recognizer = recognizer
+        self._final = final
         self._vad = vad
         self._wake = wake if settings.wake_enabled else None
         self._settings = settings
@@ -257,6 +263,10 @@ class Listener:
         hint = " ".join(filter(None, [
             self._settings.barge_in_hint if self._after_barge_in else "", self._settings.hint]))
         self._stream = self._recognizer.stream(hint=hint or None, owner=self._owner)
+        if self._final is not None:
+            self._stream = SplitStream(self._stream, self._final.stream(owner=self._owner),
+                                       keep_early=self._is_command,
+                                       start_final=self._is_question)
         self._capture_start = self.now_s - sum(b.seconds for b in self._recent)
         self._last_voiced = self.now_s
         self._voiced_ms = 0.0
@@ -313,6 +323,14 @@ class Listener:
                                                 and silence_ms >= settings.question_cut_ms):
                 self._finish_utterance(truncated=False)
 
+    def _is_command(self, text: str) -> bool:
+        return (self._is_complete is not None
+                and self._is_complete(text) is Completeness.COMMAND)
+
+    def _is_question(self, text: str) -> bool:
+        return (self._is_complete is not None
+                and self._is_complete(text) is Completeness.QUESTION)
+
     def _finish_utterance(self, *, truncated: bool) -> None:
         stream, self._stream = self._stream, None
         assert stream is not None
@@ -335,15 +353,19 @@ class Listener:
         if done.cancelled():
             return  # the session is closing
         try:
-            text = done.result().text
+            transcript = done.result()
+            text = transcript.text
+            clear = heard_clearly(transcript, threshold=self._settings.min_confidence)
         except Exception:  # noqa: BLE001 - the turn still ends, with nothing heard
             log.exception("speech recognition failed")
-            text = ""
+            text, clear = "", True
+        if not clear:
+            log.debug("not heard clearly (confidence %.2f): %s", transcript.confidence, text)
         self._emit(UserTurn(
             turn=ended.turn, text=text, kind=InputKind.SPEECH, wake=ended.wake,
             follow_up=ended.follow_up, t_decided=ended.t_decided,
             eos_delay_ms=1000.0 * (ended.decided_s - ended.speech_end_s),
-            t_transcript=time.perf_counter(), truncated=ended.truncated))
+            t_transcript=time.perf_counter(), truncated=ended.truncated, heard_clearly=clear))
 
     def _watch_speech_barge_in(self, block: Audio) -> None:
         if self._settings.barge_in != "speech":

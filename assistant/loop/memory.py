@@ -6,9 +6,9 @@ When the bound is exceeded the oldest turns go first. Nothing here is written to
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from assistant.engines.llm import MESSAGE_OVERHEAD_TOKENS, ChatMessage
+from assistant.engines.llm import MESSAGE_OVERHEAD_TOKENS, ChatMessage, prompt_prefix
 from assistant.loop.events import Route
 
 
@@ -35,13 +35,19 @@ class ConversationMemory:
         while self._turns and self._tokens > self._max_tokens:
             self._tokens -= self._turns.popleft()[2]
 
+    def questions(self) -> list[str]:
+        """The remembered questions, oldest first."""
+        return [user for user, _, _ in self._turns]
+
     def clear(self) -> None:
         self._turns.clear()
         self._tokens = 0
 
-    def messages(self, system_prompt: str, question: str) -> list[ChatMessage]:
-        """The prompt for the next reply: system, remembered turns, the question."""
-        out = [ChatMessage("system", system_prompt)]
+    def messages(self, system_prompt: str, question: str, *,
+                 examples: Sequence[tuple[str, str]] = ()) -> list[ChatMessage]:
+        """The prompt for the next reply: system, few-shot examples, remembered turns,
+        the question."""
+        out = prompt_prefix(system_prompt, examples)
         for user, assistant, _ in self._turns:
             out += [ChatMessage("user", user), ChatMessage("assistant", assistant)]
         out.append(ChatMessage("user", question))
@@ -49,9 +55,12 @@ class ConversationMemory:
 
 
 def remember_turn(memory: ConversationMemory, *, route: Route, question: str, answer: str,
-                  interrupted: bool) -> None:
+                  interrupted: bool, guard_failed: bool = False) -> None:
     """What a finished turn leaves in memory. Memory is for the chat model's follow-ups:
-    commands would only distract it, and an interrupted answer is a topic the user cut
-    short, so only whole chat-model answers are kept."""
-    if route is Route.LLM and not interrupted and question.strip() and answer.strip():
+    commands would only distract it, an interrupted answer is a topic the user cut short,
+    and an answer that failed the reply guard would teach the model its own mistake (one
+    garbled answer turned every later one into word salad), so only whole chat-model
+    answers that passed the guard are kept."""
+    if route is Route.LLM and not interrupted and not guard_failed and question.strip() \
+            and answer.strip():
         memory.add(question, answer)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from assistant.engines.llm import ChatModel
+from assistant.loop.reply_guard import ReplyGuard
 from assistant.loop.sentences import SentenceSplitter, clean_for_speech
 from assistant.loop.speaker import Speaker
 
@@ -45,13 +46,16 @@ class ReplySpeaker:
     """Speaks one reply; `wake()` (from an interrupt) ends any wait at once."""
 
     def __init__(self, speaker: Speaker, *, turn: int, cancel: threading.Event,
-                 chat: ChatModel | None = None, first_pause_words: int = 1) -> None:
-        """`chat`: the model writing the pieces, whose threads are switched (see module)."""
+                 chat: ChatModel | None = None, first_pause_words: int = 1,
+                 guard: ReplyGuard | None = None) -> None:
+        """`chat`: the model writing the pieces, whose threads are switched (see module);
+        `guard` checks each sentence before it is spoken (and may end the reply)."""
         self._speaker = speaker
         self._turn = turn
         self._cancel = cancel
         self._chat = chat
         self._splitter = SentenceSplitter(first_pause_words=first_pause_words)
+        self._guard = guard
         self._first_synth = threading.Event()
         self.reply = SpokenReply()
 
@@ -67,26 +71,33 @@ class ReplySpeaker:
             if reply.t_first_token is None:
                 reply.t_first_token = time.perf_counter()
             reply.tokens += 1
-            if self._cancel.is_set():
+            if self._cancel.is_set() or self._ended():
                 break
             self._say(self._splitter.push(piece))
         reply.t_last_token = time.perf_counter()
-        if not self._cancel.is_set():
+        if not self._cancel.is_set() and not self._ended():
             self._say(self._splitter.flush())
         if self._chat is not None:
             self._chat.use_all_cores(False)
         return reply
 
     def _say(self, sentences: list[str]) -> None:
-        for sentence in sentences:
+        for text in sentences:
             if self._cancel.is_set():
                 return
+            sentence = self._guard.check(text) if self._guard is not None else text
+            if sentence is None:
+                return  # failed the guard, or the sentence limit: the rest is not spoken
             self.reply.written.append(sentence)
             self._speaker.say(sentence, turn=self._turn, on_synth=self._on_synth,
                               on_start=self._on_start)
             if len(self.reply.written) == 1 and self._chat is not None:
                 self._chat.use_all_cores(False)  # from now on speech is synthesized beside it
                 self._first_synth.wait(FIRST_SYNTH_WAIT_S)
+
+    def _ended(self) -> bool:
+        """The guard ended the reply: the model need not write on."""
+        return self._guard is not None and self._guard.done
 
     def _on_synth(self) -> None:
         if self.reply.t_first_synth is None:

@@ -15,7 +15,15 @@ import time
 from collections.abc import Callable
 
 from assistant.loop.controls import AssistantControls
-from assistant.loop.events import Event, Route, TurnFinished, TurnResult, TurnTimings, UserTurn
+from assistant.loop.events import (
+    Event,
+    InputKind,
+    Route,
+    TurnFinished,
+    TurnResult,
+    TurnTimings,
+    UserTurn,
+)
 from assistant.loop.memory import remember_turn
 from assistant.loop.reply import ReplySpeaker, SpokenReply
 from assistant.loop.router import Reply, Router
@@ -25,6 +33,8 @@ log = logging.getLogger(__name__)
 
 ECHO_MARGIN_S = 0.15
 """After the last sample left the device: room echo before listening for a follow-up."""
+NOT_CAUGHT = "Sorry, I didn't catch that."
+"""Said instead of answering a spoken turn the recognizer was not sure of."""
 
 
 def strip_wake_phrase(text: str, phrase: str) -> str:
@@ -120,9 +130,7 @@ class Responder:
         log.debug("heard: %s", text)
         if turn.wake and self._new_conversation_on_wake:
             self._router.memory.clear()
-        # Interrupted before its answer began: nothing is run (no skill acts on the home).
-        reply = Reply(Route.NONE) if cancel.is_set() else self._router.respond(
-            text, now=self._now(), cancel=cancel)
+        reply = self._route(turn, text, cancel)
         t_routed = time.perf_counter()
         if reply.route is Route.CONTROL:
             self._speaker.flush()
@@ -131,20 +139,33 @@ class Responder:
         interrupted = not finished or cancel.is_set()
         said = " ".join(spoken.heard) if interrupted else spoken.text
         remember_turn(self._router.memory, route=reply.route, question=text, answer=said,
-                      interrupted=interrupted)
+                      interrupted=interrupted,
+                      guard_failed=reply.guard is not None and reply.guard.failed)
         if reply.route in (Route.SKILL, Route.LLM):
             self._controls.said(said)
         log.debug("replied (%s): %s", reply.route.value, spoken.text)
-        listen_again = reply.route in (Route.SKILL, Route.LLM) and not interrupted
+        listen_again = reply.route in (Route.SKILL, Route.LLM, Route.UNCLEAR) and not interrupted
         if turn.text.strip() and not text:
             listen_again = True  # only the wake word was heard: the request comes next
         self._reply_done(turn.turn, listen_again)
         self._emit(TurnFinished(_result(turn, text, reply, spoken, t_routed, interrupted)))
 
+    def _route(self, turn: UserTurn, text: str, cancel: threading.Event) -> Reply:
+        """Interrupted before its answer began: nothing is run (no skill acts on the home).
+        Speech the recognizer was not sure of is neither routed nor remembered: the
+        assistant asks again, unless it is a control phrase ("stop", "停": stopping on a
+        doubtful one does no harm). Typed turns are always clear."""
+        if cancel.is_set():
+            return Reply(Route.NONE)
+        if (not turn.heard_clearly and text and turn.kind is InputKind.SPEECH
+                and not self._router.is_control(text)):
+            return Reply.saying(Route.UNCLEAR, self._router.not_caught)
+        return self._router.respond(text, now=self._now(), cancel=cancel)
+
     def _speak(self, reply: Reply, turn: int, cancel: threading.Event) -> SpokenReply:
         chat = self._router.chat if reply.route is Route.LLM else None
         streamer = ReplySpeaker(self._speaker, turn=turn, cancel=cancel, chat=chat,
-                                first_pause_words=self._first_pause_words)
+                                first_pause_words=self._first_pause_words, guard=reply.guard)
         with self._lock:
             self._current = streamer
         try:
@@ -171,8 +192,10 @@ def _result(turn: UserTurn, text: str, reply: Reply, spoken: SpokenReply, t_rout
                           t_first_token=spoken.t_first_token,
                           t_first_synth=spoken.t_first_synth,
                           t_first_audio=spoken.t_first_audio)
+    guard = reply.guard
+    extra = {} if guard is None else {"guard": guard.verdict.value, "guard_reason": guard.reason}
     return TurnResult(turn=turn.turn, transcript=text, wake=turn.wake, follow_up=turn.follow_up,
                       route=reply.route, intent=reply.intent, slots=reply.slots,
                       reply=spoken.text, interrupted=interrupted, timings=timings,
                       expects_reply=reply.expects_reply, truncated=turn.truncated,
-                      tokens=spoken.tokens, t_last_token=spoken.t_last_token)
+                      tokens=spoken.tokens, t_last_token=spoken.t_last_token, extra=extra)

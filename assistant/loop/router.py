@@ -12,7 +12,7 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -20,6 +20,7 @@ from assistant.engines.llm import ChatMessage, ChatModel
 from assistant.errors import AssistantError
 from assistant.loop.events import Completeness, Route
 from assistant.loop.memory import ConversationMemory
+from assistant.loop.reply_guard import ReplyGuard
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,13 @@ class Reply:
     slots: dict[str, Any] = field(default_factory=dict)
     pieces: Generator[str, None, None] = field(default_factory=lambda: _stream(()))
     expects_reply: bool = False
+    guard: ReplyGuard | None = None
+    """Checks each sentence of a chat-model reply before it is spoken (None: a skill's)."""
+
+    @classmethod
+    def saying(cls, route: Route, text: str) -> Reply:
+        """A reply of one fixed sentence."""
+        return cls(route, pieces=_stream([text]))
 
 
 def normalize(text: str) -> str:
@@ -148,19 +156,32 @@ class Router:
 
     def __init__(self, *, chat: ChatModel | None, skills: SkillsLike | None,
                  memory: ConversationMemory, system_prompt: str, max_reply_tokens: int,
-                 owner: str = "") -> None:
-        """`owner` names the session to the shared chat model (whose turn it is)."""
+                 owner: str = "", examples: Sequence[tuple[str, str]] = (),
+                 max_sentences: int = 0,
+                 is_control: Callable[[str], bool] = is_control_phrase,
+                 no_chat_reply: str = "Sorry, I can only do simple commands right now.",
+                 not_caught: str = "Sorry, I didn't catch that.") -> None:
+        """`owner` names the session to the shared chat model (whose turn it is);
+        `examples` are few-shot (question, answer) pairs shown before the conversation;
+        a chat-model reply ends after `max_sentences` (0 = no limit); `is_control`,
+        `no_chat_reply` and `not_caught` (said to a turn heard too unclearly to answer)
+        come from the language spoken."""
         self.chat = chat
+        self.not_caught = not_caught
+        self.is_control = is_control
+        self._no_chat_reply = no_chat_reply
         self.skills = skills
         self.memory = memory
         self._system_prompt = system_prompt
         self._max_reply_tokens = max_reply_tokens
         self._owner = owner
+        self._examples = tuple(examples)
+        self._max_sentences = max_sentences
 
     def respond(self, text: str, *, now: float, cancel: threading.Event | None = None) -> Reply:
         if not normalize(text):
             return Reply(Route.NONE)
-        if is_control_phrase(text):
+        if self.is_control(text):
             return Reply(Route.CONTROL, intent="Stop")
         if self.skills is not None:
             answer = self.skills.respond(text, now=now) or self._tool_call(text, now=now)
@@ -169,11 +190,14 @@ class Router:
                              pieces=_stream([answer.text] if answer.text else []),
                              expects_reply=answer.expects_reply)
         if self.chat is None:
-            return Reply(Route.LLM, pieces=_stream(
-                ["Sorry, I can only do simple commands right now."]))
-        messages = self.memory.messages(self._system_prompt, text)
+            return Reply(Route.LLM, pieces=_stream([self._no_chat_reply]))
+        messages = self.memory.messages(self._system_prompt, text,
+                                        examples=self._examples)
         return Reply(Route.LLM, pieces=_stream(self.chat.stream_reply(
-            messages, max_tokens=self._max_reply_tokens, owner=self._owner, cancel=cancel)))
+            messages, max_tokens=self._max_reply_tokens, owner=self._owner, cancel=cancel)),
+            guard=ReplyGuard(text, max_sentences=self._max_sentences,
+                             before=[*self.memory.questions(),
+                                     *(question for question, _ in self._examples)]))
 
     def _tool_call(self, text: str, *, now: float) -> SkillReplyLike | None:
         """The optional tool-call path (`skills.tool_calls`): the chat model may pick a
@@ -202,7 +226,7 @@ class Router:
         full end-of-speech silence: COMMAND (a control phrase, or a command the skills
         know), QUESTION (see `sounds_finished`), or None: a statement may go on after
         a pause, and so may anything ending on a word that needs more ("Turn on the")."""
-        if is_control_phrase(text):
+        if self.is_control(text):
             return Completeness.COMMAND
         words = normalize(text).split()
         if not words or words[-1] in _DANGLING:
@@ -216,7 +240,8 @@ class Router:
     def warm_up(self) -> None:
         """Evaluate the system prompt once, so llama.cpp keeps it cached for every turn."""
         if self.chat is not None:
-            messages = self.memory.messages(self._system_prompt, "Hello")
+            messages = self.memory.messages(self._system_prompt, "Hello",
+                                           examples=self._examples)
             for _ in self.chat.stream_reply(messages, max_tokens=1, owner=self._owner):
                 pass
         if self.skills is not None:

@@ -14,8 +14,9 @@ _ABBREVIATIONS = frozenset([
     "mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "vs", "etc", "e.g", "i.e", "a.m", "p.m",
     "no", "approx", "dept", "fig", "inc", "ltd", "co",
 ])
-_END = re.compile(r"[.!?]+[\"')\]]*(?=\s)|\n+")
-_PAUSE = re.compile(r"[,;:](?=\s)")
+# Chinese and Japanese full stops and commas need no space after them.
+_END = re.compile(r"[.!?]+[\"')\]]*(?=\s)|[。！？]+[”」』）]*|\n+")
+_PAUSE = re.compile(r"[,;:](?=\s)|[，；：、]")
 # A new clause or phrase is a natural pause too, even without a comma (whole word, then
 # a space): "The sky is blue | because ...", "Bees fly far | when it is warm". Not "by"
 # ("written | by", "one | by one") nor "so" ("is | so nice"): they cut phrases in half.

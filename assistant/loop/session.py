@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from assistant.audio import Audio
-from assistant.config import Config
+from assistant.config import DEFAULT_SYSTEM_PROMPT, Config
 from assistant.engines.llm import ChatModel
 from assistant.engines.loader import Engines
+from assistant.language import language_pack
 from assistant.loop.clock import Clock
 from assistant.loop.controls import AssistantControls
 from assistant.loop.events import (
@@ -54,10 +55,14 @@ class SessionSettings:
 
     listener: ListenerSettings = ListenerSettings()
     system_prompt: str = ""
+    examples: tuple[tuple[str, str], ...] = ()
+    max_sentences: int = 0
+    """A chat-model reply ends after this many sentences (0 = no limit)."""
     max_reply_tokens: int = 160
     memory_tokens: int = 768
     new_conversation_on_wake: bool = True
     volume: float = 1.0
+    language: str = "en"
 
     @classmethod
     def from_config(cls, config: Config, *, wake: bool = True) -> SessionSettings:
@@ -67,12 +72,20 @@ class SessionSettings:
             threshold=vad.threshold, silence_ms=vad.silence_ms,
             min_speech_ms=vad.min_speech_ms, max_utterance_ms=vad.max_utterance_ms,
             no_speech_timeout_ms=vad.no_speech_timeout_ms, barge_in=config.audio.barge_in,
-            early_cut_ms=vad.early_cut_ms, question_cut_ms=vad.question_cut_ms)
-        return cls(listener=listener, system_prompt=config.llm.system_prompt,
+            early_cut_ms=vad.early_cut_ms, question_cut_ms=vad.question_cut_ms,
+            min_confidence=config.stt.min_confidence)
+        language = language_pack(config.language)
+        if language.barge_in_hint:
+            listener = dataclasses.replace(listener, barge_in_hint=language.barge_in_hint)
+        prompt = config.llm.system_prompt
+        if prompt == DEFAULT_SYSTEM_PROMPT:
+            prompt = language.system_prompt or prompt
+        return cls(listener=listener, system_prompt=prompt,
+                   examples=config.llm.examples, max_sentences=config.llm.max_sentences,
                    max_reply_tokens=config.llm.max_reply_tokens,
                    memory_tokens=config.memory.max_tokens,
                    new_conversation_on_wake=config.memory.new_conversation_on_wake,
-                   volume=config.audio.volume)
+                   volume=config.audio.volume, language=config.language)
 
 
 def conversation(chat: ChatModel | None, skills_engine: SkillsEngine | None,
@@ -85,8 +98,12 @@ def conversation(chat: ChatModel | None, skills_engine: SkillsEngine | None,
     controls.attach_memory(memory)
     skills = (skills_engine.session(controls=controls, wallclock=wallclock)
               if skills_engine is not None else None)
+    language = language_pack(settings.language)
     return Router(chat=chat, skills=skills, memory=memory, system_prompt=settings.system_prompt,
-                  max_reply_tokens=settings.max_reply_tokens, owner=owner)
+                  max_reply_tokens=settings.max_reply_tokens, owner=owner,
+                  examples=settings.examples, max_sentences=settings.max_sentences,
+                  is_control=language.is_control,
+                  no_chat_reply=language.no_chat_reply, not_caught=language.not_caught)
 
 
 def _rough_tokens(text: str) -> int:
@@ -122,7 +139,8 @@ class Session:
                                volume=self.controls.volume, phrases=engines.phrases)
         self.listener = Listener(recognizer=engines.recognizer, vad=self._vad, wake=self._wake,
                                  settings=listener_settings, emit=self._emit,
-                                 is_complete=self._is_complete, owner=name)
+                                 is_complete=self._is_complete, owner=name,
+                                 final=engines.final_recognizer)
         self.responder = Responder(
             router=self.router, speaker=self.speaker, controls=self.controls,
             emit=self._emit, reply_done=self.listener.reply_finished, now=clock.now,
@@ -199,6 +217,8 @@ class Session:
                 not self.speaker.idle() or self.sink.pending_ms() > 0):
             self.speaker.flush()  # the wake word also silences an announcement
         elif isinstance(event, UserTurn):
+            while self.engines.notices:  # once per process, before the first answer
+                self.announce(self.engines.notices.pop(0))
             self.responder.submit(event)
         elif isinstance(event, TurnFinished):
             self._arm_timers()

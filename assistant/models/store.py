@@ -209,7 +209,7 @@ class ModelStore:
         return [spec for spec in self.registry.models
                 if (role is None or spec.role == role)
                 and (engine is None or spec.engine == engine)
-                and (language is None or spec.language == language)
+                and (language is None or spec.speaks(language))
                 and self.is_installed(spec.id)]
 
     def size_bytes(self, model_id: str) -> int | None:

@@ -154,7 +154,7 @@ class MathSkill:
         if UNITS[target][0] != dimension:
             return f"I can't convert {plural} to {UNITS[target][3]}."
         if dimension == "temperature":
-            result = _from_kelvin(_to_kelvin(value, source), target)
+            result = from_kelvin(to_kelvin(value, source), target)
         else:
             result = value * size / UNITS[target][1]
         if abs(result) >= MAX_SPOKEN:
@@ -166,7 +166,7 @@ class MathSkill:
         return _capital(f"{number_words(value)} {source_unit} is {said} {target_unit}.")
 
 
-def _to_kelvin(value: float, unit: str) -> float:
+def to_kelvin(value: float, unit: str) -> float:
     if unit == "celsius":
         return value + 273.15
     if unit == "fahrenheit":
@@ -174,7 +174,7 @@ def _to_kelvin(value: float, unit: str) -> float:
     return value
 
 
-def _from_kelvin(value: float, unit: str) -> float:
+def from_kelvin(value: float, unit: str) -> float:
     if unit == "celsius":
         return value - 273.15
     if unit == "fahrenheit":

@@ -14,11 +14,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.config import SkillsConfig
+from assistant.config import LANGUAGES, SkillsConfig
 from assistant.intents import IntentMatch, IntentRecognizer, SlotValidator
+from assistant.language import IntentMatcher, Language, language_pack
 from assistant.skills.base import Confirmations, Controls, Skill, SkillReply
-from assistant.skills.control import ControlSkill, validate_volume_slots
-from assistant.skills.home import HomeSkill
+from assistant.skills.control import validate_volume_slots
 from assistant.skills.home_state import (
     SWITCHABLE,
     HomeConfig,
@@ -26,8 +26,7 @@ from assistant.skills.home_state import (
     default_state_path,
     load_home,
 )
-from assistant.skills.math_units import MathSkill, validate_math_slots
-from assistant.skills.time_date import TimeDateSkill
+from assistant.skills.math_units import validate_math_slots
 from assistant.skills.timers import TimerSkill, validate_timer_slots
 from assistant.skills.tools import ToolCallError, ToolSpec, grammar, tool_specs, validate
 
@@ -65,10 +64,17 @@ VALIDATORS: dict[str, SlotValidator] = {
 }
 
 
-def build_recognizer(config: SkillsConfig, home: HomeConfig) -> IntentRecognizer:
+def build_recognizer(config: SkillsConfig, home: HomeConfig) -> IntentMatcher:
     """The recognizer for `config.language` with this home's rooms and devices."""
+    if config.language in LANGUAGES:
+        return language_pack(config.language).load_intents(home.spoken_lists(), VALIDATORS)
     return IntentRecognizer.load(language=config.language, lists=home.spoken_lists(),
                                  validators=VALIDATORS)
+
+
+def _language(config: SkillsConfig) -> Language:
+    """The language the skills answer in (English for one without a language module)."""
+    return language_pack(config.language if config.language in LANGUAGES else "en")
 
 
 def vocabulary_hint(home: HomeConfig) -> str:
@@ -93,13 +99,15 @@ class SkillsEngine:
     tool specs and the vocabulary hint. `session()` makes one conversation's `Skills`
     (its own timers, pending confirmations and controls)."""
 
-    def __init__(self, *, recognizer: IntentRecognizer, home: HomeState,
-                 tool_calls: bool = False, problems: Sequence[str] = ()) -> None:
+    def __init__(self, *, recognizer: IntentMatcher, home: HomeState,
+                 tool_calls: bool = False, problems: Sequence[str] = (),
+                 language: Language | None = None) -> None:
         self.recognizer = recognizer
         self.home = home
         self.specs = tuple(tool_specs(home.config))
         self.tool_calls = tool_calls
-        self.hint = vocabulary_hint(home.config)
+        self.language = language or language_pack("en")
+        self.hint = self.language.hint(home.config)
         self.problems = list(problems)
         """Things the user should hear about at start-up (e.g. an unusable state file)."""
 
@@ -107,37 +115,54 @@ class SkillsEngine:
     def from_config(cls, config: SkillsConfig) -> SkillsEngine:
         """Load the home, its saved state and the templates; raise AssistantError subclasses
         with a one-line message when the home file or templates are unusable."""
-        home = load_home(config.home_file or None)
+        language = _language(config)
+        home = load_home(config.home_file or language.home_file or None)
         state_path = Path(config.state_file).expanduser() if config.state_file else (
             default_state_path())
         state = HomeState(home, path=state_path)
         return cls(recognizer=build_recognizer(config, home), home=state,
-                   tool_calls=config.tool_calls,
+                   tool_calls=config.tool_calls, language=language,
                    problems=[state.problem] if state.problem else [])
 
     def session(self, *, controls: Controls,
                 wallclock: Callable[[], datetime] = datetime.now) -> Skills:
         """The skills of one conversation over the shared home and templates."""
         confirmations = Confirmations(timeout_s=CONFIRMATION_TIMEOUT_S)
-        timers = TimerSkill()
+        classes = self.language.skills
+        timers: TimerSkill = classes.timers()
         skills: list[Skill] = [
-            TimeDateSkill(wallclock=wallclock), timers,
-            HomeSkill(self.home, confirmations=confirmations), MathSkill(),
-            ControlSkill(controls),
+            classes.time_date(wallclock=wallclock), timers,
+            classes.home(self.home, confirmations=confirmations), classes.math(),
+            classes.control(controls),
         ]
         return Skills(recognizer=self.recognizer, skills=skills, confirmations=confirmations,
                       timers=timers, specs=self.specs, tool_calls=self.tool_calls,
-                      problems=self.problems, hint=self.hint)
+                      problems=self.problems, hint=self.hint, sorry=self.language.sorry)
+
+
+def english_sorry(what: str, refusal: str = "") -> str:
+    if what == "too_late":
+        action = refusal.removeprefix("Okay, ")
+        return (f"Sorry, I waited too long for an answer, so {action} "
+                "Ask me again if you still want to.")
+    if what == "unknown":
+        return "Sorry, I can't do that yet."
+    return "Sorry, something went wrong with that."
 
 
 class Skills:
     """Every skill of one conversation behind one `respond`; see the module docstring."""
 
-    def __init__(self, *, recognizer: IntentRecognizer, skills: Sequence[Skill],
+    def __init__(self, *, recognizer: IntentMatcher, skills: Sequence[Skill],
                  confirmations: Confirmations, timers: TimerSkill,
                  specs: Sequence[ToolSpec] = (), tool_calls: bool = False,
-                 problems: Sequence[str] = (), hint: str = "") -> None:
+                 problems: Sequence[str] = (), hint: str = "",
+                 sorry: Callable[..., str] = english_sorry) -> None:
+        """`sorry(what, refusal="")`: the language's apology for a confirmation answered
+        too late ("too_late"), an intent no skill handles ("unknown"), a skill that
+        failed ("failed")."""
         self._recognizer = recognizer
+        self._sorry = sorry
         self.hint = hint
         """Words a recognizer should expect: a soft bias for Whisper's prompt."""
         self._confirmations = confirmations
@@ -178,11 +203,8 @@ class Skills:
         if match.intent in _ANSWERS:
             if expired is None:
                 return None  # a "yes" with no question open is conversation
-            action = expired.refusal.removeprefix("Okay, ")
-            return SkillReply(
-                text=f"Sorry, I waited too long for an answer, so {action} "
-                "Ask me again if you still want to.",
-                intent=match.intent, slots={})
+            return SkillReply(text=self._sorry("too_late", expired.refusal),
+                              intent=match.intent, slots={})
         return self._run(match, now=now)
 
     def due_announcements(self, now: float) -> list[str]:
@@ -214,11 +236,11 @@ class Skills:
         skill = self._owners.get(match.intent)
         if skill is None:
             log.error("no skill handles intent %s", match.intent)
-            return SkillReply(text="Sorry, I can't do that yet.", intent=match.intent,
+            return SkillReply(text=self._sorry("unknown"), intent=match.intent,
                               slots=dict(match.slots))
         try:
             return skill.handle(match, now=now)
         except Exception:  # noqa: BLE001 - say sorry instead of dying mid-conversation
             log.exception("skill for %s failed", match.intent)
-            return SkillReply(text="Sorry, something went wrong with that.",
+            return SkillReply(text=self._sorry("failed"),
                               intent=match.intent, slots=dict(match.slots))

@@ -85,26 +85,22 @@ class ToolSpec:
 def tool_specs(home: HomeConfig) -> tuple[ToolSpec, ...]:
     """The callable intents for this home. Empty name lists drop the parameter, or the
     whole tool when the parameter is required."""
+    specs = [*_clock_specs(), *_home_specs(home), *_number_specs(), *_volume_specs()]
+    usable = []
+    for spec in specs:
+        params = tuple(p for p in spec.params if p.type != "string" or p.free_text or p.enum)
+        if any(p.required and p not in params for p in spec.params):
+            continue
+        usable.append(ToolSpec(spec.name, spec.description, params))
+    return tuple(usable)
 
-    def names(*kinds: str) -> tuple[str, ...]:
-        return tuple(d.name for d in home.devices if d.kind in kinds)
 
-    areas = tuple(a.name for a in home.areas)
-    thermostats = [d for d in home.devices if d.kind == "thermostat"]
-    low = min((d.min_temperature for d in thermostats), default=10.0)
-    high = max((d.max_temperature for d in thermostats), default=30.0)
-
-    def device(kinds: Sequence[str], *, required: bool = False) -> Param:
-        return Param("name", "string", "The device", required=required, enum=names(*kinds))
-
-    area = Param("area", "string", "A room or group of rooms", enum=areas)
-    everything = Param("scope", "string", "all = every matching device in the home",
-                       enum=("all",))
+def _clock_specs() -> list[ToolSpec]:
     timer_name = Param("name", "string", "The timer's name, e.g. pasta", free_text=True,
                        max_length=30)
     timer_length = Param("duration", "number", "The timer's length in seconds",
                          minimum=1, maximum=MAX_TIMER_S)
-    specs = [
+    return [
         ToolSpec("GetTime", "Say the current time."),
         ToolSpec("GetDate", "Say today's date and day of the week."),
         ToolSpec("TimerSet", "Start a timer.", (
@@ -114,12 +110,29 @@ def tool_specs(home: HomeConfig) -> tuple[ToolSpec, ...]:
         ToolSpec("TimerCancelAll", "Cancel every timer."),
         ToolSpec("TimerStatus", "Say how long a timer has left.", (timer_name, timer_length)),
         ToolSpec("TimerList", "List the running timers."),
-        ToolSpec("HomeTurnOn", "Switch on lights or plugs.", (
-            device(SWITCHABLE), area, Param("domain", "string", "Kind of device",
-                                            enum=SWITCHABLE), everything)),
-        ToolSpec("HomeTurnOff", "Switch off lights or plugs.", (
-            device(SWITCHABLE), area, Param("domain", "string", "Kind of device",
-                                            enum=SWITCHABLE), everything)),
+    ]
+
+
+def _home_specs(home: HomeConfig) -> list[ToolSpec]:
+    def names(*kinds: str) -> tuple[str, ...]:
+        return tuple(d.name for d in home.devices if d.kind in kinds)
+
+    def device(kinds: Sequence[str], *, required: bool = False) -> Param:
+        return Param("name", "string", "The device", required=required, enum=names(*kinds))
+
+    thermostats = [d for d in home.devices if d.kind == "thermostat"]
+    low = min((d.min_temperature for d in thermostats), default=10.0)
+    high = max((d.max_temperature for d in thermostats), default=30.0)
+    area = Param("area", "string", "A room or group of rooms",
+                 enum=tuple(a.name for a in home.areas))
+    everything = Param("scope", "string", "all = every matching device in the home",
+                       enum=("all",))
+    domain = Param("domain", "string", "Kind of device", enum=SWITCHABLE)
+    return [
+        ToolSpec("HomeTurnOn", "Switch on lights or plugs.",
+                 (device(SWITCHABLE), area, domain, everything)),
+        ToolSpec("HomeTurnOff", "Switch off lights or plugs.",
+                 (device(SWITCHABLE), area, domain, everything)),
         ToolSpec("HomeSetBrightness", "Set the brightness of lights.", (
             Param("brightness", "integer", "Percent", required=True, minimum=0, maximum=100),
             device(("light",)), area, everything)),
@@ -141,6 +154,11 @@ def tool_specs(home: HomeConfig) -> tuple[ToolSpec, ...]:
         ToolSpec("HomeLock", "Lock a door.", (device(("lock",)), everything)),
         ToolSpec("HomeUnlock", "Unlock a door (the user is asked to confirm).",
                  (device(("lock",), required=True),)),
+    ]
+
+
+def _number_specs() -> list[ToolSpec]:
+    return [
         ToolSpec("MathCalculate", "Do arithmetic.", (
             Param("operator", "string", "The operation", required=True,
                   enum=(*BINARY, *UNARY)),
@@ -151,6 +169,11 @@ def tool_specs(home: HomeConfig) -> tuple[ToolSpec, ...]:
             Param("from_unit", "string", "Unit of the amount", required=True,
                   enum=tuple(UNITS)),
             Param("to_unit", "string", "Unit wanted", required=True, enum=tuple(UNITS)))),
+    ]
+
+
+def _volume_specs() -> list[ToolSpec]:
+    return [
         ToolSpec("VolumeUp", "Speak louder."),
         ToolSpec("VolumeDown", "Speak more quietly."),
         ToolSpec("VolumeSet", "Set the speaking volume.", (
@@ -158,13 +181,6 @@ def tool_specs(home: HomeConfig) -> tuple[ToolSpec, ...]:
                   maximum=100),)),
         ToolSpec("VolumeGet", "Say the current volume."),
     ]
-    usable = []
-    for spec in specs:
-        params = tuple(p for p in spec.params if p.type != "string" or p.free_text or p.enum)
-        if any(p.required and p not in params for p in spec.params):
-            continue
-        usable.append(ToolSpec(spec.name, spec.description, params))
-    return tuple(usable)
 
 
 def validate(specs: Sequence[ToolSpec], name: Any, arguments: Any) -> dict[str, Any]:

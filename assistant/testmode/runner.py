@@ -257,7 +257,7 @@ class ScriptRunner:
         result = next((r for r in reversed(results) if r.route is not Route.NONE),
                       results[-1] if results else None)
         audio_path = self._write_reply_audio(turn.index, result.turn if result else None)
-        return turn_row(
+        row = turn_row(
             turn,
             transcript=result.transcript if result else "",
             wake_detected=log_.wake,
@@ -270,6 +270,10 @@ class ScriptRunner:
             interrupted=result.interrupted if result else False,
             latency_ms=_latency(result, log_),
         )
+        if result is not None and "guard" in result.extra:  # a chat-model reply
+            row["guard"] = {"verdict": result.extra["guard"],
+                            "reason": result.extra.get("guard_reason", "")}
+        return row
 
     def _write_reply_audio(self, index: int, pipeline_turn: int | None) -> str | None:
         pcm = bytes(self._sink.played.pop(("reply", pipeline_turn or -1), b""))

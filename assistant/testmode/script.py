@@ -26,7 +26,7 @@ EXPECT_KEYS: dict[str, type | tuple[type, ...]] = {
     "reply_contains": (str, list), "reply_matches": str, "wake_detected": bool,
     "interrupted": bool, "slots": dict, "announcement_contains": (str, list),
 }
-ROUTES = ("skill", "llm", "control", "none")
+ROUTES = ("skill", "llm", "control", "unclear", "none")
 TOP_KEYS = {"turns": list, "voice": str, "clock": str, "settings": dict, "description": str}
 DEFAULT_PAUSE_MS = 300
 

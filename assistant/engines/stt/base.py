@@ -7,6 +7,7 @@ future, so the thread that feeds the microphone never waits for a decode.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -17,12 +18,38 @@ from assistant.audio import Audio
 
 @dataclass(frozen=True)
 class Transcript:
-    """A final recognition result."""
+    """A final recognition result, with the recognizer's own confidence where it gives one."""
 
     text: str
     engine: str
     language: str
     audio_seconds: float
+    avg_logprob: float | None = None
+    """Whisper: the mean log-probability of the tokens (faster-whisper's `avg_logprob`)."""
+    no_speech_prob: float | None = None
+    """Whisper: the probability that the audio held no speech at all."""
+    word_confidence: float | None = None
+    """Vosk: the mean of its word confidences (0 to 1)."""
+
+    @property
+    def confidence(self) -> float | None:
+        """How sure the recognizer is of the words, 0 to 1; None when it does not say.
+
+        Whisper: the mean token probability (exp of `avg_logprob`) times the probability
+        that there was speech; Vosk: the mean word confidence.
+        """
+        if self.avg_logprob is not None:
+            speech = 1.0 - (self.no_speech_prob or 0.0)
+            return math.exp(self.avg_logprob) * speech
+        return self.word_confidence
+
+
+def heard_clearly(transcript: Transcript, *, threshold: float) -> bool:
+    """False when the recognizer's confidence in the words it wrote is below `threshold`
+    (they may never have been said: noise, mumbling, a far voice). Nothing heard, or a
+    recognizer that gives no confidence, counts as clear: there is nothing to doubt."""
+    confidence = transcript.confidence
+    return not transcript.text.strip() or confidence is None or confidence >= threshold
 
 
 class RecognitionStream(Protocol):

@@ -48,7 +48,7 @@ def choose_engine(config: SttConfig, store: ModelStore, *, engine: str | None = 
             return EngineChoice("vosk", vosk.id, why)
         if engine == "vosk":
             candidates = [m.id for m in store.registry.models
-                          if m.engine == "vosk" and m.language == language]
+                          if m.engine == "vosk" and m.speaks(language)]
             hint = (f"; fetch one with: assistant models fetch {candidates[0]}"
                     if candidates else "")
             raise MissingModelError(f"no Vosk model for language {language!r} is installed{hint}")
@@ -58,7 +58,7 @@ def choose_engine(config: SttConfig, store: ModelStore, *, engine: str | None = 
                f"model {whisper.id} is used" if engine == "auto" else "whisper was asked for")
         return EngineChoice("whisper", whisper.id, why)
     candidates = [m.id for m in store.registry.models
-                  if m.engine == "whisper" and m.language == language]
+                  if m.engine == "whisper" and m.speaks(language)]
     if not candidates:
         raise MissingModelError(f"no speech recognizer is known for language {language!r}")
     raise MissingModelError(

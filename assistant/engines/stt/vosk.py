@@ -10,6 +10,7 @@ import json
 from collections.abc import Sequence
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 from assistant.audio import SPEECH_RATE_HZ, Audio, StreamResampler
 from assistant.engines.stt.base import Transcript
@@ -37,6 +38,7 @@ class VoskRecognizer:
             recognizer = self._vosk.KaldiRecognizer(self._model, SPEECH_RATE_HZ, grammar)
         else:
             recognizer = self._vosk.KaldiRecognizer(self._model, SPEECH_RATE_HZ)
+        recognizer.SetWords(True)  # each word with its confidence
         return VoskStream(recognizer, language=self.language)
 
     def transcribe(self, audio: Audio) -> Transcript:
@@ -55,6 +57,7 @@ class VoskStream:
         self._recognizer = recognizer
         self._language = language
         self._done: list[str] = []
+        self._confidences: list[float] = []
         self._seconds = 0.0
         self._partial = ""
         # one resampler for the utterance: resampling block by block would click at every edge
@@ -67,7 +70,7 @@ class VoskStream:
         self._seconds += speech.seconds
         recognizer = self._recognizer
         if recognizer.AcceptWaveform(speech.pcm):  # type: ignore[attr-defined]
-            self._keep(json.loads(recognizer.Result()).get("text", ""))  # type: ignore[attr-defined]
+            self._keep(json.loads(recognizer.Result()))  # type: ignore[attr-defined]
             self._partial = " ".join(self._done)
         else:
             partial = json.loads(recognizer.PartialResult()).get("partial", "")  # type: ignore[attr-defined]
@@ -84,14 +87,23 @@ class VoskStream:
         tail = self._resample.flush()  # what the resampler still held
         if tail.frames:
             self._feed(tail)
-        self._keep(json.loads(self._recognizer.FinalResult()).get("text", ""))  # type: ignore[attr-defined]
+        self._keep(json.loads(self._recognizer.FinalResult()))  # type: ignore[attr-defined]
+        confidence = (sum(self._confidences) / len(self._confidences) if self._confidences
+                      else None)
         result: Future[Transcript] = Future()
         result.set_result(Transcript(" ".join(self._done), "vosk", self._language,
-                                     self._seconds))
+                                     self._seconds, word_confidence=confidence))
         return result
 
-    def _keep(self, text: str) -> None:
-        # "[unk]" and bracketed noise tokens ("[9]") are the model's markers, not words
-        words = [w for w in text.split() if not (w.startswith("[") and w.endswith("]"))]
+    def _keep(self, result: dict[str, Any]) -> None:
+        """Keep a finished piece's words and their confidences. "[unk]" and bracketed
+        noise tokens ("[9]") are the model's markers, not words."""
+        words = [w for w in result.get("text", "").split() if not _marker(w)]
         if words:
             self._done.append(" ".join(words))
+        self._confidences += [float(item.get("conf", 1.0)) for item in result.get("result", [])
+                              if not _marker(str(item.get("word", "")))]
+
+
+def _marker(word: str) -> bool:
+    return word.startswith("[") and word.endswith("]")

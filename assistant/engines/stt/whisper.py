@@ -67,8 +67,10 @@ class WhisperRecognizer:
     name = "whisper"
 
     def __init__(self, model_dir: Path, *, language: str = "en", beam_size: int = 1,
-                 threads: int = 1, workers: int = 2, short_context: bool = True) -> None:
-        """`threads` per decode; `workers` decodes at once."""
+                 threads: int = 1, workers: int = 2, short_context: bool = True,
+                 prompt: str = "") -> None:
+        """`threads` per decode; `workers` decodes at once; `prompt` starts every initial
+        prompt (Mandarin: "以下是普通话的句子。", so it writes Simplified characters)."""
         from faster_whisper import WhisperModel
         from faster_whisper.tokenizer import Tokenizer
 
@@ -77,6 +79,7 @@ class WhisperRecognizer:
         self.language = language
         self._beam_size = beam_size
         self._short_context = short_context
+        self._prompt_text = prompt
         self._model = WhisperModel(str(model_dir), device="cpu", compute_type="int8",
                                    cpu_threads=threads, num_workers=workers,
                                    local_files_only=True)
@@ -90,38 +93,47 @@ class WhisperRecognizer:
                owner: str = "") -> WhisperStream:
         """Whisper has no grammar: `phrases` and `hint` both become its initial prompt."""
         prompt = list(phrases or []) + ([hint] if hint else [])
+        if self._prompt_text:
+            prompt = [self._prompt_text, *prompt]
         return WhisperStream(self, phrases=prompt or None, owner=owner)
 
     def close(self) -> None:
         self._jobs.close()
 
     def transcribe(self, audio: Audio, *, phrases: Sequence[str] | None = None) -> Transcript:
+        if self._prompt_text:
+            phrases = [self._prompt_text, *(phrases or [])]
         speech = to_speech(audio)
-        return Transcript(self.decode(speech.to_float()[:, 0], phrases), "whisper",
-                          self.language, speech.seconds)
+        return self.decode(speech.to_float()[:, 0], phrases)
 
-    def decode(self, samples: np.ndarray, phrases: Sequence[str] | None = None) -> str:
-        """Transcribe 16 kHz float samples (blocking; thread-safe)."""
+    def decode(self, samples: np.ndarray, phrases: Sequence[str] | None = None) -> Transcript:
+        """Transcribe 16 kHz float samples (blocking; thread-safe), with the confidence."""
         if samples.size < MIN_DECODE_SAMPLES:
-            return ""
+            return self._transcript("", samples)
         start = time.perf_counter()
-        text = None
+        result = None
         if self._short_context and samples.size <= SHORT_WINDOW_MAX_SAMPLES:
-            text = self._decode_short(samples, phrases)
-            if text is None:  # a loop that is not one sentence repeated
+            result = self._decode_short(samples, phrases)
+            if result is None:  # a loop that is not one sentence repeated
                 log.debug("short-window decode looped; decoding the full window")
-        if text is None:
-            text = self._decode_full(samples, phrases)
+        if result is None:
+            result = self._decode_full(samples, phrases)
         log.debug("decoded %.2f s of audio in %.0f ms", samples.size / SPEECH_RATE_HZ,
                   1000 * (time.perf_counter() - start))
-        return text
+        return result
+
+    def _transcript(self, text: str, samples: np.ndarray, *, avg_logprob: float | None = None,
+                    no_speech_prob: float | None = None) -> Transcript:
+        return Transcript(text, "whisper", self.language, samples.size / SPEECH_RATE_HZ,
+                          avg_logprob=avg_logprob, no_speech_prob=no_speech_prob)
 
     def decode_async(self, samples: np.ndarray, phrases: Sequence[str] | None = None, *,
-                     owner: str = "") -> Future[str]:
+                     owner: str = "") -> Future[Transcript]:
         """Decode on the shared workers, taking turns with other owners (sessions)."""
         return self._jobs.submit(owner, self.decode, samples, phrases)
 
-    def _decode_short(self, samples: np.ndarray, phrases: Sequence[str] | None) -> str | None:
+    def _decode_short(self, samples: np.ndarray,
+                      phrases: Sequence[str] | None) -> Transcript | None:
         import ctranslate2
 
         frames = samples.size // HOP_SAMPLES
@@ -145,21 +157,33 @@ class WhisperRecognizer:
         # faster-whisper's average (sum over tokens + 1); no token at all is not probable
         avg_logprob = (result.scores[0] * len(tokens) / (len(tokens) + 1) if tokens
                        else -math.inf)
+        scores = {"avg_logprob": avg_logprob, "no_speech_prob": result.no_speech_prob}
         if result.no_speech_prob > NO_SPEECH_THRESHOLD and avg_logprob < LOGPROB_THRESHOLD:
             log.debug("no speech (p=%.2f, logprob=%.2f)", result.no_speech_prob, avg_logprob)
-            return ""
+            return self._transcript("", samples, **scores)
         text = str(self._tokenizer.decode(tokens)).strip()
         if len(tokens) >= cap or _repeats(tokens):
-            return _first_of_loop(text)
-        return _drop_repeated_sentences(text)
+            first = _first_of_loop(text)
+            if first is None:
+                return None
+            text = first
+        return self._transcript(_drop_repeated_sentences(text), samples, **scores)
 
-    def _decode_full(self, samples: np.ndarray, phrases: Sequence[str] | None) -> str:
+    def _decode_full(self, samples: np.ndarray, phrases: Sequence[str] | None) -> Transcript:
         prompt = ", ".join(phrases) if phrases else None
         segments, _ = self._model.transcribe(
             samples, language=self.language, beam_size=self._beam_size, vad_filter=False,
             condition_on_previous_text=False, without_timestamps=True, initial_prompt=prompt,
         )
-        return " ".join(segment.text.strip() for segment in segments).strip()
+        kept = list(segments)
+        if not kept:
+            return self._transcript("", samples)
+        # weighted by length: a long segment says more about the whole than a short one
+        weights = [max(1, len(segment.tokens)) for segment in kept]
+        return self._transcript(
+            " ".join(segment.text.strip() for segment in kept).strip(), samples,
+            avg_logprob=_weighted_mean([s.avg_logprob for s in kept], weights),
+            no_speech_prob=_weighted_mean([s.no_speech_prob for s in kept], weights))
 
     def _prompt(self, phrases: Sequence[str] | None) -> list[int]:
         tokens: list[int] = []
@@ -179,7 +203,7 @@ class WhisperStream:
         self._owner = owner
         self._chunks: list[np.ndarray] = []
         self._samples = 0
-        self._prepared: tuple[int, Future[str]] | None = None
+        self._prepared: tuple[int, Future[Transcript]] | None = None
         # one resampler for the utterance: resampling block by block would click at every edge
         self._resample = StreamResampler(SPEECH_RATE_HZ)
 
@@ -210,7 +234,7 @@ class WhisperStream:
         future = self._prepared[1]
         if not future.done() or future.cancelled() or future.exception() is not None:
             return None  # a failed early decode is retried by finish()
-        return future.result()
+        return future.result().text
 
     def finish(self) -> Future[Transcript]:
         self._append(self._resample.flush())
@@ -222,9 +246,8 @@ class WhisperStream:
                 early[1].cancel()
             decode, retry = self._decode_all(), False
         result: Future[Transcript] = Future()
-        seconds = self._samples / SPEECH_RATE_HZ
 
-        def settle(future: Future[str], *, may_retry: bool) -> None:
+        def settle(future: Future[Transcript], *, may_retry: bool) -> None:
             error = None if future.cancelled() else future.exception()
             if future.cancelled():
                 result.cancel()
@@ -233,17 +256,20 @@ class WhisperStream:
             elif error is not None:
                 result.set_exception(error)
             else:
-                result.set_result(Transcript(future.result(), "whisper",
-                                             self._recognizer.language, seconds))
+                result.set_result(future.result())
 
         decode.add_done_callback(lambda f: settle(f, may_retry=retry))
         return result
 
-    def _decode_all(self) -> Future[str]:
+    def _decode_all(self) -> Future[Transcript]:
         return self._recognizer.decode_async(self._audio(), self._phrases, owner=self._owner)
 
     def _audio(self) -> np.ndarray:
         return np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.float32)
+
+
+def _weighted_mean(values: list[float], weights: list[int]) -> float:
+    return sum(v * w for v, w in zip(values, weights, strict=True)) / sum(weights)
 
 
 def _first_of_loop(text: str) -> str | None:

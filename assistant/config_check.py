@@ -1,0 +1,75 @@
+"""Checking configuration values: one section dataclass built from a TOML table, each key's
+name, type, choices and range checked, with errors that name the key."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from dataclasses import field
+from typing import Any
+
+from assistant.errors import AssistantError
+
+
+class ConfigError(AssistantError, ValueError):
+    """A configuration file or value that cannot be used; the message names the key."""
+
+
+def option(default: Any, *, choices: tuple[str, ...] = (), low: float | None = None,
+         high: float | None = None) -> Any:
+    """A field with the checks `build_section` applies: allowed `choices`, `low`/`high` bounds."""
+    return field(default=default, metadata={"choices": choices, "low": low, "high": high})
+
+
+def build_section(cls: type, values: dict[str, Any], *, prefix: str, where: str = "") -> Any:
+    """Build one frozen section dataclass, checking names, types, choices and ranges."""
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        name = f"{prefix}.{key}"
+        if key not in fields:
+            raise ConfigError(f"{where}unknown key {name} (known: {', '.join(fields)})")
+        kwargs[key] = check_value(name, value, hints[key], fields[key].metadata, where)
+    return cls(**kwargs)
+
+
+def check_value(name: str, value: Any, hint: Any, meta: Any, where: str = "") -> Any:
+    expected = _python_type(hint)
+    ok = isinstance(value, expected) and not (expected is not bool and isinstance(value, bool))
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        value, ok = float(value), True
+    if expected is tuple and isinstance(value, list):
+        value, ok = tuple(value), True
+    if not ok:
+        raise ConfigError(
+            f"{where}{name} must be {_type_word(expected)}, got {type(value).__name__} {value!r}"
+        )
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{where}{name} must be a finite number, got {value!r}")
+    choices = meta.get("choices") or ()
+    if choices and value not in choices:
+        raise ConfigError(f"{where}{name} must be one of {', '.join(choices)}, got {value!r}")
+    low, high = meta.get("low"), meta.get("high")
+    if low is not None and value < low:
+        raise ConfigError(f"{where}{name} must be >= {low}, got {value!r}")
+    if high is not None and value > high:
+        raise ConfigError(f"{where}{name} must be <= {high}, got {value!r}")
+    return value
+
+
+def _python_type(hint: Any) -> type:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _python_type(args[0])
+    if origin is not None:
+        return typing.cast(type, origin)
+    return typing.cast(type, hint)
+
+
+def _type_word(kind: type) -> str:
+    return {bool: "true or false", int: "an integer", float: "a number", str: "a string",
+            tuple: "a list", dict: "a table"}.get(kind, kind.__name__)

@@ -1,0 +1,139 @@
+"""Mandarin intents: zh.yaml matched on characters first, then on pinyin.
+
+The recognizer hears homophones ("卧室" as "握式", "灯" as "登"): a sentence that does
+not match on its characters is matched again with every character spelled in toneless,
+fuzzy pinyin (see `text.pinyin_key`), against the same templates spelled the same way.
+A number heard as homophones ("十七" as "时器") is not a number in either, so a third
+pass writes such runs as numerals first (`text.numerals_by_sound`). Every pass is a
+whole-sentence hassil match, never a guess; slot values are the home's canonical names,
+numbers stay digits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hassil import Intents, SlotList, TextSlotList
+
+from assistant.intents import (
+    HOME_LISTS,
+    IntentMatch,
+    IntentRecognizer,
+    IntentTemplateError,
+    SlotValidator,
+    template_path,
+)
+from assistant.language.zh.text import (
+    join_tokens,
+    normalize,
+    numerals_by_sound,
+    pinyin_key,
+    space_han,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _pinyin_form(text: str) -> str:
+    return pinyin_key(normalize(text))
+
+
+def _numbers_form(text: str) -> str:
+    return normalize(numerals_by_sound(text))
+
+
+def _template(text: str, spell: Callable[[str], str]) -> str:
+    """A template string with its Chinese characters spaced (or spelled in pinyin)."""
+    return " ".join(spell(space_han(text)).split())
+
+
+def _convert(node: Any, spell: Callable[[str], str]) -> Any:
+    """Every template string of a parsed zh.yaml through `spell`, keys kept."""
+    if isinstance(node, dict):
+        return {key: _convert(value, spell) if key not in ("out", "slots", "language",
+                                                           "range") else value
+                for key, value in node.items()}
+    if isinstance(node, list):
+        return [_convert(item, spell) for item in node]
+    if isinstance(node, str):
+        return _template(node, spell)
+    return node
+
+
+def _slot_list(name: str, values: Sequence[tuple[str, Any]],
+               form: Callable[[str], str]) -> TextSlotList:
+    seen: dict[str, Any] = {}
+    for spoken, value in values:
+        key = form(spoken)
+        if key and key not in seen:
+            seen[key] = value
+    pairs = sorted(seen.items(), key=lambda item: -len(item[0]))
+    return TextSlotList.from_tuples(pairs, allow_template=False, name=name)
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+class MandarinIntentRecognizer:
+    """The same interface as `IntentRecognizer`, three passes: characters, pinyin, and
+    characters with numbers heard as homophones written as numbers."""
+
+    def __init__(self, chars: IntentRecognizer, pinyin: IntentRecognizer,
+                 numbers: IntentRecognizer) -> None:
+        self._passes = (chars, pinyin, numbers)
+
+    @classmethod
+    def load(cls, *, path: str | Path | None = None,
+             lists: Mapping[str, Sequence[tuple[str, Any]]] | None = None,
+             validators: Mapping[str, SlotValidator] | None = None
+             ) -> MandarinIntentRecognizer:
+        file = Path(path) if path else template_path("zh")
+        try:
+            data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as error:
+            raise IntentTemplateError(f"{file}: cannot read templates ({error})") from None
+        checked = {name: _joined(check) for name, check in (validators or {}).items()}
+        passes = []
+        for spell, form in ((_identity, normalize), (pinyin_key, _pinyin_form),
+                            (_identity, _numbers_form)):
+            try:
+                intents = Intents.from_dict(_convert(data, spell))
+            except (KeyError, TypeError, ValueError, AttributeError) as error:
+                raise IntentTemplateError(f"{file}: bad template file ({error!r})") from None
+            slot_lists: dict[str, SlotList] = {
+                name: _slot_list(name, (lists or {}).get(name, []), form) for name in HOME_LISTS}
+            passes.append(IntentRecognizer(intents, lists=slot_lists, validators=checked,
+                                           normalizer=form))
+        return cls(*passes)
+
+    @property
+    def characters_only(self) -> IntentRecognizer:
+        """The first pass alone (the benchmark compares it with both)."""
+        return self._passes[0]
+
+    @property
+    def intent_names(self) -> list[str]:
+        return self._passes[0].intent_names
+
+    def recognize(self, text: str) -> IntentMatch | None:
+        """The first pass that matches the whole sentence, or None (not a command)."""
+        for recognizer in self._passes:
+            match = recognizer.recognize(text)
+            if match is not None:
+                return match
+        return None
+
+
+def _joined(validator: SlotValidator) -> SlotValidator:
+    """Wildcard slots come back spaced ("1 7"): join them before the skill's check."""
+    def check(slots: dict[str, Any]) -> dict[str, Any] | None:
+        joined = {key: join_tokens(value).replace(" ", "") if isinstance(value, str) else value
+                  for key, value in slots.items()}
+        return validator(joined)
+
+    return check

@@ -1,0 +1,144 @@
+"""Mandarin text: one written form for every recognizer output, and its pinyin.
+
+Whisper writes Mandarin in Traditional or Simplified characters, with numbers as
+Chinese numerals or digits, and often picks a homophone ("握式" for 卧室). Before
+intents see a transcript it is brought to one form: Simplified characters (OpenCC's
+t2s table), numbers as digits (cn2an), no punctuation, one token per character or
+number, so hassil's word matching works character by character:
+
+    "把臥室的燈調到百分之五十。" -> "把 卧 室 的 灯 调 到 50 percent"
+
+`pinyin_key` then spells each character by its toneless pinyin (pypinyin), which makes
+homophones equal: "把 握 式 的 灯 掉 到 50 percent" and the line above both become
+"ba wo shi de deng diao dao 50 percent".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import warnings
+from functools import lru_cache
+
+import cn2an
+import opencc
+from pypinyin import Style, lazy_pinyin
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|-?\d+(?:\.\d+)?|[a-z']+")
+_SYMBOLS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), words) for pattern, words in (
+        (r"(?<=\d),(?=\d{3}\b)", ""),  # 1,000 -> 1000
+        (r"(?<=\d)\s*[x×*]\s*(?=-?\d)", "乘以"),
+        (r"(?<=\d)\s*[÷/]\s*(?=-?\d)", "除以"),
+        (r"(?<=\d)\s*\+\s*(?=-?\d)", "加"),
+        (r"(?<=\d)\s*[-−]\s*(?=\d)", "减"),
+        (r"=", "等于"),
+        (r"%", " percent "),
+        (r"°c?", "度"),
+    ))
+_SPLIT = re.compile(r"(?<=[。！？；!?;])")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def is_han(text: str) -> bool:
+    """True when `text` holds at least one Chinese character."""
+    return _HAN.search(text) is not None
+
+
+def simplified(text: str) -> str:
+    """Traditional characters to Simplified ("現在幾點" -> "现在几点")."""
+    return str(_t2s().convert(text))
+
+
+def digits(text: str) -> str:
+    """Chinese numerals to digits, as cn2an reads them in context: "二十二度" -> "22度",
+    "百分之五十" -> "50%", "一百减去三十七" -> "100减去37"."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # cn2an warns about strings it leaves alone
+        try:
+            return str(cn2an.transform(text, "cn2an"))
+        except (ValueError, KeyError):
+            return text
+
+
+def normalize(text: str) -> str:
+    """The one form intents match: Simplified, digits, tokens separated by spaces."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = digits(simplified(text))
+    for pattern, words in _SYMBOLS:
+        text = pattern.sub(words, text)
+    return " ".join(_TOKEN.findall(text))
+
+
+def syllable(char: str) -> str:
+    """The toneless pinyin of one character, by its most common reading."""
+    return _pinyin(char)
+
+
+@lru_cache(maxsize=8192)
+def _pinyin(char: str) -> str:
+    spelled = lazy_pinyin(char, style=Style.NORMAL, errors="default")
+    return spelled[0] if spelled else char
+
+
+_NUMERALS = "零一二三四五六七八九十百千两"
+
+
+@lru_cache(maxsize=1)
+def _numeral_of_sound() -> dict[str, str]:
+    """Toneless pinyin -> numeral ("shi" -> 十, "liang" -> 两)."""
+    return {_pinyin(numeral): numeral for numeral in _NUMERALS}
+
+
+def numerals_by_sound(text: str) -> str:
+    """Two or more characters in a row that are not numerals but sound like them, written
+    as numerals: "时器乘以二十三" -> "十七乘以二十三". One alone is left as it is (是, 以
+    and 室 are words far more often than numbers)."""
+    sounds = _numeral_of_sound()
+    chars = list(simplified(text))
+    numeral = [sounds.get(_pinyin(c), "") if _HAN.match(c) and c not in _NUMERALS else ""
+               for c in chars]
+    start = 0
+    while start < len(chars):
+        end = start
+        while end < len(chars) and numeral[end]:
+            end += 1
+        if end - start >= 2:
+            chars[start:end] = numeral[start:end]
+        start = end + 1
+    return "".join(chars)
+
+
+def pinyin_key(text: str) -> str:
+    """Every Chinese character of `text` by its pinyin, near-homophones folded together
+    the way pinyin input methods do (zh/z, ch/c, sh/s, -ng/-n); the rest kept."""
+    return " ".join(_HAN.sub(lambda m: f" {fuzzy(_pinyin(m.group()))} ", text).split())
+
+
+def fuzzy(spelled: str) -> str:
+    """"zhong" -> "zon", "shi" -> "si", "ting" -> "tin": what many speakers (and the
+    recognizer) do not tell apart."""
+    for retroflex in ("zh", "ch", "sh"):
+        if spelled.startswith(retroflex):
+            spelled = spelled[0] + spelled[2:]
+    return spelled[:-1] if spelled.endswith("ng") else spelled
+
+
+def space_han(text: str) -> str:
+    """Spaces around every Chinese character, so each is one token for hassil."""
+    return _HAN.sub(lambda m: f" {m.group()} ", text)
+
+
+def join_tokens(text: str) -> str:
+    """Undo the spacing between Chinese characters: "卧 室 灯" -> "卧室灯"."""
+    return re.sub(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])", "", text.strip())
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a Mandarin reply for the voice, cut after 。！？；."""
+    return [part.strip() for part in _SPLIT.split(text) if part.strip()]

@@ -1,0 +1,56 @@
+"""Scoring a reply to a question of the set: right, honest "not sure", wrong (no models)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.bench.qa_score import (
+    QUESTION_SETS,
+    Outcome,
+    load_questions,
+    qa_table,
+    score_reply,
+    tally,
+)
+from assistant.loop.reply_guard import NOT_SURE
+
+
+@pytest.mark.parametrize("reply, accept, outcome", [
+    ("The capital of Italy is Rome.", ("rome",), Outcome.RIGHT),
+    ("A spider has 8 legs.", ("8", "eight"), Outcome.RIGHT),
+    ("A spider has eight legs.", ("8",), Outcome.RIGHT),  # numbers compared as words
+    ("Romeo lived in Verona.", ("rome",), Outcome.WRONG),  # whole words only
+    (NOT_SURE, ("rome",), Outcome.NOT_SURE),
+    ("I don't know that one.", ("rome",), Outcome.NOT_SURE),
+    ("Il capo di Italy, il capital.", ("rome",), Outcome.WRONG),
+    ("", ("rome",), Outcome.WRONG),
+])
+def test_score_reply(reply: str, accept: tuple[str, ...], outcome: Outcome) -> None:
+    assert score_reply(reply, accept) is outcome
+
+
+def test_the_bundled_sets_are_big_enough_and_disjoint() -> None:
+    general, heldout = (load_questions(name) for name in QUESTION_SETS)
+    assert len(general) >= 50 and len(heldout) >= 20
+    assert not {q.ask for q in general} & {q.ask for q in heldout}
+    assert all(q.accept for q in general + heldout)
+
+
+def test_a_question_without_answers_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "q.yaml"
+    path.write_text("questions:\n  - {ask: 'Why?'}\n")
+    with pytest.raises(ValueError, match="question 1"):
+        load_questions(str(path))
+
+
+def test_tally_and_table() -> None:
+    figures = tally([Outcome.RIGHT, Outcome.RIGHT, Outcome.NOT_SURE, Outcome.WRONG])
+    assert figures == {"questions": 4, "right": 2, "right_pct": 50.0, "not_sure": 1,
+                       "not_sure_pct": 25.0, "wrong": 1, "wrong_pct": 25.0}
+    table = "\n".join(qa_table({"qa": {"targets": {"right_pct": 85, "wrong_pct": 5},
+                                       "sets": {"general": {**figures, "guard": {
+                                           "passed": 3, "replaced": 1}}}}}))
+    assert "| general | 4 | 2 (50 %) | 1 (25 %) | 1 (25 %) | 3 / 1 / 0 |" in table
+    assert qa_table({}) == []

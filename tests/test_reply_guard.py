@@ -1,0 +1,195 @@
+"""The reply guard: each sentence of a chat-model reply checked before it is spoken, and a
+reply that failed kept out of memory (word lists, no model; the session on fakes)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from assistant.loop.events import Route
+from assistant.loop.memory import ConversationMemory, remember_turn
+from assistant.loop.reply import ReplySpeaker
+from assistant.loop.reply_guard import (
+    NOT_SURE,
+    GuardVerdict,
+    ReplyGuard,
+    language_problem,
+    wants_english,
+    word_lists,
+)
+from assistant.loop.router import Router
+from tests.fakes import FakeChat
+from tests.test_session import run
+
+
+def guarded(question: str, sentences: list[str], *, max_sentences: int = 0
+            ) -> tuple[list[str], ReplyGuard]:
+    guard = ReplyGuard(question, max_sentences=max_sentences)
+    spoken = []
+    for sentence in sentences:
+        checked = guard.check(sentence)
+        if checked is None:
+            break
+        spoken.append(checked)
+    return spoken, guard
+
+
+@pytest.mark.parametrize("question, reply", [
+    ("What is the capital of France?", ["The capital of France is Paris."]),
+    ("Who wrote Hamlet?", ["William Shakespeare wrote Hamlet,", "around the year 1600."]),
+    ("Why is the sky blue?", ["Sunlight is scattered by the air,",
+                              "and blue light is scattered the most."]),
+    ("Who painted the Mona Lisa?", ["Leonardo da Vinci painted it."]),
+    ("What is the capital of Germany?", ["Berlin is the capital of Germany."]),
+    ("Tell me a fun fact about octopuses.", ["An octopus has three hearts."]),
+    ("What is frozen water called?", ["Frozen water is called ice."]),
+])
+def test_a_plain_english_answer_passes(question: str, reply: list[str]) -> None:
+    spoken, guard = guarded(question, reply)
+    assert spoken == reply and guard.verdict is GuardVerdict.PASSED and not guard.failed
+
+
+@pytest.mark.parametrize("question, first", [
+    ("What is the capital of Italy?", "Il capo di Italy, il capital."),
+    ("What is the capital of Spain?", "El Turco, the capital of Spain."),
+    ("Who wrote Hamlet?", "El cachillos, el capo de la vida."),
+    ("What is the capital of Germany?", "Der Königin der Bundesliga: Berlin."),
+    ("What is the capital of Japan?", "日本の首都は東京です。"),
+    ("What is the capital of France?", "Flimbo grask tornet wazzle plink the quor."),
+])
+def test_a_first_sentence_in_another_language_or_salad_is_replaced(question: str,
+                                                                   first: str) -> None:
+    spoken, guard = guarded(question, [first, "The capital is nice."])
+    assert spoken == [NOT_SURE]
+    assert guard.verdict is GuardVerdict.REPLACED and guard.failed and guard.done
+    assert guard.reason.startswith("not English")
+
+
+def test_another_language_is_fine_when_it_was_asked_for() -> None:
+    assert not wants_english("How do you say good morning in Spanish?")
+    assert not wants_english("Translate thank you into Italian.")
+    assert wants_english("What is the capital of Italy?")
+    spoken, guard = guarded("How do you say good morning in Spanish?", ["Buenos días."])
+    assert spoken == ["Buenos días."] and guard.verdict is GuardVerdict.PASSED
+
+
+def test_a_later_sentence_that_fails_cuts_the_rest() -> None:
+    reply = ["There are seven continents.", "Africa, Antarctica, Antarctica, Antarctica,"
+             " Antarctica, Australia.", "Europe is one of them."]
+    spoken, guard = guarded("How many continents are there?", reply)
+    assert spoken == reply[:1]
+    assert guard.verdict is GuardVerdict.CUT and guard.reason.startswith("repetition")
+
+
+@pytest.mark.parametrize("sentences", [
+    ["Lions live in Africa.", "They are apex predators in their ecosystem, apex predators, "
+     "and they are apex predators."],
+    ["Lions live in Africa.", "Lions live in Africa."],
+])
+def test_repetition_is_cut(sentences: list[str]) -> None:
+    spoken, guard = guarded("Where do lions live?", sentences)
+    assert spoken == sentences[:1] and guard.verdict is GuardVerdict.CUT
+
+
+def test_an_answer_to_an_earlier_question_is_replaced() -> None:
+    guard = ReplyGuard("Who wrote Hamlet?", before=["What is the capital of France?",
+                                                    "The capital of France is Paris."])
+    assert guard.check("The capital of France is Paris.") == NOT_SURE
+    assert guard.reason.startswith("off topic")
+
+
+def test_an_answer_without_the_questions_words_may_still_pass() -> None:
+    guard = ReplyGuard("Tell me a joke.", before=["What is the capital of Portugal?",
+                                                  "The capital of Portugal is Lisbon."])
+    reply = "Why did the chicken cross the road? To get to the other side."
+    assert guard.check(reply) == reply and not guard.failed
+
+
+def test_the_sentence_limit_ends_a_reply_without_failing_it() -> None:
+    reply = ["Bees collect nectar,", "and turn it into honey.", "They store it in combs.",
+             "Honey keeps for years."]
+    spoken, guard = guarded("How do bees make honey?", reply, max_sentences=2)
+    assert spoken == reply[:3]  # the first chunk ended at a comma: not a whole sentence
+    assert guard.done and guard.verdict is GuardVerdict.PASSED
+
+
+def test_names_inside_a_sentence_count_neither_way() -> None:
+    words = word_lists()
+    assert language_problem("Tokyo, Kyoto and Osaka are cities in Japan.", words) is None
+    assert "other languages" in (language_problem("Il capo di Roma.", words) or "")
+
+
+class ListSpeaker:
+    """A speaker that just records the sentences it was given."""
+
+    output_latency_s = 0.0
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
+    def say(self, sentence: str, **_: object) -> None:
+        self.said.append(sentence)
+
+
+def test_the_streamed_reply_stops_at_the_failing_sentence() -> None:
+    chat = FakeChat("Lions live in Africa. Lions live in Africa. They sleep a lot.")
+    speaker = ListSpeaker()
+    guard = ReplyGuard("Where do lions live?")
+    pieces = chat.stream_reply([], max_tokens=50)
+    spoken = ReplySpeaker(speaker, turn=1, cancel=threading.Event(),  # type: ignore[arg-type]
+                          guard=guard).speak(pieces)
+    assert speaker.said == ["Lions live in Africa."] == spoken.written
+    assert guard.verdict is GuardVerdict.CUT
+
+
+def test_a_reply_that_failed_the_guard_is_not_remembered() -> None:
+    memory = ConversationMemory(max_tokens=500, count_tokens=lambda t: len(t.split()))
+    remember_turn(memory, route=Route.LLM, question="Capital of Italy?", answer=NOT_SURE,
+                  interrupted=False, guard_failed=True)
+    assert len(memory) == 0
+    remember_turn(memory, route=Route.LLM, question="Capital of Italy?", answer="Rome.",
+                  interrupted=False)
+    assert len(memory) == 1
+
+
+def test_the_router_guards_chat_model_replies_only() -> None:
+    memory = ConversationMemory(max_tokens=500, count_tokens=lambda t: len(t.split()))
+    router = Router(chat=FakeChat(), skills=None, memory=memory, system_prompt="Be brief.",
+                    max_reply_tokens=50, examples=[("Capital of Spain?", "Madrid.")])
+    reply = router.respond("What is the capital of France?", now=0.0)
+    assert next(reply.pieces)
+    reply.pieces.close()
+    assert reply.route is Route.LLM and reply.guard is not None
+    prompt = router.chat.prompts[-1]  # type: ignore[union-attr]
+    assert [m.content for m in prompt] == ["Be brief.", "Capital of Spain?", "Madrid.",
+                                           "What is the capital of France?"]
+
+
+def test_a_garbled_answer_in_a_session_is_replaced_and_forgotten(tmp_path: Path) -> None:
+    chat = FakeChat("Il capo di Italy, il capital. El capo de la vida.")
+    rows, session = run([{"say": "What is the capital of Italy?",
+                          "expect": {"route": "llm", "reply_contains": "not sure"}},
+                         {"say": "And of Spain?", "wake": False}],
+                        tmp_path, texts=["What is the capital of Italy?", "And of Spain?"],
+                        chat=chat)
+    assert rows[0]["ok"], rows[0]["failures"]
+    assert rows[0]["reply"] == NOT_SURE
+    assert rows[0]["guard"]["verdict"] == "replaced"
+    assert rows[0]["guard"]["reason"].startswith("not English")
+    # the follow-up's prompt holds no trace of the garbled answer
+    assert all("capo" not in m.content for m in chat.prompts[-1])
+    assert len(session.router.memory) == 0
+
+
+def test_an_examples_answer_may_answer_another_question() -> None:
+    """Only the other questions' topics count: "Shakespeare" answered the example about
+    Macbeth, and answers this one too."""
+    memory = ConversationMemory(max_tokens=500, count_tokens=lambda t: len(t.split()))
+    router = Router(chat=FakeChat("The Bard of Hamlet was William Shakespeare."),
+                    skills=None, memory=memory, system_prompt="Be brief.", max_reply_tokens=50,
+                    examples=[("Who wrote Macbeth?", "William Shakespeare wrote Macbeth.")])
+    reply = router.respond("Who wrote Romeo and Juliet?", now=0.0)
+    text = "".join(reply.pieces)
+    assert reply.guard is not None and reply.guard.check(text) == text
