@@ -19,8 +19,23 @@ from pathlib import Path
 from typing import Any
 
 from assistant.bench import machine
+from assistant.bench.asr import labelled_sets, run_asr
+from assistant.bench.chat import compare_chat_models
+from assistant.bench.confidence import noise_clips
+from assistant.bench.lab import missing_tools
+from assistant.bench.live import LiveRequest, measure_live
+from assistant.bench.process import cold_start, peak_rss
+from assistant.bench.qa import run_qa
 from assistant.bench.report import missing_keys, table_markdown, write_chart, write_json
 from assistant.bench.results import latency_figures, synthesis_figures, wer_table
+from assistant.bench.turns import LLM_TURNS, CachedVoice, run_latency, synthesis_rtf, turn_set
+from assistant.bench.wakeword import run_wake
+from assistant.engines.loader import load_engines, load_synthesizer, model_store
+from assistant.engines.tts import synthesize_all
+from assistant.loop.controls import AssistantControls
+from assistant.loop.events import Completeness
+from assistant.loop.session import SessionSettings, conversation
+from assistant.models.store import CHECKOUT
 
 MODE_FAST = ("faster than real time; the end-of-speech window is paced by the wall clock, "
              "so the latency figures are real time")
@@ -59,9 +74,6 @@ def timed(results: dict[str, Any], part: str) -> Iterator[None]:
 
 def run_suite(config: Any, options: Options) -> dict[str, Any]:
     """Measure everything not skipped; write results.json, table.md and chart.png."""
-    from assistant.engines.loader import model_store
-    from assistant.models.store import CHECKOUT
-
     cores, cpus_note = machine.cpu_budget(options.cpus)
     pinned = machine.pin_cpus(cores) if cores else None
     started = time.perf_counter()
@@ -114,8 +126,6 @@ def new_results(options: Options, described: dict[str, Any], *,
 
 
 def _process(results: dict[str, Any], options: Options) -> None:
-    from assistant.bench.process import cold_start, peak_rss
-
     cold = cold_start(options.config_path, runs=1 if options.quick else 3, say=say,
                       profile=options.profile)
     results["cold_start"] = cold
@@ -126,9 +136,6 @@ def _process(results: dict[str, Any], options: Options) -> None:
 
 
 def _engines_parts(results: dict[str, Any], config: Any, store: Any, options: Options) -> None:
-    from assistant.bench.turns import CachedVoice
-    from assistant.engines.loader import load_engines, load_synthesizer
-
     with timed(results, "load engines"):
         engines = load_engines(config)
     with engines:
@@ -139,28 +146,23 @@ def _engines_parts(results: dict[str, Any], config: Any, store: Any, options: Op
 
 def _measure(results: dict[str, Any], config: Any, store: Any, engines: Any, speaking: Any,
              options: Options) -> None:
-    from assistant.bench.turns import LLM_TURNS, turn_set
-    from assistant.engines.tts import synthesize_all
 
     if "latency" not in options.skip:
         with timed(results, "latency"):
             _latency(results, config, engines, speaking, options)
     if "chat" not in options.skip:
-        from assistant.bench.chat import compare_chat_models
 
         questions = list(LLM_TURNS[:2] if options.quick else LLM_TURNS)
         with timed(results, "chat"):
             results["chat_models"] = compare_chat_models(config, store, questions, say=say)
         results["skipped"] += results["chat_models"]["skipped"]
     if "qa" not in options.skip:
-        from assistant.bench.qa import run_qa
 
         with timed(results, "qa"):
             results["qa"] = run_qa(engines, config, lambda name: speaking, quick=options.quick,
                                    realtime=options.realtime, say=say)
     sets: list[Any] = []
     if "asr" not in options.skip or "wake" not in options.skip:
-        from assistant.bench.asr import labelled_sets
 
         with timed(results, "labelled sets"):
             sets = labelled_sets(speaking, quick=options.quick, skipped=results["skipped"])
@@ -170,7 +172,6 @@ def _measure(results: dict[str, Any], config: Any, store: Any, engines: Any, spe
         results["skipped"] += results["asr"]["skipped"]
         results["wer"] = wer_table(results["asr"], results["asr"]["default"])
     if "wake" not in options.skip and engines.wake is not None:
-        from assistant.bench.wakeword import run_wake
 
         negatives = [(clip.name, clip.audio) for s in sets for clip in s.clips]
         negatives += [(f"turn: {t.text}", synthesize_all(speaking, t.text))
@@ -185,12 +186,6 @@ def _measure(results: dict[str, Any], config: Any, store: Any, engines: Any, spe
 def _asr(config: Any, store: Any, engines: Any, sets: list[Any],
          options: Options) -> dict[str, Any]:
     """WER per recognizer set-up, and the confidence threshold's calibration."""
-    from assistant.bench.asr import run_asr
-    from assistant.bench.confidence import noise_clips
-    from assistant.loop.controls import AssistantControls
-    from assistant.loop.events import Completeness
-    from assistant.loop.session import SessionSettings, conversation
-
     hint = engines.skills.hint if engines.skills is not None else None
     router = conversation(None, engines.skills, SessionSettings(),
                           controls=AssistantControls())
@@ -202,11 +197,6 @@ def _asr(config: Any, store: Any, engines: Any, sets: list[Any],
 
 def _live(results: dict[str, Any], config: Any, store: Any, options: Options) -> None:
     """Outside in, after the engines of this process are closed (they would compete)."""
-    from assistant.bench.lab import missing_tools
-    from assistant.bench.live import LiveRequest, measure_live
-    from assistant.bench.turns import turn_set
-    from assistant.engines.loader import load_synthesizer
-
     missing = missing_tools()
     if missing:
         results["skipped"].append(f"live: {', '.join(missing)} not installed (Debian: "
@@ -226,7 +216,6 @@ def _live(results: dict[str, Any], config: Any, store: Any, options: Options) ->
 
 def _latency(results: dict[str, Any], config: Any, engines: Any, speaking: Any,
              options: Options) -> None:
-    from assistant.bench.turns import run_latency, synthesis_rtf
 
     runs = run_latency(engines, config, lambda name: speaking, reps=options.reps,
                        quick=options.quick, realtime=options.realtime, say=say)
