@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.commands.system import chat_smoke_check, run_checks
+from assistant.commands.system_run import chat_smoke_check, run_checks
 from assistant.config import Config, LlmConfig
 from assistant.engines import llm_check
 from assistant.models import ModelStore

@@ -17,7 +17,7 @@ from assistant.bench.allowance import BENCH_PORT, bench_allowance
 from assistant.bench.satellites import counts_up_to
 from assistant.commands.serve import serve_allowance
 from assistant.commands.serve_run import serve_plan
-from assistant.commands.system import serve_check
+from assistant.commands.system_run import serve_check
 from assistant.config import config_from_dict
 from assistant.errors import AssistantError
 from assistant.server.wire import AudioIn, WireError, WireLimits, read_event
