@@ -36,7 +36,7 @@ from assistant.engines.tts import (
 )
 from assistant.engines.vad import SileroVadModel, VadModel
 from assistant.engines.wake import MicroWakeWordModel, WakeWordModel
-from assistant.language import language_pack
+from assistant.language import Language, language_pack
 from assistant.language.voice import VoiceWithoutScript, missing_voice_notice
 from assistant.models import ModelStore
 from assistant.models.registry import MULTILINGUAL
@@ -55,10 +55,8 @@ def load_recognizer(config: SttConfig, store: ModelStore, *, engine: str | None 
     """Load the recognizer `choose_engine` picks (explicit local paths only). A language
     of assistant/language/ may name its recognizer (Mandarin: multilingual Whisper base,
     told the language and given a prompt in its script)."""
-    pack = language_pack(config.language) if config.language in LANGUAGES else None
-    if pack is not None and pack.recognizer_model and not (model_id or config.model):
-        model_id = pack.recognizer_model
-    choice = choose_engine(config, store, engine=engine, model_id=model_id)
+    pack = _language(config)
+    choice = choose_engine(config, store, engine=engine, model_id=_model_id(config, model_id))
     path = store.require(choice.model_id)
     spoken = store.registry.get(choice.model_id).language
     language = config.language if spoken == MULTILINGUAL else spoken
@@ -72,10 +70,28 @@ def load_recognizer(config: SttConfig, store: ModelStore, *, engine: str | None 
                              short_context=config.short_context, prompt=prompt)
 
 
-def load_final_recognizer(config: SttConfig, store: ModelStore) -> SpeechRecognizer | None:
-    """The recognizer of `stt.final_model` (None when there is no split)."""
+def _language(config: SttConfig) -> Language | None:
+    return language_pack(config.language) if config.language in LANGUAGES else None
+
+
+def _model_id(config: SttConfig, model_id: str | None) -> str | None:
+    """`model_id`, else the language's own recognizer unless `stt.model` names one."""
+    pack = _language(config)
+    if pack is not None and pack.recognizer_model and not (model_id or config.model):
+        return pack.recognizer_model
+    return model_id
+
+
+def load_final_recognizer(config: SttConfig, store: ModelStore,
+                          main: SpeechRecognizer) -> SpeechRecognizer | None:
+    """The recognizer of `stt.final_model` (None when there is no split); `main` itself
+    when the final model is the one `main` runs (Mandarin: Whisper base for both), so
+    the model is loaded once."""
     if not config.final_model:
         return None
+    if choose_engine(config, store, model_id=_model_id(config, None)).model_id \
+            == config.final_model:
+        return main
     return load_recognizer(config, store, model_id=config.final_model)
 
 
@@ -162,7 +178,7 @@ class Engines:
         if self.chat is not None:
             self.chat.close()
         self.recognizer.close()
-        if self.final_recognizer is not None:
+        if self.final_recognizer is not None:  # may be the recognizer: close() twice is fine
             self.final_recognizer.close()
         self.voice.close()
 
@@ -186,7 +202,7 @@ def load_engines(config: Config, *, wake: bool = True, chat: bool = True,
         wake=MicroWakeWordModel(config.wake.word) if wake and config.wake.enabled else None,
         voice=voice, chat=load_chat_model(llm, store) if llm is not None else None,
         skills=SkillsEngine.from_config(config.skills) if skills else None,
-        final_recognizer=load_final_recognizer(config.stt, store),
+        final_recognizer=load_final_recognizer(config.stt, store, recognizer),
         notices=[notice] if notice else [])
     try:
         warm_up(engines, system_prompt=config.llm.system_prompt, examples=config.llm.examples)
