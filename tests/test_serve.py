@@ -137,11 +137,15 @@ def test_a_recording_is_transcribed(server: Any) -> None:
 
 
 def test_text_is_synthesized_and_heard_back(server: Any) -> None:
-    text = "The kitchen light is on and the door is locked."
+    """The server's voice keeps Piper's natural variation (different audio on every run),
+    so a long sentence and 70 % of its words: broken audio gives almost none ("The kitchen
+    light is on and the door is locked." was once heard as "... in the door slot.")."""
+    text = ("The kitchen light is on and the front door is locked, "
+            "so the house is ready for the night.")
     audio = asyncio.run(synthesize(server, text))
-    assert audio.rate == 22050 and 1.5 < audio.seconds < 8, audio.seconds
+    assert audio.rate == 22050 and 2.5 < audio.seconds < 12, audio.seconds
     heard = asyncio.run(transcribe(server, to_speech(audio)))
-    assert heard_enough(text, heard), heard
+    assert heard_enough(text, heard, share=0.7), heard
 
 
 def test_recognize_names_the_command_without_running_it(server: Any) -> None:
