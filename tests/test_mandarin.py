@@ -14,12 +14,20 @@ import pytest
 import yaml
 
 from assistant.audio import Audio
-from assistant.config import Config, ConfigError, SkillsConfig, config_from_dict, with_overrides
+from assistant.config import (
+    DEFAULT_EXAMPLES,
+    Config,
+    ConfigError,
+    SkillsConfig,
+    config_from_dict,
+    with_overrides,
+)
 from assistant.language import language_pack
 from assistant.language.voice import VoiceWithoutScript
 from assistant.language.zh.text import is_han, normalize, numerals_by_sound, pinyin_key
 from assistant.language.zh.wording import date_words, duration_words, number_words, time_words
 from assistant.loop.sentences import SentenceSplitter
+from assistant.loop.session import SessionSettings
 from assistant.skills import SkillReply, Skills, SkillsEngine
 from tests.fakes import MemoryControls
 
@@ -165,6 +173,16 @@ def test_language_setting() -> None:
     assert scripted.skills.language == "zh" and scripted.vad.silence_ms == 600
     with pytest.raises(ConfigError, match="language must be one of en, zh, got 'fr'"):
         config_from_dict({"language": "fr"})
+
+
+def test_a_mandarin_session_gets_no_english_examples() -> None:
+    """The default few-shot examples are English; a Mandarin chat starts without them
+    (examples set in the config are kept)."""
+    zh = SessionSettings.from_config(config_from_dict({"language": "zh"}))
+    assert zh.examples == () and zh.language == "zh"
+    assert SessionSettings.from_config(Config()).examples == DEFAULT_EXAMPLES
+    own = config_from_dict({"language": "zh", "llm": {"examples": [["你好", "你好！"]]}})
+    assert SessionSettings.from_config(own).examples == (("你好", "你好！"),)
 
 
 def test_chinese_sentences_are_cut_for_the_voice() -> None:

@@ -115,6 +115,21 @@ def test_the_sentence_limit_ends_a_reply_without_failing_it() -> None:
     assert guard.done and guard.verdict is GuardVerdict.PASSED
 
 
+def test_a_mandarin_conversation_is_not_held_to_english() -> None:
+    """In a Mandarin conversation a Mandarin answer passes, 。！？ end sentences for the
+    limit, and a failed first sentence is replaced by the language's own words."""
+    guard = ReplyGuard("法国的首都是哪里？", max_sentences=2, language="zh",
+                       not_sure="这个我不太确定。")
+    reply = ["巴黎是法国的首都。", "它在塞纳河边！", "还有很多博物馆。"]
+    assert [guard.check(sentence) for sentence in reply] == [*reply[:2], None]
+    assert guard.verdict is GuardVerdict.PASSED
+    looping = ReplyGuard("讲个故事", language="zh", not_sure="这个我不太确定。")
+    assert looping.check("从前有一座山。") == "从前有一座山。"
+    assert looping.check("从前有一座山。") is None and looping.verdict is GuardVerdict.CUT
+    english = ReplyGuard("法国的首都是哪里？")  # the same reply in an English conversation
+    assert english.check(reply[0]) == NOT_SURE
+
+
 def test_names_inside_a_sentence_count_neither_way() -> None:
     words = word_lists()
     assert language_problem("Tokyo, Kyoto and Osaka are cities in Japan.", words) is None

@@ -78,6 +78,8 @@ class Language:
     failed."""
     not_caught: str
     """Said to a turn the recognizer heard too unclearly to answer."""
+    not_sure: str
+    """Said instead of a chat-model reply that failed the reply guard."""
     is_control: Callable[[str], bool]
     """True for a phrase that stops a reply ("stop", "停")."""
     skills: SkillClasses

@@ -7,6 +7,7 @@ from typing import Any
 
 from assistant.intents import IntentRecognizer, SlotValidator, normalize
 from assistant.language import Language, SkillClasses, Wording
+from assistant.loop.reply_guard import NOT_SURE
 from assistant.loop.responder import NOT_CAUGHT
 from assistant.loop.router import is_control_phrase
 from assistant.loop.sentences import SentenceSplitter
@@ -33,7 +34,7 @@ LANGUAGE = Language(
     code="en", name="English", recognizer_model="", recognizer_prompt="",
     voice="piper-en_US-joe-medium", chat_models=(), home_file="",
     no_chat_reply="Sorry, I can only do simple commands right now.",
-    is_control=is_control_phrase, not_caught=NOT_CAUGHT, barge_in_hint="",
+    is_control=is_control_phrase, not_caught=NOT_CAUGHT, not_sure=NOT_SURE, barge_in_hint="",
     sorry=english_sorry,
     skills=SkillClasses(time_date=TimeDateSkill, timers=TimerSkill, home=HomeSkill,
                         math=MathSkill, control=ControlSkill),

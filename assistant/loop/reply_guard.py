@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from importlib import resources
 
 NOT_SURE = "I'm not sure about that."
+SENTENCE_ENDS = (".", "!", "?", "\u3002", "\uff01", "\uff1f")
+"""What ends a whole sentence, in Latin and in CJK punctuation (。！？)."""
 
 #: The most frequent English words (en.txt is in frequency order): function words,
 #: which say nothing about the topic.
@@ -154,13 +156,17 @@ class ReplyGuard:
     """Guards one reply to `question`: call `check` with each sentence, in order."""
 
     def __init__(self, question: str, *, max_sentences: int = 0,
-                 before: Sequence[str] = (), words: WordLists | None = None) -> None:
+                 before: Sequence[str] = (), words: WordLists | None = None,
+                 language: str = "en", not_sure: str = NOT_SURE) -> None:
         """`max_sentences`: the reply ends (PASSED) after this many (0 = no limit);
         `before`: the other questions the model was shown (remembered turns, few-shot
         examples), whose topics a reply must not take up instead. Not their answers:
-        "Shakespeare" in an example's answer may well answer this question too."""
+        "Shakespeare" in an example's answer may well answer this question too.
+        `language`: the language spoken; only an English conversation is checked for
+        replies in another language. `not_sure`: said instead of a failed first sentence."""
         self._words = words or word_lists()
-        self._english = wants_english(question)
+        self._english = language == "en" and wants_english(question)
+        self._not_sure = not_sure
         self._topic = topic_words(question, self._words)
         self._elsewhere = set().union(*(topic_words(t, self._words) for t in before)) \
             - self._topic
@@ -190,7 +196,7 @@ class ReplyGuard:
         problem = self._problem(sentence)
         if problem is None:
             self._spoken.append(sentence)
-            self._sentences += sentence.rstrip("\"')]").endswith((".", "!", "?"))
+            self._sentences += sentence.rstrip("\"')]\u201d").endswith(SENTENCE_ENDS)
             self._done = 0 < self._max_sentences <= self._sentences
             return sentence
         self._done = True
@@ -199,7 +205,7 @@ class ReplyGuard:
             self.verdict = GuardVerdict.CUT
             return None
         self.verdict = GuardVerdict.REPLACED
-        return NOT_SURE
+        return self._not_sure
 
     def _problem(self, sentence: str) -> str | None:
         if self._english and (problem := language_problem(sentence, self._words)):

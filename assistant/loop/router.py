@@ -20,7 +20,7 @@ from assistant.engines.llm import ChatMessage, ChatModel
 from assistant.errors import AssistantError
 from assistant.loop.events import Completeness, Route
 from assistant.loop.memory import ConversationMemory
-from assistant.loop.reply_guard import ReplyGuard
+from assistant.loop.reply_guard import NOT_SURE, ReplyGuard
 
 log = logging.getLogger(__name__)
 
@@ -160,12 +160,13 @@ class Router:
                  max_sentences: int = 0,
                  is_control: Callable[[str], bool] = is_control_phrase,
                  no_chat_reply: str = "Sorry, I can only do simple commands right now.",
-                 not_caught: str = "Sorry, I didn't catch that.") -> None:
+                 not_caught: str = "Sorry, I didn't catch that.",
+                 language: str = "en", not_sure: str = NOT_SURE) -> None:
         """`owner` names the session to the shared chat model (whose turn it is);
         `examples` are few-shot (question, answer) pairs shown before the conversation;
         a chat-model reply ends after `max_sentences` (0 = no limit); `is_control`,
         `no_chat_reply` and `not_caught` (said to a turn heard too unclearly to answer)
-        come from the language spoken."""
+        come from the language spoken, as do `language` and `not_sure` for the reply guard."""
         self.chat = chat
         self.not_caught = not_caught
         self.is_control = is_control
@@ -177,6 +178,8 @@ class Router:
         self._owner = owner
         self._examples = tuple(examples)
         self._max_sentences = max_sentences
+        self._language = language
+        self._not_sure = not_sure
 
     def respond(self, text: str, *, now: float, cancel: threading.Event | None = None) -> Reply:
         if not normalize(text):
@@ -197,7 +200,8 @@ class Router:
             messages, max_tokens=self._max_reply_tokens, owner=self._owner, cancel=cancel)),
             guard=ReplyGuard(text, max_sentences=self._max_sentences,
                              before=[*self.memory.questions(),
-                                     *(question for question, _ in self._examples)]))
+                                     *(question for question, _ in self._examples)],
+                             language=self._language, not_sure=self._not_sure))
 
     def _tool_call(self, text: str, *, now: float) -> SkillReplyLike | None:
         """The optional tool-call path (`skills.tool_calls`): the chat model may pick a

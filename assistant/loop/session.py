@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from assistant.audio import Audio
-from assistant.config import DEFAULT_SYSTEM_PROMPT, Config
+from assistant.config import DEFAULT_EXAMPLES, DEFAULT_SYSTEM_PROMPT, Config
 from assistant.engines.llm import ChatModel
 from assistant.engines.loader import Engines
 from assistant.language import language_pack
@@ -80,8 +80,11 @@ class SessionSettings:
         prompt = config.llm.system_prompt
         if prompt == DEFAULT_SYSTEM_PROMPT:
             prompt = language.system_prompt or prompt
+        examples = config.llm.examples
+        if examples == DEFAULT_EXAMPLES and config.language != "en":
+            examples = ()  # the default examples are English questions and answers
         return cls(listener=listener, system_prompt=prompt,
-                   examples=config.llm.examples, max_sentences=config.llm.max_sentences,
+                   examples=examples, max_sentences=config.llm.max_sentences,
                    max_reply_tokens=config.llm.max_reply_tokens,
                    memory_tokens=config.memory.max_tokens,
                    new_conversation_on_wake=config.memory.new_conversation_on_wake,
@@ -103,7 +106,8 @@ def conversation(chat: ChatModel | None, skills_engine: SkillsEngine | None,
                   max_reply_tokens=settings.max_reply_tokens, owner=owner,
                   examples=settings.examples, max_sentences=settings.max_sentences,
                   is_control=language.is_control,
-                  no_chat_reply=language.no_chat_reply, not_caught=language.not_caught)
+                  no_chat_reply=language.no_chat_reply, not_caught=language.not_caught,
+                  language=language.code, not_sure=language.not_sure)
 
 
 def _rough_tokens(text: str) -> int:

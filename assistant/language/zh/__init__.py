@@ -77,7 +77,8 @@ LANGUAGE = Language(
     home_file=str(resources.files("assistant").joinpath("data/home.zh.toml")),
     no_chat_reply=("这个问题我现在还回答不了：默认的聊天模型不会说中文。"
                    f"请先下载会说中文的 Qwen2.5 模型：assistant models fetch {CHAT_MODEL}。"),
-    is_control=is_control, not_caught="对不起，我没听清。", barge_in_hint="停。取消。算了。",
+    is_control=is_control, not_caught="对不起，我没听清。", not_sure="这个我不太确定。",
+    barge_in_hint="停。取消。算了。",
     sorry=sorry,
     skills=SkillClasses(time_date=MandarinTimeDateSkill, timers=MandarinTimerSkill,
                         home=MandarinHomeSkill, math=MandarinMathSkill,
