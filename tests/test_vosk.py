@@ -14,7 +14,7 @@ import pytest
 
 from assistant.audio import SPEECH_RATE_HZ, Audio, to_speech
 from assistant.config import SttConfig, TtsConfig
-from assistant.engines.loader import load_recognizer, load_synthesizer
+from assistant.engines.loader import load_final_recognizer, load_recognizer, load_synthesizer
 from assistant.engines.stt import choose_engine
 from assistant.engines.stt.vosk import VoskRecognizer
 from assistant.models import ModelStore
@@ -135,3 +135,19 @@ def test_the_cli_transcribes_korean_with_vosk(store: ModelStore, speak,  # type:
     text, info = result.stdout.splitlines()
     assert len(HANGUL.findall(text)) >= 4, text
     assert info.startswith("# engine=vosk ")
+
+
+def test_vosk_chosen_in_the_config_keeps_the_final_recognizer_loadable(
+        store: ModelStore) -> None:
+    """`stt.engine = "vosk"` is the main recognizer's engine; the default final model
+    (Whisper base) still loads with its own engine instead of stopping the start."""
+    config = SttConfig(engine="vosk", language="ko")
+    main = load_recognizer(config, store)
+    final = load_final_recognizer(config, store, main)
+    try:
+        assert isinstance(main, VoskRecognizer)
+        assert final is not None and final is not main and not isinstance(final, VoskRecognizer)
+    finally:
+        main.close()
+        if final is not None:
+            final.close()

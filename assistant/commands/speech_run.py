@@ -48,8 +48,10 @@ def transcribe(args: argparse.Namespace, config: Config) -> int:
         stt_config = dataclasses.replace(stt_config, language=args.language)
     start = time.perf_counter()
     model = args.model
-    if not (model or args.engine or args.language):
-        model = stt_config.final_model or None  # a recording is no command: the final one
+    chosen = model or args.engine or args.language or stt_config.model \
+        or stt_config.engine != "auto"
+    if not chosen:  # a recording is no command: the final recognizer writes it
+        model = stt_config.final_model or None
     recognizer = load_recognizer(stt_config, model_store(config), engine=args.engine,
                                  model_id=model)
     loaded = time.perf_counter()

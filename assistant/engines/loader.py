@@ -92,7 +92,8 @@ def load_final_recognizer(config: SttConfig, store: ModelStore,
     if choose_engine(config, store, model_id=_model_id(config, None)).model_id \
             == config.final_model:
         return main
-    return load_recognizer(config, store, model_id=config.final_model)
+    # the final model names its own engine (stt.engine = "vosk" is the main recognizer's)
+    return load_recognizer(config, store, engine="auto", model_id=config.final_model)
 
 
 def load_chat_model(config: LlmConfig, store: ModelStore) -> LlamaChatModel:
