@@ -10,6 +10,7 @@ from assistant.config import Config
 from assistant.engines.loader import language_chat, load_chat_model, model_store
 from assistant.loop.controls import AssistantControls
 from assistant.loop.memory import remember_turn
+from assistant.loop.reply_guard import guarded
 from assistant.loop.router import Reply, Router
 from assistant.loop.sentences import SentenceSplitter
 from assistant.loop.session import SessionSettings, conversation
@@ -72,10 +73,7 @@ def _answer(router: Router, text: str, *, verbose: bool) -> None:
 
 def _print_checked(sentences: list[str], reply: Reply, spoken: list[str]) -> bool:
     """Print what the guard lets through; False once the reply has ended."""
-    for text in sentences:
-        sentence = reply.guard.check(text) if reply.guard is not None else text
-        if sentence is None:
-            return False
+    for sentence in guarded(sentences, reply.guard):
         sys.stdout.write(("" if not spoken else " ") + sentence)
         sys.stdout.flush()
         spoken.append(sentence)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from assistant.engines.llm import ChatModel
-from assistant.loop.reply_guard import ReplyGuard
+from assistant.loop.reply_guard import ReplyGuard, guarded
 from assistant.loop.sentences import SentenceSplitter, clean_for_speech
 from assistant.loop.speaker import Speaker
 
@@ -82,12 +82,9 @@ class ReplySpeaker:
         return reply
 
     def _say(self, sentences: list[str]) -> None:
-        for text in sentences:
+        for sentence in guarded(sentences, self._guard):  # a failed or full reply ends
             if self._cancel.is_set():
                 return
-            sentence = self._guard.check(text) if self._guard is not None else text
-            if sentence is None:
-                return  # failed the guard, or the sentence limit: the rest is not spoken
             self.reply.written.append(sentence)
             self._speaker.say(sentence, turn=self._turn, on_synth=self._on_synth,
                               on_start=self._on_start)

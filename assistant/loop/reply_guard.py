@@ -21,7 +21,7 @@ import enum
 import functools
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
@@ -218,3 +218,15 @@ class ReplyGuard:
             if not self._on_topic and said & self._elsewhere:
                 return "off topic: an earlier topic, no word of the question"
         return None
+
+
+def guarded(sentences: Iterable[str], guard: ReplyGuard | None) -> Iterator[str]:
+    """The sentences `guard` lets through, in order (with its replacement for a failed
+    first one); stops where the guard ends the reply, so the writer can stop too."""
+    for text in sentences:
+        sentence = guard.check(text) if guard is not None else text
+        if sentence is None:
+            return
+        yield sentence
+        if guard is not None and guard.done:
+            return

@@ -7,8 +7,8 @@ it, `handled` with the whole reply (what clients that do not stream read), `hand
 `not-handled` when there was nothing to answer.
 
 The reply is exactly what a session would say for the same words (the same router,
-sentence splitting and memory policy as `loop.responder`), only not synthesized: the
-client asks for speech separately if it wants it.
+sentence splitting, reply guard and memory policy as `loop.responder`), only not
+synthesized: the client asks for speech separately if it wants it.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
 
 from wyoming.asr import Transcript
 from wyoming.event import Event
@@ -27,6 +28,7 @@ from assistant.engines.loader import Engines
 from assistant.loop.controls import AssistantControls
 from assistant.loop.events import Route
 from assistant.loop.memory import remember_turn
+from assistant.loop.reply_guard import ReplyGuard, guarded
 from assistant.loop.router import Router
 from assistant.loop.sentences import SentenceSplitter, clean_for_speech
 from assistant.loop.session import SessionSettings, conversation
@@ -50,40 +52,55 @@ class TextConversation:
         """Stop writing the reply in progress (the client went away)."""
         self._cancel.set()
 
-    def sentences(self, text: str) -> tuple[Route, Iterator[str], list[str]]:
-        """Route `text`; the reply's sentences as they are written, and the list they
-        are collected in."""
+    def sentences(self, text: str) -> TextReply:
+        """Route `text`: the reply, whose sentences come as they are written."""
         self._cancel = threading.Event()
         reply = self.router.respond(text, now=time.monotonic(), cancel=self._cancel)
-        written: list[str] = []
+        answer = TextReply(reply.route, guard=reply.guard)
+
+        def written() -> Iterator[str]:
+            splitter = SentenceSplitter(first_pause_words=FIRST_PAUSE_WORDS)
+            for piece in reply.pieces:
+                yield from splitter.push(piece)
+            yield from splitter.flush()
 
         def stream() -> Iterator[str]:
-            splitter = SentenceSplitter(first_pause_words=FIRST_PAUSE_WORDS)
-            try:
-                for piece in reply.pieces:
-                    for sentence in splitter.push(piece):
-                        written.append(sentence)
-                        yield sentence
-                for sentence in splitter.flush():
-                    written.append(sentence)
+            try:  # the guard checks each sentence; where it ends the reply, the model stops
+                for sentence in guarded(written(), reply.guard):
+                    answer.written.append(sentence)
                     yield sentence
             finally:
                 reply.pieces.close()
-        return reply.route, stream(), written
+        answer.sentences = stream()
+        return answer
 
-    def remember(self, route: Route, question: str, answer: str) -> None:
-        remember_turn(self.router.memory, route=route, question=question, answer=answer,
-                      interrupted=False)
-        if route in (Route.SKILL, Route.LLM):
+    def remember(self, question: str, reply: TextReply) -> None:
+        answer = clean_for_speech(" ".join(reply.written))
+        remember_turn(self.router.memory, route=reply.route, question=question,
+                      answer=answer, interrupted=False,
+                      guard_failed=reply.guard is not None and reply.guard.failed)
+        if reply.route in (Route.SKILL, Route.LLM):
             self.controls.said(answer)
+
+
+@dataclass
+class TextReply:
+    """One reply of a text conversation: its route, its sentences as they are written
+    (each checked by the guard of a chat-model reply) and those written so far."""
+
+    route: Route
+    guard: ReplyGuard | None = None
+    sentences: Iterator[str] = field(default_factory=lambda: iter(()))
+    written: list[str] = field(default_factory=list)
 
 
 async def handle(chat: TextConversation, event: Event, *, send: Send) -> None:
     """Answer a `transcript` event, streaming the reply sentence by sentence."""
     transcript = Transcript.from_event(event)
     text, context = transcript.text, transcript.context
-    route, sentences, written = await asyncio.to_thread(chat.sentences, text)
-    if route is Route.NONE:
+    reply = await asyncio.to_thread(chat.sentences, text)
+    sentences = reply.sentences
+    if reply.route is Route.NONE:
         await send(NotHandled(text="Nothing was said.", context=context).event())
         return
     try:
@@ -94,9 +111,8 @@ async def handle(chat: TextConversation, event: Event, *, send: Send) -> None:
         chat.stop()  # the client went away mid-reply: the chat model stops writing
         await asyncio.to_thread(sentences.close)  # type: ignore[attr-defined]
         raise
-    answer = clean_for_speech(" ".join(written))
-    chat.remember(route, text, answer)
-    await send(Handled(text=answer, context=context).event())
+    chat.remember(text, reply)
+    await send(Handled(text=clean_for_speech(" ".join(reply.written)), context=context).event())
     await send(HandledStop().event())
 
 
