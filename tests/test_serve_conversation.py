@@ -10,16 +10,18 @@ from wyoming.asr import Transcript
 from wyoming.event import Event
 from wyoming.handle import Handled, HandledChunk
 
+from assistant.config import SkillsConfig
 from assistant.loop.reply_guard import NOT_SURE
 from assistant.loop.session import SessionSettings
-from assistant.server.conversation import TextConversation, handle
+from assistant.server.conversation import NO_TIMERS, TextConversation, handle
+from assistant.skills import SkillsEngine
 from tests.fakes import FakeChat
 
 
-def answer(chat: FakeChat, question: str, *, max_sentences: int = 0
-           ) -> tuple[TextConversation, list[str], str]:
+def answer(chat: FakeChat, question: str, *, max_sentences: int = 0,
+           skills: SkillsEngine | None = None) -> tuple[TextConversation, list[str], str]:
     conversation = TextConversation(
-        SimpleNamespace(chat=chat, skills=None),  # type: ignore[arg-type]
+        SimpleNamespace(chat=chat, skills=skills),  # type: ignore[arg-type]
         SessionSettings(max_sentences=max_sentences), owner="test")
     events: list[Event] = []
 
@@ -47,3 +49,14 @@ def test_a_good_reply_is_streamed_whole_and_remembered() -> None:
     assert handled == "Rome is the capital of Italy. It is a very old city."  # the limit
     assert len(chunks) == 2
     assert conversation.router.memory.questions() == ["What is the capital of Italy?"]
+
+
+def test_a_timer_is_not_started_where_it_could_not_ring() -> None:
+    """A text conversation has no speaker: it says so instead of starting a silent timer;
+    other commands run as in a session."""
+    skills = SkillsEngine.from_config(SkillsConfig())
+    conversation, chunks, handled = answer(FakeChat(), "Set a timer for five minutes.",
+                                           skills=skills)
+    assert chunks == [NO_TIMERS] and handled == NO_TIMERS
+    _, _, sum_ = answer(FakeChat(), "What is seventeen times twenty three?", skills=skills)
+    assert "391" in sum_ or "three hundred ninety" in sum_.lower()

@@ -38,6 +38,10 @@ Send = Callable[[Event], Awaitable[None]]
 FIRST_PAUSE_WORDS = 1
 """Where the first sentence may be cut, as the session's responder cuts it."""
 
+NO_TIMERS = ("I can only set timers in a room, where I can ring them: ask a satellite or "
+             "the assistant itself.")
+"""A text conversation has no speaker to ring a timer on, so it does not start one."""
+
 
 class TextConversation:
     """One connection's conversation: its memory and skills over the shared engines."""
@@ -55,6 +59,10 @@ class TextConversation:
     def sentences(self, text: str) -> TextReply:
         """Route `text`: the reply, whose sentences come as they are written."""
         self._cancel = threading.Event()
+        skills = self.router.skills
+        command = skills.recognize(text) if skills is not None else None
+        if command is not None and getattr(command, "intent", "") == "TimerSet":
+            return TextReply(Route.SKILL, sentences=iter([NO_TIMERS]), written=[NO_TIMERS])
         reply = self.router.respond(text, now=time.monotonic(), cancel=self._cancel)
         answer = TextReply(reply.route, guard=reply.guard)
 
