@@ -173,6 +173,16 @@ class Engines:
         if self.phrases is None:
             self.phrases = PhraseCache(self.voice)
 
+    def take_notices(self) -> list[str]:
+        """The notices not said yet, each handed to one session only (sessions of several
+        rooms ask from their own threads; list.pop is atomic, a check-then-pop is not)."""
+        taken = []
+        while True:
+            try:
+                taken.append(self.notices.pop(0))
+            except IndexError:
+                return taken
+
     def close(self) -> None:
         """Cancel queued work and join every engine worker (running work finishes)."""
         self.synthesis.close()

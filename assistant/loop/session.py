@@ -221,8 +221,8 @@ class Session:
                 not self.speaker.idle() or self.sink.pending_ms() > 0):
             self.speaker.flush()  # the wake word also silences an announcement
         elif isinstance(event, UserTurn):
-            while self.engines.notices:  # once per process, before the first answer
-                self.announce(self.engines.notices.pop(0))
+            for notice in self.engines.take_notices():  # once per process, before an answer
+                self.announce(notice)
             self.responder.submit(event)
         elif isinstance(event, TurnFinished):
             self._arm_timers()

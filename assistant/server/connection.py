@@ -160,6 +160,8 @@ class Connection(AsyncEventHandler):
         if self.engines.wake is None:
             self._tell("wake", "asked for wake-word detection, which is off (wake.enabled)")
             return
+        if self._detect is not None:  # a second detect before audio-stop replaces the first
+            self._detect.finish()
         self._detect = DetectRequest(self.engines.wake)
 
     async def _audio_start(self, event: Event) -> None:

@@ -26,11 +26,6 @@ log = logging.getLogger(__name__)
 FIRST_RETRY_S = 1.0
 
 
-def parse_satellite(text: str) -> Endpoint:
-    """"tcp://192.168.1.30:10700" or "192.168.1.30:10700" (local network only)."""
-    return Endpoint.parse(text.strip().removeprefix("tcp://"), role="satellite")
-
-
 class SatelliteLink:
     """Keeps one satellite connected; `run()` until cancelled."""
 

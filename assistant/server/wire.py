@@ -40,33 +40,32 @@ async def read_event(reader: asyncio.StreamReader, limits: WireLimits) -> Event 
 
 
 async def _read(reader: asyncio.StreamReader, limits: WireLimits) -> Event | None:
-    if True:
-        try:
-            line = await reader.readline()
-        except ValueError as error:  # asyncio's LimitOverrunError, wrapped
-            raise WireError(f"a header line over the stream limit ({error})") from None
-        if not line:
-            return None
-        header = _header(line)
-        data_length = _length(header, "data_length")
-        payload_length = _length(header, "payload_length")
-        if data_length + payload_length > limits.max_event_bytes:
-            raise WireError(f"an event of {data_length + payload_length} bytes (limit "
-                            f"{limits.max_event_bytes})")
-        data = header.get("data") or {}
-        if not isinstance(data, dict):
-            raise WireError("event data that is not a JSON object")
-        try:
-            if data_length:
-                extra = json.loads(await reader.readexactly(data_length))
-                if not isinstance(extra, dict):
-                    raise WireError("additional data that is not a JSON object")
-                data.update(extra)
-            payload = await reader.readexactly(payload_length) if payload_length else None
-        except asyncio.IncompleteReadError:
-            return None  # closed mid-event
-        except ValueError as error:
-            raise WireError(f"additional data that is not JSON ({error})") from None
+    try:
+        line = await reader.readline()
+    except ValueError as error:  # asyncio's LimitOverrunError, wrapped
+        raise WireError(f"a header line over the stream limit ({error})") from None
+    if not line:
+        return None
+    header = _header(line)
+    data_length = _length(header, "data_length")
+    payload_length = _length(header, "payload_length")
+    if data_length + payload_length > limits.max_event_bytes:
+        raise WireError(f"an event of {data_length + payload_length} bytes (limit "
+                        f"{limits.max_event_bytes})")
+    data = header.get("data") or {}
+    if not isinstance(data, dict):
+        raise WireError("event data that is not a JSON object")
+    try:
+        if data_length:
+            extra = json.loads(await reader.readexactly(data_length))
+            if not isinstance(extra, dict):
+                raise WireError("additional data that is not a JSON object")
+            data.update(extra)
+        payload = await reader.readexactly(payload_length) if payload_length else None
+    except asyncio.IncompleteReadError:
+        return None  # closed mid-event
+    except ValueError as error:
+        raise WireError(f"additional data that is not JSON ({error})") from None
     return Event(type=header["type"], data=data, payload=payload)
 
 
