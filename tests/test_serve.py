@@ -282,3 +282,13 @@ def test_a_conversation_id_carries_the_conversation_across_connections(server: A
     said = ask(COMMAND, "kitchen-1")
     assert ask("Repeat that.", "kitchen-1") == said
     assert ask("Repeat that.", "hall-2") == "I haven't said anything yet."
+
+
+def test_a_taken_port_is_one_clear_line(server: Any, tmp_path: Path) -> None:
+    """A second server on the same port stops with the reason, not a traceback."""
+    result = subprocess.run([sys.executable, "-m", "assistant", "serve", "--listen",
+                             f"{HOST}:{server.port}"], capture_output=True, text=True,
+                            timeout=300, cwd=tmp_path, env=os.environ.copy())
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"cannot listen on {HOST}:{server.port}" in result.stderr
+    assert "see serve.listen" in result.stderr and "Traceback" not in result.stderr

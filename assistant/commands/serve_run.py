@@ -42,9 +42,6 @@ def serve(args: argparse.Namespace, config: Config) -> int:
 
         try:
             asyncio.run(server.run(ready=ready))
-        except OSError as error:
-            raise AssistantError(f"cannot listen on {plan.listen}: {error.strerror} (is "
-                                 "another server on that port? see serve.listen)") from None
         finally:
             clock.close()
     print("stopped", flush=True)

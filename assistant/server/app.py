@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from wyoming.server import AsyncTcpServer
 
+from assistant.errors import AssistantError
 from assistant.privacy.allowance import Endpoint, IPNetwork
 from assistant.server.connection import Connection, ServerContext
 from assistant.server.satellite import SatelliteLink
@@ -67,7 +68,11 @@ class WyomingServer:
             loop.add_signal_handler(signum, self.stop)
         host = str(self.plan.listen.network.network_address)
         server = AsyncTcpServer(host, self.plan.listen.port)
-        await server.start(self._connection)
+        try:
+            await server.start(self._connection)
+        except OSError as error:  # only here: a later OSError is not about the port
+            raise AssistantError(f"cannot listen on {self.plan.listen}: {error.strerror} (is "
+                                 "another server on that port? see serve.listen)") from None
         self.links = [SatelliteLink(s, context=self.context,
                                     reconnect_max_s=self.plan.reconnect_max_s)
                       for s in self.plan.satellites]
