@@ -97,11 +97,13 @@ def template_path(language: str) -> Path:
     return Path(str(resources.files("assistant").joinpath(f"data/intents/{language}.yaml")))
 
 
-def text_list(name: str, values: Iterable[tuple[str, Any]]) -> TextSlotList:
-    """A hassil list from (spoken form, slot value) pairs; spoken forms are normalized."""
+def text_list(name: str, values: Iterable[tuple[str, Any]], *,
+              form: Callable[[str], str] = normalize) -> TextSlotList:
+    """A hassil list from (spoken form, slot value) pairs; spoken forms go through `form`
+    (the English normalization; another language passes its own)."""
     seen: dict[str, Any] = {}
     for spoken, value in values:
-        key = normalize(spoken)
+        key = form(spoken)
         if key and key not in seen:
             seen[key] = value
     # Longest first, so "living room light" is tried before "living room".

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hassil import Intents, SlotList, TextSlotList
+from hassil import Intents, SlotList
 
 from assistant.intents import (
     HOME_LISTS,
@@ -26,6 +26,7 @@ from assistant.intents import (
     IntentTemplateError,
     SlotValidator,
     template_path,
+    text_list,
 )
 from assistant.language.zh.text import (
     join_tokens,
@@ -64,17 +65,6 @@ def _convert(node: Any, spell: Callable[[str], str]) -> Any:
     return node
 
 
-def _slot_list(name: str, values: Sequence[tuple[str, Any]],
-               form: Callable[[str], str]) -> TextSlotList:
-    seen: dict[str, Any] = {}
-    for spoken, value in values:
-        key = form(spoken)
-        if key and key not in seen:
-            seen[key] = value
-    pairs = sorted(seen.items(), key=lambda item: -len(item[0]))
-    return TextSlotList.from_tuples(pairs, allow_template=False, name=name)
-
-
 def _identity(text: str) -> str:
     return text
 
@@ -106,7 +96,8 @@ class MandarinIntentRecognizer:
             except (KeyError, TypeError, ValueError, AttributeError) as error:
                 raise IntentTemplateError(f"{file}: bad template file ({error!r})") from None
             slot_lists: dict[str, SlotList] = {
-                name: _slot_list(name, (lists or {}).get(name, []), form) for name in HOME_LISTS}
+                name: text_list(name, (lists or {}).get(name, []), form=form)
+                for name in HOME_LISTS}
             passes.append(IntentRecognizer(intents, lists=slot_lists, validators=checked,
                                            normalizer=form))
         return cls(*passes)
