@@ -10,7 +10,7 @@ from assistant.language import Language, SkillClasses, Wording
 from assistant.loop.reply_guard import NOT_SURE
 from assistant.loop.responder import NOT_CAUGHT
 from assistant.loop.router import is_control_phrase
-from assistant.loop.sentences import SentenceSplitter
+from assistant.loop.sentences import split_text
 from assistant.skills.control import ControlSkill
 from assistant.skills.home import HomeSkill
 from assistant.skills.math_units import MathSkill
@@ -25,11 +25,6 @@ def load_intents(lists: Mapping[str, Sequence[tuple[str, Any]]],
     return IntentRecognizer.load(language="en", lists=lists, validators=validators)
 
 
-def split_sentences(text: str) -> list[str]:
-    splitter = SentenceSplitter()
-    return [*splitter.push(text), *splitter.flush()]
-
-
 LANGUAGE = Language(
     code="en", name="English", recognizer_model="", recognizer_prompt="",
     voice="piper-en_US-joe-medium", chat_models=(), home_file="",
@@ -40,7 +35,7 @@ LANGUAGE = Language(
                         math=MathSkill, control=ControlSkill),
     load_intents=load_intents, normalize=normalize, written_in=lambda text: False,
     hint=vocabulary_hint,
-    system_prompt="", split_sentences=split_sentences,
+    system_prompt="", split_sentences=split_text,
     wording=Wording(number=number_words, time=time_words, date=date_words,
                     duration=duration_words),
 )

@@ -105,3 +105,9 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     if word in _ABBREVIATIONS:
         return True
     return len(word) == 1 and word.isalpha() and word != "i"  # initials like "J. R."
+
+
+def split_text(text: str) -> list[str]:
+    """The sentences of a whole text, cut as a streamed reply is cut."""
+    splitter = SentenceSplitter()
+    return [*splitter.push(text), *splitter.flush()]

@@ -16,15 +16,10 @@ from wyoming.tts import Synthesize
 
 from assistant.audio import Audio, convert
 from assistant.engines.loader import Engines
-from assistant.loop.sentences import SentenceSplitter
+from assistant.loop.sentences import split_text
 
 SAMPLES_PER_CHUNK = 1024
 """Audio samples per `audio-chunk` event (as wyoming-piper sends them)."""
-
-
-def sentences(text: str) -> list[str]:
-    splitter = SentenceSplitter()
-    return [*splitter.push(text), *splitter.flush()]
 
 
 def audio_chunks(audio: Audio, *, rate: int) -> list[Event]:
@@ -43,7 +38,7 @@ async def synthesize(engines: Engines, event: Event, *, owner: str,
     phrases = engines.phrases
     assert phrases is not None
     jobs = [engines.synthesis.submit(owner, phrases.synthesize, sentence)
-            for sentence in sentences(text)]
+            for sentence in split_text(text)]
     try:
         await send(AudioStart(rate=rate, width=2, channels=1).event())
         for job in jobs:
