@@ -18,6 +18,7 @@ from assistant.server.app import ServePlan, WyomingServer
 from assistant.server.connection import ServerContext
 from assistant.server.info import describe
 from assistant.server.wire import WireLimits
+from assistant.sound.priority import raise_process_priority
 
 
 def serve(args: argparse.Namespace, config: Config) -> int:
@@ -25,6 +26,7 @@ def serve(args: argparse.Namespace, config: Config) -> int:
     plan = serve_plan(args, config)
     wake = not args.no_wake
     transcripts = TranscriptLog.from_config(config.privacy)  # None unless opted in
+    raise_process_priority()  # before the engines start their threads
     with load_engines(config, wake=wake) as engines:
         clock = WallClock()
         serve_config = config.serve

@@ -18,6 +18,7 @@ from assistant.loop.session import Session, SessionSettings
 from assistant.privacy.transcript_log import TranscriptLog
 from assistant.sound.live import MicrophoneSource, SoundDeviceSink
 from assistant.sound.local import LocalDevices, ready_line
+from assistant.sound.priority import raise_process_priority
 from assistant.testmode.report import summary_table, write_jsonl
 from assistant.testmode.run import run_script
 from assistant.testmode.script import Script, load_script
@@ -65,6 +66,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     speaker = SoundDeviceSink(args.output_device or config.audio.output_device or None,
                               buffer_ms=config.audio.output_buffer_ms)
     wake = not args.no_wake
+    raise_process_priority()  # before the engines start their threads
     with load_engines(config, wake=wake) as engines:
         clock = WallClock()
         session = Session(engines, sink=speaker, clock=clock,

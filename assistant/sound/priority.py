@@ -32,3 +32,26 @@ def raise_audio_priority() -> bool:
         log.debug("audio thread keeps normal scheduling (%s)", error)
         return False
     return True
+
+
+REPLY_NICE = -10
+"""The nice value of a listening, speaking assistant: ahead of background work (nice 0),
+as PulseAudio's own main thread is (nice -11). Writing the reply and synthesizing it must
+stay ahead of speech while other programs keep every core busy."""
+
+
+def raise_process_priority() -> bool:
+    """Put the threads this one starts from now on ahead of background work (REPLY_NICE):
+    call it before the engines start their threads, each inherits its starter's value.
+    Where the system refuses (an ordinary user without an RLIMIT_NICE), or where the user
+    started the assistant with a nice value of their own, nothing changes. True if raised."""
+    if not hasattr(os, "setpriority"):
+        return False  # not Unix
+    try:
+        if os.getpriority(os.PRIO_PROCESS, 0) != 0:
+            return False  # started with `nice`: the user's choice stands
+        os.setpriority(os.PRIO_PROCESS, 0, REPLY_NICE)
+    except OSError as error:
+        log.debug("the assistant keeps the normal priority (%s)", error)
+        return False
+    return True
