@@ -1,10 +1,10 @@
 """Deterministic intent recognition: normalized text -> hassil templates -> IntentMatch.
 
-Templates live in `assistant/data/intents/<language>.yaml`. Lists that depend on the
-home (rooms, devices) are passed in at load time, so the templates never name a room.
-Every speech recognizer's output is first brought to one form by `normalize`:
-"Set a timer for 10 minutes." and "set a timer for ten minutes" both become
-"set a timer for 10 minutes".
+Templates live in each language pack (`assistant/language/<code>/intents.yaml`). Lists
+that depend on the home (rooms, devices) are passed in at load time, so the templates
+never name a room. Every speech recognizer's output is first brought to one form by the
+language's normalizer: in English "Set a timer for 10 minutes." and "set a timer for ten
+minutes" both become "set a timer for 10 minutes".
 
 A match is a whole-sentence match of one template, never a guess; anything else is
 None and goes to the chat model. Skills can veto a match through a slot validator
@@ -14,11 +14,8 @@ None and goes to the chat model. Skills can veto a match through a slot validato
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +23,6 @@ import yaml
 from hassil import Intents, RecognizeResult, SlotList, TextSlotList, recognize_ranked
 
 from assistant.errors import AssistantError
-from assistant.numbers import rewrite_amount_idioms, words_to_digits
 
 log = logging.getLogger(__name__)
 
@@ -52,55 +48,10 @@ class IntentMatch:
     text: str
 
 
-_REPLACEMENTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), replacement)
-    for pattern, replacement in (
-        (r"(?<=\d),(?=\d{3}\b)", ""),  # 1,000 -> 1000
-        (r"°\s*c\b", " degrees celsius "),
-        (r"°\s*f\b", " degrees fahrenheit "),
-        (r"°", " degrees "),
-        (r"%", " percent "),
-        (r"\b([ap])\.\s?m\b\.?", r"\1m"),  # p.m. -> pm
-        (r"(?<=\d)\s*[x×*]\s*(?=-?\d)", " times "),
-        (r"(?<=\d)\s*[÷/]\s*(?=-?\d)", " divided by "),
-        (r"(?<=\d)\s*\+\s*(?=-?\d)", " plus "),
-        (r"(?<=\d)\s+[-−]\s+(?=\d)", " minus "),
-        (r"\s*=\s*\??$", ""),
-        (r"(?<=[^\W\d_])-(?=[^\W\d_])", " "),  # twenty-two, living-room
-        (r"(?<=\d)-(?=[^\W\d_])", " "),  # 10-minute
-        (r"(?<=\d)(?=(?!st\b|nd\b|rd\b|th\b)[^\W\d_])", " "),  # 5km -> 5 km
-        (r"[^\w\s'.\-]", " "),  # remaining punctuation and symbols
-        (r"(?<!\d)\.|\.(?!\d)", " "),  # full stops, keeping 1.5
-        (r"-(?!\d)", " "),  # dashes, keeping -5
-        (r"(?<!\w)'|'(?!\w)", " "),  # quotes, keeping what's
-        (r"_", " "),
-    )
-)
-
-
-_LEADING_FILLER = re.compile(r"^(?:(?:and|so|okay|ok|um|uh|erm|well|also|then)\b\s*)+")
-
-
-def normalize(text: str) -> str:
-    """One canonical form for every recognizer's output: lowercase, no punctuation,
-    numbers as digits, spoken amounts of time as number + unit."""
-    text = unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("`", "'")
-    for pattern, replacement in _REPLACEMENTS:
-        text = pattern.sub(replacement, text)
-    text = " ".join(text.split())
-    text = _LEADING_FILLER.sub("", text)  # "and what is ten plus five" (a follow-up)
-    return " ".join(rewrite_amount_idioms(words_to_digits(text)).split())
-
-
-def template_path(language: str) -> Path:
-    """The shipped template file for `language`."""
-    return Path(str(resources.files("assistant").joinpath(f"data/intents/{language}.yaml")))
-
-
 def text_list(name: str, values: Iterable[tuple[str, Any]], *,
-              form: Callable[[str], str] = normalize) -> TextSlotList:
+              form: Callable[[str], str]) -> TextSlotList:
     """A hassil list from (spoken form, slot value) pairs; spoken forms go through `form`
-    (the English normalization; another language passes its own)."""
+    (the language's normalization)."""
     seen: dict[str, Any] = {}
     for spoken, value in values:
         key = form(spoken)
@@ -114,40 +65,29 @@ def text_list(name: str, values: Iterable[tuple[str, Any]], *,
 class IntentRecognizer:
     """Loads one language's templates and recognizes commands in transcripts."""
 
-    def __init__(self, intents: Intents, *, lists: Mapping[str, SlotList] | None = None,
-                 validators: Mapping[str, SlotValidator] | None = None,
-                 normalizer: Callable[[str], str] = normalize) -> None:
-        """`normalizer`: the language's one form of a transcript (default: English)."""
+    def __init__(self, intents: Intents, *, normalizer: Callable[[str], str],
+                 lists: Mapping[str, SlotList] | None = None,
+                 validators: Mapping[str, SlotValidator] | None = None) -> None:
+        """`normalizer`: the language's one form of a transcript."""
         self._intents = intents
         self._normalize = normalizer
         self._lists = dict(lists or {})
         self._validators = dict(validators or {})
 
     @classmethod
-    def load(cls, *, language: str = "en", path: str | Path | None = None,
+    def load(cls, *, path: str | Path, normalizer: Callable[[str], str],
              lists: Mapping[str, Sequence[tuple[str, Any]]] | None = None,
              validators: Mapping[str, SlotValidator] | None = None) -> IntentRecognizer:
-        """Read the templates (default: the shipped file for `language`).
+        """Read the templates of `path`, a language's intents.yaml.
 
         `lists` maps list names (see HOME_LISTS) to (spoken form, value) pairs.
         """
-        file = Path(path) if path else template_path(language)
-        try:
-            data = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise IntentTemplateError(
-                f"no sentence templates for language {language!r} ({file} is missing)"
-            ) from None
-        except (OSError, yaml.YAMLError) as error:
-            raise IntentTemplateError(f"{file}: cannot read templates ({error})") from None
-        try:
-            intents = Intents.from_dict(data)
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            raise IntentTemplateError(f"{file}: bad template file ({error!r})") from None
-        slot_lists: dict[str, SlotList] = {name: text_list(name, []) for name in HOME_LISTS}
-        for name, values in (lists or {}).items():
-            slot_lists[name] = text_list(name, values)
-        return cls(intents, lists=slot_lists, validators=validators)
+        file = Path(path)
+        intents = build_intents(read_templates(file), file)
+        slot_lists: dict[str, SlotList] = {
+            name: text_list(name, (lists or {}).get(name, []), form=normalizer)
+            for name in {*HOME_LISTS, *(lists or {})}}
+        return cls(intents, normalizer=normalizer, lists=slot_lists, validators=validators)
 
     @property
     def intent_names(self) -> list[str]:
@@ -178,6 +118,27 @@ class IntentRecognizer:
             return IntentMatch(intent=result.intent.name, slots=slots, text=text)
         log.debug("%r -> no intent", normalized)
         return None
+
+
+def read_templates(file: Path) -> dict[str, Any]:
+    """A template file's parsed YAML, checked to build (raises IntentTemplateError)."""
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IntentTemplateError(f"no sentence templates: {file} is missing") from None
+    except (OSError, yaml.YAMLError) as error:
+        raise IntentTemplateError(f"{file}: cannot read templates ({error})") from None
+    if not isinstance(data, dict):
+        raise IntentTemplateError(f"{file}: bad template file (not a mapping)")
+    return data
+
+
+def build_intents(data: dict[str, Any], file: Path) -> Intents:
+    """hassil's intents from a template file's data (raises IntentTemplateError)."""
+    try:
+        return Intents.from_dict(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise IntentTemplateError(f"{file}: bad template file ({error!r})") from None
 
 
 def _slots(result: RecognizeResult) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from assistant.engines.loader import (
 from assistant.engines.stt import SpeechRecognizer
 from assistant.engines.tts import SpeechSynthesizer, synthesize_all
 from assistant.loop.controls import AssistantControls
-from assistant.loop.sentences import clean_for_speech
+from assistant.sentences import clean_for_speech
 from assistant.loop.session import SessionSettings, conversation
 from assistant.models import ModelStore
 from tests.audio_lab import AssistantProcess, AudioLab, Recording, Turn, require_audio_lab

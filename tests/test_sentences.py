@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.loop.sentences import SentenceSplitter, clean_for_speech
+from assistant.sentences import SentenceSplitter, clean_for_speech
 
 
 def split(pieces: list[str] | str, **options: int) -> list[str]:

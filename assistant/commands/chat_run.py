@@ -12,7 +12,7 @@ from assistant.loop.controls import AssistantControls
 from assistant.loop.memory import remember_turn
 from assistant.loop.reply_guard import guarded
 from assistant.loop.router import Reply, Router
-from assistant.loop.sentences import SentenceSplitter
+from assistant.sentences import SentenceSplitter
 from assistant.loop.session import SessionSettings, conversation
 from assistant.skills import SkillsEngine
 

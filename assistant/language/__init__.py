@@ -1,111 +1,112 @@
-"""The language layer: everything that depends on the language, one module per language.
+"""The language layer: what the assistant needs to know to listen and speak a language.
 
-`language_pack("zh")` gives the recognizer to use and the prompt it needs, how a
-transcript is normalized and matched to intents, the skills that answer (and so the
-reply sentences, with their number, time and date wording), the home's names, the voice,
-which chat models speak the language and what to say when none is installed, the
-control phrases ("停") and how a reply is cut into sentences for the voice.
-English is `en.py`, Mandarin the `zh/` package; a new language is one more of them
-(and its `assistant/data/intents/<code>.yaml`).
+A language is a folder, a *pack* (assistant/language/en/, assistant/language/zh/):
+`pack.yaml` (its data: recognizer, voice, chat models and prompt, control phrases, the
+words the skills check slots with), `intents.yaml` (the commands it understands, hassil
+templates), `responses.yaml` (its phrasebook: how every outcome is said), `home.toml` (the
+built-in home with names in the language) and optionally `hooks.py` (code for what data
+cannot say: how numbers, times and dates are spoken, how a transcript is normalized, how a
+sentence ends). A new language is a new folder; nothing outside it changes
+(`assistant.language.packs` finds and loads it). This module is the contract, `Language`,
+which the rest of the program is handed and never looks up.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from functools import cache
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any
 
-from assistant.config import LANGUAGES, ConfigError
-from assistant.intents import IntentMatch, SlotValidator
+from assistant.intents import SlotValidator
+from assistant.language.phrasebook import DEFAULT, Phrasebook
+from assistant.skills.base import Outcome
+from assistant.skills.registry import IntentMatcher, SkillWords
 
-
-class IntentMatcher(Protocol):
-    """What the skills need of a language's intent recognizer."""
-
-    @property
-    def intent_names(self) -> list[str]: ...
-
-    def recognize(self, text: str) -> IntentMatch | None: ...
+#: Builds a language's intent recognizer: (template file, home lists, slot validators).
+IntentLoader = Callable[[Path, Mapping[str, Sequence[tuple[str, Any]]],
+                         Mapping[str, SlotValidator]], IntentMatcher]
 
 
 @dataclass(frozen=True)
-class SkillClasses:
-    """The skill classes that answer in the language (same intents everywhere)."""
+class TextRules:
+    """The code hooks of a language's text (defaults in `assistant.language.packs`)."""
 
-    time_date: type
-    timers: type
-    home: type
-    math: type
-    control: type
+    normalize: Callable[[str], str]
+    """One written form for every recognizer's output (what the intents match)."""
+    match_key: Callable[[str], str]
+    """What a control phrase is compared by (English: its words; Mandarin: its pinyin,
+    so "听" still stops like "停")."""
+    parse_number: Callable[[str], float | None]
+    split_sentences: Callable[[str], list[str]]
+    """A whole reply cut into sentences for the voice."""
+    sounds_finished: Callable[[str], bool]
+    """True when a transcript reads as a whole question or request, so the listener need
+    not wait out the whole end-of-speech silence."""
+    unfinished: Callable[[str], bool]
+    """True when a transcript ends on a word that needs more ("Turn on the")."""
+    written_in: Callable[[str], bool]
+    """True for text in the language's own script that another language's voice cannot
+    read (always False for a Latin-script language)."""
 
 
 @dataclass(frozen=True)
-class Wording:
-    """Numbers, times, dates and durations as words of the language."""
+class ChatSetup:
+    """How the chat model is spoken to in the language."""
 
-    number: Callable[[float], str]
-    time: Callable[[datetime], str]
-    date: Callable[[datetime], str]
-    duration: Callable[[float], str]
+    system_prompt: str
+    examples: tuple[tuple[str, str], ...]
+    """Few-shot (question, answer) pairs shown before every conversation."""
+    models: tuple[str, ...]
+    """Chat models that speak the language, best first (() = any chat model)."""
 
 
 @dataclass(frozen=True)
 class Language:
+    """One language pack, loaded: its data, its phrasebook and its text hooks."""
+
     code: str
     name: str
-    """The language's English name ("Mandarin"), for messages."""
-    recognizer_model: str
-    """The speech recognizer model id to use when stt.model is not set ("" = the first
-    installed one for the language)."""
-    recognizer_prompt: str
-    """Whisper's initial prompt: the script and style to write ("" = the skills' hint)."""
+    """The language's English name ("Mandarin"), for messages and logs."""
+    folder: Path
+    recognizer_model: str | None
+    """The speech recognizer model for the language (None = the first installed one)."""
+    recognizer_prompt: str | None
+    """Whisper's initial prompt: the script and style to write (None = the skills' hint)."""
     voice: str
-    """The Piper voice id used when tts.voice is left at the English default."""
-    chat_models: tuple[str, ...]
-    """Chat models that speak the language (() = any)."""
-    home_file: str
-    """The built-in home, with room and device names in the language ("" = English)."""
-    no_chat_reply: str
-    """Said to an open question when no chat model that speaks the language is installed."""
+    chat: ChatSetup
+    control_phrases: frozenset[str]
+    """Phrases that stop a reply ("stop", "停"), as `text.match_key` spells them."""
+    ignored_words: tuple[str, ...]
+    """Words and phrases left out before comparing a control phrase ("please",
+    "thank you")."""
     barge_in_hint: str
-    """What the recognizer expects right after a barge-in ("" = the listener's English)."""
-    sorry: Callable[..., str]
-    """`sorry(what, refusal="")`: the skills' apology, `what` one of too_late (a
-    confirmation answered after it expired; `refusal` is what was not done), unknown,
-    failed."""
-    not_caught: str
-    """Said to a turn the recognizer heard too unclearly to answer."""
-    not_sure: str
-    """Said instead of a chat-model reply that failed the reply guard."""
-    is_control: Callable[[str], bool]
-    """True for a phrase that stops a reply ("stop", "停")."""
-    skills: SkillClasses
-    load_intents: Callable[[Mapping[str, Sequence[tuple[str, Any]]],
-                            Mapping[str, SlotValidator]], IntentMatcher]
-    normalize: Callable[[str], str]
-    hint: Callable[[Any], str]
-    """Words the recognizer should expect for a home (a `HomeConfig`): commands and
-    device names, given to Whisper after `recognizer_prompt`."""
-    written_in: Callable[[str], bool]
-    """True for text in the language's own script, which another language's voice
-    cannot read (always False for English)."""
-    system_prompt: str
-    """The chat model's system prompt in the language ("" = llm.system_prompt)."""
-    split_sentences: Callable[[str], list[str]]
-    wording: Wording
+    """What the recognizer expects right after a barge-in ("Stop. Cancel.")."""
+    home_file: Path
+    skill_words: SkillWords
+    text: TextRules
+    phrasebook: Phrasebook
+    load_intents: IntentLoader
 
+    @property
+    def intents_file(self) -> Path:
+        return self.folder / "intents.yaml"
 
-def language_pack(code: str) -> Language:
-    """The language `code` ("en", "zh"); a ConfigError naming the known ones otherwise."""
-    if code not in LANGUAGES:
-        raise ConfigError(f"language must be one of {', '.join(LANGUAGES)}, got {code!r}")
-    return _load(code)
+    def say(self, outcome: Outcome, variant: str = DEFAULT) -> str:
+        """`outcome` in words of this language."""
+        return self.phrasebook.say(outcome, variant)
 
+    def render(self, key: str, **values: Any) -> str:
+        """A phrasebook entry that is not an outcome (the recognizer hint)."""
+        return self.phrasebook.render(key, **values)
 
-@cache
-def _load(code: str) -> Language:
-    pack: Language = importlib.import_module(f"assistant.language.{code}").LANGUAGE
-    return pack
+    def is_control(self, text: str) -> bool:
+        """True for a phrase that stops a reply, with or without the ignored words."""
+        key = self.text.match_key(text)
+        if key in self.control_phrases:
+            return True
+        padded = f" {key} "
+        for phrase in self.ignored_words:  # longest first (see packs)
+            padded = padded.replace(f" {phrase} ", " ")
+        kept = " ".join(padded.split())
+        return bool(kept) and kept in self.control_phrases

@@ -75,8 +75,9 @@ class ListenerSettings:
     hint: str = ""
     """What people usually say to this assistant (the skills' vocabulary): a soft bias
     for recognizers that take one."""
-    barge_in_hint: str = "Stop. Cancel. Never mind."
-    """Words likely right after interrupting the assistant: a soft bias for the recognizer
+    barge_in_hint: str = ""
+    """Words likely right after interrupting the assistant (the language's "Stop. Cancel."):
+    a soft bias for the recognizer
     (tiny.en hears a lone "stop" as "star" now and then)."""
     wake_tail_ms: int = 300
     """After the wake word, speech this long is still the wake word's tail, unless a

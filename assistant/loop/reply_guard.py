@@ -3,7 +3,7 @@
 A small model sometimes drifts into another language ("Il capo di Italy, il capital."),
 word salad, a loop ("Antarctica, Antarctica, ..."), or an answer to some other question.
 Every sentence of a streamed reply passes `ReplyGuard.check` before it goes to the voice:
-when the first one fails, "I'm not sure about that." is said instead (REPLACED); when a
+when the first one fails, the language's "not sure" sentence is said instead (REPLACED); when a
 later one fails, it and the rest are not spoken (CUT). A reply that failed never enters
 the conversation memory, so one bad answer cannot poison the next ones.
 
@@ -25,7 +25,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
-NOT_SURE = "I'm not sure about that."
 SENTENCE_ENDS = (".", "!", "?", "\u3002", "\uff01", "\uff1f")
 """What ends a whole sentence, in Latin and in CJK punctuation (。！？)."""
 
@@ -56,7 +55,7 @@ class GuardVerdict(enum.Enum):
     PASSED = "passed"
     """Every sentence was spoken as written (perhaps fewer: the sentence limit)."""
     REPLACED = "replaced"
-    """The first sentence failed: "I'm not sure about that." was said instead."""
+    """The first sentence failed: the language's "not sure" sentence was said instead."""
     CUT = "cut"
     """A later sentence failed: it and the rest were not spoken."""
 
@@ -155,9 +154,9 @@ def _latin(ch: str) -> bool:
 class ReplyGuard:
     """Guards one reply to `question`: call `check` with each sentence, in order."""
 
-    def __init__(self, question: str, *, max_sentences: int = 0,
+    def __init__(self, question: str, *, not_sure: str, max_sentences: int = 0,
                  before: Sequence[str] = (), words: WordLists | None = None,
-                 language: str = "en", not_sure: str = NOT_SURE) -> None:
+                 language: str = "en") -> None:
         """`max_sentences`: the reply ends (PASSED) after this many (0 = no limit);
         `before`: the other questions the model was shown (remembered turns, few-shot
         examples), whose topics a reply must not take up instead. Not their answers:
@@ -189,7 +188,7 @@ class ReplyGuard:
         return self.verdict is not GuardVerdict.PASSED
 
     def check(self, sentence: str) -> str | None:
-        """What to speak for `sentence` (itself, or NOT_SURE in its place), or None when
+        """What to speak for `sentence` (itself, or "not sure" in its place), or None when
         the reply ends here: it failed, or reached the sentence limit."""
         if self._done:
             return None

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from assistant.loop.controls import AssistantControls
+from assistant.loop.conversation import Answer, Conversation
 from assistant.loop.events import (
     Event,
     InputKind,
@@ -24,17 +24,14 @@ from assistant.loop.events import (
     TurnTimings,
     UserTurn,
 )
-from assistant.loop.memory import remember_turn
 from assistant.loop.reply import ReplySpeaker, SpokenReply
-from assistant.loop.router import Reply, Router
+from assistant.loop.router import Reply
 from assistant.loop.speaker import Speaker
 
 log = logging.getLogger(__name__)
 
 ECHO_MARGIN_S = 0.15
 """After the last sample left the device: room echo before listening for a follow-up."""
-NOT_CAUGHT = "Sorry, I didn't catch that."
-"""Said instead of answering a spoken turn the recognizer was not sure of."""
 
 
 def strip_wake_phrase(text: str, phrase: str) -> str:
@@ -49,20 +46,18 @@ def strip_wake_phrase(text: str, phrase: str) -> str:
 class Responder:
     """Consumes user turns; `busy()` is true from submission until the reply was heard."""
 
-    def __init__(self, *, router: Router, speaker: Speaker, controls: AssistantControls,
+    def __init__(self, *, conversation: Conversation, speaker: Speaker,
                  emit: Callable[[Event], None], reply_done: Callable[[int, bool], None],
                  now: Callable[[], float], wake_phrase: str = "",
-                 first_pause_words: int = 1, new_conversation_on_wake: bool = True) -> None:
+                 new_conversation_on_wake: bool = True) -> None:
         """`now` is the session's clock for the skills (timers); `reply_done(turn,
         follow_up)` tells the listener the reply was heard."""
-        self._router = router
+        self._conversation = conversation
         self._speaker = speaker
-        self._controls = controls
         self._emit = emit
         self._reply_done = reply_done
         self._now = now
         self._wake_phrase = wake_phrase
-        self._first_pause_words = first_pause_words
         self._new_conversation_on_wake = new_conversation_on_wake
         self._turns: queue.Queue[UserTurn | None] = queue.Queue()
         self._lock = threading.Lock()
@@ -129,49 +124,42 @@ class Responder:
         text = strip_wake_phrase(turn.text, self._wake_phrase)
         log.debug("heard: %s", text)
         if turn.wake and self._new_conversation_on_wake:
-            self._router.memory.clear()
-        reply = self._route(turn, text, cancel)
+            self._conversation.new_topic()
+        answer = self._answer(turn, text, cancel)
         t_routed = time.perf_counter()
-        if reply.route is Route.CONTROL:
+        if answer.route is Route.CONTROL:
             self._speaker.flush()
-        spoken = self._speak(reply, turn.turn, cancel)
+        spoken = self._speak(answer, turn.turn, cancel)
         finished = self._wait_heard(cancel)
         interrupted = not finished or cancel.is_set()
-        said = " ".join(spoken.heard) if interrupted else spoken.text
-        remember_turn(self._router.memory, route=reply.route, question=text, answer=said,
-                      interrupted=interrupted,
-                      guard_failed=reply.guard is not None and reply.guard.failed)
-        if reply.route in (Route.SKILL, Route.LLM):
-            self._controls.said(said)
-        log.debug("replied (%s): %s", reply.route.value, spoken.text)
-        listen_again = reply.route in (Route.SKILL, Route.LLM, Route.UNCLEAR) and not interrupted
+        answer.finish(heard=spoken.heard, interrupted=interrupted)
+        log.debug("replied (%s): %s", answer.route.value, spoken.text)
+        route = answer.route
+        listen_again = route in (Route.SKILL, Route.LLM, Route.UNCLEAR) and not interrupted
         if turn.text.strip() and not text:
             listen_again = True  # only the wake word was heard: the request comes next
         self._reply_done(turn.turn, listen_again)
-        self._emit(TurnFinished(_result(turn, text, reply, spoken, t_routed, interrupted)))
+        self._emit(TurnFinished(_result(turn, text, answer, spoken, t_routed, interrupted)))
 
-    def _route(self, turn: UserTurn, text: str, cancel: threading.Event) -> Reply:
+    def _answer(self, turn: UserTurn, text: str, cancel: threading.Event) -> Answer:
         """Interrupted before its answer began: nothing is run (no skill acts on the home).
-        Speech the recognizer was not sure of is neither routed nor remembered: the
-        assistant asks again, unless it is a control phrase ("stop", "停": stopping on a
-        doubtful one does no harm). Typed turns are always clear."""
+        Typed turns are always heard clearly."""
         if cancel.is_set():
-            return Reply(Route.NONE)
-        if (not turn.heard_clearly and text and turn.kind is InputKind.SPEECH
-                and not self._router.is_control(text)):
-            return Reply.saying(Route.UNCLEAR, self._router.not_caught)
-        return self._router.respond(text, now=self._now(), cancel=cancel)
+            return Answer(question=text, reply=Reply(Route.NONE),
+                          conversation=self._conversation)
+        clear = turn.heard_clearly or turn.kind is not InputKind.SPEECH
+        return self._conversation.answer(text, now=self._now(), cancel=cancel,
+                                         heard_clearly=clear)
 
-    def _speak(self, reply: Reply, turn: int, cancel: threading.Event) -> SpokenReply:
-        chat = self._router.chat if reply.route is Route.LLM else None
-        streamer = ReplySpeaker(self._speaker, turn=turn, cancel=cancel, chat=chat,
-                                first_pause_words=self._first_pause_words, guard=reply.guard)
+    def _speak(self, answer: Answer, turn: int, cancel: threading.Event) -> SpokenReply:
+        chat = self._conversation.router.chat if answer.route is Route.LLM else None
+        streamer = ReplySpeaker(self._speaker, turn=turn, cancel=cancel, chat=chat)
         with self._lock:
             self._current = streamer
         try:
-            return streamer.speak(reply.pieces)
+            return streamer.speak(answer)
         finally:
-            reply.pieces.close()  # an interrupted reply stops the model writing
+            answer.close()  # an interrupted reply stops the model writing
             with self._lock:
                 self._current = None
 
@@ -185,17 +173,19 @@ class Responder:
         return finished
 
 
-def _result(turn: UserTurn, text: str, reply: Reply, spoken: SpokenReply, t_routed: float,
+def _result(turn: UserTurn, text: str, answer: Answer, spoken: SpokenReply, t_routed: float,
             interrupted: bool) -> TurnResult:
     timings = TurnTimings(eos_delay_ms=turn.eos_delay_ms, t_decided=turn.t_decided,
                           t_transcript=turn.t_transcript or turn.t_decided, t_routed=t_routed,
                           t_first_token=spoken.t_first_token,
                           t_first_synth=spoken.t_first_synth,
                           t_first_audio=spoken.t_first_audio)
-    guard = reply.guard
-    extra = {} if guard is None else {"guard": guard.verdict.value, "guard_reason": guard.reason}
+    guard = answer.guard
+    extra: dict[str, str] = {"source": answer.source} if answer.source else {}
+    if guard is not None:
+        extra.update(guard=guard.verdict.value, guard_reason=guard.reason)
     return TurnResult(turn=turn.turn, transcript=text, wake=turn.wake, follow_up=turn.follow_up,
-                      route=reply.route, intent=reply.intent, slots=reply.slots,
+                      route=answer.route, intent=answer.intent, slots=answer.slots,
                       reply=spoken.text, interrupted=interrupted, timings=timings,
-                      expects_reply=reply.expects_reply, truncated=turn.truncated,
+                      expects_reply=answer.expects_reply, truncated=turn.truncated,
                       tokens=spoken.tokens, t_last_token=spoken.t_last_token, extra=extra)

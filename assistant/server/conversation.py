@@ -30,7 +30,7 @@ from assistant.loop.events import Route
 from assistant.loop.memory import remember_turn
 from assistant.loop.reply_guard import ReplyGuard, guarded
 from assistant.loop.router import Router
-from assistant.loop.sentences import SentenceSplitter, clean_for_speech
+from assistant.sentences import SentenceSplitter, clean_for_speech
 from assistant.loop.session import SessionSettings, conversation
 
 Send = Callable[[Event], Awaitable[None]]

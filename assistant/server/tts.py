@@ -16,7 +16,7 @@ from wyoming.tts import Synthesize
 
 from assistant.audio import Audio, convert
 from assistant.engines.loader import Engines
-from assistant.loop.sentences import split_text
+from assistant.sentences import split_text
 
 SAMPLES_PER_CHUNK = 1024
 """Audio samples per `audio-chunk` event (as wyoming-piper sends them)."""

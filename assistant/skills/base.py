@@ -1,4 +1,11 @@
-"""Types shared by the skills: replies, the Controls the pipeline provides, confirmations."""
+"""Types shared by the skills: outcomes, replies, capabilities, the Controls the pipeline
+provides, confirmations.
+
+A skill decides *what happened* and returns an `Outcome` (a small frozen dataclass, one
+class per kind of result, failures included); the language spoken decides *how to say
+it*: its phrasebook has a template for every outcome class (assistant/language/). No
+sentence a user hears is written here or in any skill.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +19,67 @@ from assistant.intents import IntentMatch
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "Confirmations", "Controls", "IntentMatch", "PendingConfirmation",
-    "Skill", "SkillReply",
+    "Capabilities", "Confirmations", "Controls", "IntentMatch", "Outcome",
+    "PendingConfirmation", "Say", "Skill", "SkillReply", "SkillResult",
 ]
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """What a skill did or found, in no language. A language renders it by its class
+    name (`key`) from its phrasebook, with the dataclass fields as template variables."""
+
+    @classmethod
+    def key(cls) -> str:
+        return cls.__name__
+
+
+#: Renders an outcome in the language spoken ("default" or a named variant).
+Say = Callable[..., str]
+
+
+@dataclass(frozen=True)
+class NotSupported(Outcome):
+    """An intent no skill of this session handles."""
+
+
+@dataclass(frozen=True)
+class SkillFailed(Outcome):
+    """A skill raised: it is logged, the user hears an apology."""
+
+
+@dataclass(frozen=True)
+class AnsweredTooLate(Outcome):
+    """A yes/no answer came after the question expired; `refusal` is what stays as it was."""
+
+    refusal: Outcome
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the endpoint of a conversation can do, handed to the skills: a text
+    conversation (Home Assistant's agent) has no speaker to ring a timer on."""
+
+    speaker: bool = True
+
+
+@dataclass(frozen=True)
+class SkillResult:
+    """What a skill returns: its outcome, and whether the pipeline should listen for an
+    answer without the wake word (a confirmation question)."""
+
+    outcome: Outcome
+    intent: str
+    slots: dict[str, Any]
+    expects_reply: bool = False
+    notes: tuple[Outcome, ...] = ()
+    """Said after the outcome (e.g. that a change could not be saved)."""
+
+
+@dataclass(frozen=True)
 class SkillReply:
-    """What a skill says back. `text` is speakable: numbers are words, no symbols."""
+    """A skill's result as said in the conversation's language. `text` is speakable:
+    numbers are words, no symbols."""
 
     text: str
     intent: str
@@ -27,6 +87,7 @@ class SkillReply:
     expects_reply: bool = False
     """True when the reply is a question (a confirmation); the pipeline then listens
     for the answer without waiting for the wake word."""
+    outcome: Outcome | None = None
 
 
 class Controls(Protocol):
@@ -54,15 +115,16 @@ class Skill(Protocol):
 
     intents: frozenset[str]
 
-    def handle(self, match: IntentMatch, *, now: float) -> SkillReply:
+    def handle(self, match: IntentMatch, *, now: float) -> SkillResult:
         """Act on `match` at `now` (seconds, monotonic) and say what happened."""
         ...
 
 
-def reply(match: IntentMatch, text: str, *, expects_reply: bool = False) -> SkillReply:
-    """A reply to `match`, carrying its intent and slots for the test-mode report."""
-    return SkillReply(text=text, intent=match.intent, slots=dict(match.slots),
-                      expects_reply=expects_reply)
+def result(match: IntentMatch, outcome: Outcome, *, expects_reply: bool = False,
+           notes: tuple[Outcome, ...] = ()) -> SkillResult:
+    """`outcome` as the result of `match`, carrying its intent and slots for the report."""
+    return SkillResult(outcome=outcome, intent=match.intent, slots=dict(match.slots),
+                       expects_reply=expects_reply, notes=notes)
 
 
 @dataclass(frozen=True)
@@ -70,9 +132,9 @@ class PendingConfirmation:
     """A question waiting for yes or no, such as "unlock the front door?"."""
 
     match: IntentMatch
-    accept: Callable[[], str] = field(repr=False)
-    """Runs the action and returns what to say."""
-    refusal: str
+    accept: Callable[[], list[Outcome]] = field(repr=False)
+    """Runs the action and returns what happened (then any notes)."""
+    refusal: Outcome
     expires_at: float
 
 
@@ -83,12 +145,12 @@ class Confirmations:
         self.timeout_s = timeout_s
         self._pending: PendingConfirmation | None = None
 
-    def ask(self, match: IntentMatch, question: str, *, accept: Callable[[], str],
-            refusal: str, now: float) -> SkillReply:
+    def ask(self, match: IntentMatch, question: Outcome, *, accept: Callable[[], list[Outcome]],
+            refusal: Outcome, now: float) -> SkillResult:
         """Remember the action and return the question (expects_reply=True)."""
         self._pending = PendingConfirmation(match=match, accept=accept, refusal=refusal,
                                             expires_at=now + self.timeout_s)
-        return reply(match, question, expects_reply=True)
+        return result(match, question, expects_reply=True)
 
     def active(self, now: float) -> PendingConfirmation | None:
         """The pending question if it has not expired yet."""
@@ -105,14 +167,15 @@ class Confirmations:
             return pending
         return None
 
-    def resolve(self, *, confirmed: bool, now: float) -> SkillReply | None:
+    def resolve(self, *, confirmed: bool, now: float) -> SkillResult | None:
         """Answer the pending question: run the action or refuse. None if nothing pends."""
         pending = self.active(now)
         self._pending = None
         if pending is None:
             return None
+        slots = dict(pending.match.slots)
         if confirmed:
             log.info("confirmed %s", pending.match.intent)
-            return SkillReply(text=pending.accept(), intent="Confirm",
-                              slots=dict(pending.match.slots))
-        return SkillReply(text=pending.refusal, intent="Deny", slots=dict(pending.match.slots))
+            outcome, *notes = pending.accept()
+            return SkillResult(outcome=outcome, intent="Confirm", slots=slots, notes=tuple(notes))
+        return SkillResult(outcome=pending.refusal, intent="Deny", slots=slots)

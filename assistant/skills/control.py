@@ -2,20 +2,57 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from assistant.intents import IntentMatch
-from assistant.skills.base import Controls, SkillReply, reply
-from assistant.speech_format import number_words
+from assistant.skills.base import Controls, Outcome, SkillResult, result
 
 VOLUME_STEP = 0.1
 
-HELP_TEXT = (
-    "I can tell you the time and the date, set and check timers, switch the lights and "
-    "plugs, dim the lights, set the thermostat, open the blinds and lock the door. "
-    "I can also do sums, convert units, and change my volume. "
-    "For anything else, just ask me."
-)
+
+@dataclass(frozen=True)
+class VolumeChanged(Outcome):
+    level: float
+    """0.0-1.0 (said on a zero-to-ten scale)."""
+
+
+@dataclass(frozen=True)
+class VolumeAtLimit(Outcome):
+    loudest: bool
+    """True at the top, False at the bottom."""
+
+
+@dataclass(frozen=True)
+class VolumeOutOfRange(Outcome):
+    pass
+
+
+@dataclass(frozen=True)
+class Muted(Outcome):
+    pass
+
+
+@dataclass(frozen=True)
+class VolumeIs(Outcome):
+    level: float
+
+
+@dataclass(frozen=True)
+class Repeated(Outcome):
+    """"Repeat that": the last reply, said again (None: nothing said yet)."""
+
+    text: str | None
+
+
+@dataclass(frozen=True)
+class Forgotten(Outcome):
+    pass
+
+
+@dataclass(frozen=True)
+class Help(Outcome):
+    pass
 
 
 def validate_volume_slots(slots: dict[str, Any]) -> dict[str, Any] | None:
@@ -24,11 +61,6 @@ def validate_volume_slots(slots: dict[str, Any]) -> dict[str, Any] | None:
         level = slots.pop("level")
         slots["percent"] = level * 10 if level <= 10 else level
     return slots
-
-
-def _level_words(level: float) -> str:
-    """Volume as said on a zero-to-ten scale: 0.5 -> "five"."""
-    return number_words(round(level * 10, 1), decimals=1)
 
 
 class ControlSkill:
@@ -40,30 +72,29 @@ class ControlSkill:
     def __init__(self, controls: Controls) -> None:
         self._controls = controls
 
-    def handle(self, match: IntentMatch, *, now: float) -> SkillReply:
+    def handle(self, match: IntentMatch, *, now: float) -> SkillResult:
+        return result(match, self._outcome(match))
+
+    def _outcome(self, match: IntentMatch) -> Outcome:
         controls = self._controls
         if match.intent in ("VolumeUp", "VolumeDown"):
             step = VOLUME_STEP if match.intent == "VolumeUp" else -VOLUME_STEP
             level = min(1.0, max(0.0, round(controls.volume() + step, 2)))
             if level == controls.volume():
-                edge = "as loud as I go" if step > 0 else "as quiet as I go"
-                return reply(match, f"The volume is already {edge}.")
+                return VolumeAtLimit(loudest=step > 0)
             controls.set_volume(level)
-            return reply(match, f"Okay, volume {_level_words(level)}.")
+            return VolumeChanged(level)
         if match.intent == "VolumeSet":
             percent = float(match.slots.get("percent", -1))
             if not 0 <= percent <= 100:
-                return reply(match, "The volume goes from zero to ten.")
+                return VolumeOutOfRange()
             controls.set_volume(percent / 100)
-            if percent == 0:
-                return reply(match, "Okay, muted. Say volume up to hear me again.")
-            return reply(match, f"Okay, volume {_level_words(percent / 100)}.")
+            return Muted() if percent == 0 else VolumeChanged(percent / 100)
         if match.intent == "VolumeGet":
-            return reply(match, f"The volume is at {_level_words(controls.volume())} out of ten.")
+            return VolumeIs(controls.volume())
         if match.intent == "Repeat":
-            last = controls.last_reply()
-            return reply(match, last if last else "I haven't said anything yet.")
+            return Repeated(controls.last_reply() or None)
         if match.intent == "Forget":
             controls.forget()
-            return reply(match, "Okay, I've forgotten our conversation.")
-        return reply(match, HELP_TEXT)
+            return Forgotten()
+        return Help()

@@ -1,41 +1,50 @@
-"""Smart-home skill: lights, plugs, thermostat, blinds and locks of the simulated home.
+"""Smart-home skill: lights, plugs, thermostat, blinds and locks.
 
 Targets come from the slots: `name` (one device), `area` (a room or group, optionally
 narrowed by `domain`), or `scope: all`. With none of them the skill asks which device
 and changes nothing. Unlocking a sensitive device asks for a spoken confirmation first.
+Every result is an outcome (assistant/skills/home_outcomes.py); the language says it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from assistant.intents import IntentMatch, normalize
-from assistant.skills.base import Confirmations, SkillReply, reply
+from assistant.intents import IntentMatch
+from assistant.skills.base import Confirmations, Outcome, SkillResult, result
+from assistant.skills.home_outcomes import (
+    AlreadyInState,
+    AskWhich,
+    BrightnessOutOfRange,
+    BrightnessSet,
+    DeviceCannot,
+    DeviceStatus,
+    FlagSet,
+    Group,
+    NoSuchDevice,
+    NoThermostat,
+    NotSaved,
+    NothingToControl,
+    StaysLocked,
+    Switched,
+    TemperatureAtLimit,
+    TemperatureIs,
+    TemperatureOutOfRange,
+    TemperatureSet,
+    TemperatureStepped,
+    UnknownArea,
+    UnknownDevice,
+    UnlockQuestion,
+    Unlocked,
+)
 from assistant.skills.home_state import SWITCHABLE, Device, HomeState, HomeStateError
-from assistant.speech_format import join_words, number_words, quantity_words
 
 log = logging.getLogger(__name__)
 
-_HOW_TO = {
-    "thermostat": "say, for example, set the temperature to twenty-one degrees",
-    "blinds": "say open or close the {name}",
-    "lock": "say lock or unlock the {name}",
-    "light": "say turn on or turn off the {name}",
-    "plug": "say turn on or turn off the {name}",
-}
-
-
-def _the(device: Device) -> str:
-    return f"the {device.name}"
-
-
-def _is(device: Device) -> str:
-    return "are" if device.name.endswith("s") else "is"
-
-
-def _degrees(value: float) -> str:
-    return quantity_words(value, "degree", decimals=1)
+#: What `_targets` finds: the devices, or why there are none.
+Targets = list[Device] | Outcome
 
 
 class HomeSkill:
@@ -52,236 +61,210 @@ class HomeSkill:
         self.config = state.config
         self._confirmations = confirmations
 
-    def handle(self, match: IntentMatch, *, now: float) -> SkillReply:
+    def handle(self, match: IntentMatch, *, now: float) -> SkillResult:
         if match.intent == "HomeUnlock":
             return self._unlock(match, now=now)
         slots = match.slots
-        handlers = {
+        handlers: dict[str, Callable[[], list[Outcome]]] = {
             "HomeTurnOn": lambda: self._switch(slots, on=True),
             "HomeTurnOff": lambda: self._switch(slots, on=False),
             "HomeSetBrightness": lambda: self._set_brightness(slots),
             "HomeSetTemperature": lambda: self._set_temperature(slots),
             "HomeTemperatureStep": lambda: self._step_temperature(slots),
             "HomeGetTemperature": lambda: self._get_temperature(slots),
-            "HomeGetState": lambda: self._get_state(slots),
-            "HomeOpen": lambda: self._set_flag(slots, "blinds", "open", True, "open", "open"),
-            "HomeClose": lambda: self._set_flag(slots, "blinds", "open", False, "closed",
-                                                "close"),
-            "HomeLock": lambda: self._set_flag(slots, "lock", "locked", True, "locked", "lock"),
+            "HomeGetState": lambda: [self._get_state(slots)],
+            "HomeOpen": lambda: self._set_flag(slots, "blinds", "open", True, "open"),
+            "HomeClose": lambda: self._set_flag(slots, "blinds", "open", False, "closed"),
+            "HomeLock": lambda: self._set_flag(slots, "lock", "locked", True, "locked"),
         }
-        return reply(match, handlers[match.intent]())
+        outcome, *notes = handlers[match.intent]()
+        return result(match, outcome, notes=tuple(notes))
 
     # ------------------------------------------------------------------ on and off
-    def _switch(self, slots: dict[str, Any], *, on: bool) -> str:
-        word = "on" if on else "off"
+    def _switch(self, slots: dict[str, Any], *, on: bool) -> list[Outcome]:
+        action = "turn_on" if on else "turn_off"
         if "unknown" in slots:
-            return self._unknown(str(slots["unknown"]), f"switched {word}")
+            return [self._unknown(str(slots["unknown"]), action)]
         targets = self._targets(slots, SWITCHABLE)
-        if isinstance(targets, str):
-            return targets
-        if targets is None:
-            return self._ask_which(slots, f"turn {word}")
+        if not isinstance(targets, list):
+            return [targets]
+        if not targets:
+            return [self._ask_which(slots, action)]
+        state = "on" if on else "off"
         changes = {d.id: {"on": on} for d in targets if self.state.get(d.id)["on"] != on}
         if len(targets) == 1 and not changes:
-            device = targets[0]
-            return f"The {device.name} {_is(device)} already {word}."
-        warning = self._apply(changes)
-        if len(targets) == 1:
-            return f"Okay, {_the(targets[0])} {_is(targets[0])} {word}.{warning}"
-        return f"Okay, {self._group_phrase(slots)} {word}.{warning}"
+            return [AlreadyInState(targets[0], state)]
+        return [Switched(tuple(targets), on=on, group=_group(self, slots)),
+                *self._apply(changes)]
 
-    def _set_brightness(self, slots: dict[str, Any]) -> str:
+    def _set_brightness(self, slots: dict[str, Any]) -> list[Outcome]:
         level = slots.get("brightness")
         if not isinstance(level, (int, float)) or not 0 <= level <= 100:
-            return "Brightness goes from zero to one hundred percent."
-        targets = self._targets({**slots, "domain": slots.get("domain", "light")}, ("light",))
-        if isinstance(targets, str):
-            return targets
-        if targets is None:
-            return self._ask_which({**slots, "domain": "light"}, "dim")
+            return [BrightnessOutOfRange()]
+        lights = {**slots, "domain": slots.get("domain", "light")}
+        targets = self._targets(lights, ("light",))
+        if not isinstance(targets, list):
+            return [targets]
+        if not targets:
+            return [self._ask_which({**slots, "domain": "light"}, "dim")]
         level = int(round(level))
-        warning = self._apply({d.id: {"on": level > 0, "brightness": max(level, 1)}
-                               for d in targets})
-        what = f"{_the(targets[0])} {_is(targets[0])}" if len(targets) == 1 else (
-            self._group_phrase({**slots, "domain": "light"}))
-        if level == 0:
-            return f"Okay, {what} off.{warning}"
-        return f"Okay, {what} at {number_words(level)} percent.{warning}"
+        notes = self._apply({d.id: {"on": level > 0, "brightness": max(level, 1)}
+                             for d in targets})
+        return [BrightnessSet(tuple(targets), group=_group(self, lights), level=level), *notes]
 
     # ------------------------------------------------------------------ thermostat
-    def _thermostat(self, slots: dict[str, Any]) -> Device | str:
+    def _thermostat(self, slots: dict[str, Any]) -> Device | None:
         if "name" in slots:
             device = self.config.device_named(str(slots["name"]))
             if device is not None and device.kind == "thermostat":
                 return device
-        thermostats = [d for d in self.config.devices if d.kind == "thermostat"]
-        return thermostats[0] if thermostats else "There is no thermostat in this home."
+        return next((d for d in self.config.devices if d.kind == "thermostat"), None)
 
-    def _set_temperature(self, slots: dict[str, Any]) -> str:
+    def _set_temperature(self, slots: dict[str, Any]) -> list[Outcome]:
         device = self._thermostat(slots)
-        if isinstance(device, str):
-            return device
+        if device is None:
+            return [NoThermostat()]
         target = float(slots.get("temperature", 0))
         if not device.min_temperature <= target <= device.max_temperature:
-            return (f"I can set the {device.name} between {_degrees(device.min_temperature)}"
-                    f" and {_degrees(device.max_temperature)}.")
-        warning = self._apply({device.id: {"target": target}})
-        return f"Okay, the {device.name} is set to {_degrees(target)}.{warning}"
+            return [TemperatureOutOfRange(device, low=device.min_temperature,
+                                          high=device.max_temperature)]
+        notes = self._apply({device.id: {"target": target}})
+        return [TemperatureSet(device, target=target), *notes]
 
-    def _step_temperature(self, slots: dict[str, Any]) -> str:
+    def _step_temperature(self, slots: dict[str, Any]) -> list[Outcome]:
         device = self._thermostat(slots)
-        if isinstance(device, str):
-            return device
+        if device is None:
+            return [NoThermostat()]
         up = slots.get("direction", "up") == "up"
         amount = float(slots.get("amount", 1))
         current = float(self.state.get(device.id)["target"])
         limit = device.max_temperature if up else device.min_temperature
         if current == limit:
-            edge = "maximum" if up else "minimum"
-            return f"The {device.name} is already at its {edge} of {_degrees(limit)}."
+            return [TemperatureAtLimit(device, highest=up, limit=limit)]
         target = min(current + amount, limit) if up else max(current - amount, limit)
-        warning = self._apply({device.id: {"target": target}})
-        verb = "raised" if up else "lowered"
-        return f"Okay, I {verb} the {device.name} to {_degrees(target)}.{warning}"
+        notes = self._apply({device.id: {"target": target}})
+        return [TemperatureStepped(device, up=up, target=target), *notes]
 
-    def _get_temperature(self, slots: dict[str, Any]) -> str:
+    def _get_temperature(self, slots: dict[str, Any]) -> list[Outcome]:
         device = self._thermostat(slots)
-        if isinstance(device, str):
-            return device
-        target = float(self.state.get(device.id)["target"])
-        return f"The {device.name} is set to {_degrees(target)}."
+        if device is None:
+            return [NoThermostat()]
+        return [TemperatureIs(device, target=float(self.state.get(device.id)["target"]))]
 
     # -------------------------------------------------------------- questions
-    def _get_state(self, slots: dict[str, Any]) -> str:
-        device = self.config.device_named(str(slots.get("name", "")))
+    def _get_state(self, slots: dict[str, Any]) -> Outcome:
+        name = str(slots.get("name", ""))
+        device = self.config.device_named(name)
         if device is None:
-            return "I don't know that device."
-        asked = str(slots.get("state", ""))
-        actual = self._describe(device)
-        if asked in ("locked", "unlocked", "open", "closed", "on", "off"):
-            answer = "Yes" if actual.split()[0] == asked else "No"
-            return f"{answer}, {_the(device)} {_is(device)} {actual}."
-        return f"The {device.name} {_is(device)} {actual}."
-
-    def _describe(self, device: Device) -> str:
+            return UnknownDevice(name)
         state = self.state.get(device.id)
-        if device.kind == "lock":
-            return "locked" if state["locked"] else "unlocked"
-        if device.kind == "blinds":
-            return "open" if state["open"] else "closed"
-        if device.kind == "thermostat":
-            return f"set to {_degrees(state['target'])}"
-        if device.kind == "light" and state["on"] and state["brightness"] < 100:
-            return f"on at {number_words(state['brightness'])} percent"
-        return "on" if state["on"] else "off"
+        status = _status(device, state)
+        asked = str(slots["state"]) if slots.get("state") else None
+        return DeviceStatus(device, status=status, asked=asked,
+                            brightness=int(state["brightness"]) if "brightness" in state
+                            else None,
+                            target=float(state["target"]) if "target" in state else None)
 
     # -------------------------------------------------------- blinds and locks
-    def _unlock(self, match: IntentMatch, *, now: float) -> SkillReply:
+    def _unlock(self, match: IntentMatch, *, now: float) -> SkillResult:
         targets = self._targets(match.slots, ("lock",))
-        if isinstance(targets, str):
-            return reply(match, targets)
-        if targets is None or len(targets) != 1:
-            return reply(match, self._ask_which({**match.slots, "domain": "lock"}, "unlock"))
+        if not isinstance(targets, list):
+            return result(match, targets)
+        if len(targets) != 1:
+            return result(match, self._ask_which({**match.slots, "domain": "lock"}, "unlock"))
         device = targets[0]
         if not self.state.get(device.id)["locked"]:
-            return reply(match, f"The {device.name} {_is(device)} already unlocked.")
+            return result(match, AlreadyInState(device, "unlocked"))
 
-        def unlock() -> str:
-            warning = self._apply({device.id: {"locked": False}})
-            return f"Okay, {_the(device)} {_is(device)} unlocked.{warning}"
+        def unlock() -> list[Outcome]:
+            return [Unlocked(device), *self._apply({device.id: {"locked": False}})]
 
         if not device.sensitive:
-            return reply(match, unlock())
-        return self._confirmations.ask(
-            match, f"Are you sure you want to unlock {_the(device)}?", accept=unlock,
-            refusal=f"Okay, {_the(device)} stays locked.", now=now)
+            outcome, *notes = unlock()
+            return result(match, outcome, notes=tuple(notes))
+        return self._confirmations.ask(match, UnlockQuestion(device), accept=unlock,
+                                       refusal=StaysLocked(device), now=now)
 
     def _set_flag(self, slots: dict[str, Any], kind: str, key: str, value: bool,
-                  word: str, verb: str) -> str:
+                  state: str) -> list[Outcome]:
         targets = self._targets(slots, (kind,))
-        if isinstance(targets, str):
-            return targets
-        if targets is None:
-            return self._ask_which({**slots, "domain": kind}, verb)
+        if not isinstance(targets, list):
+            return [targets]
+        action = {"open": "open", "closed": "close", "locked": "lock"}[state]
+        if not targets:
+            return [self._ask_which({**slots, "domain": kind}, action)]
         changes = {d.id: {key: value} for d in targets if self.state.get(d.id)[key] != value}
         if len(targets) == 1 and not changes:
-            return f"The {targets[0].name} {_is(targets[0])} already {word}."
-        warning = self._apply(changes)
-        if len(targets) == 1:
-            return f"Okay, {_the(targets[0])} {_is(targets[0])} {word}.{warning}"
-        names = join_words([_the(d) for d in targets])
-        return f"Okay, {names} are {word}.{warning}"
+            return [AlreadyInState(targets[0], state)]
+        return [FlagSet(tuple(targets), state=state), *self._apply(changes)]
 
     # ------------------------------------------------------------------ helpers
-    def _targets(self, slots: dict[str, Any], kinds: tuple[str, ...]) -> list[Device] | str | None:
-        """Devices the slots point at; a reply when they cannot be used; None to ask."""
+    def _targets(self, slots: dict[str, Any], kinds: tuple[str, ...]) -> Targets:
+        """Devices the slots point at ([] when they name none: ask which), or the
+        outcome that says why they cannot be used."""
         if "name" in slots:
             device = self.config.device_named(str(slots["name"]))
             if device is None:
-                return f"I don't know a device called {slots['name']}."
+                return UnknownDevice(str(slots["name"]))
             if device.kind not in kinds:
-                return f"The {device.name} can't do that; {self._how_to(device)}."
+                return DeviceCannot(device, action=None)
             return [device]
         domain = slots.get("domain")
         wanted = (domain,) if domain in kinds else kinds
         if "area" in slots:
             area = self.config.area_named(str(slots["area"]))
             if area is None:
-                return f"I don't know a room called {slots['area']}."
+                return UnknownArea(str(slots["area"]))
             found = [d for d in self.config.devices if d.kind in wanted and d.room in area.rooms]
-            if not found:
-                what = domain or "device I can do that with"
-                return f"There is no {what} {self._where(area.name)}."
-            return found
+            return found or NoSuchDevice(kind=domain, area=area)
         if slots.get("scope") == "all":
             found = [d for d in self.config.devices if d.kind in wanted]
-            return found or f"There is no {domain or 'such device'} in this home."
-        return None
+            return found or NoSuchDevice(kind=domain, area=None)
+        return []
 
-    def _ask_which(self, slots: dict[str, Any], verb: str) -> str:
+    def _ask_which(self, slots: dict[str, Any], action: str) -> Outcome:
         domain = slots.get("domain")
         kinds = (domain,) if domain else SWITCHABLE
-        names = [_the(d) for d in self.config.devices if d.kind in kinds]
-        if not names:
-            return f"There is nothing here I can {verb}."
-        what = domain or "device"
-        return f"Which {what} should I {verb}? You have {join_words(names, conjunction='or')}."
+        choices = tuple(d for d in self.config.devices if d.kind in kinds)
+        if not choices:
+            return NothingToControl(action)
+        return AskWhich(action=action, kind=domain, choices=choices)
 
-    def _group_phrase(self, slots: dict[str, Any]) -> str:
-        domain = slots.get("domain")
-        things = {"light": "the lights", "plug": "the plugs", "blinds": "the blinds",
-                  "lock": "the locks"}.get(str(domain), "everything")
-        if "area" in slots:
-            verb = "is" if things == "everything" else "are"
-            return f"{things} {self._where(str(slots['area']))} {verb}"
-        if things == "everything":
-            return "everything is"
-        return f"all {things} are"
-
-    def _where(self, area_name: str) -> str:
-        area = self.config.area_named(area_name)
-        if area is not None and area.rooms == (area.id,):
-            return f"in the {area.name}"
-        return area_name
-
-    def _unknown(self, spoken: str, done: str) -> str:
-        wanted = normalize(spoken)
+    def _unknown(self, spoken: str, action: str) -> Outcome:
+        """A switch command for a name that is no switchable device: a device that cannot
+        be switched, or one the home does not have."""
+        words = spoken.lower().split()
+        wanted = {" ".join(words), " ".join(words[1:])} - {""}
         for device in self.config.devices:
-            forms = {normalize(f) for f in (device.name, *device.aliases)}
-            if wanted in forms or wanted.removeprefix("the ") in forms:
-                return f"The {device.name} can't be {done}; {self._how_to(device)}."
-        return f"I don't know a device called {wanted.removeprefix('the ')}."
+            forms = {f.lower() for f in (device.name, *device.aliases)}
+            if wanted & forms:
+                return DeviceCannot(device, action=action)
+        return UnknownDevice(" ".join(words))
 
-    def _how_to(self, device: Device) -> str:
-        return _HOW_TO[device.kind].format(name=device.name)
-
-    def _apply(self, changes: dict[str, dict[str, Any]]) -> str:
-        """Change and persist; on a save error, a sentence to append to the reply."""
+    def _apply(self, changes: dict[str, dict[str, Any]]) -> list[Outcome]:
+        """Change and persist; on a save error, a note to say after the reply."""
         if not changes:
-            return ""
+            return []
         try:
             self.state.update(changes)
         except HomeStateError as error:
             log.error("%s", error)
-            return " But I could not save it, so it will be forgotten when I restart."
-        return ""
+            return [NotSaved()]
+        return []
+
+
+def _group(skill: HomeSkill, slots: dict[str, Any]) -> Group:
+    """How a command named its devices: a room or group, all of a kind, or everything."""
+    area = skill.config.area_named(str(slots["area"])) if "area" in slots else None
+    domain = slots.get("domain")
+    return Group(kind=str(domain) if domain else None, area=area)
+
+
+def _status(device: Device, state: dict[str, Any]) -> str:
+    if device.kind == "lock":
+        return "locked" if state["locked"] else "unlocked"
+    if device.kind == "blinds":
+        return "open" if state["open"] else "closed"
+    if device.kind == "thermostat":
+        return "set"
+    return "on" if state["on"] else "off"

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from assistant.intents import IntentMatch
-from assistant.skills.base import SkillReply, reply
-from assistant.speech_format import date_words, time_words
+from assistant.skills.base import Outcome, SkillResult, result
+
+
+@dataclass(frozen=True)
+class TimeIs(Outcome):
+    moment: datetime
+
+
+@dataclass(frozen=True)
+class DateIs(Outcome):
+    moment: datetime
 
 
 class TimeDateSkill:
@@ -18,9 +28,8 @@ class TimeDateSkill:
     def __init__(self, *, wallclock: Callable[[], datetime] = datetime.now) -> None:
         self._wallclock = wallclock
 
-    def handle(self, match: IntentMatch, *, now: float) -> SkillReply:
+    def handle(self, match: IntentMatch, *, now: float) -> SkillResult:
         moment = self._wallclock()
         if match.intent == "GetTime":
-            spoken = time_words(moment)
-            return reply(match, f"It's {spoken}" + ("" if spoken.endswith(".") else "."))
-        return reply(match, f"It's {date_words(moment)}.")
+            return result(match, TimeIs(moment))
+        return result(match, DateIs(moment))

@@ -21,7 +21,7 @@ import jsonschema
 from assistant.errors import AssistantError
 from assistant.skills.home_state import SWITCHABLE, HomeConfig
 from assistant.skills.math_units import BINARY, UNARY, UNITS
-from assistant.skills.timers import MAX_TIMER_S, clean_timer_name
+from assistant.skills.timers import MAX_TIMER_S, NameRules
 
 
 class ToolCallError(AssistantError, ValueError):
@@ -183,8 +183,10 @@ def _volume_specs() -> list[ToolSpec]:
     ]
 
 
-def validate(specs: Sequence[ToolSpec], name: Any, arguments: Any) -> dict[str, Any]:
-    """Checked slots for a call of tool `name` (raises ToolCallError naming the problem).
+def validate(specs: Sequence[ToolSpec], name: Any, arguments: Any, *,
+             names: NameRules | None = None) -> dict[str, Any]:
+    """Checked slots for a call of tool `name` (raises ToolCallError naming the problem);
+    a timer name is cleaned by the language's `names` rules.
 
     Strings are compared lowercase with single spaces ("Kitchen  Light" is the kitchen
     light); whole numbers written as 12.0 become 12."""
@@ -211,7 +213,7 @@ def validate(specs: Sequence[ToolSpec], name: Any, arguments: Any) -> dict[str, 
         if isinstance(value, float) and not math.isfinite(value):
             raise ToolCallError(f"{name}.{key} must be a finite number")
     if name.startswith("Timer") and "name" in slots:
-        cleaned = clean_timer_name(slots["name"])
+        cleaned = (names or NameRules()).clean(slots["name"])
         if cleaned is None:
             raise ToolCallError(f"{name}.name: {slots['name']!r} is not a usable timer name")
         slots["name"] = cleaned

@@ -1,4 +1,4 @@
-"""Mandarin intents: zh.yaml matched on characters first, then on pinyin.
+"""Mandarin intents: the pack's intents.yaml matched on characters first, then on pinyin.
 
 The recognizer hears homophones ("卧室" as "握式", "灯" as "登"): a sentence that does
 not match on its characters is matched again with every character spelled in toneless,
@@ -16,16 +16,15 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-from hassil import Intents, SlotList
+from hassil import SlotList
 
 from assistant.intents import (
     HOME_LISTS,
     IntentMatch,
     IntentRecognizer,
-    IntentTemplateError,
     SlotValidator,
-    template_path,
+    build_intents,
+    read_templates,
     text_list,
 )
 from assistant.language.zh.text import (
@@ -78,23 +77,17 @@ class MandarinIntentRecognizer:
         self._passes = (chars, pinyin, numbers)
 
     @classmethod
-    def load(cls, *, path: str | Path | None = None,
+    def load(cls, *, path: str | Path,
              lists: Mapping[str, Sequence[tuple[str, Any]]] | None = None,
              validators: Mapping[str, SlotValidator] | None = None
              ) -> MandarinIntentRecognizer:
-        file = Path(path) if path else template_path("zh")
-        try:
-            data = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as error:
-            raise IntentTemplateError(f"{file}: cannot read templates ({error})") from None
+        file = Path(path)
+        data = read_templates(file)
         checked = {name: _joined(check) for name, check in (validators or {}).items()}
         passes = []
         for spell, form in ((_identity, normalize), (pinyin_key, _pinyin_form),
                             (_identity, _numbers_form)):
-            try:
-                intents = Intents.from_dict(_convert(data, spell))
-            except (KeyError, TypeError, ValueError, AttributeError) as error:
-                raise IntentTemplateError(f"{file}: bad template file ({error!r})") from None
+            intents = build_intents(_convert(data, spell), file)
             slot_lists: dict[str, SlotList] = {
                 name: text_list(name, (lists or {}).get(name, []), form=form)
                 for name in HOME_LISTS}

@@ -1,4 +1,4 @@
-"""Numbers, times, dates, durations and units as words a speech synthesizer reads right.
+"""English numbers, times, dates, durations and units as words a voice reads right.
 
 Replies never contain digits: "22°C" is read differently by every voice, "twenty-two
 degrees" is not. Number words come from `unicode-rbnf` (CLDR rules, offline; hassil
@@ -41,13 +41,6 @@ def ordinal_words(value: int, *, language: str = "en") -> str:
 def year_words(year: int, *, language: str = "en") -> str:
     """2026 -> "twenty twenty-six", 2005 -> "two thousand five"."""
     return _engine(language).format_number(year, purpose=FormatPurpose.YEAR).text
-
-
-def is_approximate(value: float, *, decimals: int = 2) -> bool:
-    """True when `number_words(value, decimals=...)` had to round `value`."""
-    return math.isfinite(value) and not math.isclose(
-        value, round(value, decimals), rel_tol=0.0, abs_tol=1e-9
-    )
 
 
 def plural(count: float, singular: str, plural_form: str | None = None) -> str:

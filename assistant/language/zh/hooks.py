@@ -1,0 +1,83 @@
+"""Mandarin: the code hooks of the pack (its data is pack.yaml, intents.yaml,
+responses.yaml and home.toml next to this file).
+
+Text is brought to one form (Simplified characters, digits, one token per character:
+`text.normalize`) and matched on characters, then on pinyin (`intents`); control phrases
+are compared by pinyin too. The filters say numbers, times, dates and durations the way a
+Mandarin speaker does (`wording`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant.intents import SlotValidator
+from assistant.language.zh import wording
+from assistant.language.zh.intents import MandarinIntentRecognizer
+from assistant.language.zh.text import is_han, normalize, pinyin_key, split_sentences
+from assistant.skills.math_units import rounded
+
+__all__ = ["FILTERS", "load_intents", "match_key", "normalize", "split_sentences", "tidy",
+           "written_in"]
+
+written_in = is_han
+_SPACE_AROUND_HAN = re.compile(
+    r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])")
+
+
+def match_key(text: str) -> str:
+    """A control phrase by its pinyin: "停", and "听" or "亭" heard for it, are equal."""
+    return pinyin_key(normalize(text))
+
+
+def load_intents(path: Path, lists: Mapping[str, Sequence[tuple[str, Any]]],
+                 validators: Mapping[str, SlotValidator]) -> MandarinIntentRecognizer:
+    return MandarinIntentRecognizer.load(path=path, lists=lists, validators=validators)
+
+
+def tidy(text: str) -> str:
+    """No spaces next to Chinese characters or punctuation (templates span lines)."""
+    return _SPACE_AROUND_HAN.sub("", " ".join(text.split()))
+
+
+def approx(value: float) -> str:
+    """约四百五十三点五九 when rounded, else the exact words."""
+    shown, approximate = rounded(value)
+    decimals = 12 if shown and abs(shown) < 1 else 2
+    words = wording.number_words(shown, decimals=decimals)
+    return f"约{words}" if approximate else words
+
+
+def timer_label(timer: Any) -> str:
+    """意面定时器, 五分钟的定时器."""
+    if timer.name:
+        return f"{timer.name}定时器"
+    return f"{wording.duration_words(timer.duration_s)}的定时器"
+
+
+def first_few(items: list[str], limit: int = 4) -> str:
+    items = list(items)
+    if len(items) <= limit:
+        return wording.join_words(items)
+    rest = wording.count_words(len(items) - limit)
+    return wording.join_words([*items[:limit], f"另外{rest}个"])
+
+
+def level(volume: float) -> str:
+    return wording.number_words(round(volume * 10, 1), decimals=1)
+
+
+def degrees(value: float) -> str:
+    return f"{wording.number_words(value, decimals=1)}度"
+
+
+FILTERS = {
+    "number": wording.number_words, "count": wording.count_words,
+    "time": wording.time_words, "date": wording.date_words,
+    "duration": wording.duration_words, "listing": wording.join_words,
+    "first_few": first_few, "approx": approx, "timer_label": timer_label, "level": level,
+    "degrees": degrees,
+}
