@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from assistant.engines.loader import Engines
+from assistant.assembly import Engines
 from assistant.loop.clock import StreamClock
 from assistant.loop.listener import ListenerSettings
 from assistant.loop.session import Session, SessionSettings

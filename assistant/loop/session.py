@@ -21,10 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from assistant.assembly import Engines
 from assistant.audio import Audio
 from assistant.config import DEFAULT_EXAMPLES, DEFAULT_SYSTEM_PROMPT, Config
 from assistant.engines.llm import ChatModel
-from assistant.engines.loader import Engines
 from assistant.language import language_pack
 from assistant.loop.clock import Clock
 from assistant.loop.controls import AssistantControls

@@ -20,7 +20,7 @@ from wyoming.event import Event
 from wyoming.ping import Pong
 from wyoming.server import AsyncEventHandler
 
-from assistant.engines.loader import Engines
+from assistant.assembly import Engines
 from assistant.loop.clock import Clock
 from assistant.loop.events import Event as SessionEvent
 from assistant.loop.session import SessionSettings

@@ -24,7 +24,7 @@ from wyoming.event import Event
 from wyoming.handle import Handled, HandledChunk, HandledStart, HandledStop, NotHandled
 from wyoming.intent import Entity, Intent, NotRecognized, Recognize
 
-from assistant.engines.loader import Engines
+from assistant.assembly import Engines
 from assistant.loop.controls import AssistantControls
 from assistant.loop.events import Route
 from assistant.loop.memory import remember_turn

@@ -29,8 +29,8 @@ from wyoming.tts import Synthesize
 from wyoming.vad import VoiceStarted, VoiceStopped
 from wyoming.wake import Detection
 
+from assistant.assembly import Engines
 from assistant.audio import Audio
-from assistant.engines.loader import Engines
 from assistant.loop.clock import Clock
 from assistant.loop.events import (
     Event as SessionEvent,

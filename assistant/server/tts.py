@@ -14,8 +14,8 @@ from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.event import Event
 from wyoming.tts import Synthesize
 
+from assistant.assembly import Engines
 from assistant.audio import Audio, convert
-from assistant.engines.loader import Engines
 from assistant.loop.sentences import split_text
 
 SAMPLES_PER_CHUNK = 1024

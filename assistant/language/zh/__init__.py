@@ -46,7 +46,7 @@ HINT_EXAMPLES = ("打开厨房的灯。把卧室的灯调到百分之三十。�
                  "把温度调低一点。音量调小一点。五公里是多少英里？一米是多少厘米？三乘以四等于多少？")
 """Commands in the words the templates use, chosen on tests/data/speech-zh (none of its
 sentences): with them Whisper base writes 设 and not 睡, 卧室 and not 握式. Without them
-19 of its 30 utterances reach the right intent, with them 29 (assistant/bench/mandarin.py:
+19 of its 30 utterances reach the right intent, with them 29 (assistant_bench/mandarin.py:
 character error rate 26.7 % -> 6.2 %)."""
 
 
