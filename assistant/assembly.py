@@ -22,7 +22,8 @@ from assistant.config import (
     SttConfig,
     TtsConfig,
 )
-from assistant.engines.llm import ChatMessage, ChatModel, LlamaChatModel, prompt_prefix
+from assistant.engines.llm import ChatMessage, ChatModel, prompt_prefix
+from assistant.engines.llm.llama import LlamaChatModel
 from assistant.engines.stt import SpeechRecognizer, choose_engine
 from assistant.engines.stt.vosk import VoskRecognizer
 from assistant.engines.stt.whisper import WhisperRecognizer
