@@ -1,8 +1,11 @@
-"""Build the engines from the configuration, in one place, and close them in one place.
+"""The composition root: build the engines from the configuration, in one place.
 
 Every model is loaded from an explicit local path through the model store; a missing
-model is an error that names the fetch command. `Engines` is what every session
-shares: loaded once, before listening starts, and closed when the process is done.
+model is an error that names the fetch command. The result is an `Engines` bundle
+(`assistant.loop.shared`), what every session shares: loaded once, before listening
+starts, and closed when the process is done. This module may import every package;
+only the programs import it (the command line, the test-mode runner, the chat smoke test
+and the benchmark).
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ import dataclasses
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.audio import silence, to_speech
@@ -22,25 +24,24 @@ from assistant.config import (
     SttConfig,
     TtsConfig,
 )
-from assistant.engines.llm import ChatMessage, ChatModel, prompt_prefix
+from assistant.engines.llm import ChatMessage, prompt_prefix
 from assistant.engines.llm.llama import LlamaChatModel
 from assistant.engines.stt import SpeechRecognizer, choose_engine
 from assistant.engines.stt.vosk import VoskRecognizer
 from assistant.engines.stt.whisper import WhisperRecognizer
 from assistant.engines.tts import (
     EspeakSynthesizer,
-    PhraseCache,
     PiperSynthesizer,
     SpeechSynthesizer,
 )
-from assistant.engines.vad import SileroVadModel, VadModel
-from assistant.engines.wake import MicroWakeWordModel, WakeWordModel
+from assistant.engines.vad import SileroVadModel
+from assistant.engines.wake import MicroWakeWordModel
 from assistant.language import Language, language_pack
 from assistant.language.voice import VoiceWithoutScript, missing_voice_notice
+from assistant.loop.shared import Engines
 from assistant.models import ModelStore
 from assistant.models.registry import MULTILINGUAL
 from assistant.retention.recorder import RecordingRecognizer
-from assistant.scheduling.fair import FairExecutor
 from assistant.scheduling.threads import cpu_threads, reply_threads
 from assistant.skills import SkillsEngine
 
@@ -148,57 +149,6 @@ def language_chat(config: Config, store: ModelStore) -> LlmConfig | None:
         if model in known and store.is_installed(model):
             return dataclasses.replace(llm, model=model)
     return None
-
-
-@dataclass
-class Engines:
-    """Every loaded model the sessions share. `close()` stops their workers."""
-
-    recognizer: SpeechRecognizer
-    vad: VadModel
-    wake: WakeWordModel | None
-    voice: SpeechSynthesizer
-    chat: ChatModel | None
-    skills: SkillsEngine | None
-    synthesis: FairExecutor = field(
-        default_factory=lambda: FairExecutor("voice", workers=1, per_owner=1))
-    """The voice's queue: sessions take turns, a sentence at a time, in order each."""
-    phrases: PhraseCache | None = None
-    load_seconds: float = 0.0
-    final_recognizer: SpeechRecognizer | None = None
-    """`stt.final_model`: writes every turn that is not a command (see SplitStream)."""
-    notices: list[str] = field(default_factory=list)
-    """Said once, by the first session that starts (e.g. which voice to fetch)."""
-
-    def __post_init__(self) -> None:
-        if self.phrases is None:
-            self.phrases = PhraseCache(self.voice)
-
-    def take_notices(self) -> list[str]:
-        """The notices not said yet, each handed to one session only (sessions of several
-        rooms ask from their own threads; list.pop is atomic, a check-then-pop is not)."""
-        taken = []
-        while True:
-            try:
-                taken.append(self.notices.pop(0))
-            except IndexError:
-                return taken
-
-    def close(self) -> None:
-        """Cancel queued work and join every engine worker (running work finishes)."""
-        self.synthesis.close()
-        if self.chat is not None:
-            self.chat.close()
-        self.recognizer.close()
-        if self.final_recognizer is not None:  # may be the recognizer: close() twice is fine
-            self.final_recognizer.close()
-        self.voice.close()
-
-    def __enter__(self) -> Engines:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def load_engines(config: Config, *, wake: bool = True, chat: bool = True,

@@ -22,11 +22,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from assistant.assembly import Engines, load_engines
+from assistant.assembly import load_engines
 from assistant.config import Config, load_config
 from assistant.loop.clock import WallClock
 from assistant.loop.output import BufferedSink
 from assistant.loop.session import Session, SessionSettings
+from assistant.loop.shared import Engines
 from assistant.sandbox.policy import apply_network_policy
 from assistant_bench.stats import summarize
 from assistant_bench.turns import CachedVoice, TurnRunner, turn_set

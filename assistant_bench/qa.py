@@ -14,9 +14,9 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from assistant.assembly import Engines
 from assistant.config import Config
 from assistant.engines.tts import SpeechSynthesizer
+from assistant.loop.shared import Engines
 from assistant_bench.qa_score import Outcome, load_questions, score_reply, tally
 from assistant_bench.turns import BenchTurn, TurnRunner
 

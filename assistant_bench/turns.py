@@ -16,13 +16,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from assistant.assembly import Engines
 from assistant.audio import Audio
 from assistant.config import Config
 from assistant.engines.tts import SpeechSynthesizer
 from assistant.loop.clock import StreamClock
 from assistant.loop.events import Event, Route, TurnFinished, TurnResult
 from assistant.loop.session import Session, SessionSettings
+from assistant.loop.shared import Engines
 from assistant.testmode.runner import CaptureSink, ScriptRunner
 from assistant.testmode.script import Script, Turn
 

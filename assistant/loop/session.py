@@ -21,7 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from assistant.assembly import Engines
 from assistant.audio import Audio
 from assistant.config import DEFAULT_EXAMPLES, DEFAULT_SYSTEM_PROMPT, Config
 from assistant.engines.llm import ChatModel
@@ -43,6 +42,7 @@ from assistant.loop.memory import ConversationMemory
 from assistant.loop.output import BufferedSink
 from assistant.loop.responder import Responder, strip_wake_phrase
 from assistant.loop.router import Router
+from assistant.loop.shared import Engines
 from assistant.loop.speaker import Speaker
 from assistant.skills import SkillsEngine
 

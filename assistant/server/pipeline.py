@@ -29,7 +29,6 @@ from wyoming.tts import Synthesize
 from wyoming.vad import VoiceStarted, VoiceStopped
 from wyoming.wake import Detection
 
-from assistant.assembly import Engines
 from assistant.audio import Audio
 from assistant.loop.clock import Clock
 from assistant.loop.events import (
@@ -43,6 +42,7 @@ from assistant.loop.events import (
     WakeDetected,
 )
 from assistant.loop.session import Session, SessionSettings
+from assistant.loop.shared import Engines
 from assistant.server.sender import AudioSender, StreamSink
 
 log = logging.getLogger(__name__)

@@ -14,9 +14,9 @@ from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.event import Event
 from wyoming.tts import Synthesize
 
-from assistant.assembly import Engines
 from assistant.audio import Audio, convert
 from assistant.loop.sentences import split_text
+from assistant.loop.shared import Engines
 
 SAMPLES_PER_CHUNK = 1024
 """Audio samples per `audio-chunk` event (as wyoming-piper sends them)."""
