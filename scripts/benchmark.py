@@ -14,7 +14,7 @@ from pathlib import Path
 # Run from a checkout without installing: the package is next to this folder.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.bench.cli import main  # noqa: E402
+from assistant_bench.cli import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -194,13 +194,13 @@ smoke() {
   if [ -n "${ASSISTANT_SMOKE_COMMAND:-}" ]; then
     $ASSISTANT_SMOKE_COMMAND
   else
-    (cd "$ROOT" && "$PY" -m assistant.engines.llm_check)
+    (cd "$ROOT" && "$PY" -m assistant.engines.llm.smoke)
   fi
 }
 
 # death STATUS: "died of SIGILL: <likely cause>" for a shell exit status above 128.
 death() {
-  "$PY" -c 'import sys; from assistant.engines.llm_check import describe_death
+  "$PY" -c 'import sys; from assistant.engines.llm.smoke import describe_death
 print(describe_death(int(sys.argv[1])))' "$1" 2>/dev/null \
     || echo "died of SIG$(kill -l $(($1 - 128)) 2>/dev/null || echo "NAL $(($1 - 128))")"
 }
@@ -210,7 +210,7 @@ give_up_fix() {
   case "$(kill -l $(($1 - 128)) 2>/dev/null)" in
     KILL) echo "free memory (the chat model needs about 300 MB more; see free -m and dmesg), then run scripts/run.sh again" ;;
     SEGV|BUS) echo "fetch the chat model again ($VENV/bin/assistant models fetch --force smollm2-135m-instruct-q4_1, or the one your config names), then run scripts/run.sh again" ;;
-    *) echo "report it with the output of $VENV/bin/assistant doctor and of: $PY -m assistant.engines.llm_check" ;;
+    *) echo "report it with the output of $VENV/bin/assistant doctor and of: $PY -m assistant.engines.llm.smoke" ;;
   esac
 }
 

@@ -1,4 +1,4 @@
-"""The live tests' side of the audio lab (`assistant.bench.lab`: a private PulseAudio
+"""The live tests' side of the audio lab (`assistant_bench.lab`: a private PulseAudio
 daemon with a virtual microphone, speaker and room).
 
 `AssistantProcess` runs `assistant run` as a subprocess against it and parses its
@@ -15,8 +15,8 @@ import os
 
 import pytest
 
-from assistant.bench.lab import AudioLab, Recording, missing_tools, sound_spans
-from assistant.bench.lab_process import AssistantProcess, Turn
+from assistant_bench.lab import AudioLab, Recording, missing_tools, sound_spans
+from assistant_bench.lab_process import AssistantProcess, Turn
 
 __all__ = ["AssistantProcess", "AudioLab", "Recording", "Turn", "require_audio_lab",
            "sound_spans"]

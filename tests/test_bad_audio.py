@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.assembly import load_synthesizer
 from assistant.audio import Audio, from_float, silence, to_speech
 from assistant.config import TtsConfig
-from assistant.engines.loader import load_synthesizer
 from assistant.engines.tts import synthesize_all
 from assistant.wav import MAX_SECONDS, write_wav
 from tests.words import share_heard

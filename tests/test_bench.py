@@ -16,15 +16,15 @@ import numpy as np
 import pytest
 
 from assistant.audio import Audio, from_float
-from assistant.bench.asr import librivox_set
-from assistant.bench.cli import add_arguments
-from assistant.bench.machine import available_cpus, check_cpus, cpu_budget
-from assistant.bench.report import REQUIRED_KEYS, missing_keys, table_markdown
-from assistant.bench.results import STAGES, latency_figures, stage_times, wer_table
-from assistant.bench.stats import summarize
-from assistant.bench.suite import Options, new_results, write_outputs
-from assistant.bench.text import normalize, word_errors
-from assistant.bench.wakeword import at_level, pink_noise
+from assistant_bench.asr import librivox_set
+from assistant_bench.cli import add_arguments
+from assistant_bench.machine import available_cpus, check_cpus, cpu_budget
+from assistant_bench.report import REQUIRED_KEYS, missing_keys, table_markdown
+from assistant_bench.results import STAGES, latency_figures, stage_times, wer_table
+from assistant_bench.stats import summarize
+from assistant_bench.suite import Options, new_results, write_outputs
+from assistant_bench.text import normalize, word_errors
+from assistant_bench.wakeword import at_level, pink_noise
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -292,8 +292,8 @@ def test_options_and_their_defaults() -> None:
 def test_bench_is_a_subcommand_of_assistant() -> None:
     from assistant.cli import COMMAND_MODULES, build_parser
 
-    assert "assistant.commands.bench" in COMMAND_MODULES, \
-        "assistant/cli.py: COMMAND_MODULES needs 'assistant.commands.bench'"
+    assert "assistant.cli.bench" in COMMAND_MODULES, \
+        "assistant/cli.py: COMMAND_MODULES needs 'assistant.cli.bench'"
     args = build_parser().parse_args(["bench", "--quick", "--reps", "1", "--out", "o"])
     assert (args.command, args.quick, args.reps, args.out) == ("bench", True, 1, "o")
 

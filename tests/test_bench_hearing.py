@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.audio import SPEECH_RATE_HZ, Audio
-from assistant.bench.asr import RecognizerChoice, candidate_choices, setup_label
-from assistant.bench.confidence import calibrate, noise_clips
+from assistant_bench.asr import RecognizerChoice, candidate_choices, setup_label
+from assistant_bench.confidence import calibrate, noise_clips
 
 
 def row(clip: str, text: str, confidence: float | None) -> dict[str, object]:

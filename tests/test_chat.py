@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from assistant.assembly import load_chat_model
 from assistant.config import LlmConfig
-from assistant.engines.llm import ChatMessage, LlamaChatModel
-from assistant.engines.loader import load_chat_model
+from assistant.engines.llm import ChatMessage
+from assistant.engines.llm.llama import LlamaChatModel
 from assistant.models import ModelStore
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 import yaml
 
-from assistant.bench.qa_score import Outcome, load_questions, score_reply
+from assistant.assembly import load_chat_model, model_store
 from assistant.config import load_config
-from assistant.engines.loader import load_chat_model, model_store
 from assistant.loop.controls import AssistantControls
 from assistant.loop.reply_guard import NOT_SURE, language_problem, repetition_problem, word_lists
 from assistant.loop.session import SessionSettings, conversation
+from assistant_bench.qa_score import Outcome, load_questions, score_reply
 from tests.test_scripted_real import SCRIPTS, run_script
 
 ACCEPT = {q.ask: q.accept for q in load_questions("heldout")} | {

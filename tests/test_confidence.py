@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pytest
 
+from assistant.assembly import load_recognizer, load_synthesizer
 from assistant.audio import SPEECH_RATE_HZ, Audio
 from assistant.config import SttConfig, TtsConfig
-from assistant.engines.loader import load_recognizer, load_synthesizer
 from assistant.engines.stt import Transcript, heard_clearly
 from assistant.engines.tts import EspeakSynthesizer, synthesize_all
 from assistant.models import ModelStore

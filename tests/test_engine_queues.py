@@ -8,9 +8,9 @@ from concurrent.futures import Future
 
 import pytest
 
-from assistant.engines.handoff import Handoff
-from assistant.engines.scheduler import ExecutorClosedError, FairExecutor
 from assistant.loop.clock import StreamClock, WallClock
+from assistant.scheduling.fair import ExecutorClosedError, FairExecutor
+from assistant.scheduling.handoff import Handoff
 
 
 def test_owners_take_turns() -> None:

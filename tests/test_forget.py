@@ -13,11 +13,11 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-
 from assistant.commands import privacy
+
 from assistant.config import Config, PrivacyConfig
 from assistant.errors import AssistantError
-from assistant.privacy.transcript_log import TranscriptLog, recording_name
+from assistant.retention.transcript_log import TranscriptLog, recording_name
 
 
 @dataclass
@@ -123,7 +123,7 @@ def _cli(home: Home, *argv: str) -> subprocess.CompletedProcess[str]:
     commands = next(a for a in build_parser()._actions
                     if isinstance(a, argparse._SubParsersAction)).choices
     if "forget" not in commands:
-        pytest.skip("`forget` is not registered yet: add assistant.commands.privacy to "
+        pytest.skip("`forget` is not registered yet: add assistant.cli.privacy to "
                     "COMMAND_MODULES in assistant/cli.py")
     return subprocess.run([sys.executable, "-m", "assistant", "--config", str(home.config_file),
                            *argv], capture_output=True, text=True, timeout=60,

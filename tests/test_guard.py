@@ -25,8 +25,8 @@ import pytest
 
 from assistant.cli import build_parser
 from assistant.errors import AssistantError
-from assistant.privacy.guard import NetworkBlockedError, is_loopback_host, refusal
-from assistant.privacy.policy import guarded
+from assistant.sandbox.guard import NetworkBlockedError, is_loopback_host, refusal
+from assistant.sandbox.policy import guarded
 
 # Runs first in every isolated child: bring up loopback (down in a new namespace) and make
 # sure this really is a namespace with nothing but loopback, before anything else happens.
@@ -219,7 +219,7 @@ def remote():
 
 attempt("before the guard", remote)  # the kernel's answer, to tell the two apart
 
-from assistant.privacy.guard import guard_state, install_guard
+from assistant.sandbox.guard import guard_state, install_guard
 results["state before"] = guard_state()
 install_guard()
 install_guard()  # idempotent
@@ -310,8 +310,8 @@ def test_models_fetch_alone_runs_without_the_guard(netns: None, tmp_path: Path) 
     code = """
 from assistant.cli import build_parser
 from assistant.config import Config
-from assistant.privacy.guard import guard_state
-from assistant.privacy.policy import apply_network_policy
+from assistant.sandbox.guard import guard_state
+from assistant.sandbox.policy import apply_network_policy
 parser = build_parser()
 print(apply_network_policy(parser.parse_args(["models", "fetch"]), Config()).level)
 print(guard_state())

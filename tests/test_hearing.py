@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.bench.asr import QUESTIONS, SetUp, load_setup, pipeline_choice
+from assistant.assembly import load_synthesizer
 from assistant.config import Config
-from assistant.engines.loader import load_synthesizer
 from assistant.engines.tts import synthesize_all
 from assistant.loop.controls import AssistantControls
 from assistant.loop.events import Completeness
@@ -23,6 +22,7 @@ from assistant.loop.session import SessionSettings, conversation
 from assistant.models import ModelStore
 from assistant.skills import SkillsEngine
 from assistant.testmode.script import load_script
+from assistant_bench.asr import QUESTIONS, SetUp, load_setup, pipeline_choice
 from tests.conftest import require_models
 from tests.words import words
 

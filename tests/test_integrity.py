@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from assistant.commands.system_run import run_checks
+from assistant.cli.system_run import run_checks
 from assistant.config import Config, ModelsConfig, SttConfig
 from assistant.models import ModelStore
 

@@ -18,14 +18,14 @@ from pathlib import Path
 import psutil
 import pytest
 
-from assistant.audio import Audio, silence
-from assistant.config import Config
-from assistant.engines.loader import (
+from assistant.assembly import (
     load_chat_model,
     load_recognizer,
     load_synthesizer,
     model_store,
 )
+from assistant.audio import Audio, silence
+from assistant.config import Config
 from assistant.engines.stt import SpeechRecognizer
 from assistant.engines.tts import SpeechSynthesizer, synthesize_all
 from assistant.loop.controls import AssistantControls

@@ -1,5 +1,5 @@
 """`assistant run` heard from the outside: latency in the lab's room, and a long reply
-played without a gap while both cores are busy (tests/audio_lab.py, assistant.bench.lab).
+played without a gap while both cores are busy (tests/audio_lab.py, assistant_bench.lab).
 
 No timing thresholds: the latency figures are printed (the benchmark's `--live` part
 measures them properly); the assertions check what must hold on any machine.
@@ -16,13 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.assembly import load_synthesizer
 from assistant.audio import Audio
-from assistant.bench.lab import ROOM_SINK
-from assistant.bench.live import LiveRequest, live_turn, request_audio
 from assistant.config import Config
-from assistant.engines.loader import load_synthesizer
 from assistant.engines.tts import SpeechSynthesizer
 from assistant.models import ModelStore
+from assistant_bench.lab import ROOM_SINK
+from assistant_bench.live import LiveRequest, live_turn, request_audio
 from tests.audio_lab import AssistantProcess, AudioLab, require_audio_lab, sound_spans
 
 pytestmark = pytest.mark.live

@@ -20,11 +20,11 @@ import pytest
 
 from assistant.config import Config
 from assistant.errors import AssistantError
-from assistant.privacy.allowance import Endpoint, NetworkAllowance
-from assistant.privacy.guard import GUARD, guard_state, refusal
-from assistant.privacy.policy import apply_network_policy
-from assistant.privacy.probe import classify
-from assistant.privacy.seccomp import Rule, network_rules
+from assistant.sandbox.allowance import Endpoint, NetworkAllowance
+from assistant.sandbox.guard import GUARD, guard_state, refusal
+from assistant.sandbox.policy import apply_network_policy
+from assistant.sandbox.probe import classify
+from assistant.sandbox.seccomp import Rule, network_rules
 from tests.test_guard import (  # noqa: F401 - netns is a fixture
     BLOCKED,
     FakeSocket,
@@ -130,8 +130,8 @@ EVERY_COMMAND = """
 import os
 from assistant.cli import build_parser
 from assistant.config import Config
-from assistant.privacy.policy import apply_network_policy
-from assistant.privacy.probe import escape_attempts
+from assistant.sandbox.policy import apply_network_policy
+from assistant.sandbox.probe import escape_attempts
 
 parser = build_parser()
 results = {}
@@ -187,7 +187,7 @@ def test_every_guarded_command_refuses_every_way_out(tmp_path: Path) -> None:
 NAMED = """
 import asyncio, errno, os, socket, urllib.request
 from assistant.config import Config
-from assistant.privacy.policy import apply_network_policy
+from assistant.sandbox.policy import apply_network_policy
 import argparse, logging
 logging.basicConfig()
 status = apply_network_policy(argparse.Namespace(command="run"), Config())
@@ -240,15 +240,15 @@ def test_refusals_name_what_was_tried(tmp_path: Path) -> None:
     assert results["udp6"].startswith(f"{kernel} an AF_INET6 socket (")
     assert results["packet"].startswith(f"{kernel} an AF_PACKET socket (")
     warnings = [line for line in done.stderr.splitlines() if line.startswith("WARNING")]
-    assert "WARNING:assistant.privacy.guard:the network guard refused a connection to 192.0.2.1:9" \
+    assert "WARNING:assistant.sandbox.guard:the network guard refused a connection to 192.0.2.1:9" \
         in warnings
     assert len(warnings) == len(set(warnings))
 
 
 CORNERS = """
 import ctypes, errno, mmap, os, platform, subprocess, threading
-from assistant.privacy.policy import install_network_policy
-from assistant.privacy.seccomp import filter_mode
+from assistant.sandbox.policy import install_network_policy
+from assistant.sandbox.seccomp import filter_mode
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
 results = {}
@@ -315,11 +315,11 @@ def test_the_filter_covers_threads_compat_abis_io_uring_and_other_processes(tmp_
 
 FALLBACK = """
 import argparse, io
-from assistant.commands.system_run import network_checks
+from assistant.cli.system_run import network_checks
 from assistant.config import Config
-from assistant.privacy.policy import KernelSupport, apply_network_policy
-from assistant.privacy.probe import try_libc_connect, try_python_socket
-from assistant.privacy.seccomp import filter_mode
+from assistant.sandbox.policy import KernelSupport, apply_network_policy
+from assistant.sandbox.probe import try_libc_connect, try_python_socket
+from assistant.sandbox.seccomp import filter_mode
 err = io.StringIO()
 no_seccomp = lambda: KernelSupport("seccomp is a Linux feature (this is darwin)", 0, False)
 status = apply_network_policy(argparse.Namespace(command="run"), Config(), stderr=err,
@@ -357,8 +357,8 @@ def test_without_seccomp_the_python_guard_stays_with_a_loud_warning(tmp_path: Pa
 GUARD_OFF = """
 import argparse, ctypes, io
 from assistant.config import Config, PrivacyConfig
-from assistant.privacy.policy import apply_network_policy
-from assistant.privacy.seccomp import filter_mode
+from assistant.sandbox.policy import apply_network_policy
+from assistant.sandbox.seccomp import filter_mode
 err = io.StringIO()
 status = apply_network_policy(argparse.Namespace(command="run"),
                               Config(privacy=PrivacyConfig(network_guard=False)), stderr=err)
@@ -423,9 +423,9 @@ def test_doctor_network_probe_exits_1_when_a_way_out_is_open(tmp_path: Path) -> 
 ALLOWANCE = """
 import argparse, ctypes, errno
 from assistant.config import Config
-from assistant.privacy.allowance import NetworkAllowance
-from assistant.privacy.policy import apply_network_policy
-from assistant.privacy.probe import try_libc_connect, try_python_child, try_python_socket
+from assistant.sandbox.allowance import NetworkAllowance
+from assistant.sandbox.policy import apply_network_policy
+from assistant.sandbox.probe import try_libc_connect, try_python_child, try_python_socket
 
 ALLOWED, REFUSED = 10700, 10701
 outside = socket.create_server(("127.0.0.1", REFUSED))  # listening before the policy

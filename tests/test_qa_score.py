@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.bench.qa_score import (
+from assistant.loop.reply_guard import NOT_SURE
+from assistant_bench.qa_score import (
     QUESTION_SETS,
     Outcome,
     load_questions,
@@ -14,7 +15,6 @@ from assistant.bench.qa_score import (
     score_reply,
     tally,
 )
-from assistant.loop.reply_guard import NOT_SURE
 
 
 @pytest.mark.parametrize("reply, accept, outcome", [

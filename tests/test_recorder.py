@@ -6,8 +6,8 @@ import stat
 from datetime import datetime
 from pathlib import Path
 
-from assistant.privacy.recorder import RecordingRecognizer
-from assistant.privacy.transcript_log import recording_files
+from assistant.retention.recorder import RecordingRecognizer
+from assistant.retention.transcript_log import recording_files
 from tests.fakes import FakeRecognizer, sound
 
 

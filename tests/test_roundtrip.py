@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from assistant.bench.text import WordErrors, word_errors
 from assistant.models import ModelStore
 from assistant.wav import read_wav
+from assistant_bench.text import WordErrors, word_errors
 from tests.words import heard_enough, share_heard, words
 
 ROOT = Path(__file__).resolve().parents[1]

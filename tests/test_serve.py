@@ -23,7 +23,7 @@ from wyoming.intent import Recognize
 from wyoming.tts import Synthesize
 
 from assistant.audio import Audio, to_speech
-from assistant.privacy.landlock import NET_ABI, abi_version
+from assistant.sandbox.landlock import NET_ABI, abi_version
 from assistant.wav import read_wav
 from tests.words import heard_enough, words
 from tests.wyoming_server import IDLE_TIMEOUT_MS, free_port, running_server

@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 from wyoming.pipeline import PipelineStage
 
+from assistant.assembly import load_synthesizer, model_store
 from assistant.audio import silence, to_speech
-from assistant.bench.live import spoken_span
-from assistant.bench.satellites import Clip, SatelliteTurn, satellite_turn
 from assistant.config import Config
-from assistant.engines.loader import load_synthesizer, model_store
 from assistant.engines.tts import SpeechSynthesizer, synthesize_all
+from assistant_bench.live import spoken_span
+from assistant_bench.satellites import Clip, SatelliteTurn, satellite_turn
 from tests.words import heard_enough, words
 from tests.wyoming_server import free_port, running_server
 

@@ -13,14 +13,14 @@ import pytest
 from wyoming.audio import AudioChunk, AudioStart
 from wyoming.event import Event
 
-from assistant.bench.allowance import BENCH_PORT, bench_allowance
-from assistant.bench.satellites import counts_up_to
-from assistant.commands.serve import serve_allowance
-from assistant.commands.serve_run import serve_plan
-from assistant.commands.system_run import serve_check
+from assistant.cli.serve import serve_allowance
+from assistant.cli.serve_run import serve_plan
+from assistant.cli.system_run import serve_check
 from assistant.config import config_from_dict
 from assistant.errors import AssistantError
 from assistant.server.wire import AudioIn, WireError, WireLimits, read_event
+from assistant_bench.allowance import BENCH_PORT, bench_allowance
+from assistant_bench.satellites import counts_up_to
 
 LIMITS = WireLimits(max_event_bytes=1000, idle_timeout_s=0.2, max_audio_s=1.0)
 

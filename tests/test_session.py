@@ -8,10 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from assistant.engines.loader import Engines
 from assistant.loop.clock import StreamClock
 from assistant.loop.listener import ListenerSettings
 from assistant.loop.session import Session, SessionSettings
+from assistant.loop.shared import Engines
 from assistant.testmode.runner import CaptureSink, ScriptRunner
 from assistant.testmode.script import Script, parse_script
 from tests.fakes import (

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.commands.intents import load_cases
+from assistant.cli.intents import load_cases
 from assistant.config import SkillsConfig
 from assistant.intents import IntentMatch, IntentRecognizer
 from assistant.skills import SkillReply, Skills

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from assistant.config import PrivacyConfig
 from assistant.loop.events import SpeechStarted, TurnFinished, TurnResult, TurnTimings
-from assistant.privacy.transcript_log import (
+from assistant.retention.transcript_log import (
     TEMP_PREFIX,
     TEMP_SUFFIX,
     TranscriptLog,
@@ -134,7 +134,7 @@ def test_an_interrupted_append_leaves_the_old_file_whole(tmp_path: Path,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["2024-03-10.jsonl"]  # no temp left
 
     # Through the pipeline observer a failed write is a warning, once, not a crash.
-    with caplog.at_level(logging.WARNING, logger="assistant.privacy.transcript_log"):
+    with caplog.at_level(logging.WARNING, logger="assistant.retention.transcript_log"):
         crashing.observe(turn("second"))
         crashing.observe(turn("third"))
     assert len(caplog.records) == 1

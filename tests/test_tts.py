@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import psutil
 
+from assistant.assembly import load_synthesizer
 from assistant.config import TtsConfig
-from assistant.engines.loader import load_synthesizer
 from assistant.engines.tts import LONG_SENTENCE_PHONEME_IDS, _BoundedArenaSession
 from assistant.models import ModelStore
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from assistant.assembly import load_final_recognizer, load_recognizer, load_synthesizer
 from assistant.audio import SPEECH_RATE_HZ, Audio, to_speech
 from assistant.config import SttConfig, TtsConfig
-from assistant.engines.loader import load_final_recognizer, load_recognizer, load_synthesizer
 from assistant.engines.stt import choose_engine
 from assistant.engines.stt.vosk import VoskRecognizer
 from assistant.models import ModelStore

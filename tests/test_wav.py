@@ -420,7 +420,7 @@ wrong channels or cut short."""
 
 @pytest.fixture(scope="module")
 def whisper(real_store: ModelStore):  # type: ignore[no-untyped-def]
-    from assistant.engines.loader import load_recognizer
+    from assistant.assembly import load_recognizer
 
     return load_recognizer(SttConfig(), real_store, engine="whisper")
 
@@ -429,7 +429,7 @@ def whisper(real_store: ModelStore):  # type: ignore[no-untyped-def]
 def utterance(real_store: ModelStore) -> Audio:
     """Piper says SENTENCE once (22.05 kHz, no random variation: the same audio on every
     run); every odd file below is made from it."""
-    from assistant.engines.loader import load_synthesizer
+    from assistant.assembly import load_synthesizer
     from assistant.engines.tts import synthesize_all
 
     voice = load_synthesizer(TtsConfig(), real_store, deterministic=True)

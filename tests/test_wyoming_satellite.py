@@ -26,11 +26,11 @@ from wyoming.asr import Transcribe, Transcript
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.client import AsyncTcpClient
 
+from assistant.assembly import load_synthesizer, model_store
 from assistant.audio import Audio, silence, to_speech
-from assistant.bench.lab import AudioLab, Recording
 from assistant.config import Config
-from assistant.engines.loader import load_synthesizer, model_store
 from assistant.engines.tts import SpeechSynthesizer, synthesize_all
+from assistant_bench.lab import AudioLab, Recording
 from tests.audio_lab import require_audio_lab
 from tests.words import words
 from tests.wyoming_server import free_port, running_server

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from assistant.bench.text import normalize
+from assistant_bench.text import normalize
 
 #: The share of the said words a test whose subject is not the recognizer asks for.
 ENOUGH = 0.8

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from assistant.bench.satellites import ServeProcess
+from assistant_bench.satellites import ServeProcess
 
 IDLE_TIMEOUT_MS = 3000
 """Short, so the silent-client test is quick (the default is 30 s)."""

@@ -24,7 +24,6 @@ from datetime import datetime
 from assistant.audio import Audio
 from assistant.config import DEFAULT_EXAMPLES, DEFAULT_SYSTEM_PROMPT, Config
 from assistant.engines.llm import ChatModel
-from assistant.engines.loader import Engines
 from assistant.language import language_pack
 from assistant.loop.clock import Clock
 from assistant.loop.controls import AssistantControls
@@ -43,6 +42,7 @@ from assistant.loop.memory import ConversationMemory
 from assistant.loop.output import BufferedSink
 from assistant.loop.responder import Responder, strip_wake_phrase
 from assistant.loop.router import Router
+from assistant.loop.shared import Engines
 from assistant.loop.speaker import Speaker
 from assistant.skills import SkillsEngine
 

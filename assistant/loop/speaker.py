@@ -17,9 +17,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 
 from assistant.audio import from_float
-from assistant.engines.scheduler import FairExecutor
 from assistant.engines.tts import PhraseCache, SpeechSynthesizer
 from assistant.loop.output import BufferedSink
+from assistant.scheduling.fair import FairExecutor
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Wyoming is Home Assistant's voice protocol (the `wyoming` package: a JSON header line,
 optional JSON data and a binary payload per event, over TCP). One process, one set of
-engines (`assistant.engines.loader.Engines`), many connections:
+engines (`assistant.loop.shared.Engines`), many connections:
 
 - `wire`: reading events with limits (size, idle time), and incoming audio checked
   against the format its `audio-start` announced;

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from wyoming.server import AsyncTcpServer
 
 from assistant.errors import AssistantError
-from assistant.privacy.allowance import Endpoint, IPNetwork
+from assistant.sandbox.allowance import Endpoint, IPNetwork
 from assistant.server.connection import Connection, ServerContext
 from assistant.server.satellite import SatelliteLink
 

@@ -20,10 +20,10 @@ from wyoming.event import Event
 from wyoming.ping import Pong
 from wyoming.server import AsyncEventHandler
 
-from assistant.engines.loader import Engines
 from assistant.loop.clock import Clock
 from assistant.loop.events import Event as SessionEvent
 from assistant.loop.session import SessionSettings
+from assistant.loop.shared import Engines
 from assistant.server import conversation, tts
 from assistant.server.asr import TranscribeRequest
 from assistant.server.conversation import TextConversation

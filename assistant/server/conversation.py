@@ -24,7 +24,6 @@ from wyoming.event import Event
 from wyoming.handle import Handled, HandledChunk, HandledStart, HandledStop, NotHandled
 from wyoming.intent import Entity, Intent, NotRecognized, Recognize
 
-from assistant.engines.loader import Engines
 from assistant.loop.controls import AssistantControls
 from assistant.loop.events import Route
 from assistant.loop.memory import remember_turn
@@ -32,6 +31,7 @@ from assistant.loop.reply_guard import ReplyGuard, guarded
 from assistant.loop.router import Router
 from assistant.sentences import SentenceSplitter, clean_for_speech
 from assistant.loop.session import SessionSettings, conversation
+from assistant.loop.shared import Engines
 
 Send = Callable[[Event], Awaitable[None]]
 

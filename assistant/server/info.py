@@ -24,7 +24,7 @@ from wyoming.info import (
 )
 
 from assistant import __version__
-from assistant.engines.loader import Engines
+from assistant.loop.shared import Engines
 
 ATTRIBUTION = Attribution(name="assistant (local, offline)", url="")
 """The project itself: a program on this machine, nothing to link to."""

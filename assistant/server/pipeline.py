@@ -30,7 +30,6 @@ from wyoming.vad import VoiceStarted, VoiceStopped
 from wyoming.wake import Detection
 
 from assistant.audio import Audio
-from assistant.engines.loader import Engines
 from assistant.loop.clock import Clock
 from assistant.loop.events import (
     Event as SessionEvent,
@@ -43,6 +42,7 @@ from assistant.loop.events import (
     WakeDetected,
 )
 from assistant.loop.session import Session, SessionSettings
+from assistant.loop.shared import Engines
 from assistant.server.sender import AudioSender, StreamSink
 
 log = logging.getLogger(__name__)

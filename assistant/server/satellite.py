@@ -17,7 +17,7 @@ import logging
 from wyoming.info import Describe
 from wyoming.satellite import RunSatellite
 
-from assistant.privacy.allowance import Endpoint
+from assistant.sandbox.allowance import Endpoint
 from assistant.server.connection import Connection, ServerContext
 from assistant.server.wire import WireLimits
 

@@ -15,7 +15,7 @@ from wyoming.event import Event
 from wyoming.tts import Synthesize
 
 from assistant.audio import Audio, convert
-from assistant.engines.loader import Engines
+from assistant.loop.shared import Engines
 from assistant.sentences import split_text
 
 SAMPLES_PER_CHUNK = 1024

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from assistant.assembly import load_engines, load_synthesizer, model_store
 from assistant.config import Config, with_overrides
-from assistant.engines.loader import load_engines, load_synthesizer, model_store
 from assistant.engines.tts import SpeechSynthesizer
 from assistant.loop.clock import StreamClock
 from assistant.loop.session import Session, SessionSettings

@@ -35,8 +35,8 @@ from typing import Any
 import numpy as np
 
 from assistant.audio import SPEECH_RATE_HZ, Audio, StreamResampler, to_speech
-from assistant.engines.scheduler import FairExecutor
 from assistant.engines.stt.base import Transcript
+from assistant.scheduling.fair import FairExecutor
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,113 @@
+"""`forget`: delete what the assistant keeps about you on disk, and say what was deleted."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from assistant.config import Config
+from assistant.errors import AssistantError
+from assistant.retention.transcript_log import log_directory, log_files, recording_files, wipe_logs
+
+MEMORY_NOTE = (
+    "Conversation memory lives in RAM only: it is gone when the assistant stops. To clear "
+    "it in a running assistant, say \"forget our conversation\".")
+
+
+def register(subparsers: Any) -> None:
+    forget = subparsers.add_parser(
+        "forget", help="delete the transcript log and saved recordings",
+        description="Delete the transcript log (privacy.log_dir) and the utterance "
+        "recordings the assistant saved in privacy.record_dir (only its own utt-*.wav files; "
+        "nothing else there is touched), then list what was deleted. Asks first on a "
+        "terminal; without a terminal, --yes is required.")
+    forget.add_argument("--yes", action="store_true",
+                        help="delete without asking (needed when stdin is not a terminal)")
+    forget.set_defaults(handler=_forget)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What `forget` would delete."""
+
+    log_dir: Path
+    logs: tuple[Path, ...]
+    record_dir: Path | None
+    recordings: tuple[Path, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.logs and not self.recordings
+
+
+def plan_forget(config: Config) -> Plan:
+    """The files `forget` deletes: the whole transcript log (even when logging is now off)
+    and the assistant's recordings."""
+    log_dir = log_directory(config.privacy)
+    record_dir = Path(config.privacy.record_dir).expanduser() if config.privacy.record_dir \
+        else None
+    return Plan(log_dir=log_dir, logs=tuple(log_files(log_dir)), record_dir=record_dir,
+                recordings=tuple(recording_files(record_dir)) if record_dir else ())
+
+
+def forget(config: Config, *, yes: bool, stdin: IO[str], stdout: IO[str],
+           is_tty: Callable[[], bool]) -> int:
+    """Delete the transcript log and recordings after confirming; returns the exit code."""
+    plan = plan_forget(config)
+    if plan.empty:
+        print(f"Nothing to delete: no transcript log in {plan.log_dir}"
+              + (f", no recordings in {plan.record_dir}" if plan.record_dir else "")
+              + ".", file=stdout)
+        print(MEMORY_NOTE, file=stdout)
+        return 0
+    question = "Delete " + " and ".join(_what(plan)) + "?"
+    if not yes:
+        if not is_tty():
+            raise AssistantError(f"not deleting without confirmation: {question} "
+                                 "Run `assistant forget --yes` to delete.")
+        print(f"{question} [y/N] ", end="", file=stdout, flush=True)
+        if stdin.readline().strip().lower() not in ("y", "yes"):
+            print("Nothing deleted.", file=stdout)
+            return 1
+    try:
+        removed_logs = wipe_logs(plan.log_dir)
+        removed_recordings = []
+        for path in plan.recordings:
+            path.unlink(missing_ok=True)
+            removed_recordings.append(path)
+    except OSError as error:
+        raise AssistantError(f"cannot delete {error.filename}: {error.strerror} (check the "
+                             "permissions, then run `assistant forget` again)") from None
+    print(f"Deleted {_count(len(removed_logs), 'transcript log file')} from {plan.log_dir}.",
+          file=stdout)
+    for path in removed_logs:
+        print(f"  {path.name}", file=stdout)
+    if plan.record_dir is not None:
+        print(f"Deleted {_count(len(removed_recordings), 'recording')} from {plan.record_dir}"
+              " (other files there were left alone).", file=stdout)
+        for path in removed_recordings:
+            print(f"  {path.name}", file=stdout)
+    print(MEMORY_NOTE, file=stdout)
+    return 0
+
+
+def _what(plan: Plan) -> list[str]:
+    parts = []
+    if plan.logs:
+        parts.append(f"{_count(len(plan.logs), 'transcript log file')} in {plan.log_dir}")
+    if plan.recordings:
+        parts.append(f"{_count(len(plan.recordings), 'recording')} in {plan.record_dir}")
+    return parts
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _forget(args: argparse.Namespace, config: Config) -> int:
+    return forget(config, yes=args.yes, stdin=sys.stdin, stdout=sys.stdout,
+                  is_tty=sys.stdin.isatty)

@@ -1,1 +1,0 @@
-"""What keeps the user's words on the device: the network guard, opt-in logs and recordings."""

@@ -1,0 +1,7 @@
+"""`python -m assistant_bench`: the benchmark without the `assistant` command."""
+
+import sys
+
+from assistant_bench.cli import main
+
+sys.exit(main())

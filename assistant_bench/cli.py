@@ -1,0 +1,124 @@
+"""The benchmark's command line, shared by `assistant bench` and scripts/benchmark.py.
+
+Only light imports here: the engines load when the benchmark runs, not when `--help`
+is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from assistant_bench.machine import check_cpus, machine_label
+
+SECTIONS = ("process", "latency", "chat", "qa", "asr", "wake")
+DEFAULT_REPS = 5
+QUICK_REPS = 2
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The benchmark's options (the same for `assistant bench` and the script)."""
+    parser.add_argument("--reps", type=_positive, metavar="N",
+                        help=f"repetitions of the spoken turn set (default: {DEFAULT_REPS}, "
+                        f"{QUICK_REPS} with --quick)")
+    parser.add_argument("--out", metavar="DIR",
+                        help="where results.json, table.md and chart.png go (default: "
+                        f"benchmarks/{machine_label()}/ under the current folder)")
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer turns, clips and samples: a smoke test in a minute or two")
+    parser.add_argument("--cpus", type=check_cpus, metavar="N",
+                        help="pin this process and its children to N cores (e.g. 4 with "
+                        "--profile pi for a Raspberry Pi-class budget; more than this machine "
+                        "has measures on all it has, with a note; default: every core it may "
+                        "use)")
+    parser.add_argument("--realtime", action="store_true",
+                        help="pace the whole test mode by the wall clock (default: faster than "
+                        "real time; the end-of-speech window is always paced, so latencies "
+                        "are honest either way)")
+    parser.add_argument("--live", action="store_true",
+                        help="also measure outside in: `assistant run` through real audio "
+                        "devices (a private PulseAudio daemon; needs pulseaudio and "
+                        "pulseaudio-utils), from the request's last sound to the reply's "
+                        "first sound")
+    parser.add_argument("--satellites", type=_positive, metavar="N",
+                        help="only the load test: `assistant serve` with 1, 2, 4 ... N "
+                        "simulated satellites speaking at once (Wyoming clients on "
+                        "127.0.0.1:10710); end of speech to first reply audio, commands and "
+                        "questions apart; writes satellites.json and satellites.md")
+    parser.add_argument("--skip", action="append", choices=SECTIONS, default=[],
+                        metavar="PART", help=f"leave out a part: {', '.join(SECTIONS)} "
+                        "(repeatable)")
+
+
+def run(args: argparse.Namespace, config: Any) -> int:
+    """Run the benchmark with parsed options; write and print the results."""
+    from assistant_bench.suite import Options, run_suite
+
+    if args.satellites:
+        return _satellites(args, config)
+    options = Options(reps=args.reps or (QUICK_REPS if args.quick else DEFAULT_REPS),
+                      out=args.out, quick=args.quick, cpus=args.cpus, realtime=args.realtime,
+                      live=args.live, skip=tuple(args.skip),
+                      config_path=getattr(args, "config", None),
+                      profile=getattr(args, "profile", None))
+    run_suite(config, options)
+    return 0
+
+
+def _satellites(args: argparse.Namespace, config: Any) -> int:
+    from pathlib import Path
+
+    from assistant_bench.satellites import run_satellites_bench
+
+    global_args = [*(["--config", args.config] if getattr(args, "config", None) else []),
+                   *(["--profile", args.profile] if getattr(args, "profile", None) else [])]
+    out = Path(args.out or Path("benchmarks") / machine_label())
+    run_satellites_bench(config, most=args.satellites, reps=args.reps or QUICK_REPS, out=out,
+                         global_args=global_args)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """scripts/benchmark.py: the options of `assistant bench`, plus --config and --debug."""
+    from assistant.config import load_config
+    from assistant.errors import AssistantError
+    from assistant.sandbox.policy import apply_network_policy
+    from assistant_bench.allowance import bench_allowance
+
+    parser = argparse.ArgumentParser(
+        prog="benchmark.py", description="Measure the assistant on this machine: latency per "
+        "stage, recognition accuracy, wake word, start-up time and memory.")
+    parser.add_argument("--config", metavar="FILE", help="TOML config file (as for assistant)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument("--profile", metavar="NAME",
+                        help="a built-in profile (as for assistant), e.g. pi")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        config = load_config(args.config, profile=args.profile)
+        apply_network_policy(argparse.Namespace(command="bench", satellites=args.satellites,
+                                                network_allowance=bench_allowance), config)
+        return run(args, config)
+    except AssistantError as error:
+        if args.debug:
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

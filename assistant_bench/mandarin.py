@@ -1,0 +1,210 @@
+"""Mandarin: character error rate before and after normalization, and intent accuracy.
+
+The set is tests/data/speech-zh: 30 utterances (one synthetic voice, made offline) with
+their transcripts and what each means (labels.yaml). The recognizer is the Mandarin
+one (multilingual Whisper base, language zh, its Simplified-Chinese prompt), fed each
+utterance as the voice loop streams it. Character error rate, punctuation and spaces
+removed: "raw" compares the recognizer's text with the transcript as written;
+"normalized" puts both through the Mandarin normalization first (Simplified characters,
+Chinese numerals as digits). Intent accuracy: the share of utterances whose transcript
+gets the labelled intent and slots (or route: chat, control), on characters only and on
+characters then pinyin; and on the reference transcripts, the templates' own ceiling.
+
+    python -m assistant_bench.mandarin [--out DIR] [--beam N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from assistant.assembly import load_recognizer, model_store
+from assistant.config import Config, load_config, with_language
+from assistant.intents import IntentMatch
+from assistant.language import language_pack
+from assistant.language.zh.intents import MandarinIntentRecognizer
+from assistant.skills import SkillsEngine
+from assistant.wav import read_wav
+from assistant_bench.stats import summarize
+from assistant_bench.text import WordErrors, word_errors
+
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "speech-zh"
+
+
+@dataclasses.dataclass(frozen=True)
+class Utterance:
+    wav: Path
+    text: str
+    label: dict[str, Any]
+
+
+def load_set(folder: Path = DATA) -> list[Utterance]:
+    """The utterances of `folder`, with transcripts.tsv and labels.yaml."""
+    texts = dict(line.split("\t", 1) for line in
+                 (folder / "transcripts.tsv").read_text(encoding="utf-8").splitlines() if line)
+    labels = yaml.safe_load((folder / "labels.yaml").read_text(encoding="utf-8"))
+    return [Utterance(folder / label["wav"], texts[label["wav"]].strip(), label)
+            for label in labels]
+
+
+def meaning(text: str, recognize: Callable[[str], IntentMatch | None],
+            is_control: Callable[[str], bool]) -> dict[str, Any]:
+    """What the loop would make of `text`: control, a skill's intent and slots, or chat."""
+    if is_control(text):
+        return {"route": "control"}
+    match = recognize(text)
+    if match is None:
+        return {"route": "llm"}
+    return {"intent": match.intent, "slots": match.slots}
+
+
+def correct(label: dict[str, Any], got: dict[str, Any]) -> bool:
+    """The labelled intent with every labelled slot (or the labelled route)."""
+    if "route" in label:
+        return got.get("route") == label["route"]
+    if got.get("intent") != label["intent"]:
+        return False
+    slots = got.get("slots", {})
+    return all(str(slots.get(key)) == str(value) for key, value in label.get("slots", {}).items())
+
+
+def transcribe_all(config: Config, utterances: Sequence[Utterance],
+                   hint: str) -> list[tuple[str, float]]:
+    """(transcript, decode ms) per utterance, streamed as the loop streams them."""
+    recognizer = load_recognizer(config.stt, model_store(config))
+    heard = []
+    try:
+        for utterance in utterances:
+            stream = recognizer.stream(hint=hint or None)
+            stream.accept(read_wav(utterance.wav))
+            start = time.perf_counter()
+            text = stream.finish().result().text
+            heard.append((text, 1000 * (time.perf_counter() - start)))
+    finally:
+        recognizer.close()
+    return heard
+
+
+def run(config: Config, *, folder: Path = DATA) -> dict[str, Any]:
+    """Every figure of the Mandarin benchmark, for the recognizer with its prompt alone
+    and with the vocabulary hint after it (as the loop runs it), one row per utterance."""
+    config = with_language(config, "zh")
+    engine = SkillsEngine.from_config(dataclasses.replace(config.skills, state_file=""))
+    utterances = load_set(folder)
+    setups = {name: score(utterances, transcribe_all(config, utterances, hint), engine)
+              for name, hint in (("prompt", ""), ("prompt + hint", engine.hint))}
+    return {"set": str(folder), "utterances": len(utterances), "recognizer": "whisper-base",
+            "beam_size": config.stt.beam_size, "prompt": language_pack("zh").recognizer_prompt,
+            "hint": engine.hint, "setups": setups}
+
+
+def score(utterances: Sequence[Utterance], heard: Sequence[tuple[str, float]],
+          engine: SkillsEngine) -> dict[str, Any]:
+    """CER raw and normalized, intent accuracy three ways, decode times, the rows."""
+    pack = language_pack("zh")
+    recognizer = engine.recognizer
+    chars_only = (recognizer.characters_only.recognize
+                  if isinstance(recognizer, MandarinIntentRecognizer) else recognizer.recognize)
+    raw, normalized = WordErrors(), WordErrors()
+    rows: list[dict[str, Any]] = []
+    for utterance, (text, ms) in zip(utterances, heard, strict=True):
+        raw += word_errors(utterance.text, text, units="chars", language="zh")
+        normalized += word_errors(pack.normalize(utterance.text), pack.normalize(text),
+                                  units="chars", language="zh")
+        got = meaning(text, recognizer.recognize, pack.is_control)
+        rows.append({
+            "wav": utterance.wav.name, "reference": utterance.text, "transcript": text,
+            "decode_ms": round(ms, 1), "label": utterance.label, "got": got,
+            "right": correct(utterance.label, got),
+            "right_characters_only": correct(
+                utterance.label, meaning(text, chars_only, pack.is_control)),
+            "right_on_reference": correct(
+                utterance.label, meaning(utterance.text, recognizer.recognize, pack.is_control)),
+        })
+    total = len(rows)
+    return {
+        "cer_raw": round(raw.rate, 4), "cer_normalized": round(normalized.rate, 4),
+        "reference_chars": raw.reference_words,
+        "intent_accuracy": sum(r["right"] for r in rows) / total,
+        "intent_accuracy_characters_only": sum(r["right_characters_only"] for r in rows) / total,
+        "intent_accuracy_on_reference": sum(r["right_on_reference"] for r in rows) / total,
+        "decode_ms": summarize(r["decode_ms"] for r in rows),
+        "rows": rows,
+    }
+
+
+def table(results: dict[str, Any]) -> str:
+    """The figures per set-up as a Markdown table, then every utterance's transcript."""
+    total = results["utterances"]
+    setups = results["setups"]
+
+    def cells(render: Callable[[dict[str, Any]], str]) -> str:
+        return " | ".join(render(figures) for figures in setups.values())
+
+    def share(key: str) -> Callable[[dict[str, Any]], str]:
+        return lambda f: f"{round(f[key] * total)}/{total} ({100 * f[key]:.0f} %)"
+
+    def percent(key: str) -> Callable[[dict[str, Any]], str]:
+        return lambda f: f"{100 * f[key]:.1f} %"
+
+    def times(f: dict[str, Any]) -> str:
+        return f"{f['decode_ms']['p50']} / {f['decode_ms']['p90']}"
+
+    lines = [
+        f"Mandarin, {total} utterances of tests/data/speech-zh, {results['recognizer']} "
+        f"(language zh, beam {results['beam_size']}, prompt {results['prompt']})", "",
+        f"| figure | {' | '.join(setups)} |", "|---|" + "---|" * len(setups),
+        f"| character error rate, raw | {cells(percent('cer_raw'))} |",
+        "| character error rate, normalized (Simplified, digits) | "
+        f"{cells(percent('cer_normalized'))} |",
+        f"| intent accuracy (characters, pinyin, numbers by sound) | "
+        f"{cells(share('intent_accuracy'))} |",
+        "| intent accuracy, characters only | "
+        f"{cells(share('intent_accuracy_characters_only'))} |",
+        "| intent accuracy on the reference transcripts | "
+        f"{cells(share('intent_accuracy_on_reference'))} |",
+        f"| decode p50 / p90, ms | {cells(times)} |", "",
+        f"| wav | said | {' | '.join(f'heard ({name})' for name in setups)} |",
+        "|---|---|" + "---|" * len(setups),
+    ]
+    for index, first in enumerate(next(iter(setups.values()))["rows"]):
+        heard = [setup["rows"][index] for setup in setups.values()]
+        marks = " | ".join(f"{row['transcript']} {'✓' if row['right'] else '✗'}"
+                           for row in heard)
+        lines.append(f"| {first['wav']} | {first['reference']} | {marks} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m assistant_bench.mandarin",
+                                     description=__doc__.split("\n\n")[0] if __doc__ else "")
+    parser.add_argument("--config", metavar="FILE", help="TOML config file (as for assistant)")
+    parser.add_argument("--out", metavar="DIR", default="benchmarks/mandarin",
+                        help="where results.json and table.md go (default: benchmarks/mandarin)")
+    parser.add_argument("--beam", type=int, metavar="N", help="beam size (default: stt.beam_size)")
+    args = parser.parse_args(argv)
+    config = load_config(args.config)
+    if args.beam:
+        config = dataclasses.replace(config, stt=dataclasses.replace(config.stt,
+                                                                      beam_size=args.beam))
+    results = run(config)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n",
+                                      encoding="utf-8")
+    text = table(results)
+    (out / "table.md").write_text(text, encoding="utf-8")
+    sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""The question-answering part of the benchmark: the question sets, spoken by the test
+voice after the wake word, heard and answered through the whole loop (the `Session` the
+test mode drives, as in the latency part), each reply scored right, honest "not sure" or
+wrong (`qa_score`), with what the reply guard did to it.
+
+What the user hears is what is scored: a mishearing that leads to a wrong answer counts
+as wrong, as it would for the user.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from assistant.config import Config
+from assistant.engines.tts import SpeechSynthesizer
+from assistant.loop.shared import Engines
+from assistant_bench.qa_score import Outcome, load_questions, score_reply, tally
+from assistant_bench.turns import BenchTurn, TurnRunner
+
+TARGETS = {"right_pct": 85.0, "wrong_pct": 5.0}
+"""Issue 11: right >= 85 %, wrong <= 5 %."""
+QUICK_QUESTIONS = 4
+"""With --quick: this many questions of each set."""
+
+
+def run_qa(engines: Engines, config: Config, voices: Callable[[str | None], SpeechSynthesizer],
+           *, quick: bool, realtime: bool, say: Callable[[str], None],
+           sets: tuple[str, ...] = ("general", "heldout")) -> dict[str, Any]:
+    """Every question of `sets` once, each after the wake word (a new conversation)."""
+    out: dict[str, Any] = {"targets": TARGETS, "sets": {}, "records": []}
+    with TurnRunner(engines, config, voices, realtime=realtime) as runner:
+        for name in sets:
+            questions = load_questions(name)
+            if quick:
+                questions = questions[:QUICK_QUESTIONS]
+            start = time.perf_counter()
+            outcomes = []
+            guards: Counter[str] = Counter()
+            for question in questions:
+                record = runner.speak(BenchTurn(question.ask, "llm"), rep=1)
+                outcome = score_reply(record["reply"], question.accept)
+                outcomes.append(outcome)
+                guards[record.get("guard") or "none (not the chat model)"] += 1
+                out["records"].append({
+                    "set": name, "asked": question.ask, "heard": record["heard"],
+                    "route": record["route"], "reply": record["reply"],
+                    "outcome": outcome.value, "guard": record.get("guard"),
+                    "guard_reason": record.get("guard_reason")})
+            figures = {**tally(outcomes), "guard": dict(guards)}
+            out["sets"][name] = figures
+            say(f"questions ({name}): {figures['right']}/{figures['questions']} right, "
+                f"{figures['not_sure']} not sure, {figures['wrong']} wrong "
+                f"({time.perf_counter() - start:.0f} s)")
+    out["overall"] = tally([Outcome(r["outcome"]) for r in out["records"]])
+    return out
