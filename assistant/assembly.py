@@ -1,11 +1,14 @@
-"""The composition root: build the engines from the configuration, in one place.
+"""The composition root: the one module that knows every package and puts the program
+together from the configuration.
 
-Every model is loaded from an explicit local path through the model store; a missing
-model is an error that names the fetch command. The result is an `Engines` bundle
-(`assistant.loop.shared`), what every session shares: loaded once, before listening
-starts, and closed when the process is done. This module may import every package;
-only the programs import it (the command line, the test-mode runner, the chat smoke test
-and the benchmark).
+It reads nothing but what it is given (a `Config`), loads the language pack once and
+resolves every unset key (`None`) to what the language and the machine call for: the
+recognizer, the voice, the chat model and its prompt, the home. Every model is loaded
+from an explicit local path through the model store; a missing model is an error that
+names the fetch command. The result is an `Engines` bundle (`assistant.loop.shared`),
+what every session shares: loaded once, before listening starts, closed when the process
+is done. Only the programs import this module (the command line, the test mode, the
+benchmark); every other module is handed what it needs.
 """
 
 from __future__ import annotations
@@ -13,104 +16,102 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 from assistant.audio import silence, to_speech
-from assistant.config import (
-    LANGUAGES,
-    Config,
-    LlmConfig,
-    SttConfig,
-    TtsConfig,
-)
+from assistant.config import Config, ConfigError, LlmConfig, SttConfig, TtsConfig
 from assistant.engines.llm import ChatMessage, prompt_prefix
 from assistant.engines.llm.llama import LlamaChatModel
 from assistant.engines.stt import SpeechRecognizer, choose_engine
 from assistant.engines.stt.vosk import VoskRecognizer
 from assistant.engines.stt.whisper import WhisperRecognizer
-from assistant.engines.tts import (
-    EspeakSynthesizer,
-    PiperSynthesizer,
-    SpeechSynthesizer,
-)
+from assistant.engines.tts import EspeakSynthesizer, PiperSynthesizer, SpeechSynthesizer
 from assistant.engines.vad import SileroVadModel
 from assistant.engines.wake import MicroWakeWordModel
-from assistant.language import Language, language_pack
-from assistant.language.voice import VoiceWithoutScript, missing_voice_notice
+from assistant.language import Language
+from assistant.language.packs import LanguageError, load_language
+from assistant.language.voice import MissingVoice, VoiceWithoutScript
+from assistant.loop.listener import ListenerSettings
+from assistant.loop.router import ChatSettings
+from assistant.loop.session import SessionSettings
 from assistant.loop.shared import Engines
 from assistant.models import ModelStore
 from assistant.models.registry import MULTILINGUAL
 from assistant.retention.recorder import RecordingRecognizer
 from assistant.scheduling.threads import cpu_threads, reply_threads
-from assistant.skills import SkillsEngine
+from assistant.skills import SkillsEngine, slot_validators
+from assistant.skills.registry import IntentMatcher
+from assistant.skills.home_state import SWITCHABLE, HomeState, default_state_path, load_home
 
 log = logging.getLogger(__name__)
+
+
+def language_of(config: Config) -> Language:
+    """The pack of `config.language` (a ConfigError naming the key and the choices)."""
+    try:
+        return load_language(config.language)
+    except LanguageError as error:
+        where = f"{config.source}: " if config.source else ""
+        raise ConfigError(f"{where}{error}") from None
 
 
 def model_store(config: Config) -> ModelStore:
     return ModelStore.from_config(config.models)
 
 
-def load_recognizer(config: SttConfig, store: ModelStore, *, engine: str | None = None,
+# -- speech recognition ------------------------------------------------------------------
+
+def load_recognizer(config: SttConfig, store: ModelStore, *, language: str,
+                    prompt: str | None = None, engine: str | None = None,
                     model_id: str | None = None) -> SpeechRecognizer:
-    """Load the recognizer `choose_engine` picks (explicit local paths only). A language
-    of assistant/language/ may name its recognizer (Mandarin: multilingual Whisper base,
-    told the language and given a prompt in its script)."""
-    pack = _language(config)
-    choice = choose_engine(config, store, engine=engine, model_id=_model_id(config, model_id))
+    """Load the recognizer `choose_engine` picks for `language` (a recognizer language
+    code), from its explicit local path. A multilingual model is told the language, and
+    `prompt` (the script to write in) when given."""
+    choice = choose_engine(config, store, language=language, engine=engine, model_id=model_id)
     path = store.require(choice.model_id)
     spoken = store.registry.get(choice.model_id).language
-    language = config.language if spoken == MULTILINGUAL else spoken
-    # a multilingual model is told the language's script through its prompt
-    prompt = pack.recognizer_prompt if pack is not None and spoken == MULTILINGUAL else ""
+    code = language if spoken == MULTILINGUAL else spoken
     if choice.engine == "vosk":
-        return VoskRecognizer(path, language=language)
+        return VoskRecognizer(path, language=code)
     # two decodes at once (see engines.stt.whisper), so each gets half the cores
-    return WhisperRecognizer(path, language=language, beam_size=config.beam_size,
+    return WhisperRecognizer(path, language=code, beam_size=config.beam_size,
                              threads=config.threads or max(1, cpu_threads() // 2), workers=2,
-                             short_context=config.short_context, prompt=prompt)
+                             short_context=config.short_context,
+                             prompt=(prompt or "") if spoken == MULTILINGUAL else "")
 
 
-def _language(config: SttConfig) -> Language | None:
-    return language_pack(config.language) if config.language in LANGUAGES else None
+def language_recognizer(config: Config, language: Language,
+                        store: ModelStore) -> SpeechRecognizer:
+    """The recognizer for the language spoken: `stt.model`, else the language's own model
+    (Mandarin: multilingual Whisper base, with a prompt in its script), else the first
+    installed one."""
+    return load_recognizer(config.stt, store, language=language.code,
+                           prompt=language.recognizer_prompt,
+                           model_id=config.stt.model or language.recognizer_model)
 
 
-def _model_id(config: SttConfig, model_id: str | None) -> str | None:
-    """`model_id`, else the language's own recognizer unless `stt.model` names one."""
-    pack = _language(config)
-    if pack is not None and pack.recognizer_model and not (model_id or config.model):
-        return pack.recognizer_model
-    return model_id
-
-
-def load_final_recognizer(config: SttConfig, store: ModelStore,
+def load_final_recognizer(config: Config, language: Language, store: ModelStore,
                           main: SpeechRecognizer) -> SpeechRecognizer | None:
     """The recognizer of `stt.final_model` (None when there is no split); `main` itself
     when the final model is the one `main` runs (Mandarin: Whisper base for both), so
     the model is loaded once."""
-    if not config.final_model:
+    final = config.stt.final_model
+    if not final:
         return None
-    if choose_engine(config, store, model_id=_model_id(config, None)).model_id \
-            == config.final_model:
+    main_model = choose_engine(config.stt, store, language=language.code,
+                               model_id=config.stt.model or language.recognizer_model).model_id
+    if main_model == final:
         return main
     # the final model names its own engine (stt.engine = "vosk" is the main recognizer's)
-    return load_recognizer(config, store, engine="auto", model_id=config.final_model)
+    return load_recognizer(config.stt, store, language=language.code,
+                           prompt=language.recognizer_prompt, engine="auto", model_id=final)
 
 
-def load_chat_model(config: LlmConfig, store: ModelStore) -> LlamaChatModel:
-    """Load the configured chat model from the model store (explicit local path)."""
-    path = store.require(config.model)
-    return LlamaChatModel(path, name=config.model, context_tokens=config.context_tokens,
-                          temperature=config.temperature, top_p=config.top_p,
-                          repeat_penalty=config.repeat_penalty, seed=config.seed,
-                          threads=reply_threads(config.threads)[0], batch_threads=cpu_threads())
+# -- the voice -----------------------------------------------------------------------------
 
-
-def load_synthesizer(config: TtsConfig, store: ModelStore, *, voice: str | None = None,
+def load_synthesizer(config: TtsConfig, store: ModelStore, *, voice: str,
                      deterministic: bool = False) -> SpeechSynthesizer:
-    """The configured voice: a Piper model id from the registry, or `espeak[-VOICE]`."""
-    voice = voice or config.voice
+    """A voice: a Piper model id from the registry, or `espeak[-VOICE]`."""
     if voice == "espeak" or voice.startswith("espeak-"):
         return EspeakSynthesizer(voice=voice.partition("-")[2] or "en-us")
     path = store.require(voice)
@@ -119,55 +120,130 @@ def load_synthesizer(config: TtsConfig, store: ModelStore, *, voice: str | None 
                             deterministic=deterministic)
 
 
-def language_voice(config: Config, store: ModelStore, *,
+def language_voice(config: Config, language: Language, store: ModelStore, *,
                    deterministic: bool = False) -> tuple[SpeechSynthesizer, str]:
-    """The voice of `config.language`, and a sentence to say once ("" = none): without
-    the language's voice, the default voice answers what it can read and says which
-    voice to fetch (replies stay available as text)."""
-    pack = language_pack(config.language)
-    if config.tts.voice != TtsConfig().voice or pack.voice == config.tts.voice:
-        return load_synthesizer(config.tts, store, deterministic=deterministic), ""
-    if store.is_installed(pack.voice):
-        return load_synthesizer(config.tts, store, voice=pack.voice,
-                                deterministic=deterministic), ""
-    log.warning("no %s voice installed (%s); answering in text", pack.name, pack.voice)
-    voice = VoiceWithoutScript(load_synthesizer(config.tts, store, deterministic=deterministic),
-                               unreadable=pack.written_in)
-    return voice, missing_voice_notice(pack.name, pack.voice)
+    """The voice for the language, and a sentence to say once ("" = none): `tts.voice`
+    when set, else the language's voice; when that is not installed, the English voice
+    answers what it can read and says, in English, which voice to fetch (replies stay
+    available as text)."""
+    wanted = config.tts.voice or language.voice
+    english = load_language("en")
+    if config.tts.voice is not None or wanted == english.voice or store.is_installed(wanted):
+        return load_synthesizer(config.tts, store, voice=wanted, deterministic=deterministic), ""
+    log.warning("no %s voice installed (%s); answering in text", language.name, wanted)
+    fallback = load_synthesizer(config.tts, store, voice=english.voice,
+                                deterministic=deterministic)
+    voice = VoiceWithoutScript(fallback, unreadable=language.text.written_in)
+    return voice, english.say(MissingVoice(language=language.name, voice=wanted))
 
 
-def language_chat(config: Config, store: ModelStore) -> LlmConfig | None:
-    """The chat model for `config.language`: the configured one when it speaks the
-    language (or was chosen on purpose), else an installed one that does; None when no
-    installed model speaks it (the router then says which to fetch)."""
-    pack = language_pack(config.language)
+# -- the chat model ------------------------------------------------------------------------
+
+def chat_config(config: Config, language: Language, store: ModelStore) -> LlmConfig | None:
+    """The chat model to load: `llm.model` when set, else the first installed model of
+    those the language names; None when none is installed (the router then says which
+    to fetch)."""
     llm = config.llm
-    if not pack.chat_models or llm.model in pack.chat_models or llm.model != LlmConfig().model:
+    if llm.model is not None:
         return llm
     known = {spec.id for spec in store.registry.models}
-    for model in pack.chat_models:
+    for model in language.chat.models:
         if model in known and store.is_installed(model):
             return dataclasses.replace(llm, model=model)
     return None
 
 
+def load_chat_model(config: LlmConfig, store: ModelStore) -> LlamaChatModel:
+    """Load the chat model `config.model` (resolved) from the model store."""
+    if config.model is None:
+        raise ConfigError("llm.model is not resolved (see assembly.chat_config)")
+    path = store.require(config.model)
+    return LlamaChatModel(path, name=config.model, context_tokens=config.context_tokens,
+                          temperature=config.temperature, top_p=config.top_p,
+                          repeat_penalty=config.repeat_penalty, seed=config.seed,
+                          threads=reply_threads(config.threads)[0], batch_threads=cpu_threads())
+
+
+def chat_settings(config: Config, language: Language) -> ChatSettings:
+    """The prompt and examples: the config's where set, else the language's."""
+    llm = config.llm
+    return ChatSettings(
+        system_prompt=llm.system_prompt if llm.system_prompt is not None
+        else language.chat.system_prompt,
+        examples=llm.examples if llm.examples is not None else language.chat.examples,
+        max_reply_tokens=llm.max_reply_tokens, max_sentences=llm.max_sentences)
+
+
+# -- the skills ----------------------------------------------------------------------------
+
+def intent_recognizer(config: Config, language: Language, *,
+                      home_file: str | None = None) -> IntentMatcher:
+    """The language's intents over the names of the home (`home_file`, else
+    `skills.home_file`, else the language's built-in home)."""
+    home = load_home(home_file or config.skills.home_file or language.home_file)
+    return language.load_intents(language.intents_file, home.spoken_lists(),
+                                 slot_validators(language.skill_words))
+
+
+def build_skills(config: Config, language: Language) -> SkillsEngine:
+    """The home (`skills.home_file`, else the language's), its saved state, the language's
+    intents over the home's names, and the words the skills say things with. Raises
+    AssistantError subclasses with one line when a file is unusable."""
+    skills = config.skills
+    home = load_home(skills.home_file or language.home_file)
+    state_path = Path(skills.state_file).expanduser() if skills.state_file else (
+        default_state_path())
+    state = HomeState(home, path=state_path)
+    recognizer = language.load_intents(language.intents_file, home.spoken_lists(),
+                                       slot_validators(language.skill_words))
+    hint = language.render(
+        "RecognizerHint",
+        switchable=[d.name for d in home.devices if d.kind in SWITCHABLE],
+        locks=[d.name for d in home.devices if d.kind == "lock"],
+        devices=list(dict.fromkeys(d.name for d in home.devices)))
+    return SkillsEngine(recognizer=recognizer, home=state, say=language.say,
+                        words=language.skill_words, hint=hint, tool_calls=skills.tool_calls,
+                        problems=[state.problem] if state.problem else [])
+
+
+# -- sessions ------------------------------------------------------------------------------
+
+def session_settings(config: Config, language: Language, *,
+                     wake: bool = True) -> SessionSettings:
+    """What one conversation needs, resolved for the language."""
+    vad = config.vad
+    listener = ListenerSettings(
+        wake_enabled=wake and config.wake.enabled, follow_up_ms=config.wake.follow_up_ms,
+        threshold=vad.threshold, silence_ms=vad.silence_ms,
+        min_speech_ms=vad.min_speech_ms, max_utterance_ms=vad.max_utterance_ms,
+        no_speech_timeout_ms=vad.no_speech_timeout_ms, barge_in=config.audio.barge_in,
+        early_cut_ms=vad.early_cut_ms, question_cut_ms=vad.question_cut_ms,
+        min_confidence=config.stt.min_confidence, barge_in_hint=language.barge_in_hint)
+    return SessionSettings(chat=chat_settings(config, language), listener=listener,
+                           memory_tokens=config.memory.max_tokens,
+                           new_conversation_on_wake=config.memory.new_conversation_on_wake,
+                           volume=config.audio.volume)
+
+
 def load_engines(config: Config, *, wake: bool = True, chat: bool = True,
                  skills: bool = True) -> Engines:
-    """Load recognizer, VAD, wake word, voice, chat model and skills, and warm them up."""
+    """Load the language, recognizer, VAD, wake word, voice, chat model and skills, and
+    warm them up."""
     start = time.perf_counter()
+    language = language_of(config)
     store = model_store(config)
-    recognizer = load_recognizer(config.stt, store)
-    voice, notice = language_voice(config, store)
-    llm = language_chat(config, store) if chat else None
+    recognizer = language_recognizer(config, language, store)
+    voice, notice = language_voice(config, language, store)
+    llm = chat_config(config, language, store) if chat else None
     engines = Engines(
-        recognizer=recognizer, vad=SileroVadModel(),
+        language=language, recognizer=recognizer, vad=SileroVadModel(),
         wake=MicroWakeWordModel(config.wake.word) if wake and config.wake.enabled else None,
         voice=voice, chat=load_chat_model(llm, store) if llm is not None else None,
-        skills=SkillsEngine.from_config(config.skills) if skills else None,
-        final_recognizer=load_final_recognizer(config.stt, store, recognizer),
+        skills=build_skills(config, language) if skills else None,
+        final_recognizer=load_final_recognizer(config, language, store, recognizer),
         notices=[notice] if notice else [])
     try:
-        warm_up(engines, system_prompt=config.llm.system_prompt, examples=config.llm.examples)
+        warm_up(engines, chat_settings(config, language))
     except BaseException:
         engines.close()
         raise
@@ -178,14 +254,14 @@ def load_engines(config: Config, *, wake: bool = True, chat: bool = True,
     return engines
 
 
-def warm_up(engines: Engines, *, system_prompt: str,
-            examples: Sequence[tuple[str, str]] = ()) -> None:
+def warm_up(engines: Engines, chat: ChatSettings) -> None:
     """Run every engine once, so the first real turn does not pay for lazy set-up; the
-    chat model keeps the system prompt in its KV cache for every later turn. The
-    recognizer warms up on real speech (the voice saying "Ready."): on silence or a tone,
-    Whisper's short-window decode would take its slow fallback path instead."""
+    chat model keeps the language's system prompt in its KV cache for every later turn.
+    The recognizer warms up on real speech (the voice saying the language's "Ready."):
+    on silence or a tone, Whisper's short-window decode would take its slow fallback path."""
+    ready = engines.language.render("WarmUp")
     quiet = silence(300)
-    spoken = [to_speech(block) for block in engines.voice.synthesize("Ready.")]
+    spoken = [to_speech(block) for block in engines.voice.synthesize(ready)]
     for recognizer in filter(None, [engines.recognizer, engines.final_recognizer]):
         stream = recognizer.stream()
         for block in [quiet, *spoken, quiet]:
@@ -197,8 +273,9 @@ def warm_up(engines: Engines, *, system_prompt: str,
         detector.process(quiet)
         detector.close()
     if engines.chat is not None:
-        messages = [*prompt_prefix(system_prompt, examples), ChatMessage("user", "Hello")]
+        messages = [*prompt_prefix(chat.system_prompt, chat.examples),
+                    ChatMessage("user", ready)]
         for _ in engines.chat.stream_reply(messages, max_tokens=1):
             pass
     if engines.skills is not None:
-        engines.skills.recognizer.recognize("what time is it")
+        engines.skills.recognizer.recognize(ready)

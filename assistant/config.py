@@ -10,6 +10,7 @@ keys for a class of machine; keys set in the file win over it (see `profiles.py`
 from __future__ import annotations
 
 import dataclasses
+import enum
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,19 +20,22 @@ from assistant.config_check import ConfigError, build_section, option
 from assistant.profiles import ProfileError, profile_overrides, profiles_file
 from assistant.toml_file import read_toml
 
-LANGUAGES = ("en", "zh")
-"""Languages the assistant speaks; each has its module in assistant/language/."""
 
-DEFAULT_SYSTEM_PROMPT = (
-    "You are a helpful voice assistant running on the user's own device. "
-    "Answer in one to three short, plain sentences that sound natural when spoken aloud. "
-    "No lists, no markdown, no emojis."
-)
-DEFAULT_EXAMPLES: tuple[tuple[str, str], ...] = (
-    ("What is the capital of Portugal?", "The capital of Portugal is Lisbon."),
-    ("Who wrote Macbeth?", "William Shakespeare wrote Macbeth."),
-    ("How many wheels does a car have?", "A car has four wheels."),
-)
+class SttEngine(enum.Enum):
+    AUTO = "auto"
+    """Vosk when a Vosk model for the language is installed, else Whisper."""
+    VOSK = "vosk"
+    WHISPER = "whisper"
+
+
+class BargeIn(enum.Enum):
+    """What interrupts a reply."""
+
+    WAKE = "wake"
+    """The wake word (safe with loudspeakers)."""
+    SPEECH = "speech"
+    """Any speech (headsets only: through a loudspeaker the assistant would hear itself)."""
+    OFF = "off"
 
 
 @dataclass(frozen=True)
@@ -44,10 +48,10 @@ class ModelsConfig:
 
 @dataclass(frozen=True)
 class SttConfig:
-    engine: str = option("auto", choices=("auto", "vosk", "whisper"))
-    language: str = "en"
-    model: str = ""
-    """Model id; "" = the first installed model for the engine and language."""
+    engine: SttEngine = SttEngine.AUTO
+    model: str | None = None
+    """Model id; unset = the language's recognizer, else the first installed one for the
+    engine and language."""
     beam_size: int = option(1, low=1, high=10)
     short_context: bool = True
     """Whisper: encode only as much audio context as the utterance needs (much faster)."""
@@ -64,7 +68,8 @@ class SttConfig:
 
 @dataclass(frozen=True)
 class LlmConfig:
-    model: str = "smollm2-135m-instruct-q4_1"
+    model: str | None = None
+    """Chat model id; unset = the first installed model of those the language names."""
     context_tokens: int = option(2048, low=256, high=131072)
     max_reply_tokens: int = option(160, low=8, high=4096)
     temperature: float = option(0.0, low=0.0, high=2.0)
@@ -78,13 +83,17 @@ class LlmConfig:
     threads: int = option(0, low=0, high=256)
     """Threads writing the reply; 0 = half the cores (the voice synthesizes beside it).
     The prompt is always read with every core."""
-    system_prompt: str = DEFAULT_SYSTEM_PROMPT
-    examples: tuple[tuple[str, str], ...] = DEFAULT_EXAMPLES
-    """Few-shot (question, answer) pairs shown to the model before every conversation."""
+    system_prompt: str | None = None
+    """Unset = the language's prompt (assistant/language/<code>/pack.yaml)."""
+    examples: tuple[tuple[str, str], ...] | None = None
+    """Few-shot (question, answer) pairs shown to the model before every conversation;
+    unset = the language's."""
     max_sentences: int = option(2, low=1, high=100)
     """A reply ends after this many sentences (the rest is not written)."""
 
     def __post_init__(self) -> None:
+        if self.examples is None:
+            return
         pairs = []
         for i, pair in enumerate(self.examples):
             if (not isinstance(pair, (list, tuple)) or len(pair) != 2
@@ -97,7 +106,8 @@ class LlmConfig:
 
 @dataclass(frozen=True)
 class TtsConfig:
-    voice: str = "piper-en_US-joe-medium"
+    voice: str | None = None
+    """A Piper model id from the registry, or `espeak[-VOICE]`; unset = the language's."""
     speed: float = option(1.0, low=0.25, high=4.0)
     threads: int = option(0, low=0, high=256)
     """0 = every core (its idle threads sleep, so the chat model keeps writing)."""
@@ -105,11 +115,10 @@ class TtsConfig:
 
 @dataclass(frozen=True)
 class SkillsConfig:
-    language: str = "en"
-    home_file: str = ""
-    """The simulated home (rooms and devices, TOML); "" = the built-in default home."""
-    state_file: str = ""
-    """Where device state persists; "" = $XDG_STATE_HOME/assistant/home-state.json."""
+    home_file: str | None = None
+    """The simulated home (rooms and devices, TOML); unset = the language's built-in home."""
+    state_file: str | None = None
+    """Where device state persists; unset = $XDG_STATE_HOME/assistant/home-state.json."""
     tool_calls: bool = False
     """Let the chat model call skills through a grammar-constrained JSON tool call."""
 
@@ -153,7 +162,7 @@ class AudioConfig:
     output_buffer_ms: int = option(60, low=10, high=1000)
     """Audio the sound card holds ahead of the speaker: the delay before a reply is heard
     and before a barge-in cuts it. Raise it if replies come out choppy."""
-    barge_in: str = option("wake", choices=("wake", "speech", "off"))
+    barge_in: BargeIn = BargeIn.WAKE
     """What interrupts a reply: the wake word (safe with loudspeakers), any speech
     (headsets only: through a loudspeaker the assistant would hear itself), or nothing."""
     volume: float = option(1.0, low=0.0, high=1.0)
@@ -238,8 +247,8 @@ class Config:
     profile: str = ""
     """The built-in profile applied under the file's keys ("" = none)."""
     language: str = "en"
-    """The language spoken (top-level `language = "zh"`, or `--language zh`): sets
-    stt.language and skills.language; assistant/language/ holds the rest."""
+    """The language spoken (top-level `language = "zh"`, or `--language zh`): one of the
+    packs in assistant/language/, checked when the assembly loads it."""
     source: str = ""
     """The file this configuration came from ("" = built-in defaults)."""
 
@@ -298,18 +307,15 @@ def config_from_dict(data: dict[str, Any], *, source: str = "",
         sections[section] = build_section(CONFIG_SECTIONS[section], values, prefix=section,
                                           where=where)
     config = Config(**sections, profile=name, source=source)
-    return with_language(config, language, where=where) if language != "en" else config
+    return with_language(config, language, where=where)
 
 
 def with_language(config: Config, language: Any, *, where: str = "") -> Config:
-    """`config` speaking `language`: the top-level key, stt.language and skills.language."""
-    if language not in LANGUAGES:
-        raise ConfigError(f"{where}language must be one of {', '.join(LANGUAGES)}, "
+    """`config` speaking `language` (a language code; the pack is checked on loading)."""
+    if not isinstance(language, str) or not language.strip():
+        raise ConfigError(f"{where}language must be a language code such as \"en\", "
                           f"got {language!r}")
-    return dataclasses.replace(
-        config, language=language,
-        stt=dataclasses.replace(config.stt, language=language),
-        skills=dataclasses.replace(config.skills, language=language))
+    return dataclasses.replace(config, language=language.strip())
 
 
 def _profile_sections(name: str) -> dict[str, dict[str, Any]]:

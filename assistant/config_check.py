@@ -4,6 +4,7 @@ name, type, choices and range checked, with errors that name the key."""
 from __future__ import annotations
 
 import dataclasses
+import enum
 import math
 import types
 import typing
@@ -38,6 +39,8 @@ def build_section(cls: type, values: dict[str, Any], *, prefix: str, where: str 
 
 def check_value(name: str, value: Any, hint: Any, meta: Any, where: str = "") -> Any:
     expected = _python_type(hint)
+    if issubclass(expected, enum.Enum):
+        return _member(name, value, expected, where)
     ok = isinstance(value, expected) and not (expected is not bool and isinstance(value, bool))
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         value, ok = float(value), True
@@ -58,6 +61,17 @@ def check_value(name: str, value: Any, hint: Any, meta: Any, where: str = "") ->
     if high is not None and value > high:
         raise ConfigError(f"{where}{name} must be <= {high}, got {value!r}")
     return value
+
+
+def _member(name: str, value: Any, kind: type[enum.Enum], where: str) -> enum.Enum:
+    """An enum option from its value in the file ("wake" -> BargeIn.WAKE)."""
+    if isinstance(value, kind):
+        return value
+    for member in kind:
+        if member.value == value:
+            return member
+    allowed = ", ".join(str(member.value) for member in kind)
+    raise ConfigError(f"{where}{name} must be one of {allowed}, got {value!r}")
 
 
 def _python_type(hint: Any) -> type:

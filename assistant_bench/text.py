@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import jiwer
 
-from assistant.speech_format import number_words, ordinal_words, year_words
+from assistant.language.en.wording import number_words, ordinal_words, year_words
 
 _ABBREVIATIONS = {"mr": "mister", "mrs": "missus", "dr": "doctor", "st": "saint",
                   "vs": "versus", "ok": "okay"}

@@ -29,9 +29,9 @@ from assistant.config import Config
 from assistant.engines.stt import SpeechRecognizer
 from assistant.engines.tts import SpeechSynthesizer, synthesize_all
 from assistant.loop.controls import AssistantControls
-from assistant.sentences import clean_for_speech
 from assistant.loop.session import SessionSettings, conversation
 from assistant.models import ModelStore
+from assistant.sentences import clean_for_speech
 from tests.audio_lab import AssistantProcess, AudioLab, Recording, Turn, require_audio_lab
 from tests.words import heard_enough, share_heard
 

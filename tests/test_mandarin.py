@@ -26,8 +26,8 @@ from assistant.language import language_pack
 from assistant.language.voice import VoiceWithoutScript
 from assistant.language.zh.text import is_han, normalize, numerals_by_sound, pinyin_key
 from assistant.language.zh.wording import date_words, duration_words, number_words, time_words
-from assistant.sentences import SentenceSplitter
 from assistant.loop.session import SessionSettings
+from assistant.sentences import SentenceSplitter
 from assistant.skills import SkillReply, Skills, SkillsEngine
 from tests.fakes import MemoryControls
 

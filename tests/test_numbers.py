@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.numbers import parse_number, rewrite_amount_idioms, words_to_digits
-from assistant.speech_format import number_words
+from assistant.language.en.numbers import parse_number, rewrite_amount_idioms, words_to_digits
+from assistant.language.en.wording import number_words
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -4,14 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import SkillsConfig
 from assistant.skills import Skills
+from tests import building
 from tests.fakes import MemoryControls
 
 
 def make_skills(tmp_path: Path, controls: MemoryControls) -> Skills:
-    return Skills.from_config(SkillsConfig(state_file=str(tmp_path / "state.json")),
-                              controls=controls)
+    return building.skills(state_file=tmp_path / "state.json", controls=controls)
 
 
 @pytest.mark.parametrize("text", ["volume up", "Louder.", "turn it up", "a little louder please"])

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import SkillsConfig
 from assistant.skills import SkillReply, Skills
 from assistant.skills.home_state import HomeConfigError, HomeState, HomeStateError, load_home
+from tests import building
 from tests.fakes import MemoryControls
 
 
 def make_skills(state_file: Path, *, home_file: str = "") -> Skills:
-    return Skills.from_config(SkillsConfig(state_file=str(state_file), home_file=home_file),
+    return building.skills(state_file=state_file, home_file=home_file or None,
                               controls=MemoryControls())
 
 
@@ -310,7 +310,7 @@ def test_non_commands_return_none_and_change_nothing(skills: Skills, state_file:
 
 # ------------------------------------------------------------------ home config
 def test_the_default_home() -> None:
-    home = load_home()
+    home = load_home(building.language().home_file)
     assert [a.name for a in home.areas] == ["kitchen", "living room", "bedroom", "hallway",
                                              "upstairs", "downstairs"]
     kinds = {d.name: d.kind for d in home.devices}
@@ -344,7 +344,7 @@ def test_a_missing_home_file_names_the_setting(tmp_path: Path) -> None:
 
 
 def test_memory_only_state(tmp_path: Path) -> None:
-    state = HomeState(load_home(), path=None)
+    state = HomeState(load_home(building.language().home_file), path=None)
     state.update({"kitchen_light": {"on": True}})
     assert state.get("kitchen_light")["on"] is True
     assert list(tmp_path.iterdir()) == []

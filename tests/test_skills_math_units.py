@@ -4,16 +4,16 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import SkillsConfig
+from assistant.language.en.numbers import parse_number
 from assistant.skills import Skills
-from assistant.skills.math_units import rounded, validate_math_slots
+from assistant.skills.math_units import math_slot_validator, rounded
+from tests import building
 from tests.fakes import MemoryControls
 
 
 @pytest.fixture
 def skills(tmp_path: Path) -> Skills:
-    return Skills.from_config(SkillsConfig(state_file=str(tmp_path / "state.json")),
-                              controls=MemoryControls())
+    return building.skills(state_file=tmp_path / "state.json", controls=MemoryControls())
 
 
 @pytest.mark.parametrize(("text", "slots", "answer"), [
@@ -89,10 +89,10 @@ def test_words_are_not_numbers(skills: Skills, text: str) -> None:
 
 
 def test_validator_turns_number_text_into_numbers() -> None:
-    assert validate_math_slots({"x": "1.5", "operator": "add", "y": "-2"}) == {
+    assert math_slot_validator(parse_number)({"x": "1.5", "operator": "add", "y": "-2"}) == {
         "x": 1.5, "operator": "add", "y": -2}
-    assert validate_math_slots({"x": "five apples", "operator": "square"}) is None
-    assert validate_math_slots({"x": "5", "operator": "add"}) is None
+    assert math_slot_validator(parse_number)({"x": "five apples", "operator": "square"}) is None
+    assert math_slot_validator(parse_number)({"x": "5", "operator": "add"}) is None
 
 
 def test_rounding_keeps_three_significant_digits_for_small_numbers() -> None:

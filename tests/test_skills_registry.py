@@ -8,21 +8,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.cli.intents import load_cases
-from assistant.config import SkillsConfig
 from assistant.intents import IntentMatch, IntentRecognizer
 from assistant.skills import SkillReply, Skills
-from assistant.skills.base import Confirmations
-from assistant.skills.home_state import load_home
-from assistant.skills.registry import build_recognizer
+from assistant.skills.base import Confirmations, SkillFailed, SkillResult
 from assistant.skills.timers import TimerSkill
+from tests import building
 from tests.fakes import MemoryControls
 
 SENTENCES = Path(__file__).resolve().parent / "data" / "intents_en.yaml"
 
 
 def make_skills(state_file: Path) -> Skills:
-    return Skills.from_config(SkillsConfig(state_file=str(state_file)),
-                              controls=MemoryControls(last="Hello."),
+    return building.skills(state_file=state_file, controls=MemoryControls(last="Hello."),
                               wallclock=lambda: datetime(2026, 3, 5, 19, 45))
 
 
@@ -70,17 +67,18 @@ def test_word_salad_is_not_a_command(shared: tuple[Skills, Path], words: list[st
 class ExplodingSkill:
     intents = frozenset({"GetTime"})
 
-    def handle(self, match: IntentMatch, *, now: float) -> SkillReply:
+    def handle(self, match: IntentMatch, *, now: float) -> SkillResult:
         raise RuntimeError("boom")
 
 
 def test_a_failing_skill_apologizes_instead_of_crashing() -> None:
-    recognizer = build_recognizer(SkillsConfig(), load_home())
+    engine = building.skills_engine()
     timers = TimerSkill()
-    skills = Skills(recognizer=recognizer, skills=[ExplodingSkill(), timers],
+    skills = Skills(engine=engine, skills=[ExplodingSkill(), timers],
                     confirmations=Confirmations(), timers=timers)
     reply = skills.respond("what time is it", now=0.0)
     assert reply is not None and reply.text == "Sorry, something went wrong with that."
+    assert isinstance(reply.outcome, SkillFailed)
 
 
 class BrokenRecognizer(IntentRecognizer):
@@ -92,9 +90,11 @@ class BrokenRecognizer(IntentRecognizer):
 
 
 def test_a_recognizer_failure_means_not_a_command() -> None:
+    engine = building.skills_engine()
+    engine.recognizer = BrokenRecognizer()
     timers = TimerSkill()
-    skills = Skills(recognizer=BrokenRecognizer(), skills=[timers],
-                    confirmations=Confirmations(), timers=timers)
+    skills = Skills(engine=engine, skills=[timers], confirmations=Confirmations(),
+                    timers=timers)
     assert skills.respond("what time is it", now=0.0) is None
 
 

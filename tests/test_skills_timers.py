@@ -4,16 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import SkillsConfig
 from assistant.skills import SkillReply, Skills
-from assistant.skills.timers import clean_timer_name
+from tests import building
 from tests.fakes import MemoryControls
 
 
 @pytest.fixture
 def skills(tmp_path: Path) -> Skills:
-    return Skills.from_config(SkillsConfig(state_file=str(tmp_path / "state.json")),
-                              controls=MemoryControls())
+    return building.skills(state_file=tmp_path / "state.json", controls=MemoryControls())
 
 
 def say(skills: Skills, text: str, now: float) -> SkillReply:
@@ -174,7 +172,7 @@ def test_a_timer_without_a_length_is_not_a_command(skills: Skills) -> None:
     ("", None),
 ])
 def test_clean_timer_name(raw: str, name: str | None) -> None:
-    assert clean_timer_name(raw) == name
+    assert building.language("en").skill_words.timer_names.clean(raw) == name
 
 
 def test_long_lists_are_cut_short(skills: Skills) -> None:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.speech_format import (
+from assistant.language.en.wording import (
     amount_of_time_words,
     date_words,
     duration_words,

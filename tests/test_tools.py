@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import SkillsConfig
 from assistant.skills import Skills, ToolCallError
 from assistant.skills.home_state import load_home
 from assistant.skills.tools import ToolSpec, grammar, tool_specs, validate
+from tests import building
 from tests.fakes import MemoryControls
 
 
 def make_skills(tmp_path: Path, *, tool_calls: bool = True) -> Skills:
-    config = SkillsConfig(state_file=str(tmp_path / "state.json"), tool_calls=tool_calls)
-    return Skills.from_config(config, controls=MemoryControls())
+    return building.skills(state_file=tmp_path / "state.json", tool_calls=tool_calls,
+                           controls=MemoryControls())
 
 
 @pytest.fixture
@@ -156,7 +156,7 @@ def _example(spec: ToolSpec) -> dict:
 
 
 def test_the_grammar_accepts_every_valid_call_shape() -> None:
-    specs = tool_specs(load_home())
+    specs = tool_specs(load_home(building.language().home_file))
     pattern = grammar_regex(grammar(specs))
     for spec in specs:
         arguments = _example(spec)
@@ -177,12 +177,12 @@ def test_the_grammar_accepts_every_valid_call_shape() -> None:
     '{"name": "GetTime", "arguments": {}} and also',
 ])
 def test_the_grammar_rejects_calls_outside_the_schemas(text: str) -> None:
-    pattern = grammar_regex(grammar(tool_specs(load_home())))
+    pattern = grammar_regex(grammar(tool_specs(load_home(building.language().home_file))))
     assert not pattern.fullmatch(text)
 
 
 def test_the_router_s_grammar_also_lets_the_model_decline() -> None:
-    specs = tool_specs(load_home())
+    specs = tool_specs(load_home(building.language().home_file))
     declining = grammar_regex(grammar(specs, decline=True))
     assert declining.fullmatch('{"name": "none"}')
     assert declining.fullmatch(call("GetTime", {}))
@@ -191,7 +191,7 @@ def test_the_router_s_grammar_also_lets_the_model_decline() -> None:
 
 
 def test_a_free_text_name_is_written_in_plain_words() -> None:
-    pattern = grammar_regex(grammar(tool_specs(load_home())))
+    pattern = grammar_regex(grammar(tool_specs(load_home(building.language().home_file))))
     assert pattern.fullmatch(call("TimerSet", {"duration": 60, "name": "mum's pasta"}))
     for name in ("Pasta", "pasta\n", "", "p" * 31, 'pasta\", "x": "y'):
         assert not pattern.fullmatch(call("TimerSet", {"duration": 60, "name": name})), name

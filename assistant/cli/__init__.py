@@ -15,7 +15,8 @@ import sys
 from collections.abc import Sequence
 
 from assistant import __version__
-from assistant.config import LANGUAGES, load_config, with_language
+from assistant.config import load_config, with_language
+from assistant.language.packs import available_languages
 from assistant.errors import AssistantError
 from assistant.sandbox.policy import apply_network_policy
 
@@ -59,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
                              help=PROFILE_HELP)
     for name in LANGUAGE_COMMANDS:
         subparsers.choices[name].add_argument(
-            "--language", choices=LANGUAGES, default=None,
+            "--language", choices=available_languages(), default=None,
             help="the language spoken (default: the config's top-level `language`, else en)")
     return parser
 
@@ -93,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     try:
         config = load_config(args.config, profile=args.profile)
-        if getattr(args, "language", None) in LANGUAGES:
+        if getattr(args, "language", None) is not None:
             config = with_language(config, args.language)
         apply_network_policy(args, config)
         return int(args.handler(args, config) or 0)

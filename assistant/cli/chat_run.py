@@ -12,8 +12,8 @@ from assistant.loop.controls import AssistantControls
 from assistant.loop.memory import remember_turn
 from assistant.loop.reply_guard import guarded
 from assistant.loop.router import Reply, Router
-from assistant.sentences import SentenceSplitter
 from assistant.loop.session import SessionSettings, conversation
+from assistant.sentences import SentenceSplitter
 from assistant.skills import SkillsEngine
 
 

@@ -23,9 +23,10 @@ from typing import Any
 
 import yaml
 
-from assistant.config import LANGUAGES, Config
+from assistant.config import Config, with_language
 from assistant.intents import IntentMatch
-from assistant.language import IntentMatcher, language_pack
+from assistant.language.packs import available_languages
+from assistant.skills.registry import IntentMatcher
 
 EXIT_MISMATCH = 1
 EXIT_BAD_FILE = 2
@@ -59,7 +60,7 @@ def register(subparsers: Any) -> None:
     recognize = actions.add_parser("recognize", help="show the intent and slots of a sentence")
     recognize.add_argument("text", nargs="+", metavar="TEXT", help="the sentence")
     for action in (test, recognize):
-        action.add_argument("--language", choices=LANGUAGES, default=None,
+        action.add_argument("--language", choices=available_languages(), default=None,
                             help="the templates' language (default: the config's, else en)")
         action.add_argument("--home", metavar="FILE", default=None,
                             help="home file whose rooms and devices the sentences name "
@@ -69,12 +70,11 @@ def register(subparsers: Any) -> None:
 
 
 def _recognizer(args: argparse.Namespace, config: Config) -> IntentMatcher:
-    from assistant.skills.home_state import load_home
-    from assistant.skills.registry import build_recognizer
+    from assistant.assembly import intent_recognizer, language_of
 
-    home_file = (getattr(args, "home", None) or config.skills.home_file
-                 or language_pack(config.language).home_file or None)
-    return build_recognizer(config.skills, load_home(home_file))
+    if getattr(args, "language", None):
+        config = with_language(config, args.language)
+    return intent_recognizer(config, language_of(config), home_file=getattr(args, "home", None))
 
 
 def run_recognize(args: argparse.Namespace, config: Config) -> int:

@@ -76,7 +76,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         if transcripts is not None:
             session.observe(transcripts.observe)
         hint = f"say {session.phrase!r}" if session.phrase else "speak any time"
-        if not session.phrase and config.audio.barge_in == "wake":
+        if not session.phrase and config.audio.barge_in is BargeIn.WAKE:
             print("note: without the wake word a reply cannot be interrupted; with a headset, "
                   'set audio.barge_in = "speech" to interrupt by speaking', file=sys.stderr)
         devices = LocalDevices(

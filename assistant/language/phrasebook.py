@@ -109,10 +109,10 @@ class Phrasebook:
         fields = {f.name: getattr(outcome, f.name) for f in dataclasses.fields(outcome)}
         return " ".join(self._raw(type(outcome).__name__, variant, fields).split())
 
-    def each(self, items: Any, name: str, **values: Any) -> list[str]:
-        """The phrase `name` said for every item (`item` in the phrase): a list for
+    def each(self, items: Any, key: str, /, **values: Any) -> list[str]:
+        """The phrase `key` said for every item (`item` in the phrase): a list for
         `listing` or `first_few`."""
-        return [self.phrase(name, item=item, **values) for item in items]
+        return [self.phrase(key, item=item, **values) for item in items]
 
     def _raw(self, key: str, variant: str, values: dict[str, Any]) -> str:
         entry = self._responses.get(key)
@@ -124,9 +124,9 @@ class Phrasebook:
         except TemplateError as error:
             raise PhrasebookError(f"{self.source}: responses.{key}: {error}") from None
 
-    def phrase(self, name: str, **values: Any) -> str:
+    def phrase(self, key: str, /, **values: Any) -> str:
         """A shared snippet, for use inside templates: `{{ phrase('how_to', device=d) }}`."""
-        template = self._phrases.get(name)
+        template = self._phrases.get(key)
         if template is None:
-            raise PhrasebookError(f"{self.source}: no phrase {name!r}")
+            raise PhrasebookError(f"{self.source}: no phrase {key!r}")
         return template.render(**values).strip()

@@ -2,24 +2,32 @@
 
 Without the language's Piper voice the assistant keeps working: replies still come as
 text (the test mode's report, `assistant chat`), the default voice stays loaded for
-what it can say, and the user hears once, in English, which voice to fetch.
+what it can say, and the user hears once, in English, which voice to fetch
+(`MissingVoice`, said by the English pack).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from assistant.audio import Audio
 from assistant.engines.tts import SpeechSynthesizer
+from assistant.skills.base import Outcome
 
 log = logging.getLogger(__name__)
 
 
-def missing_voice_notice(language_name: str, voice_id: str) -> str:
-    """The English sentence said once when a language's voice is missing."""
-    return (f"A {language_name} voice is not installed, so I will answer in text only. "
-            f"To hear me, fetch it with: assistant models fetch {voice_id}.")
+@dataclass(frozen=True)
+class MissingVoice(Outcome):
+    """Said once, in a language the fallback voice can read, when the language's voice is
+    not installed."""
+
+    language: str
+    """The language's English name."""
+    voice: str
+    """The voice model to fetch."""
 
 
 class VoiceWithoutScript:

@@ -27,6 +27,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 
 from assistant.audio import Audio, to_speech
+from assistant.config import BargeIn
 from assistant.engines.stt import RecognitionStream, SpeechRecognizer, Transcript, heard_clearly
 from assistant.engines.stt.split import SplitStream
 from assistant.engines.vad import VoiceActivityDetector
@@ -69,7 +70,7 @@ class ListenerSettings:
     min_speech_ms: int = 150
     max_utterance_ms: int = 15000
     no_speech_timeout_ms: int = 5000
-    barge_in: str = "wake"  # "wake" | "speech" | "off"
+    barge_in: BargeIn = BargeIn.WAKE
     pre_roll_ms: int = 250
     barge_in_speech_ms: int = 300
     hint: str = ""
@@ -197,7 +198,7 @@ class Listener:
     def _on_wake(self) -> None:
         barge_in = self.state is State.BUSY
         if barge_in:
-            if self._settings.barge_in == "off":
+            if self._settings.barge_in is BargeIn.OFF:
                 return
             self._busy_turn = None
             self._emit(Interrupt(InterruptReason.WAKE_WORD))
@@ -369,7 +370,7 @@ class Listener:
             t_transcript=time.perf_counter(), truncated=ended.truncated, heard_clearly=clear))
 
     def _watch_speech_barge_in(self, block: Audio) -> None:
-        if self._settings.barge_in != "speech":
+        if self._settings.barge_in is not BargeIn.SPEECH:
             return
         scores, _ = self._frames(block)
         self._barge_frames.extend(p >= self._settings.threshold for p in scores)

@@ -22,11 +22,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from assistant.audio import Audio
-from assistant.config import DEFAULT_EXAMPLES, DEFAULT_SYSTEM_PROMPT, Config
-from assistant.engines.llm import ChatModel
-from assistant.language import language_pack
 from assistant.loop.clock import Clock
 from assistant.loop.controls import AssistantControls
+from assistant.loop.conversation import Conversation
 from assistant.loop.events import (
     AnnouncementSpoken,
     Completeness,
@@ -41,73 +39,42 @@ from assistant.loop.listener import Listener, ListenerSettings, State
 from assistant.loop.memory import ConversationMemory
 from assistant.loop.output import BufferedSink
 from assistant.loop.responder import Responder, strip_wake_phrase
-from assistant.loop.router import Router
+from assistant.loop.router import ChatSettings, Router
 from assistant.loop.shared import Engines
 from assistant.loop.speaker import Speaker
-from assistant.skills import SkillsEngine
+from assistant.skills import Capabilities
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class SessionSettings:
-    """What one conversation needs from the configuration."""
+    """What one conversation needs from the configuration, resolved for its language by
+    the assembly (`assistant.assembly.session_settings`)."""
 
+    chat: ChatSettings
     listener: ListenerSettings = ListenerSettings()
-    system_prompt: str = ""
-    examples: tuple[tuple[str, str], ...] = ()
-    max_sentences: int = 0
-    """A chat-model reply ends after this many sentences (0 = no limit)."""
-    max_reply_tokens: int = 160
     memory_tokens: int = 768
     new_conversation_on_wake: bool = True
     volume: float = 1.0
-    language: str = "en"
-
-    @classmethod
-    def from_config(cls, config: Config, *, wake: bool = True) -> SessionSettings:
-        vad = config.vad
-        listener = ListenerSettings(
-            wake_enabled=wake and config.wake.enabled, follow_up_ms=config.wake.follow_up_ms,
-            threshold=vad.threshold, silence_ms=vad.silence_ms,
-            min_speech_ms=vad.min_speech_ms, max_utterance_ms=vad.max_utterance_ms,
-            no_speech_timeout_ms=vad.no_speech_timeout_ms, barge_in=config.audio.barge_in,
-            early_cut_ms=vad.early_cut_ms, question_cut_ms=vad.question_cut_ms,
-            min_confidence=config.stt.min_confidence)
-        language = language_pack(config.language)
-        if language.barge_in_hint:
-            listener = dataclasses.replace(listener, barge_in_hint=language.barge_in_hint)
-        prompt = config.llm.system_prompt
-        if prompt == DEFAULT_SYSTEM_PROMPT:
-            prompt = language.system_prompt or prompt
-        examples = config.llm.examples
-        if examples == DEFAULT_EXAMPLES and config.language != "en":
-            examples = ()  # the default examples are English questions and answers
-        return cls(listener=listener, system_prompt=prompt,
-                   examples=examples, max_sentences=config.llm.max_sentences,
-                   max_reply_tokens=config.llm.max_reply_tokens,
-                   memory_tokens=config.memory.max_tokens,
-                   new_conversation_on_wake=config.memory.new_conversation_on_wake,
-                   volume=config.audio.volume, language=config.language)
 
 
-def conversation(chat: ChatModel | None, skills_engine: SkillsEngine | None,
-                 settings: SessionSettings, *, controls: AssistantControls, owner: str = "",
-                 wallclock: Callable[[], datetime] = datetime.now) -> Router:
-    """One conversation's router: its memory and skills over the shared chat model and
-    home (also what `assistant chat` talks to)."""
+def conversation(engines: Engines, settings: SessionSettings, *, owner: str = "",
+                 wallclock: Callable[[], datetime] = datetime.now,
+                 capabilities: Capabilities | None = None) -> Conversation:
+    """One conversation over the shared engines: its own memory, controls and skills
+    (timers, confirmations), the language and chat model everyone shares. What a session,
+    the Wyoming conversation agent and `assistant chat` each talk to."""
+    chat = engines.chat
     memory = ConversationMemory(max_tokens=settings.memory_tokens,
                                 count_tokens=chat.count_tokens if chat else _rough_tokens)
-    controls.attach_memory(memory)
-    skills = (skills_engine.session(controls=controls, wallclock=wallclock)
-              if skills_engine is not None else None)
-    language = language_pack(settings.language)
-    return Router(chat=chat, skills=skills, memory=memory, system_prompt=settings.system_prompt,
-                  max_reply_tokens=settings.max_reply_tokens, owner=owner,
-                  examples=settings.examples, max_sentences=settings.max_sentences,
-                  is_control=language.is_control,
-                  no_chat_reply=language.no_chat_reply, not_caught=language.not_caught,
-                  language=language.code, not_sure=language.not_sure)
+    controls = AssistantControls(memory, volume=settings.volume)
+    skills = (engines.skills.session(controls=controls, wallclock=wallclock,
+                                     capabilities=capabilities)
+              if engines.skills is not None else None)
+    router = Router(chat=chat, skills=skills, memory=memory, language=engines.language,
+                    settings=settings.chat, owner=owner)
+    return Conversation(router=router, controls=controls)
 
 
 def _rough_tokens(text: str) -> int:
@@ -126,9 +93,9 @@ class Session:
         self.engines = engines
         self.sink = sink
         self.clock = clock
-        self.controls = AssistantControls(volume=settings.volume)
-        self.router = conversation(engines.chat, engines.skills, settings,
-                                   controls=self.controls, owner=name, wallclock=wallclock)
+        self.conversation = conversation(engines, settings, owner=name, wallclock=wallclock)
+        self.controls = self.conversation.controls
+        self.router = self.conversation.router
         self._observers: list[Callable[[Event], None]] = []
         self._timer_armed: float | None = None
         self._lock = threading.Lock()
@@ -146,7 +113,7 @@ class Session:
                                  is_complete=self._is_complete, owner=name,
                                  final=engines.final_recognizer)
         self.responder = Responder(
-            router=self.router, speaker=self.speaker, controls=self.controls,
+            conversation=self.conversation, speaker=self.speaker,
             emit=self._emit, reply_done=self.listener.reply_finished, now=clock.now,
             wake_phrase=self.phrase, new_conversation_on_wake=settings.new_conversation_on_wake)
         self._started = False

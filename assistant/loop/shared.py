@@ -14,6 +14,7 @@ from assistant.engines.stt import SpeechRecognizer
 from assistant.engines.tts import PhraseCache, SpeechSynthesizer
 from assistant.engines.vad import VadModel
 from assistant.engines.wake import WakeWordModel
+from assistant.language import Language
 from assistant.scheduling.fair import FairExecutor
 from assistant.skills import SkillsEngine
 
@@ -22,6 +23,8 @@ from assistant.skills import SkillsEngine
 class Engines:
     """Every loaded model the sessions share. `close()` stops their workers."""
 
+    language: Language
+    """The language spoken: its pack, loaded once by the assembly."""
     recognizer: SpeechRecognizer
     vad: VadModel
     wake: WakeWordModel | None

@@ -6,9 +6,9 @@ sends it) -> `handled-start`, one `handled-chunk` per sentence as the chat model
 it, `handled` with the whole reply (what clients that do not stream read), `handled-stop`;
 `not-handled` when there was nothing to answer.
 
-The reply is exactly what a session would say for the same words (the same router,
-sentence splitting, reply guard and memory policy as `loop.responder`), only not
-synthesized: the client asks for speech separately if it wants it.
+The reply is exactly what a session would say for the same words (the same
+`loop.conversation.Conversation`: router, sentence splitting, reply guard and memory
+policy), only not synthesized: the client asks for speech separately if it wants it.
 """
 
 from __future__ import annotations
@@ -17,99 +17,60 @@ import asyncio
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from wyoming.asr import Transcript
 from wyoming.event import Event
 from wyoming.handle import Handled, HandledChunk, HandledStart, HandledStop, NotHandled
 from wyoming.intent import Entity, Intent, NotRecognized, Recognize
 
-from assistant.loop.controls import AssistantControls
+from assistant.loop.conversation import Answer
 from assistant.loop.events import Route
-from assistant.loop.memory import remember_turn
-from assistant.loop.reply_guard import ReplyGuard, guarded
 from assistant.loop.router import Router
-from assistant.sentences import SentenceSplitter, clean_for_speech
 from assistant.loop.session import SessionSettings, conversation
 from assistant.loop.shared import Engines
+from assistant.skills.base import Capabilities, Outcome
 
 Send = Callable[[Event], Awaitable[None]]
 
-FIRST_PAUSE_WORDS = 1
-"""Where the first sentence may be cut, as the session's responder cuts it."""
 
-NO_TIMERS = ("I can only set timers in a room, where I can ring them: ask a satellite or "
-             "the assistant itself.")
-"""A text conversation has no speaker to ring a timer on, so it does not start one."""
+@dataclass(frozen=True)
+class NothingSaid(Outcome):
+    """A `transcript` with no words: Home Assistant is told nothing was handled."""
 
 
 class TextConversation:
-    """One connection's conversation: its memory and skills over the shared engines."""
+    """One connection's conversation: its memory and skills over the shared engines. It has
+    no speaker, so the skills are told (no timer is started that could never ring)."""
 
     def __init__(self, engines: Engines, settings: SessionSettings, *, owner: str) -> None:
-        self.controls = AssistantControls(volume=settings.volume)
-        self.router: Router = conversation(engines.chat, engines.skills, settings,
-                                           controls=self.controls, owner=owner)
+        self.conversation = conversation(engines, settings, owner=owner,
+                                         capabilities=Capabilities(speaker=False))
         self._cancel = threading.Event()
+
+    @property
+    def router(self) -> Router:
+        return self.conversation.router
 
     def stop(self) -> None:
         """Stop writing the reply in progress (the client went away)."""
         self._cancel.set()
 
-    def sentences(self, text: str) -> TextReply:
-        """Route `text`: the reply, whose sentences come as they are written."""
+    def answer(self, text: str) -> tuple[Answer, Iterator[str]]:
+        """Route `text`: the answer, and its sentences as they are written."""
         self._cancel = threading.Event()
-        skills = self.router.skills
-        command = skills.recognize(text) if skills is not None else None
-        if command is not None and getattr(command, "intent", "") == "TimerSet":
-            return TextReply(Route.SKILL, sentences=iter([NO_TIMERS]), written=[NO_TIMERS])
-        reply = self.router.respond(text, now=time.monotonic(), cancel=self._cancel)
-        answer = TextReply(reply.route, guard=reply.guard)
-
-        def written() -> Iterator[str]:
-            splitter = SentenceSplitter(first_pause_words=FIRST_PAUSE_WORDS)
-            for piece in reply.pieces:
-                yield from splitter.push(piece)
-            yield from splitter.flush()
-
-        def stream() -> Iterator[str]:
-            try:  # the guard checks each sentence; where it ends the reply, the model stops
-                for sentence in guarded(written(), reply.guard):
-                    answer.written.append(sentence)
-                    yield sentence
-            finally:
-                reply.pieces.close()
-        answer.sentences = stream()
-        return answer
-
-    def remember(self, question: str, reply: TextReply) -> None:
-        answer = clean_for_speech(" ".join(reply.written))
-        remember_turn(self.router.memory, route=reply.route, question=question,
-                      answer=answer, interrupted=False,
-                      guard_failed=reply.guard is not None and reply.guard.failed)
-        if reply.route in (Route.SKILL, Route.LLM):
-            self.controls.said(answer)
-
-
-@dataclass
-class TextReply:
-    """One reply of a text conversation: its route, its sentences as they are written
-    (each checked by the guard of a chat-model reply) and those written so far."""
-
-    route: Route
-    guard: ReplyGuard | None = None
-    sentences: Iterator[str] = field(default_factory=lambda: iter(()))
-    written: list[str] = field(default_factory=list)
+        answer = self.conversation.answer(text, now=time.monotonic(), cancel=self._cancel)
+        return answer, answer.sentences(cancel=self._cancel)
 
 
 async def handle(chat: TextConversation, event: Event, *, send: Send) -> None:
     """Answer a `transcript` event, streaming the reply sentence by sentence."""
     transcript = Transcript.from_event(event)
     text, context = transcript.text, transcript.context
-    reply = await asyncio.to_thread(chat.sentences, text)
-    sentences = reply.sentences
-    if reply.route is Route.NONE:
-        await send(NotHandled(text="Nothing was said.", context=context).event())
+    answer, sentences = await asyncio.to_thread(chat.answer, text)
+    if answer.route is Route.NONE:
+        said = chat.conversation.language.say(NothingSaid())
+        await send(NotHandled(text=said, context=context).event())
         return
     try:
         await send(HandledStart(context=context).event())
@@ -117,10 +78,10 @@ async def handle(chat: TextConversation, event: Event, *, send: Send) -> None:
             await send(HandledChunk(text=sentence).event())
     except BaseException:
         chat.stop()  # the client went away mid-reply: the chat model stops writing
-        await asyncio.to_thread(sentences.close)  # type: ignore[attr-defined]
+        await asyncio.to_thread(answer.close)
         raise
-    chat.remember(text, reply)
-    await send(Handled(text=clean_for_speech(" ".join(reply.written)), context=context).event())
+    answer.finish()
+    await send(Handled(text=answer.text, context=context).event())
     await send(HandledStop().event())
 
 

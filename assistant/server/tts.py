@@ -16,7 +16,6 @@ from wyoming.tts import Synthesize
 
 from assistant.audio import Audio, convert
 from assistant.loop.shared import Engines
-from assistant.sentences import split_text
 
 SAMPLES_PER_CHUNK = 1024
 """Audio samples per `audio-chunk` event (as wyoming-piper sends them)."""
@@ -38,7 +37,7 @@ async def synthesize(engines: Engines, event: Event, *, owner: str,
     phrases = engines.phrases
     assert phrases is not None
     jobs = [engines.synthesis.submit(owner, phrases.synthesize, sentence)
-            for sentence in split_text(text)]
+            for sentence in engines.language.text.split_sentences(text)]
     try:
         await send(AudioStart(rate=rate, width=2, channels=1).event())
         for job in jobs:

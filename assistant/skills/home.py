@@ -25,8 +25,8 @@ from assistant.skills.home_outcomes import (
     Group,
     NoSuchDevice,
     NoThermostat,
-    NotSaved,
     NothingToControl,
+    NotSaved,
     StaysLocked,
     Switched,
     TemperatureAtLimit,
@@ -36,8 +36,8 @@ from assistant.skills.home_outcomes import (
     TemperatureStepped,
     UnknownArea,
     UnknownDevice,
-    UnlockQuestion,
     Unlocked,
+    UnlockQuestion,
 )
 from assistant.skills.home_state import SWITCHABLE, Device, HomeState, HomeStateError
 

@@ -1,7 +1,7 @@
 """The simulated home: rooms and devices from a TOML file, and their persisted state.
 
 The home config (what exists) is read-only and comes from `skills.home_file` or the
-shipped `assistant/data/home.toml`. The state (what is on, locked, at which
+language's built-in home (`assistant/language/<code>/home.toml`). The state (what is on, locked, at which
 temperature) lives in a JSON file written atomically (temp file, fsync, rename) with
 owner-only permissions. A state file that cannot be used is moved aside as
 `*.corrupt`, reported, and the home starts from its defaults: the config is never lost.
@@ -14,7 +14,6 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -111,13 +110,9 @@ def _spoken_forms(device: Device) -> list[str]:
     return forms
 
 
-def default_home_path() -> Path:
-    return Path(str(resources.files("assistant").joinpath("data/home.toml")))
-
-
-def load_home(path: str | Path | None = None) -> HomeConfig:
-    """Read a home file ("" or None = the shipped default home)."""
-    file = Path(path) if path else default_home_path()
+def load_home(path: str | Path) -> HomeConfig:
+    """Read a home file (each language pack ships one: assistant/language/<code>/home.toml)."""
+    file = Path(path)
     data = read_toml(file, error=HomeConfigError,
                      missing=f"home file not found: {file} (check skills.home_file)")
     return home_from_dict(data, source=str(file))

@@ -35,7 +35,7 @@ from assistant.skills.home_state import HomeState
 from assistant.skills.math_units import MathSkill, math_slot_validator
 from assistant.skills.time_date import TimeDateSkill
 from assistant.skills.timers import NameRules, TimerSkill, timer_slot_validator
-from assistant.skills.tools import ToolCallError, ToolSpec, grammar, tool_specs, validate
+from assistant.skills.tools import ToolCallError, grammar, tool_specs, validate
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from assistant.assembly import load_engines, load_synthesizer, model_store
+from assistant.assembly import load_engines, session_settings, load_synthesizer, model_store
 from assistant.config import Config, with_overrides
 from assistant.engines.tts import SpeechSynthesizer
 from assistant.loop.clock import StreamClock
-from assistant.loop.session import Session, SessionSettings
+from assistant.loop.session import Session
 from assistant.testmode.runner import CaptureSink, ScriptRunner
 from assistant.testmode.script import Script, Turn
 
@@ -33,12 +33,14 @@ class TestVoices:
     """The voices that speak a script's turns: deterministic (no generator noise), so
     every run hears the same audio; loaded on first use."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, *, default: str) -> None:
+        """`default`: the voice of turns that name none (the language's)."""
         self._config = config
+        self._default = default
         self._voices: dict[str, SpeechSynthesizer] = {}
 
     def __call__(self, name: str | None) -> SpeechSynthesizer:
-        name = name or self._config.tts.voice
+        name = name or self._default
         if name not in self._voices:
             self._voices[name] = load_synthesizer(self._config.tts, model_store(self._config),
                                                   voice=name, deterministic=True)
@@ -61,11 +63,12 @@ def run_script(config: Config, script: Script, *, out_dir: Path, realtime: bool 
     def wallclock() -> datetime:
         return start_clock + timedelta(seconds=clock.now())
 
-    voices = TestVoices(config)
     with load_engines(config, wake=not no_wake) as engines:
+        voices = TestVoices(config, default=config.tts.voice or engines.language.voice)
         sink = CaptureSink(engines.voice.rate, start_on_enqueue=not realtime)
+        settings = session_settings(config, engines.language, wake=not no_wake)
         session = Session(engines, sink=sink, clock=clock, wallclock=wallclock,
-                          settings=SessionSettings.from_config(config, wake=not no_wake))
+                          settings=settings)
         phrase = session.phrase or "Hey Jarvis"
         try:
             with session:

@@ -167,11 +167,16 @@ def summary(result: SmokeResult) -> str:
 def _model_path(args: argparse.Namespace) -> Path:
     if args.model_path:
         return Path(args.model_path)
-    from assistant.assembly import model_store
+    from assistant.assembly import chat_config, language_of, model_store
     from assistant.config import load_config
+    from assistant.errors import MissingModelError
 
     config = load_config(args.config)
-    return model_store(config).require(config.llm.model)
+    store = model_store(config)
+    llm = chat_config(config, language_of(config), store)
+    if llm is None or llm.model is None:
+        raise MissingModelError("no chat model for the language is installed")
+    return store.require(llm.model)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -22,12 +22,12 @@ class EngineChoice:
     reason: str
 
 
-def choose_engine(config: SttConfig, store: ModelStore, *, engine: str | None = None,
-                  model_id: str | None = None) -> EngineChoice:
-    """Resolve the engine and model from config and installed models, without loading."""
-    engine = engine or config.engine
-    model_id = model_id or config.model or None
-    language = config.language
+def choose_engine(config: SttConfig, store: ModelStore, *, language: str,
+                  engine: str | None = None, model_id: str | None = None) -> EngineChoice:
+    """Resolve the engine and model for `language` (a recognizer language code: "en",
+    "zh", "ko") from config and installed models, without loading."""
+    engine = engine or config.engine.value
+    model_id = model_id or config.model
     if model_id:
         spec = store.registry.get(model_id)
         if spec.role != "stt":
