@@ -40,8 +40,8 @@ from assistant.models.registry import MULTILINGUAL
 from assistant.retention.recorder import RecordingRecognizer
 from assistant.scheduling.threads import cpu_threads, reply_threads
 from assistant.skills import SkillsEngine, slot_validators
-from assistant.skills.registry import IntentMatcher
 from assistant.skills.home_state import SWITCHABLE, HomeState, default_state_path, load_home
+from assistant.skills.registry import IntentMatcher
 
 log = logging.getLogger(__name__)
 

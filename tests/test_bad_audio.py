@@ -15,11 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.assembly import load_synthesizer
 from assistant.audio import Audio, from_float, silence, to_speech
-from assistant.config import TtsConfig
 from assistant.engines.tts import synthesize_all
 from assistant.wav import MAX_SECONDS, write_wav
+from tests import building
 from tests.words import share_heard
 
 
@@ -30,7 +29,7 @@ def cli(*args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def speech(real_store: object) -> Audio:
-    voice = load_synthesizer(TtsConfig(), real_store, deterministic=True)
+    voice = building.english_voice(real_store)
     return to_speech(synthesize_all(voice, "Calculate seventeen times twenty three."))
 
 

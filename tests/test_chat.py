@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.assembly import load_chat_model
-from assistant.config import LlmConfig
 from assistant.engines.llm import ChatMessage
 from assistant.engines.llm.llama import LlamaChatModel
 from assistant.models import ModelStore
+from tests import building
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "What is the capital of France?"
@@ -61,7 +60,7 @@ def test_chat_sends_a_command_to_its_skill(real_store: ModelStore, tmp_path: Pat
 
 @pytest.fixture(scope="module")
 def model(real_store: ModelStore) -> LlamaChatModel:
-    return load_chat_model(LlmConfig(), real_store)
+    return building.chat_model(real_store)
 
 
 def ask(question: str) -> list[ChatMessage]:
@@ -89,7 +88,7 @@ def test_a_cancelled_reply_stops_at_once(model: LlamaChatModel) -> None:
 
 def test_a_conversation_longer_than_the_context_still_gets_an_answer(
         real_store: ModelStore) -> None:
-    small = load_chat_model(LlmConfig(context_tokens=384), real_store)  # a short prompt to run
+    small = building.chat_model(real_store, context_tokens=384)  # a short prompt to run
     story = "The old lighthouse keeper counted the ships that passed in the night. " * 6
     messages = [ChatMessage("system", "You are a helpful assistant. Answer briefly.")]
     for turn in range(12):

@@ -11,14 +11,22 @@ from typing import Any
 import pytest
 import yaml
 
-from assistant.assembly import load_chat_model, model_store
+from assistant.assembly import (
+    chat_config,
+    language_of,
+    load_chat_model,
+    model_store,
+    session_settings,
+)
 from assistant.config import load_config
-from assistant.loop.controls import AssistantControls
-from assistant.loop.reply_guard import NOT_SURE, language_problem, repetition_problem, word_lists
-from assistant.loop.session import SessionSettings, conversation
+from assistant.language.packs import load_language
+from assistant.loop.outcomes import NotSure
+from assistant.loop.reply_guard import language_problem, repetition_problem, word_lists
+from assistant.loop.session import conversation
 from assistant_bench.qa_score import Outcome, load_questions, score_reply
 from tests.test_scripted_real import SCRIPTS, run_script
 
+NOT_SURE = load_language("en").say(NotSure())
 ACCEPT = {q.ask: q.accept for q in load_questions("heldout")} | {
     "What is the capital of Italy?": ("rome",), "What is the capital of Spain?": ("madrid",)}
 
@@ -68,12 +76,15 @@ def test_the_capital_of_italy_in_english(real_store: object) -> None:
     """The issue's garbled answer ("Il capo di Italy, il capital.") through the router, as
     `assistant chat --text` asks it."""
     config = load_config(None)
-    model = load_chat_model(config.llm, model_store(config))
+    language = language_of(config)
+    llm = chat_config(config, language, model_store(config))
+    assert llm is not None
+    model = load_chat_model(llm, model_store(config))
     try:
-        router = conversation(model, None, SessionSettings.from_config(config),
-                              controls=AssistantControls())
-        reply = router.respond("What is the capital of Italy?", now=time.monotonic())
-        text = "".join(reply.pieces)
+        talk = conversation(language=language, chat=model, skills_engine=None,
+                            settings=session_settings(config, language))
+        answer = talk.answer("What is the capital of Italy?", now=time.monotonic())
+        text = "".join(answer.reply.pieces)
     finally:
         model.close()
     assert "rome" in text.lower() and language_problem(text, word_lists()) is None, text

@@ -8,12 +8,12 @@ import math
 import numpy as np
 import pytest
 
-from assistant.assembly import load_recognizer, load_synthesizer
 from assistant.audio import SPEECH_RATE_HZ, Audio
-from assistant.config import SttConfig, TtsConfig
+from assistant.config import SttConfig
 from assistant.engines.stt import Transcript, heard_clearly
 from assistant.engines.tts import EspeakSynthesizer, synthesize_all
 from assistant.models import ModelStore
+from tests import building
 from tests.conftest import require_models
 from tests.words import heard_enough
 
@@ -51,7 +51,7 @@ def test_the_default_threshold_is_on() -> None:
 
 @pytest.fixture(scope="module")
 def voice(real_store: ModelStore):  # type: ignore[no-untyped-def]
-    return load_synthesizer(TtsConfig(), real_store, deterministic=True)
+    return building.english_voice(real_store)
 
 
 def hum(seconds: float = 2.0) -> Audio:
@@ -69,7 +69,7 @@ def white_noise(seconds: float = 2.0) -> Audio:
 def test_real_whisper_is_sure_of_speech_and_not_of_noise(real_store: ModelStore, voice,  # type: ignore[no-untyped-def]
                                                          model: str) -> None:
     require_models(real_store, model)
-    recognizer = load_recognizer(SttConfig(), real_store, model_id=model)
+    recognizer = building.recognizer(real_store, model_id=model)
     try:
         said = "What time is it?"
         clean = recognizer.transcribe(synthesize_all(voice, said))
@@ -85,7 +85,7 @@ def test_real_whisper_is_sure_of_speech_and_not_of_noise(real_store: ModelStore,
 
 def test_real_vosk_gives_word_confidences(real_store: ModelStore) -> None:
     require_models(real_store, "vosk-ko")
-    recognizer = load_recognizer(SttConfig(language="ko"), real_store, engine="vosk")
+    recognizer = building.recognizer(real_store, code="ko", engine="vosk")
     heard = recognizer.transcribe(synthesize_all(EspeakSynthesizer(voice="ko"), "안녕하세요"))
     assert heard.text and heard.word_confidence is not None
     assert 0.0 < heard.word_confidence <= 1.0

@@ -7,7 +7,6 @@ speaker and transcribed by Whisper, and the assertions check the words.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import signal
@@ -18,20 +17,14 @@ from pathlib import Path
 import psutil
 import pytest
 
-from assistant.assembly import (
-    load_chat_model,
-    load_recognizer,
-    load_synthesizer,
-    model_store,
-)
+from assistant.assembly import model_store, session_settings
 from assistant.audio import Audio, silence
 from assistant.config import Config
 from assistant.engines.stt import SpeechRecognizer
 from assistant.engines.tts import SpeechSynthesizer, synthesize_all
-from assistant.loop.controls import AssistantControls
-from assistant.loop.session import SessionSettings, conversation
 from assistant.models import ModelStore
 from assistant.sentences import clean_for_speech
+from tests import building
 from tests.audio_lab import AssistantProcess, AudioLab, Recording, Turn, require_audio_lab
 from tests.words import heard_enough, share_heard
 
@@ -98,12 +91,12 @@ def own_lab() -> Iterator[AudioLab]:
 @pytest.fixture(scope="module")
 def voice(real_store: ModelStore) -> Voice:
     """The same audio for the same text in every run (no generator noise)."""
-    return Voice(load_synthesizer(Config().tts, real_store, deterministic=True))
+    return Voice(building.english_voice(real_store))
 
 
 @pytest.fixture(scope="module")
 def recognizer(real_store: ModelStore) -> SpeechRecognizer:
-    return load_recognizer(Config().stt, real_store, engine="whisper")
+    return building.recognizer(real_store, engine="whisper")
 
 
 def start_assistant(lab: AudioLab, cwd: Path, *args: str, prefix: tuple[str, ...] = (),
@@ -253,12 +246,11 @@ def full_reply_seconds(voice: Voice, text: str) -> float:
     config = Config()
     # One thread: this runs next to `assistant run`, and llama.cpp threads that outnumber
     # the free cores spin against each other (minutes instead of seconds on 2 cores).
-    llm = dataclasses.replace(config.llm, threads=1)
-    chat = load_chat_model(llm, model_store(config))
+    chat = building.chat_model(model_store(config), threads=1)
     try:
-        router = conversation(chat, None, SessionSettings.from_config(config),
-                              controls=AssistantControls())
-        reply = clean_for_speech("".join(router.respond(text, now=0.0).pieces))
+        talk = building.conversation(chat=chat, settings=session_settings(
+            config, building.language("en")))
+        reply = clean_for_speech("".join(talk.answer(text, now=0.0).reply.pieces))
     finally:
         chat.close()
     return voice.say(reply).seconds

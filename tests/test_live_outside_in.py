@@ -16,13 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.assembly import load_synthesizer
 from assistant.audio import Audio
 from assistant.config import Config
 from assistant.engines.tts import SpeechSynthesizer
 from assistant.models import ModelStore
 from assistant_bench.lab import ROOM_SINK
 from assistant_bench.live import LiveRequest, live_turn, request_audio
+from tests import building
 from tests.audio_lab import AssistantProcess, AudioLab, require_audio_lab, sound_spans
 
 pytestmark = pytest.mark.live
@@ -36,7 +36,7 @@ voice's own pauses are never exact zeros, measured: at most 0.5 ms)."""
 
 @pytest.fixture(scope="module")
 def voice(real_store: ModelStore) -> SpeechSynthesizer:
-    return load_synthesizer(Config().tts, real_store, deterministic=True)
+    return building.english_voice(real_store)
 
 
 @pytest.fixture(scope="module")

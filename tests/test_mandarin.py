@@ -14,32 +14,24 @@ import pytest
 import yaml
 
 from assistant.audio import Audio
-from assistant.config import (
-    DEFAULT_EXAMPLES,
-    Config,
-    ConfigError,
-    SkillsConfig,
-    config_from_dict,
-    with_overrides,
-)
-from assistant.language import language_pack
+from assistant.assembly import chat_settings, language_of
+from assistant.config import Config, ConfigError, config_from_dict, with_overrides
 from assistant.language.voice import VoiceWithoutScript
 from assistant.language.zh.text import is_han, normalize, numerals_by_sound, pinyin_key
 from assistant.language.zh.wording import date_words, duration_words, number_words, time_words
-from assistant.loop.session import SessionSettings
 from assistant.sentences import SentenceSplitter
-from assistant.skills import SkillReply, Skills, SkillsEngine
+from assistant.skills import SkillReply, Skills
+from tests import building
 from tests.fakes import MemoryControls
 
 SPEECH_ZH = Path(__file__).parent / "data" / "speech-zh"
-ZH = language_pack("zh")
+ZH = building.language("zh")
 
 
 @pytest.fixture
 def skills(tmp_path: Path) -> Skills:
-    config = SkillsConfig(language="zh", state_file=str(tmp_path / "state.json"))
-    return Skills.from_config(config, controls=MemoryControls(),
-                              wallclock=lambda: datetime(2026, 11, 29, 15, 25))
+    return building.skills("zh", state_file=tmp_path / "state.json", controls=MemoryControls(),
+                           wallclock=lambda: datetime(2026, 11, 29, 15, 25))
 
 
 def say(skills: Skills, text: str, now: float = 0.0) -> SkillReply:
@@ -166,30 +158,37 @@ def test_open_questions_are_not_commands(skills: Skills) -> None:
 
 
 def test_language_setting() -> None:
+    """The language is stored once (the top-level key) and checked when its pack loads."""
     config = config_from_dict({"language": "zh"})
-    assert (config.language, config.stt.language, config.skills.language) == ("zh",) * 3
+    assert config.language == "zh" and language_of(config).code == "zh"
     assert config_from_dict({}).language == "en"
     scripted = with_overrides(Config(), {"language": "zh", "vad": {"silence_ms": 600}})
-    assert scripted.skills.language == "zh" and scripted.vad.silence_ms == 600
+    assert scripted.language == "zh" and scripted.vad.silence_ms == 600
     with pytest.raises(ConfigError, match="language must be one of en, zh, got 'fr'"):
-        config_from_dict({"language": "fr"})
+        language_of(config_from_dict({"language": "fr"}))
 
 
-def test_a_mandarin_session_gets_no_english_examples() -> None:
-    """The default few-shot examples are English; a Mandarin chat starts without them
-    (examples set in the config are kept)."""
-    zh = SessionSettings.from_config(config_from_dict({"language": "zh"}))
-    assert zh.examples == () and zh.language == "zh"
-    assert SessionSettings.from_config(Config()).examples == DEFAULT_EXAMPLES
-    own = config_from_dict({"language": "zh", "llm": {"examples": [["你好", "你好！"]]}})
-    assert SessionSettings.from_config(own).examples == (("你好", "你好！"),)
+def test_each_language_brings_its_own_prompt_and_examples() -> None:
+    """Unset, the prompt and the few-shot examples are the language's (the English
+    examples are English questions, so Mandarin has none); set in the config, they stay,
+    whatever they are (a user who writes the English prompt into a Mandarin config gets
+    it)."""
+    zh = chat_settings(config_from_dict({"language": "zh"}), ZH)
+    assert zh.examples == () and zh.system_prompt == ZH.chat.system_prompt
+    en = building.language("en")
+    assert chat_settings(Config(), en).examples == en.chat.examples != ()
+    own = config_from_dict({"language": "zh", "llm": {"examples": [["你好", "你好！"]],
+                                                      "system_prompt": en.chat.system_prompt}})
+    settings = chat_settings(own, ZH)
+    assert settings.examples == (("你好", "你好！"),)
+    assert settings.system_prompt == en.chat.system_prompt
 
 
 def test_chinese_sentences_are_cut_for_the_voice() -> None:
     splitter = SentenceSplitter()
     assert splitter.push("天空是蓝色的。因为阳光") == ["天空是蓝色的。"]
     assert splitter.flush() == ["因为阳光"]
-    assert ZH.split_sentences("好的。你好！") == ["好的。", "你好！"]
+    assert ZH.text.split_sentences("好的。你好！") == ["好的。", "你好！"]
 
 
 class _Voice:
@@ -215,9 +214,9 @@ def test_a_voice_without_the_script_stays_silent_for_it() -> None:
 
 
 def test_the_same_intents_as_english(tmp_path: Path) -> None:
-    def names(language: str) -> set[str]:
-        config = SkillsConfig(language=language, state_file=str(tmp_path / f"{language}.json"))
-        return set(SkillsEngine.from_config(config).recognizer.intent_names)
+    def names(code: str) -> set[str]:
+        engine = building.skills_engine(code, state_file=tmp_path / f"{code}.json")
+        return set(engine.recognizer.intent_names)
 
     assert names("zh") == names("en")
 

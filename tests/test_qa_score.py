@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.loop.reply_guard import NOT_SURE
+from assistant.loop.outcomes import NotSure
 from assistant_bench.qa_score import (
     QUESTION_SETS,
     Outcome,
@@ -15,6 +15,7 @@ from assistant_bench.qa_score import (
     score_reply,
     tally,
 )
+from tests import building
 
 
 @pytest.mark.parametrize("reply, accept, outcome", [
@@ -22,7 +23,7 @@ from assistant_bench.qa_score import (
     ("A spider has 8 legs.", ("8", "eight"), Outcome.RIGHT),
     ("A spider has eight legs.", ("8",), Outcome.RIGHT),  # numbers compared as words
     ("Romeo lived in Verona.", ("rome",), Outcome.WRONG),  # whole words only
-    (NOT_SURE, ("rome",), Outcome.NOT_SURE),
+    (building.language("en").say(NotSure()), ("rome",), Outcome.NOT_SURE),
     ("I don't know that one.", ("rome",), Outcome.NOT_SURE),
     ("Il capo di Italy, il capital.", ("rome",), Outcome.WRONG),
     ("", ("rome",), Outcome.WRONG),

@@ -12,21 +12,27 @@ from assistant.loop.events import Route
 from assistant.loop.memory import ConversationMemory, remember_turn
 from assistant.loop.reply import ReplySpeaker
 from assistant.loop.reply_guard import (
-    NOT_SURE,
     GuardVerdict,
     ReplyGuard,
     language_problem,
     wants_english,
     word_lists,
 )
-from assistant.loop.router import Router
+from tests import building
 from tests.fakes import FakeChat
 from tests.test_session import run
+
+NOT_SURE = "I'm not sure about that."
+"""What the English pack says for a failed first sentence."""
+
+
+def english_guard(question: str, **options: object) -> ReplyGuard:
+    return ReplyGuard(question, not_sure=NOT_SURE, **options)  # type: ignore[arg-type]
 
 
 def guarded(question: str, sentences: list[str], *, max_sentences: int = 0
             ) -> tuple[list[str], ReplyGuard]:
-    guard = ReplyGuard(question, max_sentences=max_sentences)
+    guard = english_guard(question, max_sentences=max_sentences)
     spoken = []
     for sentence in sentences:
         checked = guard.check(sentence)
@@ -94,14 +100,14 @@ def test_repetition_is_cut(sentences: list[str]) -> None:
 
 
 def test_an_answer_to_an_earlier_question_is_replaced() -> None:
-    guard = ReplyGuard("Who wrote Hamlet?", before=["What is the capital of France?",
+    guard = english_guard("Who wrote Hamlet?", before=["What is the capital of France?",
                                                     "The capital of France is Paris."])
     assert guard.check("The capital of France is Paris.") == NOT_SURE
     assert guard.reason.startswith("off topic")
 
 
 def test_an_answer_without_the_questions_words_may_still_pass() -> None:
-    guard = ReplyGuard("Tell me a joke.", before=["What is the capital of Portugal?",
+    guard = english_guard("Tell me a joke.", before=["What is the capital of Portugal?",
                                                   "The capital of Portugal is Lisbon."])
     reply = "Why did the chicken cross the road? To get to the other side."
     assert guard.check(reply) == reply and not guard.failed
@@ -126,7 +132,7 @@ def test_a_mandarin_conversation_is_not_held_to_english() -> None:
     looping = ReplyGuard("讲个故事", language="zh", not_sure="这个我不太确定。")
     assert looping.check("从前有一座山。") == "从前有一座山。"
     assert looping.check("从前有一座山。") is None and looping.verdict is GuardVerdict.CUT
-    english = ReplyGuard("法国的首都是哪里？")  # the same reply in an English conversation
+    english = english_guard("法国的首都是哪里？")  # the same reply in an English conversation
     assert english.check(reply[0]) == NOT_SURE
 
 
@@ -151,12 +157,11 @@ class ListSpeaker:
 def test_the_streamed_reply_stops_at_the_failing_sentence() -> None:
     chat = FakeChat("Lions live in Africa. Lions live in Africa. They sleep a lot.")
     speaker = ListSpeaker()
-    guard = ReplyGuard("Where do lions live?")
-    pieces = chat.stream_reply([], max_tokens=50)
-    spoken = ReplySpeaker(speaker, turn=1, cancel=threading.Event(),  # type: ignore[arg-type]
-                          guard=guard).speak(pieces)
+    answer = building.conversation(chat=chat).answer("Where do lions live?", now=0.0)
+    spoken = ReplySpeaker(speaker, turn=1,  # type: ignore[arg-type]
+                          cancel=threading.Event()).speak(answer)
     assert speaker.said == ["Lions live in Africa."] == spoken.written
-    assert guard.verdict is GuardVerdict.CUT
+    assert answer.guard is not None and answer.guard.verdict is GuardVerdict.CUT
 
 
 def test_a_reply_that_failed_the_guard_is_not_remembered() -> None:
@@ -170,9 +175,7 @@ def test_a_reply_that_failed_the_guard_is_not_remembered() -> None:
 
 
 def test_the_router_guards_chat_model_replies_only() -> None:
-    memory = ConversationMemory(max_tokens=500, count_tokens=lambda t: len(t.split()))
-    router = Router(chat=FakeChat(), skills=None, memory=memory, system_prompt="Be brief.",
-                    max_reply_tokens=50, examples=[("Capital of Spain?", "Madrid.")])
+    router = building.router(chat=FakeChat(), examples=(("Capital of Spain?", "Madrid."),))
     reply = router.respond("What is the capital of France?", now=0.0)
     assert next(reply.pieces)
     reply.pieces.close()
@@ -201,10 +204,9 @@ def test_a_garbled_answer_in_a_session_is_replaced_and_forgotten(tmp_path: Path)
 def test_an_examples_answer_may_answer_another_question() -> None:
     """Only the other questions' topics count: "Shakespeare" answered the example about
     Macbeth, and answers this one too."""
-    memory = ConversationMemory(max_tokens=500, count_tokens=lambda t: len(t.split()))
-    router = Router(chat=FakeChat("The Bard of Hamlet was William Shakespeare."),
-                    skills=None, memory=memory, system_prompt="Be brief.", max_reply_tokens=50,
-                    examples=[("Who wrote Macbeth?", "William Shakespeare wrote Macbeth.")])
+    router = building.router(chat=FakeChat("The Bard of Hamlet was William Shakespeare."),
+                             examples=(("Who wrote Macbeth?",
+                                        "William Shakespeare wrote Macbeth."),))
     reply = router.respond("Who wrote Romeo and Juliet?", now=0.0)
     text = "".join(reply.pieces)
     assert reply.guard is not None and reply.guard.check(text) == text

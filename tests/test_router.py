@@ -13,12 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import SkillsConfig
 from assistant.engines.llm import ChatMessage
-from assistant.loop.memory import ConversationMemory
-from assistant.loop.router import Router, is_control_phrase, sounds_finished
+from assistant.language.en.text import sounds_finished
+from assistant.loop.router import Router
 from assistant.skills import Skills
+from tests import building
 from tests.fakes import MemoryControls
+
+ENGLISH = building.language("en")
+
+
+def is_control_phrase(text: str) -> bool:
+    return ENGLISH.is_control(text)
 
 
 class ToolChat:
@@ -55,13 +61,9 @@ class ToolChat:
 def make(tmp_path: Path, *, tool_calls: bool, answer: str = '{"name": "none"}'
          ) -> tuple[Router, ToolChat, Skills]:
     chat = ToolChat(answer)
-    skills = Skills.from_config(SkillsConfig(state_file=str(tmp_path / "state.json"),
-                                             tool_calls=tool_calls),
-                                controls=MemoryControls())
-    router = Router(chat=chat, skills=skills,
-                    memory=ConversationMemory(max_tokens=200, count_tokens=chat.count_tokens),
-                    system_prompt="Be brief.", max_reply_tokens=50)
-    return router, chat, skills
+    skills = building.skills(state_file=tmp_path / "state.json", tool_calls=tool_calls,
+                             controls=MemoryControls())
+    return building.router(chat=chat, skills=skills), chat, skills
 
 
 def said(reply: object) -> str:

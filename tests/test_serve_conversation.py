@@ -10,19 +10,22 @@ from wyoming.asr import Transcript
 from wyoming.event import Event
 from wyoming.handle import Handled, HandledChunk
 
-from assistant.config import SkillsConfig
-from assistant.loop.reply_guard import NOT_SURE
-from assistant.loop.session import SessionSettings
-from assistant.server.conversation import NO_TIMERS, TextConversation, handle
+from assistant.server.conversation import TextConversation, handle
 from assistant.skills import SkillsEngine
+from tests import building
 from tests.fakes import FakeChat
+
+NOT_SURE = "I'm not sure about that."
+NO_TIMERS = ("I can only set timers in a room, where I can ring them: ask a satellite or the "
+             "assistant itself.")
 
 
 def answer(chat: FakeChat, question: str, *, max_sentences: int = 0,
            skills: SkillsEngine | None = None) -> tuple[TextConversation, list[str], str]:
     conversation = TextConversation(
-        SimpleNamespace(chat=chat, skills=skills),  # type: ignore[arg-type]
-        SessionSettings(max_sentences=max_sentences), owner="test")
+        SimpleNamespace(chat=chat, skills=skills,  # type: ignore[arg-type]
+                        language=building.language("en")),
+        building.session_settings(max_sentences=max_sentences), owner="test")
     events: list[Event] = []
 
     async def send(event: Event) -> None:
@@ -54,9 +57,9 @@ def test_a_good_reply_is_streamed_whole_and_remembered() -> None:
 def test_a_timer_is_not_started_where_it_could_not_ring() -> None:
     """A text conversation has no speaker: it says so instead of starting a silent timer;
     other commands run as in a session."""
-    skills = SkillsEngine.from_config(SkillsConfig())
+    skills = building.skills_engine()
     conversation, chunks, handled = answer(FakeChat(), "Set a timer for five minutes.",
                                            skills=skills)
-    assert chunks == [NO_TIMERS] and handled == NO_TIMERS
+    assert " ".join(chunks) == NO_TIMERS and handled == NO_TIMERS
     _, _, sum_ = answer(FakeChat(), "What is seventeen times twenty three?", skills=skills)
     assert "391" in sum_ or "three hundred ninety" in sum_.lower()

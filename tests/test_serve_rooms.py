@@ -16,12 +16,13 @@ from typing import Any
 import pytest
 from wyoming.pipeline import PipelineStage
 
-from assistant.assembly import load_synthesizer, model_store
+from assistant.assembly import model_store
 from assistant.audio import silence, to_speech
 from assistant.config import Config
 from assistant.engines.tts import SpeechSynthesizer, synthesize_all
 from assistant_bench.live import spoken_span
 from assistant_bench.satellites import Clip, SatelliteTurn, satellite_turn
+from tests import building
 from tests.words import heard_enough, words
 from tests.wyoming_server import free_port, running_server
 
@@ -36,7 +37,7 @@ EXPECTED_ORDER = ["detection", "voice-started", "voice-stopped", "transcript", "
 @pytest.fixture(scope="module")
 def voice(real_store: object) -> Iterator[SpeechSynthesizer]:
     config = Config()
-    synthesizer = load_synthesizer(config.tts, model_store(config), deterministic=True)
+    synthesizer = building.english_voice(model_store(config))
     yield synthesizer
     synthesizer.close()
 

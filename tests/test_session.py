@@ -10,10 +10,12 @@ from typing import Any
 
 from assistant.loop.clock import StreamClock
 from assistant.loop.listener import ListenerSettings
+from assistant.loop.router import ChatSettings
 from assistant.loop.session import Session, SessionSettings
 from assistant.loop.shared import Engines
 from assistant.testmode.runner import CaptureSink, ScriptRunner
 from assistant.testmode.script import Script, parse_script
+from tests import building
 from tests.fakes import (
     FakeChat,
     FakeRecognizer,
@@ -30,14 +32,15 @@ from tests.fakes import (
 def fake_engines(*, texts: list[str] = (), chat: FakeChat | None = None,  # type: ignore[assignment]
                  skills: FakeSkills | None = None, voice: FakeVoice | None = None,
                  unsure: tuple[str, ...] = ()) -> Engines:
-    return Engines(recognizer=FakeRecognizer(script=texts, unsure=unsure), vad=FakeVadModel(),
+    return Engines(language=building.language("en"),
+                   recognizer=FakeRecognizer(script=texts, unsure=unsure), vad=FakeVadModel(),
                    wake=FakeWakeModel(), voice=voice or FakeVoice(), chat=chat or FakeChat(),
                    skills=FakeSkillsEngine(skills or FakeSkills()))  # type: ignore[arg-type]
 
 
 def settings(listener: ListenerSettings | None = None) -> SessionSettings:
-    return SessionSettings(listener=listener or ListenerSettings(), system_prompt="Be brief.",
-                           max_reply_tokens=50, memory_tokens=500)
+    return SessionSettings(chat=ChatSettings(system_prompt="Be brief.", max_reply_tokens=50),
+                           listener=listener or ListenerSettings(), memory_tokens=500)
 
 
 def run(turns: list[dict[str, Any]], tmp_path: Path, *, texts: list[str] = (),  # type: ignore[assignment]

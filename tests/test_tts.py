@@ -8,10 +8,9 @@ from typing import Any
 import numpy as np
 import psutil
 
-from assistant.assembly import load_synthesizer
-from assistant.config import TtsConfig
 from assistant.engines.tts import LONG_SENTENCE_PHONEME_IDS, _BoundedArenaSession
 from assistant.models import ModelStore
+from tests import building
 
 
 class RecordingSession:
@@ -48,7 +47,7 @@ def test_memory_is_given_back_only_after_a_long_sentence() -> None:
 
 def test_a_long_sentence_leaves_no_lasting_memory(real_store: ModelStore, tmp_path: Path
                                                   ) -> None:
-    voice = load_synthesizer(TtsConfig(), real_store, deterministic=True)
+    voice = building.english_voice(real_store)
     process = psutil.Process()
     clause = "the quick brown fox jumps over the lazy dog near the river bank"
     list(voice.synthesize(f"{clause.capitalize()}."))

@@ -9,16 +9,18 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from assistant.assembly import load_final_recognizer, load_recognizer, load_synthesizer
 from assistant.audio import SPEECH_RATE_HZ, Audio, to_speech
-from assistant.config import SttConfig, TtsConfig
+from assistant.config import Config, SttConfig, SttEngine, TtsConfig
 from assistant.engines.stt import choose_engine
 from assistant.engines.stt.vosk import VoskRecognizer
 from assistant.models import ModelStore
 from assistant.wav import write_wav
+from tests import building
 from tests.conftest import require_models
 from tests.words import heard_enough
 
@@ -36,7 +38,7 @@ def store(real_store: ModelStore) -> ModelStore:
 
 @pytest.fixture(scope="module")
 def vosk(store: ModelStore) -> VoskRecognizer:
-    recognizer = load_recognizer(SttConfig(language="ko"), store, engine="vosk")
+    recognizer = building.recognizer(store, code="ko", engine="vosk")
     assert isinstance(recognizer, VoskRecognizer)
     assert recognizer.language == "ko"
     return recognizer
@@ -59,10 +61,10 @@ def blocks(audio: Audio, ms: int = 100) -> Iterator[Audio]:
 
 
 def test_auto_picks_vosk_for_korean_and_whisper_for_english(store: ModelStore) -> None:
-    korean = choose_engine(SttConfig(language="ko"), store)
+    korean = choose_engine(SttConfig(), store, language="ko")
     assert (korean.engine, korean.model_id) == ("vosk", "vosk-ko")
     assert "vosk-ko" in korean.reason
-    english = choose_engine(SttConfig(language="en"), store)
+    english = choose_engine(SttConfig(), store, language="en")
     assert english.engine == "whisper"
 
 
@@ -148,9 +150,10 @@ def test_vosk_chosen_in_the_config_keeps_the_final_recognizer_loadable(
         store: ModelStore) -> None:
     """`stt.engine = "vosk"` is the main recognizer's engine; the default final model
     (Whisper base) still loads with its own engine instead of stopping the start."""
-    config = SttConfig(engine="vosk", language="ko")
-    main = load_recognizer(config, store)
-    final = load_final_recognizer(config, store, main)
+    config = Config(language="ko", stt=SttConfig(engine=SttEngine.VOSK))
+    korean = SimpleNamespace(code="ko", recognizer_prompt=None, recognizer_model=None)
+    main = load_recognizer(config.stt, store, language="ko")
+    final = load_final_recognizer(config, korean, store, main)  # type: ignore[arg-type]
     try:
         assert isinstance(main, VoskRecognizer)
         assert final is not None and final is not main and not isinstance(final, VoskRecognizer)

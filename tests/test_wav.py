@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.audio import Audio, convert, from_float, to_speech
-from assistant.config import SttConfig, TtsConfig
 from assistant.models import ModelStore
 from assistant.wav import WavError, parse_wav, read_wav, write_wav
+from tests import building
 from tests.words import heard_enough
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -420,19 +420,17 @@ wrong channels or cut short."""
 
 @pytest.fixture(scope="module")
 def whisper(real_store: ModelStore):  # type: ignore[no-untyped-def]
-    from assistant.assembly import load_recognizer
 
-    return load_recognizer(SttConfig(), real_store, engine="whisper")
+    return building.recognizer(real_store, engine="whisper")
 
 
 @pytest.fixture(scope="module")
 def utterance(real_store: ModelStore) -> Audio:
     """Piper says SENTENCE once (22.05 kHz, no random variation: the same audio on every
     run); every odd file below is made from it."""
-    from assistant.assembly import load_synthesizer
     from assistant.engines.tts import synthesize_all
 
-    voice = load_synthesizer(TtsConfig(), real_store, deterministic=True)
+    voice = building.english_voice(real_store)
     return synthesize_all(voice, SENTENCE)
 
 

@@ -26,11 +26,12 @@ from wyoming.asr import Transcribe, Transcript
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.client import AsyncTcpClient
 
-from assistant.assembly import load_synthesizer, model_store
+from assistant.assembly import model_store
 from assistant.audio import Audio, silence, to_speech
 from assistant.config import Config
 from assistant.engines.tts import SpeechSynthesizer, synthesize_all
 from assistant_bench.lab import AudioLab, Recording
+from tests import building
 from tests.audio_lab import require_audio_lab
 from tests.words import words
 from tests.wyoming_server import free_port, running_server
@@ -95,7 +96,7 @@ class Room:
 @pytest.fixture(scope="module")
 def voice(real_store: object) -> Iterator[SpeechSynthesizer]:
     config = Config()
-    synthesizer = load_synthesizer(config.tts, model_store(config), deterministic=True)
+    synthesizer = building.english_voice(model_store(config))
     yield synthesizer
     synthesizer.close()
 

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 
 from assistant import __version__
 from assistant.config import load_config, with_language
-from assistant.language.packs import available_languages
 from assistant.errors import AssistantError
+from assistant.language.packs import available_languages
 from assistant.sandbox.policy import apply_network_policy
 
 log = logging.getLogger(__name__)

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from assistant.audio import Audio
+from assistant.engines.llm import ChatModel
+from assistant.language import Language
 from assistant.loop.clock import Clock
 from assistant.loop.controls import AssistantControls
 from assistant.loop.conversation import Conversation
@@ -42,7 +44,7 @@ from assistant.loop.responder import Responder, strip_wake_phrase
 from assistant.loop.router import ChatSettings, Router
 from assistant.loop.shared import Engines
 from assistant.loop.speaker import Speaker
-from assistant.skills import Capabilities
+from assistant.skills import Capabilities, SkillsEngine
 
 log = logging.getLogger(__name__)
 
@@ -59,20 +61,21 @@ class SessionSettings:
     volume: float = 1.0
 
 
-def conversation(engines: Engines, settings: SessionSettings, *, owner: str = "",
-                 wallclock: Callable[[], datetime] = datetime.now,
+def conversation(*, language: Language, chat: ChatModel | None,
+                 skills_engine: SkillsEngine | None, settings: SessionSettings,
+                 owner: str = "", wallclock: Callable[[], datetime] = datetime.now,
                  capabilities: Capabilities | None = None) -> Conversation:
-    """One conversation over the shared engines: its own memory, controls and skills
-    (timers, confirmations), the language and chat model everyone shares. What a session,
-    the Wyoming conversation agent and `assistant chat` each talk to."""
-    chat = engines.chat
+    """One conversation over what every conversation shares (the language, the chat
+    model, the skills' home): its own memory, controls and skills (timers,
+    confirmations). What a session, the Wyoming conversation agent and `assistant chat`
+    each talk to."""
     memory = ConversationMemory(max_tokens=settings.memory_tokens,
                                 count_tokens=chat.count_tokens if chat else _rough_tokens)
     controls = AssistantControls(memory, volume=settings.volume)
-    skills = (engines.skills.session(controls=controls, wallclock=wallclock,
-                                     capabilities=capabilities)
-              if engines.skills is not None else None)
-    router = Router(chat=chat, skills=skills, memory=memory, language=engines.language,
+    skills = (skills_engine.session(controls=controls, wallclock=wallclock,
+                                    capabilities=capabilities)
+              if skills_engine is not None else None)
+    router = Router(chat=chat, skills=skills, memory=memory, language=language,
                     settings=settings.chat, owner=owner)
     return Conversation(router=router, controls=controls)
 
@@ -93,7 +96,9 @@ class Session:
         self.engines = engines
         self.sink = sink
         self.clock = clock
-        self.conversation = conversation(engines, settings, owner=name, wallclock=wallclock)
+        self.conversation = conversation(language=engines.language, chat=engines.chat,
+                                         skills_engine=engines.skills, settings=settings,
+                                         owner=name, wallclock=wallclock)
         self.controls = self.conversation.controls
         self.router = self.conversation.router
         self._observers: list[Callable[[Event], None]] = []

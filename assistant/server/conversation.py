@@ -44,8 +44,9 @@ class TextConversation:
     no speaker, so the skills are told (no timer is started that could never ring)."""
 
     def __init__(self, engines: Engines, settings: SessionSettings, *, owner: str) -> None:
-        self.conversation = conversation(engines, settings, owner=owner,
-                                         capabilities=Capabilities(speaker=False))
+        self.conversation = conversation(
+            language=engines.language, chat=engines.chat, skills_engine=engines.skills,
+            settings=settings, owner=owner, capabilities=Capabilities(speaker=False))
         self._cancel = threading.Event()
 
     @property

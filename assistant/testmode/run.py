@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from assistant.assembly import load_engines, session_settings, load_synthesizer, model_store
+from assistant.assembly import load_engines, load_synthesizer, model_store, session_settings
 from assistant.config import Config, with_overrides
 from assistant.engines.tts import SpeechSynthesizer
 from assistant.loop.clock import StreamClock
