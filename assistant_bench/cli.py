@@ -7,11 +7,14 @@ is printed.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from types import ModuleType
 from typing import Any
 
+from assistant.extras import require
 from assistant_bench.machine import check_cpus, machine_label
 
 SECTIONS = ("process", "latency", "chat", "qa", "asr", "wake")
@@ -63,8 +66,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(repeatable)")
 
 
-def run(args: argparse.Namespace, config: Any) -> int:
+def require_extras(args: argparse.Namespace, *,
+                   import_module: Callable[[str], ModuleType] = importlib.import_module) -> None:
+    """The bench extra, and the serve extra for `--satellites` (MissingExtra: one line
+    naming the pip command)."""
+    require("bench", "jiwer", needed_by="the benchmark", import_module=import_module)
+    if args.satellites:
+        require("serve", "wyoming", needed_by="the benchmark's --satellites",
+                import_module=import_module)
+
+
+def run(args: argparse.Namespace, config: Any, *,
+        import_module: Callable[[str], ModuleType] = importlib.import_module) -> int:
     """Run the benchmark with parsed options; write and print the results."""
+    require_extras(args, import_module=import_module)
     from assistant_bench.suite import Options, run_suite
 
     if args.satellites:

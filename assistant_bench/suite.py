@@ -241,10 +241,10 @@ def write_outputs(results: dict[str, Any], out: Path) -> None:
     chart = None
     if results.get("latency"):
         try:
-            import matplotlib  # noqa: F401 - a development extra, not a dependency
+            import matplotlib  # noqa: F401 - the bench extra, not a dependency
         except ImportError:
             results["skipped"].append("chart.png: matplotlib is not installed "
-                                      "(pip install 'assistant[dev]')")
+                                      "(pip install 'assistant[bench]')")
         else:
             chart = out / "chart.png"
             label = results["machine"]["label"]
