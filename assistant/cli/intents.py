@@ -19,13 +19,13 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from assistant.config import LANGUAGES, Config
-from assistant.intents import IntentMatch
-from assistant.language import IntentMatcher, language_pack
+
+if TYPE_CHECKING:  # the templates (hassil) load when a command runs
+    from assistant.intents import IntentMatch
+    from assistant.language import IntentMatcher
 
 EXIT_MISMATCH = 1
 EXIT_BAD_FILE = 2
@@ -69,6 +69,7 @@ def register(subparsers: Any) -> None:
 
 
 def _recognizer(args: argparse.Namespace, config: Config) -> IntentMatcher:
+    from assistant.language import language_pack
     from assistant.skills.home_state import load_home
     from assistant.skills.registry import build_recognizer
 
@@ -107,6 +108,8 @@ def run_test(args: argparse.Namespace, config: Config) -> int:
 
 def load_cases(path: Path, *, known_intents: set[str] | None = None) -> list[Case]:
     """Read and check a sentence file (raises SentenceFileError)."""
+    import yaml
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

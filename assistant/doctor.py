@@ -1,9 +1,9 @@
-"""`devices` and `doctor` at work (registered in `system.py`): what this machine has, and
-what is missing with the fix."""
+"""What `assistant doctor` checks: Python, the engines' packages, audio, models, the
+language's voice and chat model, the chat smoke test, and the network policy; each a
+`Check` that says what is missing or damaged and the command that fixes it."""
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import platform
 import shutil
@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.assembly import language_chat, model_store
-from assistant.cli.serve import serve_allowance
 from assistant.config import Config, TtsConfig
 from assistant.engines.llm import smoke
 from assistant.engines.stt import choose_engine
@@ -25,8 +24,9 @@ from assistant.sandbox.policy import (
     namespace_isolated,
     policy_status,
 )
-from assistant.sandbox.probe import PROBE_ADDRESS, escape_attempts, try_python_socket
-from assistant.sound.devices import list_devices, resolve_device, sounddevice
+from assistant.sandbox.probe import PROBE_ADDRESS, try_python_socket
+from assistant.server.allowance import serve_allowance
+from assistant.sound.devices import resolve_device, sounddevice
 
 ENGINE_PACKAGES = (
     ("vosk", "vosk", "Vosk speech recognition"),
@@ -40,37 +40,13 @@ ENGINE_PACKAGES = (
 )
 
 
-def devices(args: argparse.Namespace, config: Config) -> int:
-    rows = list_devices()
-    if not rows:
-        raise AssistantError("no audio devices found")
-    print(f"{'#':>3}  {'in':>3} {'out':>3} {'rate':>6}  {'host api':<10} name")
-    for d in rows:
-        mark = ("<in " if d.default_input else "") + ("<out" if d.default_output else "")
-        print(f"{d.index:>3}  {d.inputs:>3} {d.outputs:>3} {d.rate:>6}  {d.host_api:<10} "
-              f"{d.name} {mark}".rstrip())
-    return 0
-
-
 @dataclass(frozen=True)
 class Check:
+    """One line of `assistant doctor`: its status, what was found, and the fix."""
+
     status: str  # "ok" | "warn" | "FAIL"
     what: str
     fix: str = ""
-
-
-def doctor(args: argparse.Namespace, config: Config) -> int:
-    if args.network_probe:
-        return _network_probe()
-    checks = run_checks(config, full_hash=not args.quick)
-    for check in checks:
-        line = f"{check.status:<5} {check.what}"
-        if check.fix:
-            line += f"\n      fix: {check.fix}"
-        print(line)
-    failed = [c for c in checks if c.status == "FAIL"]
-    print(f"\n{len(failed)} problem(s)" if failed else "\nall required checks passed")
-    return 1 if failed else 0
 
 
 def run_checks(config: Config, *, full_hash: bool = True,
@@ -92,7 +68,7 @@ def run_checks(config: Config, *, full_hash: bool = True,
 def serve_check(config: Config) -> Check:
     """What `assistant serve` would be allowed to reach with this config: exactly these."""
     try:
-        allowance = serve_allowance(argparse.Namespace(), config)
+        allowance = serve_allowance(config.serve)
     except ValueError as error:
         return Check("FAIL", f"assistant serve: {error}",
                      "fix serve.listen / serve.satellites in the config")
@@ -249,21 +225,3 @@ def network_checks(config: Config) -> list[Check]:
                              "or without a network connection")]
     return [first, Check("ok", f"network policy: a test connection to {target} was refused by "
                          f"{attempt.by} (every way out: assistant doctor --network-probe)")]
-
-
-def _network_probe() -> int:
-    """Print the policy and each escape attempt; 0 only when every attempt was refused."""
-    print(f"network policy: {policy_status().describe()}")
-    print(f"trying to reach {PROBE_ADDRESS[0]} port {PROBE_ADDRESS[1]} (TEST-NET-1, reserved "
-          "for documentation: nothing real is contacted)")
-    attempts = escape_attempts(isolated=namespace_isolated())
-    for attempt in attempts:
-        verdict = f"refused by {attempt.by}" if attempt.refused else "NOT REFUSED"
-        print(f"{attempt.way}: {verdict}\n    {attempt.detail}")
-    escaped = [a.way for a in attempts if not a.refused]
-    if escaped:
-        print(f"\n{len(escaped)} of {len(attempts)} attempts were not refused: "
-              f"{', '.join(escaped)}")
-        return 1
-    print(f"\nall {len(attempts)} attempts (Python, native code, child processes) were refused")
-    return 0
