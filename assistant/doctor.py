@@ -8,7 +8,7 @@ import importlib
 import platform
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.assembly import language_chat, model_store
@@ -16,6 +16,7 @@ from assistant.config import Config, TtsConfig
 from assistant.engines.llm import smoke
 from assistant.engines.stt import choose_engine
 from assistant.errors import AssistantError
+from assistant.extras import EXTRAS, PURPOSE, installed
 from assistant.language import language_pack
 from assistant.sandbox.policy import (
     FALLBACK_FIX,
@@ -29,7 +30,6 @@ from assistant.server.allowance import serve_allowance
 from assistant.sound.devices import resolve_device, sounddevice
 
 ENGINE_PACKAGES = (
-    ("vosk", "vosk", "Vosk speech recognition"),
     ("faster_whisper", "faster-whisper", "Whisper speech recognition"),
     ("llama_cpp", "llama-cpp-python", "chat model runtime"),
     ("piper", "piper-tts", "Piper speech synthesis"),
@@ -55,6 +55,7 @@ def run_checks(config: Config, *, full_hash: bool = True,
     child process (default: `python -m assistant.engines.llm.smoke` on the chat model)."""
     checks = [_python_check(), _config_check(config)]
     checks += _package_checks()
+    checks += extra_checks(config)
     checks.append(_audio_check())
     checks += _model_checks(config, full_hash=full_hash)
     checks += _language_checks(config)
@@ -116,6 +117,26 @@ def _package_checks() -> list[Check]:
         except Exception as error:  # noqa: BLE001 - any import failure is reported
             out.append(Check("FAIL", f"{role}: {dist} cannot be imported ({error})",
                              "scripts/run.sh (or: pip install -e .)"))
+    return out
+
+
+def extra_checks(config: Config, *,
+                 has_module: Callable[[str], bool] = installed) -> list[Check]:
+    """Each extra: installed, or missing (a FAIL only when the config needs it: Mandarin
+    for language zh, Vosk for stt.engine = "vosk")."""
+    needed = {"zh": config.language == "zh", "vosk": config.stt.engine == "vosk"}
+    out = []
+    for extra, modules in EXTRAS.items():
+        purpose, install = PURPOSE[extra], f"pip install 'assistant[{extra}]'"
+        missing = [module for module in modules if not has_module(module)]
+        if not missing:
+            out.append(Check("ok", f"{purpose}: the {extra} extra is installed"))
+        elif needed.get(extra):
+            out.append(Check("FAIL", f"{purpose}: the {extra} extra is not installed (no "
+                             f"{', '.join(missing)}), and this config needs it", install))
+        else:
+            out.append(Check("ok", f"{purpose}: the {extra} extra is not installed (optional: "
+                             f"{install})"))
     return out
 
 

@@ -27,6 +27,15 @@ EXTRAS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: What each extra gives, for messages ("Mandarin needs ...") and `assistant doctor`.
+PURPOSE: dict[str, str] = {
+    "zh": "Mandarin",
+    "vosk": "the Vosk recognizer",
+    "serve": "assistant serve (Wyoming)",
+    "bench": "the benchmark (assistant bench)",
+}
+
+
 class MissingExtra(AssistantError):
     """An optional part is used but its extra is not installed."""
 

@@ -101,3 +101,19 @@ def test_an_english_script_runs_without_any_extra(real_store: ModelStore,
                          str(tmp_path / "out"), cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1/1 turns passed" in result.stdout
+
+
+def test_doctor_lists_the_extras_and_fails_only_on_one_the_config_needs() -> None:
+    from assistant.config import with_language
+    from assistant.doctor import extra_checks
+
+    here = extra_checks(Config())  # the development install has every extra
+    assert [c.status for c in here] == ["ok"] * len(EXTRAS)
+    assert all("extra is installed" in c.what for c in here)
+    none = extra_checks(Config(), has_module=lambda name: False)
+    assert [c.status for c in none] == ["ok"] * len(EXTRAS)
+    assert "optional: pip install 'assistant[serve]'" in none[list(EXTRAS).index("serve")].what
+    mandarin = extra_checks(with_language(Config(), "zh"), has_module=lambda name: False)
+    failed = [c for c in mandarin if c.status == "FAIL"]
+    assert [c.fix for c in failed] == ["pip install 'assistant[zh]'"]
+    assert "no opencc, cn2an, pypinyin" in failed[0].what
