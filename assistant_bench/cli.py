@@ -106,15 +106,16 @@ def _satellites(args: argparse.Namespace, config: Any) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """scripts/benchmark.py: the options of `assistant bench`, plus --config and --debug."""
+def main(argv: Sequence[str] | None = None, *, prog: str = "benchmark.py") -> int:
+    """scripts/benchmark.py and `python -m assistant_bench`: the options of `assistant
+    bench`, plus --config and --debug."""
     from assistant.config import load_config
     from assistant.errors import AssistantError
     from assistant.sandbox.policy import apply_network_policy
     from assistant_bench.allowance import bench_allowance
 
     parser = argparse.ArgumentParser(
-        prog="benchmark.py", description="Measure the assistant on this machine: latency per "
+        prog=prog, description="Measure the assistant on this machine: latency per "
         "stage, recognition accuracy, wake word, start-up time and memory.")
     parser.add_argument("--config", metavar="FILE", help="TOML config file (as for assistant)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
