@@ -4,4 +4,4 @@ import sys
 
 from assistant_bench.cli import main
 
-sys.exit(main())
+sys.exit(main(prog="python -m assistant_bench"))

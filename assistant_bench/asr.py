@@ -217,11 +217,14 @@ def recognizer_choices(store: Any, languages: set[str], *, skipped: list[str],
 def pipeline_choice(config: Any, store: Any, hint: str) -> RecognizerChoice:
     """The configured set-up, as the pipeline runs it: the chosen recognizer with the
     skills' hint, and `stt.final_model` for everything that is not a command."""
+    from assistant.assembly import language_of
     from assistant.engines.stt import choose_engine
 
-    chosen = choose_engine(config.stt, store)
+    pack = language_of(config)
+    chosen = choose_engine(config.stt, store, language=pack.code,
+                           model_id=config.stt.model or pack.recognizer_model)
     spoken = store.registry.get(chosen.model_id).language
-    language = config.stt.language if spoken == MULTILINGUAL else spoken
+    language = pack.code if spoken == MULTILINGUAL else spoken
     final = config.stt.final_model or None
     return RecognizerChoice(setup_label(chosen.model_id, final) + " (as in the pipeline)",
                             chosen.model_id, chosen.engine, language,
@@ -319,11 +322,12 @@ def load_setup(config: Any, store: Any, choice: RecognizerChoice, *,
                is_command: Callable[[str], bool] | None = None) -> SetUp:
     from assistant.assembly import load_recognizer
 
-    stt = dataclasses.replace(config.stt, language=choice.language)
+    stt = config.stt
     if choice.short_context is not None:
         stt = dataclasses.replace(stt, short_context=choice.short_context)
-    recognizer = load_recognizer(stt, store, engine=choice.engine, model_id=choice.model_id)
-    final = (load_recognizer(stt, store, model_id=choice.final_model)
+    recognizer = load_recognizer(stt, store, language=choice.language, engine=choice.engine,
+                                 model_id=choice.model_id)
+    final = (load_recognizer(stt, store, language=choice.language, model_id=choice.final_model)
              if choice.final_model else None)
     return SetUp(recognizer, hint=choice.hint, final=final, is_command=is_command)
 

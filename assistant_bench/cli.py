@@ -7,11 +7,14 @@ is printed.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from types import ModuleType
 from typing import Any
 
+from assistant.extras import require
 from assistant_bench.machine import check_cpus, machine_label
 
 SECTIONS = ("process", "latency", "chat", "qa", "asr", "wake")
@@ -63,8 +66,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(repeatable)")
 
 
-def run(args: argparse.Namespace, config: Any) -> int:
+def require_extras(args: argparse.Namespace, *,
+                   import_module: Callable[[str], ModuleType] = importlib.import_module) -> None:
+    """The bench extra, and the serve extra for `--satellites` (MissingExtra: one line
+    naming the pip command)."""
+    require("bench", "jiwer", needed_by="the benchmark", import_module=import_module)
+    if args.satellites:
+        require("serve", "wyoming", needed_by="the benchmark's --satellites",
+                import_module=import_module)
+
+
+def run(args: argparse.Namespace, config: Any, *,
+        import_module: Callable[[str], ModuleType] = importlib.import_module) -> int:
     """Run the benchmark with parsed options; write and print the results."""
+    require_extras(args, import_module=import_module)
     from assistant_bench.suite import Options, run_suite
 
     if args.satellites:
@@ -91,15 +106,16 @@ def _satellites(args: argparse.Namespace, config: Any) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """scripts/benchmark.py: the options of `assistant bench`, plus --config and --debug."""
+def main(argv: Sequence[str] | None = None, *, prog: str = "benchmark.py") -> int:
+    """scripts/benchmark.py and `python -m assistant_bench`: the options of `assistant
+    bench`, plus --config and --debug."""
     from assistant.config import load_config
     from assistant.errors import AssistantError
     from assistant.sandbox.policy import apply_network_policy
     from assistant_bench.allowance import bench_allowance
 
     parser = argparse.ArgumentParser(
-        prog="benchmark.py", description="Measure the assistant on this machine: latency per "
+        prog=prog, description="Measure the assistant on this machine: latency per "
         "stage, recognition accuracy, wake word, start-up time and memory.")
     parser.add_argument("--config", metavar="FILE", help="TOML config file (as for assistant)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")

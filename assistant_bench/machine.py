@@ -13,9 +13,7 @@ import os
 import platform
 import re
 import socket
-import subprocess
 import sys
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +109,8 @@ def memory_gb() -> float | None:
 
 
 def package_versions(names: tuple[str, ...] = ENGINE_PACKAGES) -> dict[str, str | None]:
+    from importlib import metadata  # here: `assistant --help` reads this module's options
+
     versions: dict[str, str | None] = {}
     for name in names:
         try:
@@ -122,6 +122,8 @@ def package_versions(names: tuple[str, ...] = ENGINE_PACKAGES) -> dict[str, str 
 
 def git_commit(folder: Path) -> dict[str, Any] | None:
     """HEAD of the checkout holding the package and whether files differ from it."""
+    import subprocess
+
     try:
         head = subprocess.run(["git", "-C", str(folder), "rev-parse", "HEAD"],
                               capture_output=True, text=True, timeout=10, check=True)

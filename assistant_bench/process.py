@@ -22,11 +22,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from assistant.assembly import load_engines
+from assistant.assembly import load_engines, session_settings
 from assistant.config import Config, load_config
 from assistant.loop.clock import WallClock
 from assistant.loop.output import BufferedSink
-from assistant.loop.session import Session, SessionSettings
+from assistant.loop.session import Session
 from assistant.loop.shared import Engines
 from assistant.sandbox.policy import apply_network_policy
 from assistant_bench.stats import summarize
@@ -109,7 +109,7 @@ def _coldstart(config_path: str | None, profile: str | None) -> None:
     config, engines = _load(config_path, profile)
     clock = WallClock()
     session = Session(engines, sink=BufferedSink(engines.voice.rate), clock=clock,
-                      settings=SessionSettings.from_config(config))
+                      settings=session_settings(config, engines.language))
     with engines, session:
         report = {"load_engines_s": round(engines.load_seconds, 3)}
         print(MARKER + json.dumps(report), flush=True)

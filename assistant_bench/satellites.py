@@ -28,7 +28,7 @@ from wyoming.audio import AudioChunk
 from wyoming.client import AsyncTcpClient
 from wyoming.pipeline import PipelineStage, RunPipeline
 
-from assistant.assembly import load_synthesizer, model_store
+from assistant.assembly import language_of, load_synthesizer, model_store
 from assistant.audio import SPEECH_RATE_HZ, Audio, silence
 from assistant.config import Config
 from assistant.engines.tts import SpeechSynthesizer
@@ -290,7 +290,8 @@ def counts_up_to(most: int) -> list[int]:
 def run_satellites_bench(config: Config, *, most: int, reps: int, out: Path,
                          global_args: Sequence[str] = ()) -> dict[str, Any]:
     """Start `assistant serve`, measure every count up to `most`, write the results."""
-    voice = load_synthesizer(config.tts, model_store(config), deterministic=True)
+    voice = load_synthesizer(config.tts, model_store(config), deterministic=True,
+                             voice=config.tts.voice or language_of(config).voice)
     try:
         clips = {"command": [Clip.spoken(voice, t) for t in COMMANDS],
                  "question": [Clip.spoken(voice, t) for t in QUESTIONS]}

@@ -18,11 +18,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from assistant.assembly import load_engines, load_synthesizer, model_store
+from assistant.assembly import (
+    language_of,
+    load_engines,
+    load_synthesizer,
+    model_store,
+    session_settings,
+)
 from assistant.engines.tts import synthesize_all
-from assistant.loop.controls import AssistantControls
 from assistant.loop.events import Completeness
-from assistant.loop.session import SessionSettings, conversation
+from assistant.loop.session import conversation
 from assistant.models.store import CHECKOUT
 from assistant_bench import machine
 from assistant_bench.asr import labelled_sets, run_asr
@@ -140,7 +145,9 @@ def _engines_parts(results: dict[str, Any], config: Any, store: Any, options: Op
         engines = load_engines(config)
     with engines:
         results["engines_load_s"] = round(engines.load_seconds, 2)
-        speaking = CachedVoice(load_synthesizer(config.tts, store, deterministic=True))
+        speaking = CachedVoice(load_synthesizer(
+            config.tts, store, voice=config.tts.voice or engines.language.voice,
+            deterministic=True))
         _measure(results, config, store, engines, speaking, options)
 
 
@@ -187,8 +194,8 @@ def _asr(config: Any, store: Any, engines: Any, sets: list[Any],
          options: Options) -> dict[str, Any]:
     """WER per recognizer set-up, and the confidence threshold's calibration."""
     hint = engines.skills.hint if engines.skills is not None else None
-    router = conversation(None, engines.skills, SessionSettings(),
-                          controls=AssistantControls())
+    router = conversation(language=engines.language, chat=None, skills_engine=engines.skills,
+                          settings=session_settings(config, engines.language)).router
     piper = [clip.audio for s in sets if s.name == "piper" for clip in s.clips]
     return run_asr(config, store, sets, hint=hint, say=say,
                    is_command=lambda text: router.is_complete(text) is Completeness.COMMAND,
@@ -202,7 +209,8 @@ def _live(results: dict[str, Any], config: Any, store: Any, options: Options) ->
         results["skipped"].append(f"live: {', '.join(missing)} not installed (Debian: "
                                   "apt-get install pulseaudio pulseaudio-utils)")
         return
-    voice = load_synthesizer(config.tts, store, deterministic=True)
+    voice = load_synthesizer(config.tts, store, deterministic=True,
+                             voice=config.tts.voice or language_of(config).voice)
     requests = [LiveRequest(t.text, t.kind) for t in turn_set(quick=options.quick)]
     live = measure_live(requests, voice, config_path=options.config_path,
                         reps=1 if options.quick else max(1, options.reps // 2),
@@ -241,10 +249,10 @@ def write_outputs(results: dict[str, Any], out: Path) -> None:
     chart = None
     if results.get("latency"):
         try:
-            import matplotlib  # noqa: F401 - a development extra, not a dependency
+            import matplotlib  # noqa: F401 - the bench extra, not a dependency
         except ImportError:
             results["skipped"].append("chart.png: matplotlib is not installed "
-                                      "(pip install 'assistant[dev]')")
+                                      "(pip install 'assistant[bench]')")
         else:
             chart = out / "chart.png"
             label = results["machine"]["label"]

@@ -16,12 +16,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from assistant.assembly import session_settings
 from assistant.audio import Audio
 from assistant.config import Config
 from assistant.engines.tts import SpeechSynthesizer
 from assistant.loop.clock import StreamClock
 from assistant.loop.events import Event, Route, TurnFinished, TurnResult
-from assistant.loop.session import Session, SessionSettings
+from assistant.loop.session import Session
 from assistant.loop.shared import Engines
 from assistant.testmode.runner import CaptureSink, ScriptRunner
 from assistant.testmode.script import Script, Turn
@@ -105,7 +106,7 @@ class TurnRunner:
         self.clock = StreamClock()
         self.sink = CaptureSink(self.engines.voice.rate, start_on_enqueue=not self.realtime)
         self.session = Session(self.engines, sink=self.sink, clock=self.clock,
-                               settings=SessionSettings.from_config(self.config),
+                               settings=session_settings(self.config, self.engines.language),
                                wallclock=lambda: self.start + timedelta(
                                    seconds=self.clock.now()))
         self.session.observe(self._on_event)

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Can a Raspberry Pi 4/5 install the assistant? Every runtime dependency, at the version
+"""Can a Raspberry Pi 4/5 install the assistant? Every runtime dependency and every one of
+the optional extras (zh, vosk, serve, bench; not dev's test tools), at the version
 pinned in constraints.txt, must have a wheel for CPython 3.11 on aarch64 Linux (64-bit
 Raspberry Pi OS bookworm: glibc 2.36); llama-cpp-python itself comes as source and is
 compiled on the Pi (scripts/bootstrap.sh), but its own dependencies must not need a
@@ -66,9 +67,18 @@ def pins() -> dict[str, str]:
     return found
 
 
+#: Extras a user of the Pi installs: all but the development tools.
+NOT_ON_THE_PI = {"dev"}
+
+
 def runtime_requirements() -> list[Requirement]:
-    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    return [Requirement(text) for text in data["project"]["dependencies"]]
+    """The dependencies and those of every extra but dev (each once)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    texts = list(project["dependencies"])
+    for extra, requirements in project.get("optional-dependencies", {}).items():
+        if extra not in NOT_ON_THE_PI:
+            texts += [r for r in requirements if Requirement(r).name != project["name"]]
+    return [Requirement(text) for text in dict.fromkeys(texts)]
 
 
 def applies(requirement: Requirement) -> bool:

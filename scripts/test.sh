@@ -19,7 +19,7 @@ cd "$ROOT"
 say "ruff"
 "$VENV/bin/ruff" check .
 say "mypy"
-"$VENV/bin/mypy" assistant
+"$VENV/bin/mypy"   # the packages of pyproject.toml: assistant, assistant_bench
 say "pytest"
 export ASSISTANT_REQUIRE_MODELS=1   # a missing model fails the tests instead of skipping them
 exec "$PY" -m pytest -m "" "$@"   # -m "": every test, slow ones too

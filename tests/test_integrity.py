@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from assistant.cli.system_run import run_checks
 from assistant.config import Config, ModelsConfig, SttConfig
+from assistant.doctor import run_checks
 from assistant.models import ModelStore
 
 VOICE = "piper-en_US-joe-medium"

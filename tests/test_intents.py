@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from assistant.commands import intents as intents_command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from assistant.cli import intents as intents_command
 from assistant.config import Config, SkillsConfig
 from assistant.intents import IntentRecognizer, IntentTemplateError, normalize
 from assistant.skills.home_state import load_home
@@ -155,14 +155,6 @@ def test_recognize_prints_intent_and_slots(capsys: pytest.CaptureFixture[str]) -
     assert capsys.readouterr().out.strip() == "TimerSet duration=480 name=pasta"
 
 
-def _cli_has_intents_command() -> bool:
-    from assistant import cli
-
-    return "assistant.cli.intents" in cli.COMMAND_MODULES
-
-
-@pytest.mark.skipif(not _cli_has_intents_command(),
-                    reason="assistant/cli.py does not list assistant.cli.intents yet")
 def test_cli_subprocess_exit_codes(tmp_path: Path) -> None:
     env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path)}
     ok = subprocess.run([sys.executable, "-m", "assistant", "intents", "test", str(SENTENCES)],

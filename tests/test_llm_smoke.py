@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli.system_run import chat_smoke_check, run_checks
 from assistant.config import Config, LlmConfig
+from assistant.doctor import chat_smoke_check, run_checks
 from assistant.engines.llm import smoke
 from assistant.models import ModelStore
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.audio import Audio
 from assistant.assembly import chat_settings, language_of
+from assistant.audio import Audio
 from assistant.config import Config, ConfigError, config_from_dict, with_overrides
 from assistant.language.voice import VoiceWithoutScript
 from assistant.language.zh.text import is_han, normalize, numerals_by_sound, pinyin_key

@@ -20,9 +20,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assistant.errors import FetchError
-from assistant.models import fetch_models
 from assistant.models.archive import ArchiveError, member_path
-from assistant.models.fetch import PIP_ARGS_ENV
+from assistant.models.fetch import PIP_ARGS_ENV, fetch_models
 from assistant.models.progress import progress_bar
 
 CHECKOUT = Path(__file__).resolve().parent.parent

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import FetchError
-from assistant.models import fetch_models, load_registry
-from assistant.models.fetch import PIP_ARGS_ENV
+from assistant.models import load_registry
+from assistant.models.fetch import PIP_ARGS_ENV, fetch_models
 from assistant.models.registry import RegistryError
 from tests.test_models_fetch import listing, zip_bytes
 

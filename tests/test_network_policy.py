@@ -315,7 +315,7 @@ def test_the_filter_covers_threads_compat_abis_io_uring_and_other_processes(tmp_
 
 FALLBACK = """
 import argparse, io
-from assistant.cli.system_run import network_checks
+from assistant.doctor import network_checks
 from assistant.config import Config
 from assistant.sandbox.policy import KernelSupport, apply_network_policy
 from assistant.sandbox.probe import try_libc_connect, try_python_socket

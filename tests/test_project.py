@@ -31,10 +31,13 @@ def pins() -> dict[str, str]:
 def test_constraints_pin_every_dependency_inside_its_range() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     requirements = [Requirement(r) for r in project["dependencies"]]
-    requirements += [Requirement(r) for r in project["optional-dependencies"]["dev"]]
+    for extra in project["optional-dependencies"].values():
+        requirements += [Requirement(r) for r in extra]
     pinned = pins()
     for requirement in requirements:
         if requirement.marker is not None and not requirement.marker.evaluate():
+            continue
+        if requirement.name == "assistant":  # dev = assistant[zh,vosk,serve,bench] + tools
             continue
         name = canonicalize_name(requirement.name)
         assert name in pinned, f"constraints.txt: {requirement.name} is not pinned"
@@ -65,3 +68,29 @@ def test_plain_pytest_leaves_out_slow_tests_and_test_sh_runs_them() -> None:
     assert "test_soak.py::" in collected("-m", "")  # what scripts/test.sh passes
     assert "test_soak.py::" in collected("-m", "slow")
     assert 'pytest -m ""' in (ROOT / "scripts" / "test.sh").read_text(encoding="utf-8")
+
+
+def test_the_extras_of_pyproject_are_those_of_assistant_extras() -> None:
+    from assistant.extras import EXTRAS
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "optional-dependencies"]
+    assert set(extras) == {*EXTRAS, "dev"}
+    for extra, modules in EXTRAS.items():
+        assert {canonicalize_name(Requirement(r).name) for r in extras[extra]} == set(modules)
+    dev = [Requirement(r) for r in extras["dev"]]
+    assert next(r for r in dev if r.name == "assistant").extras == set(EXTRAS)
+
+
+def test_the_chat_smoke_test_imports_only_the_standard_library_at_its_top() -> None:
+    """scripts/bootstrap.sh reads describe_death with a venv that may have no packages yet."""
+    code = ("import sys\nfrom assistant.engines.llm.smoke import describe_death\n"
+            "print(describe_death(132))\n"
+            "print(' '.join(sorted({m.split('.')[0] for m in sys.modules} - {'__main__'}\n"
+            "                      - set(sys.stdlib_module_names))))")
+    result = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
+                            cwd=ROOT, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    died, outside = result.stdout.splitlines()
+    assert died.startswith("died of SIGILL")
+    assert outside == "assistant"

@@ -13,11 +13,11 @@ import pytest
 from wyoming.audio import AudioChunk, AudioStart
 from wyoming.event import Event
 
-from assistant.cli.serve import serve_allowance
-from assistant.cli.serve_run import serve_plan
-from assistant.cli.system_run import serve_check
+from assistant.cli.serve import serve_plan
 from assistant.config import config_from_dict
+from assistant.doctor import serve_check
 from assistant.errors import AssistantError
+from assistant.server.allowance import serve_allowance
 from assistant.server.wire import AudioIn, WireError, WireLimits, read_event
 from assistant_bench.allowance import BENCH_PORT, bench_allowance
 from assistant_bench.satellites import counts_up_to
@@ -101,14 +101,14 @@ def serve_args(**given: object) -> argparse.Namespace:
 
 def test_the_allowance_is_the_listen_address_and_the_satellites() -> None:
     config = config_from_dict({"serve": {"satellites": ["tcp://192.168.1.30:10700"]}})
-    allowance = serve_allowance(serve_args(satellite=["tcp://10.0.0.7:10701"]), config)
+    allowance = serve_allowance(config.serve, satellites=["tcp://10.0.0.7:10701"])
     assert [str(e) for e in allowance.listen] == ["127.0.0.1:10700"]
     assert [str(e) for e in allowance.peers] == ["192.168.1.30:10700", "10.0.0.7:10701"]
     assert allowance.listen_ports == (10700,) and allowance.peer_ports == (10700, 10701)
-    for bad in ({"listen": "8.8.8.8:10700"}, {"satellite": ["tcp://1.1.1.1:10700"]},
-                {"satellite": ["kitchen.local:10700"]}):
+    for bad in ({"listen": "8.8.8.8:10700"}, {"satellites": ["tcp://1.1.1.1:10700"]},
+                {"satellites": ["kitchen.local:10700"]}):
         with pytest.raises(ValueError, match="local network|ADDRESS:PORT"):
-            serve_allowance(serve_args(**bad), config)
+            serve_allowance(config.serve, **bad)
 
 
 def test_who_may_connect() -> None:

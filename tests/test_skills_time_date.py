@@ -11,7 +11,8 @@ from tests.fakes import MemoryControls
 
 
 def make_skills(tmp_path: Path, moment: datetime) -> Skills:
-    return building.skills(state_file=tmp_path / "state.json", controls=MemoryControls(), wallclock=lambda: moment)
+    return building.skills(state_file=tmp_path / "state.json", controls=MemoryControls(),
+                           wallclock=lambda: moment)
 
 
 @pytest.mark.parametrize("text", [
@@ -47,7 +48,8 @@ def test_date_phrasings(tmp_path: Path, text: str) -> None:
 
 def test_the_wall_clock_is_read_at_reply_time(tmp_path: Path) -> None:
     moments = iter([datetime(2026, 1, 1, 8, 30), datetime(2026, 1, 1, 8, 31)])
-    skills = building.skills(state_file=tmp_path / "s.json", controls=MemoryControls(), wallclock=lambda: next(moments))
+    skills = building.skills(state_file=tmp_path / "s.json", controls=MemoryControls(),
+                             wallclock=lambda: next(moments))
     first, second = (skills.respond("what time is it", now=0.0) for _ in range(2))
     assert first is not None and first.text == "It's eight thirty a.m."
     assert second is not None and second.text == "It's eight thirty-one a.m."

@@ -68,6 +68,15 @@ def test_auto_picks_vosk_for_korean_and_whisper_for_english(store: ModelStore) -
     assert english.engine == "whisper"
 
 
+def test_auto_passes_over_a_vosk_model_without_the_vosk_extra(store: ModelStore) -> None:
+    choice = choose_engine(SttConfig(language="ko"), store, has_module=lambda name: False)
+    assert choice.engine == "whisper"
+    assert "vosk-ko is installed but not the vosk extra" in choice.reason
+    asked = choose_engine(SttConfig(language="ko", engine="vosk"), store,
+                          has_module=lambda name: False)
+    assert asked.engine == "vosk"  # asked for by name: loading it says which extra is missing
+
+
 def test_a_korean_recording_becomes_korean_text(vosk: VoskRecognizer, speak) -> None:  # type: ignore[no-untyped-def]
     audio = speak(KOREAN)
     transcript = vosk.transcribe(audio)

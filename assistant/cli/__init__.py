@@ -1,9 +1,11 @@
 """The `assistant` command line: argparse subcommands, one clear error line, exit codes.
 
-Each command module exposes `register(subparsers)` which adds its parser and sets
-`handler=function(args, config) -> int`. Heavy imports (engines, sounddevice) happen
-inside the handlers, so `assistant --help` or `assistant models list` work on a
-machine without PortAudio.
+One module per command group (`voice`: run, script, demo; `serve`; `speech`: say,
+transcribe; `chat`; `intents`; `system`: devices, doctor; `privacy`: forget; `bench`;
+`models`). Each exposes `register(subparsers)`, which adds its parsers and sets
+`handler=function(args, config) -> int`, and holds those handlers. Heavy imports
+(engines, sounddevice, the benchmark) happen inside the handlers, so `assistant --help`
+or `assistant models list` start fast and work on a machine without PortAudio.
 """
 
 from __future__ import annotations
@@ -15,25 +17,16 @@ import sys
 from collections.abc import Sequence
 
 from assistant import __version__
+from assistant.cli import bench, chat, intents, models, privacy, serve, speech, system, voice
 from assistant.config import load_config, with_language
 from assistant.errors import AssistantError
-from assistant.language.packs import available_languages
+from assistant.language import available_languages
 from assistant.sandbox.policy import apply_network_policy
 
 log = logging.getLogger(__name__)
 
-#: Modules whose `register` adds subcommands, in the order `--help` lists them.
-COMMAND_MODULES = (
-    "assistant.cli.voice",
-    "assistant.cli.serve",
-    "assistant.cli.speech",
-    "assistant.cli.chat",
-    "assistant.cli.intents",
-    "assistant.cli.system",
-    "assistant.cli.privacy",
-    "assistant.cli.bench",
-    "assistant.cli.models",
-)
+#: The command groups, in the order `--help` lists their commands.
+COMMAND_GROUPS = (voice, serve, speech, chat, intents, system, privacy, bench, models)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,10 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"assistant {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
-    import importlib
-
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(subparsers)
+    for group in COMMAND_GROUPS:
+        group.register(subparsers)
     for command in subparsers.choices.values():  # also after the command: `bench --profile pi`
         command.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS,
                              help=PROFILE_HELP)

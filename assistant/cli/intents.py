@@ -19,14 +19,14 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from assistant.config import Config, with_language
-from assistant.intents import IntentMatch
-from assistant.language.packs import available_languages
-from assistant.skills.registry import IntentMatcher
+from assistant.language import available_languages
+
+if TYPE_CHECKING:  # the templates (hassil) load when a command runs
+    from assistant.intents import IntentMatch
+    from assistant.skills.registry import IntentMatcher
 
 EXIT_MISMATCH = 1
 EXIT_BAD_FILE = 2
@@ -107,6 +107,8 @@ def run_test(args: argparse.Namespace, config: Config) -> int:
 
 def load_cases(path: Path, *, known_intents: set[str] | None = None) -> list[Case]:
     """Read and check a sentence file (raises SentenceFileError)."""
+    import yaml
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -7,8 +7,7 @@ from typing import Any
 
 from assistant.config import Config
 from assistant.errors import ModelIntegrityError
-from assistant.models.fetch import PIP_ARGS_ENV, fetch_models
-from assistant.models.store import MODELS_DIR_ENV, ModelStore
+from assistant.models.store import MODELS_DIR_ENV, PIP_ARGS_ENV, ModelStore
 
 _LOCATIONS = f"""\
 where models live:
@@ -99,6 +98,8 @@ def run_list(args: argparse.Namespace, config: Config) -> int:
 
 
 def run_fetch(args: argparse.Namespace, config: Config) -> int:
+    from assistant.models.fetch import fetch_models
+
     store = store_for(args, config)
     installed = fetch_models(store, args.ids or None, force=args.force,
                              progress=not args.no_progress)

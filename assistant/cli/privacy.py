@@ -1,17 +1,16 @@
-"""`forget`: delete what the assistant keeps about you on disk, and say what was deleted."""
+"""`forget`: delete what the assistant keeps about you on disk (`assistant.retention.forget`)
+after asking, and say what was deleted."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, Any
 
 from assistant.config import Config
 from assistant.errors import AssistantError
-from assistant.retention.transcript_log import log_directory, log_files, recording_files, wipe_logs
+from assistant.retention.forget import ForgetPlan, delete, plan_forget
 
 MEMORY_NOTE = (
     "Conversation memory lives in RAM only: it is gone when the assistant stops. To clear "
@@ -19,45 +18,21 @@ MEMORY_NOTE = (
 
 
 def register(subparsers: Any) -> None:
-    forget = subparsers.add_parser(
+    parser = subparsers.add_parser(
         "forget", help="delete the transcript log and saved recordings",
         description="Delete the transcript log (privacy.log_dir) and the utterance "
         "recordings the assistant saved in privacy.record_dir (only its own utt-*.wav files; "
         "nothing else there is touched), then list what was deleted. Asks first on a "
         "terminal; without a terminal, --yes is required.")
-    forget.add_argument("--yes", action="store_true",
+    parser.add_argument("--yes", action="store_true",
                         help="delete without asking (needed when stdin is not a terminal)")
-    forget.set_defaults(handler=_forget)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What `forget` would delete."""
-
-    log_dir: Path
-    logs: tuple[Path, ...]
-    record_dir: Path | None
-    recordings: tuple[Path, ...]
-
-    @property
-    def empty(self) -> bool:
-        return not self.logs and not self.recordings
-
-
-def plan_forget(config: Config) -> Plan:
-    """The files `forget` deletes: the whole transcript log (even when logging is now off)
-    and the assistant's recordings."""
-    log_dir = log_directory(config.privacy)
-    record_dir = Path(config.privacy.record_dir).expanduser() if config.privacy.record_dir \
-        else None
-    return Plan(log_dir=log_dir, logs=tuple(log_files(log_dir)), record_dir=record_dir,
-                recordings=tuple(recording_files(record_dir)) if record_dir else ())
+    parser.set_defaults(handler=_forget)
 
 
 def forget(config: Config, *, yes: bool, stdin: IO[str], stdout: IO[str],
            is_tty: Callable[[], bool]) -> int:
     """Delete the transcript log and recordings after confirming; returns the exit code."""
-    plan = plan_forget(config)
+    plan = plan_forget(config.privacy)
     if plan.empty:
         print(f"Nothing to delete: no transcript log in {plan.log_dir}"
               + (f", no recordings in {plan.record_dir}" if plan.record_dir else "")
@@ -73,29 +48,21 @@ def forget(config: Config, *, yes: bool, stdin: IO[str], stdout: IO[str],
         if stdin.readline().strip().lower() not in ("y", "yes"):
             print("Nothing deleted.", file=stdout)
             return 1
-    try:
-        removed_logs = wipe_logs(plan.log_dir)
-        removed_recordings = []
-        for path in plan.recordings:
-            path.unlink(missing_ok=True)
-            removed_recordings.append(path)
-    except OSError as error:
-        raise AssistantError(f"cannot delete {error.filename}: {error.strerror} (check the "
-                             "permissions, then run `assistant forget` again)") from None
-    print(f"Deleted {_count(len(removed_logs), 'transcript log file')} from {plan.log_dir}.",
+    removed = delete(plan)
+    print(f"Deleted {_count(len(removed.logs), 'transcript log file')} from {plan.log_dir}.",
           file=stdout)
-    for path in removed_logs:
+    for path in removed.logs:
         print(f"  {path.name}", file=stdout)
     if plan.record_dir is not None:
-        print(f"Deleted {_count(len(removed_recordings), 'recording')} from {plan.record_dir}"
+        print(f"Deleted {_count(len(removed.recordings), 'recording')} from {plan.record_dir}"
               " (other files there were left alone).", file=stdout)
-        for path in removed_recordings:
+        for path in removed.recordings:
             print(f"  {path.name}", file=stdout)
     print(MEMORY_NOTE, file=stdout)
     return 0
 
 
-def _what(plan: Plan) -> list[str]:
+def _what(plan: ForgetPlan) -> list[str]:
     parts = []
     if plan.logs:
         parts.append(f"{_count(len(plan.logs), 'transcript log file')} in {plan.log_dir}")

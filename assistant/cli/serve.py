@@ -1,20 +1,25 @@
-"""`serve`: the Wyoming server for Home Assistant and wyoming-satellite: the arguments and
-the network allowance (exactly the listen address and the satellites).
-
-The handler is in `assistant.cli.serve_run` (imported when the command runs)."""
+"""`serve`: the Wyoming server for Home Assistant and wyoming-satellite: the arguments, the
+network allowance (exactly the listen address and the satellites) and the handler."""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import ipaddress
+import time
+from typing import TYPE_CHECKING, Any
 
-from assistant.cli.lazy import lazy
 from assistant.config import Config
+from assistant.errors import AssistantError
+from assistant.extras import require
 from assistant.sandbox.allowance import NetworkAllowance
+from assistant.server.allowance import serve_allowance
+
+if TYPE_CHECKING:
+    from assistant.server.app import ServePlan
 
 
 def register(subparsers: Any) -> None:
-    serve = subparsers.add_parser(
+    parser = subparsers.add_parser(
         "serve", help="a Wyoming server: speech-to-text, text-to-speech, wake word and "
         "conversation for Home Assistant; drives wyoming-satellite rooms",
         description="Serve the assistant over Wyoming (Home Assistant's voice protocol) on "
@@ -22,32 +27,80 @@ def register(subparsers: Any) -> None:
         "--satellite. Only the listen address and the satellites can be reached: the "
         "kernel refuses everything else. Prints a line containing 'listening' when ready; "
         "Ctrl-C or SIGTERM stops it.")
-    serve.add_argument("--listen", metavar="ADDRESS:PORT",
-                       help="where to listen (default: serve.listen of the config, else "
-                       "127.0.0.1:10700); local-network addresses only")
-    serve.add_argument("--satellite", action="append", default=[], metavar="tcp://HOST:PORT",
-                       help="a wyoming-satellite to connect to (repeatable; added to "
-                       "serve.satellites of the config); local network only")
-    serve.add_argument("--client", action="append", default=[], metavar="NETWORK",
-                       help="a network whose clients may connect, e.g. Home Assistant's "
-                       "192.168.1.10/32 (repeatable; added to serve.clients)")
-    serve.add_argument("--no-wake", action="store_true",
-                       help="satellites without the wake word: every utterance is a request")
-    serve.set_defaults(handler=lazy("assistant.cli.serve_run:serve"),
-                       network_allowance=serve_allowance)
+    parser.add_argument("--listen", metavar="ADDRESS:PORT",
+                        help="where to listen (default: serve.listen of the config, else "
+                        "127.0.0.1:10700); local-network addresses only")
+    parser.add_argument("--satellite", action="append", default=[], metavar="tcp://HOST:PORT",
+                        help="a wyoming-satellite to connect to (repeatable; added to "
+                        "serve.satellites of the config); local network only")
+    parser.add_argument("--client", action="append", default=[], metavar="NETWORK",
+                        help="a network whose clients may connect, e.g. Home Assistant's "
+                        "192.168.1.10/32 (repeatable; added to serve.clients)")
+    parser.add_argument("--no-wake", action="store_true",
+                        help="satellites without the wake word: every utterance is a request")
+    parser.set_defaults(handler=serve, network_allowance=allowance)
 
 
-def listen_address(args: argparse.Namespace, config: Config) -> str:
-    return str(getattr(args, "listen", None) or config.serve.listen)
+def serve(args: argparse.Namespace, config: Config) -> int:
+    import asyncio
+
+    require("serve", "wyoming", needed_by="assistant serve")  # before the engines load
+
+    from assistant.assembly import load_engines, session_settings
+    from assistant.loop.clock import WallClock
+    from assistant.retention.transcript_log import TranscriptLog
+    from assistant.server.app import WyomingServer
+    from assistant.server.connection import ServerContext
+    from assistant.server.info import describe
+    from assistant.server.wire import WireLimits
+    from assistant.sound.priority import raise_process_priority
+
+    started = time.perf_counter()
+    plan = serve_plan(args, config)
+    wake = not args.no_wake
+    transcripts = TranscriptLog.from_config(config.privacy)  # None unless opted in
+    raise_process_priority()  # before the engines start their threads
+    with load_engines(config, wake=wake) as engines:
+        clock = WallClock()
+        serve_config = config.serve
+        context = ServerContext(
+            engines=engines, settings=session_settings(config, engines.language, wake=wake),
+            info=describe(engines, language=engines.language.code).event(),
+            limits=WireLimits(max_event_bytes=serve_config.max_event_bytes,
+                              idle_timeout_s=serve_config.idle_timeout_ms / 1000,
+                              max_audio_s=serve_config.max_audio_s),
+            clock=clock, observers=(transcripts.observe,) if transcripts else ())
+        server = WyomingServer(context, plan)
+
+        def ready(line: str) -> None:
+            print(f"{line} (ready in {time.perf_counter() - started:.1f} s)", flush=True)
+
+        try:
+            asyncio.run(server.run(ready=ready))
+        finally:
+            clock.close()
+    print("stopped", flush=True)
+    return 0
 
 
-def satellite_addresses(args: argparse.Namespace, config: Config) -> list[str]:
-    given = [*config.serve.satellites, *getattr(args, "satellite", [])]
-    return [s.strip().removeprefix("tcp://") for s in given]
+def allowance(args: argparse.Namespace, config: Config) -> NetworkAllowance:
+    """What this run of `serve` may reach (the command's `network_allowance`)."""
+    return serve_allowance(config.serve, listen=getattr(args, "listen", None),
+                           satellites=getattr(args, "satellite", ()))
 
 
-def serve_allowance(args: argparse.Namespace, config: Config) -> NetworkAllowance:
-    """What `serve` may reach: its listen address and its satellites, nothing else
-    (ValueError naming a malformed or non-local one)."""
-    return NetworkAllowance.parse(listen=[listen_address(args, config)],
-                                  peers=satellite_addresses(args, config))
+def serve_plan(args: argparse.Namespace, config: Config) -> ServePlan:
+    """Where to listen, the satellites and who else may connect: the config and the flags
+    (AssistantError naming `serve.clients` for a network that is not one)."""
+    from assistant.server.app import ServePlan
+
+    reach = serve_allowance(config.serve, listen=args.listen, satellites=args.satellite)
+    clients = []
+    for text in [*config.serve.clients, *args.client]:
+        try:
+            clients.append(ipaddress.ip_network(text.strip(), strict=False))
+        except ValueError:
+            raise AssistantError(f"serve.clients: {text!r} is not a network such as "
+                                 "192.168.1.10/32") from None
+    return ServePlan(listen=reach.listen[0], satellites=reach.peers,
+                     clients=tuple(clients), reconnect_max_s=config.serve.reconnect_max_s)

@@ -1,27 +1,80 @@
 """`devices` and `doctor`: what this machine has, and what is missing with the fix (the
-work is in `system_run.py`, imported when one of them runs)."""
+checks are `assistant.doctor`, imported when `doctor` runs)."""
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
-from assistant.cli.lazy import lazy
+from assistant.config import Config
+from assistant.errors import AssistantError
 
 
 def register(subparsers: Any) -> None:
-    devices = subparsers.add_parser(
+    devices_parser = subparsers.add_parser(
         "devices", help="list audio input and output devices",
         description="List the audio devices PortAudio sees; use the index or a part of the "
         "name with --input-device / --output-device.")
-    devices.set_defaults(handler=lazy("assistant.cli.system_run:devices"))
-    doctor = subparsers.add_parser(
+    devices_parser.set_defaults(handler=devices)
+    doctor_parser = subparsers.add_parser(
         "doctor", help="check Python, audio, engines and models; say what is missing",
         description="Check everything the assistant needs and print the command that fixes "
         "each problem. Exit status 1 when something required is missing or damaged.")
-    doctor.add_argument("--quick", action="store_true",
-                        help="check model sizes only, not their SHA-256 (faster)")
-    doctor.add_argument("--network-probe", action="store_true",
-                        help="only try three ways out to 192.0.2.1:9 (a reserved address) "
-                        "under the same network policy as `run`: a Python socket, connect() "
-                        "through libc, child processes; exit 0 only when all were refused")
-    doctor.set_defaults(handler=lazy("assistant.cli.system_run:doctor"))
+    doctor_parser.add_argument("--quick", action="store_true",
+                               help="check model sizes only, not their SHA-256 (faster)")
+    doctor_parser.add_argument("--network-probe", action="store_true",
+                               help="only try three ways out to 192.0.2.1:9 (a reserved address) "
+                               "under the same network policy as `run`: a Python socket, connect() "
+                               "through libc, child processes; exit 0 only when all were refused")
+    doctor_parser.set_defaults(handler=doctor)
+
+
+def devices(args: argparse.Namespace, config: Config) -> int:
+    from assistant.sound.devices import list_devices
+
+    rows = list_devices()
+    if not rows:
+        raise AssistantError("no audio devices found")
+    print(f"{'#':>3}  {'in':>3} {'out':>3} {'rate':>6}  {'host api':<10} name")
+    for d in rows:
+        mark = ("<in " if d.default_input else "") + ("<out" if d.default_output else "")
+        print(f"{d.index:>3}  {d.inputs:>3} {d.outputs:>3} {d.rate:>6}  {d.host_api:<10} "
+              f"{d.name} {mark}".rstrip())
+    return 0
+
+
+def doctor(args: argparse.Namespace, config: Config) -> int:
+    from assistant.doctor import run_checks
+
+    if args.network_probe:
+        return _network_probe()
+    checks = run_checks(config, full_hash=not args.quick)
+    for check in checks:
+        line = f"{check.status:<5} {check.what}"
+        if check.fix:
+            line += f"\n      fix: {check.fix}"
+        print(line)
+    failed = [c for c in checks if c.status == "FAIL"]
+    print(f"\n{len(failed)} problem(s)" if failed else "\nall required checks passed")
+    return 1 if failed else 0
+
+
+def _network_probe() -> int:
+    """Print the policy and each escape attempt; 0 only when every attempt was refused."""
+    from assistant.sandbox.policy import namespace_isolated, policy_status
+    from assistant.sandbox.probe import PROBE_ADDRESS, escape_attempts
+
+    print(f"network policy: {policy_status().describe()}")
+    print(f"trying to reach {PROBE_ADDRESS[0]} port {PROBE_ADDRESS[1]} (TEST-NET-1, reserved "
+          "for documentation: nothing real is contacted)")
+    attempts = escape_attempts(isolated=namespace_isolated())
+    for attempt in attempts:
+        verdict = f"refused by {attempt.by}" if attempt.refused else "NOT REFUSED"
+        print(f"{attempt.way}: {verdict}\n    {attempt.detail}")
+    escaped = [a.way for a in attempts if not a.refused]
+    if escaped:
+        print(f"\n{len(escaped)} of {len(attempts)} attempts were not refused: "
+              f"{', '.join(escaped)}")
+        return 1
+    print(f"\nall {len(attempts)} attempts (Python, native code, child processes) were refused")
+    return 0

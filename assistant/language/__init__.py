@@ -16,16 +16,25 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from assistant.intents import SlotValidator
-from assistant.language.phrasebook import DEFAULT, Phrasebook
-from assistant.skills.base import Outcome
-from assistant.skills.registry import IntentMatcher, SkillWords
+if TYPE_CHECKING:  # only types here: `assistant --help` lists the languages without loading
+    from assistant.intents import SlotValidator
+    from assistant.language.phrasebook import Phrasebook
+    from assistant.skills.base import Outcome
+    from assistant.skills.registry import IntentMatcher, SkillWords
 
-#: Builds a language's intent recognizer: (template file, home lists, slot validators).
-IntentLoader = Callable[[Path, Mapping[str, Sequence[tuple[str, Any]]],
-                         Mapping[str, SlotValidator]], IntentMatcher]
+    #: Builds a language's intent recognizer: (template file, home lists, validators).
+    IntentLoader = Callable[[Path, Mapping[str, Sequence[tuple[str, Any]]],
+                             Mapping[str, SlotValidator]], IntentMatcher]
+
+PACKS_DIR = Path(__file__).resolve().parent
+
+
+def available_languages() -> list[str]:
+    """The codes of the shipped packs ("en", "zh"), sorted: the folders here that hold a
+    pack.yaml (cheap: nothing is loaded)."""
+    return sorted(p.parent.name for p in PACKS_DIR.glob("*/pack.yaml"))
 
 
 @dataclass(frozen=True)
@@ -92,7 +101,7 @@ class Language:
     def intents_file(self) -> Path:
         return self.folder / "intents.yaml"
 
-    def say(self, outcome: Outcome, variant: str = DEFAULT) -> str:
+    def say(self, outcome: Outcome, variant: str = "default") -> str:
         """`outcome` in words of this language."""
         return self.phrasebook.say(outcome, variant)
 

@@ -25,24 +25,20 @@ import yaml
 
 from assistant.errors import AssistantError
 from assistant.intents import IntentRecognizer, SlotValidator
-from assistant.language import ChatSetup, Language, TextRules
+from assistant.language import PACKS_DIR, ChatSetup, Language, TextRules, available_languages
 from assistant.language.phrasebook import Phrasebook
 from assistant.sentences import split_text
 from assistant.skills.registry import IntentMatcher, SkillWords
 from assistant.skills.timers import NameRules
 
-PACKS_DIR = Path(__file__).resolve().parent
+__all__ = ["LanguageError", "available_languages", "load_language"]
+
 _KEYS = {"code", "name", "recognizer", "voice", "chat", "control", "barge_in_hint",
          "skills", "home"}
 
 
 class LanguageError(AssistantError, ValueError):
     """A language that is not installed, or a pack that cannot be used."""
-
-
-def available_languages() -> list[str]:
-    """The codes of the shipped packs ("en", "zh"), sorted."""
-    return sorted(p.parent.name for p in PACKS_DIR.glob("*/pack.yaml"))
 
 
 def load_language(code: str | None = None, *, folder: Path | None = None) -> Language:

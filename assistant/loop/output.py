@@ -77,11 +77,6 @@ class BufferedSink:
     def pending_ms(self) -> float:
         return 1000.0 * self._pending / (2 * self.rate)
 
-    def wait_pending(self, timeout: float) -> bool:
-        """Wait until something is queued; False on timeout."""
-        with self.changed:
-            return self.changed.wait_for(lambda: self._pending > 0, timeout=timeout)
-
     def take(self, nbytes: int, *, pad: bool = True) -> bytes:
         """Up to `nbytes` of queued audio, padded with silence to exactly `nbytes` (or
         only what is queued, with `pad=False`)."""

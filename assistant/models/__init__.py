@@ -1,10 +1,10 @@
 """Offline models: the registry of what exists, the store on disk, and the fetcher.
 
 Engines call `ModelStore.from_config(config.models).require(model_id)` for the path to
-load; only `assistant models fetch` (`fetch_models`) ever touches the network.
+load; only `assistant models fetch` (`assistant.models.fetch.fetch_models`) ever touches
+the network, and only it imports the fetcher (HTTP, archives, progress bars).
 """
 
-from assistant.models.fetch import fetch_models
 from assistant.models.registry import (
     ModelFile,
     ModelSpec,
@@ -23,6 +23,5 @@ __all__ = [
     "Registry",
     "RegistryError",
     "Source",
-    "fetch_models",
     "load_registry",
 ]

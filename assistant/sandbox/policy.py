@@ -98,10 +98,6 @@ class PolicyStatus:
     warning: str = ""
     allow: NetworkAllowance | None = None
 
-    @property
-    def kernel_enforced(self) -> bool:
-        return self.level in (LEVEL_KERNEL, LEVEL_NAMESPACE)
-
     def describe(self) -> str:
         return f"{self.level}: " + " + ".join(self.layers) if self.layers else self.level
 

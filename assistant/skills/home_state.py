@@ -1,9 +1,9 @@
 """The simulated home: rooms and devices from a TOML file, and their persisted state.
 
 The home config (what exists) is read-only and comes from `skills.home_file` or the
-language's built-in home (`assistant/language/<code>/home.toml`). The state (what is on, locked, at which
-temperature) lives in a JSON file written atomically (temp file, fsync, rename) with
-owner-only permissions. A state file that cannot be used is moved aside as
+language's built-in home (assistant/language/CODE/home.toml). The state (what is on,
+locked, at which temperature) lives in a JSON file written atomically (temp file, fsync,
+rename) with owner-only permissions. A state file that cannot be used is moved aside as
 `*.corrupt`, reported, and the home starts from its defaults: the config is never lost.
 """
 

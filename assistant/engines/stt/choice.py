@@ -1,12 +1,14 @@
 """Which recognizer to use: `auto` picks Vosk when a Vosk model for the configured
-language is installed, else Whisper (faster-whisper, int8 on the CPU)."""
+language and the vosk extra are installed, else Whisper (faster-whisper, int8 on the CPU)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.errors import MissingModelError
+from assistant.extras import installed
 
 if TYPE_CHECKING:
     from assistant.config import SttConfig
@@ -23,9 +25,11 @@ class EngineChoice:
 
 
 def choose_engine(config: SttConfig, store: ModelStore, *, language: str,
-                  engine: str | None = None, model_id: str | None = None) -> EngineChoice:
+                  engine: str | None = None, model_id: str | None = None,
+                  has_module: Callable[[str], bool] = installed) -> EngineChoice:
     """Resolve the engine and model for `language` (a recognizer language code: "en",
-    "zh", "ko") from config and installed models, without loading."""
+    "zh", "ko") from config and installed models, without loading. `auto` passes over a
+    Vosk model when the `vosk` package is missing (`has_module`)."""
     engine = engine or config.engine.value
     model_id = model_id or config.model
     if model_id:
@@ -40,9 +44,13 @@ def choose_engine(config: SttConfig, store: ModelStore, *, language: str,
         found = store.installed(role="stt", engine=kind, language=language)
         return found[0] if found else None
 
+    vosk_missing = ""
     if engine in ("auto", "vosk"):
         vosk = first("vosk")
-        if vosk is not None:
+        if vosk is not None and engine == "auto" and not has_module("vosk"):
+            vosk_missing = (f"the Vosk model {vosk.id} is installed but not the vosk extra "
+                            "(pip install 'assistant[vosk]')")
+        elif vosk is not None:
             why = (f"a Vosk model for language {language!r} is installed ({vosk.id})"
                    if engine == "auto" else "vosk was asked for")
             return EngineChoice("vosk", vosk.id, why)
@@ -54,8 +62,9 @@ def choose_engine(config: SttConfig, store: ModelStore, *, language: str,
             raise MissingModelError(f"no Vosk model for language {language!r} is installed{hint}")
     whisper = first("whisper")
     if whisper is not None:
-        why = (f"no Vosk model for language {language!r} is installed, so the bundled Whisper "
-               f"model {whisper.id} is used" if engine == "auto" else "whisper was asked for")
+        no_vosk = vosk_missing or f"no Vosk model for language {language!r} is installed"
+        why = (f"{no_vosk}, so the bundled Whisper model {whisper.id} is used"
+               if engine == "auto" else "whisper was asked for")
         return EngineChoice("whisper", whisper.id, why)
     candidates = [m.id for m in store.registry.models
                   if m.engine == "whisper" and m.speaks(language)]

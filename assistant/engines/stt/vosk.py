@@ -14,6 +14,7 @@ from typing import Any
 
 from assistant.audio import SPEECH_RATE_HZ, Audio, StreamResampler
 from assistant.engines.stt.base import Transcript
+from assistant.extras import require
 
 
 class VoskRecognizer:
@@ -22,8 +23,7 @@ class VoskRecognizer:
     name = "vosk"
 
     def __init__(self, model_dir: Path, *, language: str) -> None:
-        import vosk
-
+        vosk = require("vosk", "vosk", needed_by="the Vosk recognizer (stt.engine = \"vosk\")")
         vosk.SetLogLevel(-1)
         self.language = language
         self._vosk = vosk

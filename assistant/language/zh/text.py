@@ -19,10 +19,14 @@ import re
 import unicodedata
 import warnings
 from functools import lru_cache
+from typing import Any
 
-import cn2an
-import opencc
-from pypinyin import Style, lazy_pinyin
+from assistant.extras import require
+
+# The zh extra: a missing one is one line ("Mandarin needs the zh extra: ..."), no traceback.
+cn2an = require("zh", "cn2an", needed_by="Mandarin")
+opencc = require("zh", "opencc", needed_by="Mandarin")
+pypinyin = require("zh", "pypinyin", needed_by="Mandarin")
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|-?\d+(?:\.\d+)?|[a-z']+")
@@ -41,7 +45,7 @@ _SPLIT = re.compile(r"(?<=[。！？；!?;])")
 
 
 @lru_cache(maxsize=1)
-def _t2s() -> opencc.OpenCC:
+def _t2s() -> Any:
     return opencc.OpenCC("t2s")
 
 
@@ -82,7 +86,7 @@ def syllable(char: str) -> str:
 
 @lru_cache(maxsize=8192)
 def _pinyin(char: str) -> str:
-    spelled = lazy_pinyin(char, style=Style.NORMAL, errors="default")
+    spelled = pypinyin.lazy_pinyin(char, style=pypinyin.Style.NORMAL, errors="default")
     return spelled[0] if spelled else char
 
 

@@ -12,7 +12,9 @@ import math
 import warnings
 from datetime import datetime
 
-import cn2an
+from assistant.extras import require
+
+cn2an = require("zh", "cn2an", needed_by="Mandarin")  # the zh extra
 
 WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 _DIGITS = "零一二三四五六七八九"

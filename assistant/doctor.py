@@ -1,23 +1,22 @@
-"""`devices` and `doctor` at work (registered in `system.py`): what this machine has, and
-what is missing with the fix."""
+"""What `assistant doctor` checks: Python, the engines' packages, audio, models, the
+language's voice and chat model, the chat smoke test, and the network policy; each a
+`Check` that says what is missing or damaged and the command that fixes it."""
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import platform
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.assembly import language_chat, model_store
-from assistant.cli.serve import serve_allowance
-from assistant.config import Config, TtsConfig
+from assistant.assembly import chat_config, language_of, model_store
+from assistant.config import Config, SttEngine
 from assistant.engines.llm import smoke
 from assistant.engines.stt import choose_engine
 from assistant.errors import AssistantError
-from assistant.language import language_pack
+from assistant.extras import EXTRAS, PURPOSE, installed
 from assistant.sandbox.policy import (
     FALLBACK_FIX,
     LEVEL_HOOK,
@@ -25,11 +24,11 @@ from assistant.sandbox.policy import (
     namespace_isolated,
     policy_status,
 )
-from assistant.sandbox.probe import PROBE_ADDRESS, escape_attempts, try_python_socket
-from assistant.sound.devices import list_devices, resolve_device, sounddevice
+from assistant.sandbox.probe import PROBE_ADDRESS, try_python_socket
+from assistant.server.allowance import serve_allowance
+from assistant.sound.devices import resolve_device, sounddevice
 
 ENGINE_PACKAGES = (
-    ("vosk", "vosk", "Vosk speech recognition"),
     ("faster_whisper", "faster-whisper", "Whisper speech recognition"),
     ("llama_cpp", "llama-cpp-python", "chat model runtime"),
     ("piper", "piper-tts", "Piper speech synthesis"),
@@ -40,37 +39,13 @@ ENGINE_PACKAGES = (
 )
 
 
-def devices(args: argparse.Namespace, config: Config) -> int:
-    rows = list_devices()
-    if not rows:
-        raise AssistantError("no audio devices found")
-    print(f"{'#':>3}  {'in':>3} {'out':>3} {'rate':>6}  {'host api':<10} name")
-    for d in rows:
-        mark = ("<in " if d.default_input else "") + ("<out" if d.default_output else "")
-        print(f"{d.index:>3}  {d.inputs:>3} {d.outputs:>3} {d.rate:>6}  {d.host_api:<10} "
-              f"{d.name} {mark}".rstrip())
-    return 0
-
-
 @dataclass(frozen=True)
 class Check:
+    """One line of `assistant doctor`: its status, what was found, and the fix."""
+
     status: str  # "ok" | "warn" | "FAIL"
     what: str
     fix: str = ""
-
-
-def doctor(args: argparse.Namespace, config: Config) -> int:
-    if args.network_probe:
-        return _network_probe()
-    checks = run_checks(config, full_hash=not args.quick)
-    for check in checks:
-        line = f"{check.status:<5} {check.what}"
-        if check.fix:
-            line += f"\n      fix: {check.fix}"
-        print(line)
-    failed = [c for c in checks if c.status == "FAIL"]
-    print(f"\n{len(failed)} problem(s)" if failed else "\nall required checks passed")
-    return 1 if failed else 0
 
 
 def run_checks(config: Config, *, full_hash: bool = True,
@@ -79,6 +54,7 @@ def run_checks(config: Config, *, full_hash: bool = True,
     child process (default: `python -m assistant.engines.llm.smoke` on the chat model)."""
     checks = [_python_check(), _config_check(config)]
     checks += _package_checks()
+    checks += extra_checks(config)
     checks.append(_audio_check())
     checks += _model_checks(config, full_hash=full_hash)
     checks += _language_checks(config)
@@ -92,7 +68,7 @@ def run_checks(config: Config, *, full_hash: bool = True,
 def serve_check(config: Config) -> Check:
     """What `assistant serve` would be allowed to reach with this config: exactly these."""
     try:
-        allowance = serve_allowance(argparse.Namespace(), config)
+        allowance = serve_allowance(config.serve)
     except ValueError as error:
         return Check("FAIL", f"assistant serve: {error}",
                      "fix serve.listen / serve.satellites in the config")
@@ -113,10 +89,14 @@ def chat_smoke_check(config: Config, *, command: Sequence[str] | None = None) ->
 
     if command is None:
         store = model_store(config)
-        if not store.is_installed(config.llm.model):
-            return Check("warn", f"chat smoke test: not run ({config.llm.model} is not "
-                         "installed)", f"assistant models fetch {config.llm.model}")
-        command = smoke.smoke_command(store.require(config.llm.model))
+        language = language_of(config)
+        llm = chat_config(config, language, store)
+        model = llm.model if llm is not None else (language.chat.models or (None,))[0]
+        if llm is None or model is None or not store.is_installed(model):
+            fix = f"assistant models fetch {model}" if model else ""
+            return Check("warn", f"chat smoke test: not run (no chat model for {language.name} "
+                         "is installed)", fix)
+        command = smoke.smoke_command(store.require(model))
     outcome = smoke.run_smoke_test(command)
     if outcome.ok and outcome.result is not None:
         return Check("ok", f"chat smoke test: {smoke.summary(outcome.result)}")
@@ -143,6 +123,26 @@ def _package_checks() -> list[Check]:
     return out
 
 
+def extra_checks(config: Config, *,
+                 has_module: Callable[[str], bool] = installed) -> list[Check]:
+    """Each extra: installed, or missing (a FAIL only when the config needs it: Mandarin
+    for language zh, Vosk for stt.engine = "vosk")."""
+    needed = {"zh": config.language == "zh", "vosk": config.stt.engine is SttEngine.VOSK}
+    out = []
+    for extra, modules in EXTRAS.items():
+        purpose, install = PURPOSE[extra], f"pip install 'assistant[{extra}]'"
+        missing = [module for module in modules if not has_module(module)]
+        if not missing:
+            out.append(Check("ok", f"{purpose}: the {extra} extra is installed"))
+        elif needed.get(extra):
+            out.append(Check("FAIL", f"{purpose}: the {extra} extra is not installed (no "
+                             f"{', '.join(missing)}), and this config needs it", install))
+        else:
+            out.append(Check("ok", f"{purpose}: the {extra} extra is not installed (optional: "
+                             f"{install})"))
+    return out
+
+
 def _audio_check() -> Check:
     try:
         version = str(sounddevice().get_portaudio_version()[1]).split(",")[0]
@@ -163,9 +163,11 @@ def _audio_check() -> Check:
 
 def _model_checks(config: Config, *, full_hash: bool) -> list[Check]:
     store = model_store(config)
+    language = language_of(config)
     out = []
     try:
-        choice = choose_engine(config.stt, store)
+        choice = choose_engine(config.stt, store, language=language.code,
+                               model_id=config.stt.model or language.recognizer_model)
         recognizers = {choice.model_id}
         stt_check = Check("ok", f"speech recognition: {choice.engine} ({choice.model_id}) "
                           f"because {choice.reason}")
@@ -173,7 +175,10 @@ def _model_checks(config: Config, *, full_hash: bool) -> list[Check]:
         recognizers = set()
         stt_check = Check("FAIL", f"speech recognition: {error}", "assistant models fetch")
     # Recognizers are needed as the config uses them, not because they are defaults.
-    needed = ({config.llm.model, config.tts.voice, config.stt.final_model} | recognizers
+    chat = chat_config(config, language, store)
+    wanted = {chat.model if chat is not None else None, config.tts.voice or language.voice,
+              config.stt.final_model}
+    needed = ({model for model in wanted if model} | recognizers
               | {m.id for m in store.registry.models if m.default and m.role != "stt"})
     for spec in store.registry.models:
         required = spec.id in needed
@@ -203,16 +208,18 @@ def _language_checks(config: Config) -> list[Check]:
     """A language other than English: its voice and a chat model that speaks it."""
     if config.language == "en":
         return []
-    pack, store = language_pack(config.language), model_store(config)
-    voice_ok = config.tts.voice != TtsConfig().voice or store.is_installed(pack.voice)
-    chat = language_chat(config, store)
+    pack, store = language_of(config), model_store(config)
+    voice = config.tts.voice or pack.voice
+    voice_ok = config.tts.voice is not None or store.is_installed(voice)
+    chat = chat_config(config, pack, store)
+    wanted = pack.chat.models[0] if pack.chat.models else ""
     return [
-        Check("ok", f"language: {pack.name} voice {pack.voice}") if voice_ok else
+        Check("ok", f"language: {pack.name} voice {voice}") if voice_ok else
         Check("warn", f"language: no {pack.name} voice; replies are text only",
-              f"assistant models fetch {pack.voice}"),
+              f"assistant models fetch {voice}"),
         Check("ok", f"language: {pack.name} chat model {chat.model}") if chat else
         Check("warn", f"language: no chat model that speaks {pack.name}; open questions get "
-              "a sentence naming one", f"assistant models fetch {pack.chat_models[0]}"),
+              "a sentence naming one", f"assistant models fetch {wanted}"),
     ]
 
 
@@ -249,21 +256,3 @@ def network_checks(config: Config) -> list[Check]:
                              "or without a network connection")]
     return [first, Check("ok", f"network policy: a test connection to {target} was refused by "
                          f"{attempt.by} (every way out: assistant doctor --network-probe)")]
-
-
-def _network_probe() -> int:
-    """Print the policy and each escape attempt; 0 only when every attempt was refused."""
-    print(f"network policy: {policy_status().describe()}")
-    print(f"trying to reach {PROBE_ADDRESS[0]} port {PROBE_ADDRESS[1]} (TEST-NET-1, reserved "
-          "for documentation: nothing real is contacted)")
-    attempts = escape_attempts(isolated=namespace_isolated())
-    for attempt in attempts:
-        verdict = f"refused by {attempt.by}" if attempt.refused else "NOT REFUSED"
-        print(f"{attempt.way}: {verdict}\n    {attempt.detail}")
-    escaped = [a.way for a in attempts if not a.refused]
-    if escaped:
-        print(f"\n{len(escaped)} of {len(attempts)} attempts were not refused: "
-              f"{', '.join(escaped)}")
-        return 1
-    print(f"\nall {len(attempts)} attempts (Python, native code, child processes) were refused")
-    return 0
