@@ -11,18 +11,27 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.cli import intents as intents_command
-from assistant.config import Config, SkillsConfig
-from assistant.intents import IntentRecognizer, IntentTemplateError, normalize
+from assistant.assembly import intent_recognizer
+from assistant.config import Config
+from assistant.intents import IntentRecognizer, IntentTemplateError
+from assistant.language.en.text import normalize
 from assistant.skills.home_state import load_home
-from assistant.skills.registry import build_recognizer
+from assistant.skills.registry import IntentMatcher
+from tests import building
+
+ENGLISH = building.language("en")
+
+
+def build_recognizer(home_file: Path | None = None) -> IntentMatcher:
+    return intent_recognizer(Config(), ENGLISH, home_file=str(home_file) if home_file else None)
 
 ROOT = Path(__file__).resolve().parents[1]
 SENTENCES = ROOT / "tests" / "data" / "intents_en.yaml"
 
 
 @pytest.fixture(scope="module")
-def recognizer() -> IntentRecognizer:
-    return build_recognizer(SkillsConfig(), load_home())
+def recognizer() -> IntentMatcher:
+    return build_recognizer()
 
 
 @pytest.mark.parametrize(("whisper", "vosk"), [
@@ -47,14 +56,14 @@ def test_normalize_keeps_decimals_negatives_and_contractions() -> None:
     assert normalize("...   ") == ""
 
 
-def test_recognize_returns_original_text_and_slots(recognizer: IntentRecognizer) -> None:
+def test_recognize_returns_original_text_and_slots(recognizer: IntentMatcher) -> None:
     match = recognizer.recognize("Kill the kitchen lights!")
     assert match is not None
     assert (match.intent, match.slots, match.text) == (
         "HomeTurnOff", {"name": "kitchen light"}, "Kill the kitchen lights!")
 
 
-def test_duration_parts_add_up_to_seconds(recognizer: IntentRecognizer) -> None:
+def test_duration_parts_add_up_to_seconds(recognizer: IntentMatcher) -> None:
     match = recognizer.recognize("set a timer for 1 hour 2 minutes and 3 seconds")
     assert match is not None and match.slots == {"duration": 3723}
 
@@ -63,7 +72,7 @@ def test_rooms_and_devices_come_from_the_home(tmp_path: Path) -> None:
     home = tmp_path / "home.toml"
     home.write_text('[rooms.attic]\n[devices.attic_fan]\nkind = "plug"\nroom = "attic"\n'
                     'name = "Attic Fan"\n')
-    recognizer = build_recognizer(SkillsConfig(), load_home(home))
+    recognizer = build_recognizer(home)
     match = recognizer.recognize("turn on the attic fan")
     assert match is not None and match.slots == {"name": "attic fan"}
     # No kitchen in this home: the unknown-device catch-all answers instead.
@@ -72,29 +81,30 @@ def test_rooms_and_devices_come_from_the_home(tmp_path: Path) -> None:
 
 
 def test_a_validator_can_veto_a_match() -> None:
-    rejected = build_recognizer(SkillsConfig(), load_home())
-    vetoing = IntentRecognizer.load(lists=load_home().spoken_lists(),
+    rejected = build_recognizer()
+    vetoing = IntentRecognizer.load(path=ENGLISH.intents_file, normalizer=normalize,
+                                    lists=load_home(ENGLISH.home_file).spoken_lists(),
                                     validators={"GetTime": lambda slots: None})
     assert rejected.recognize("what time is it") is not None
     assert vetoing.recognize("what time is it") is None
 
 
 def test_missing_or_broken_templates_are_reported(tmp_path: Path) -> None:
-    with pytest.raises(IntentTemplateError, match="no sentence templates for language 'xx'"):
-        IntentRecognizer.load(language="xx")
+    with pytest.raises(IntentTemplateError, match="no sentence templates: .* is missing"):
+        IntentRecognizer.load(path=tmp_path / "xx.yaml", normalizer=normalize)
     broken = tmp_path / "broken.yaml"
     broken.write_text("language: en\nintents: [\n")
     with pytest.raises(IntentTemplateError, match="cannot read templates"):
-        IntentRecognizer.load(path=broken)
+        IntentRecognizer.load(path=broken, normalizer=normalize)
     wrong = tmp_path / "wrong.yaml"
     wrong.write_text("intents: {}\n")
     with pytest.raises(IntentTemplateError, match="bad template file"):
-        IntentRecognizer.load(path=wrong)
+        IntentRecognizer.load(path=wrong, normalizer=normalize)
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.text(max_size=60))
-def test_recognize_never_raises(recognizer: IntentRecognizer, text: str) -> None:
+def test_recognize_never_raises(recognizer: IntentMatcher, text: str) -> None:
     recognizer.recognize(text)
 
 
@@ -113,7 +123,7 @@ def test_shipped_sentence_file_passes_completely(capsys: pytest.CaptureFixture[s
     cases = intents_command.load_cases(SENTENCES)
     assert len(cases) >= 150
     assert sum(case.intent is None for case in cases) >= 30
-    recognizer = build_recognizer(SkillsConfig(), load_home())
+    recognizer = build_recognizer()
     assert {c.intent for c in cases} - {None} == set(recognizer.intent_names)
 
 
