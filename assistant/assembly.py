@@ -16,7 +16,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from assistant.audio import silence, to_speech
 from assistant.config import Config, ConfigError, LlmConfig, SttConfig, TtsConfig
@@ -42,6 +44,8 @@ from assistant.scheduling.threads import cpu_threads, reply_threads
 from assistant.skills import SkillsEngine, slot_validators
 from assistant.skills.home_state import SWITCHABLE, HomeState, default_state_path, load_home
 from assistant.skills.registry import IntentMatcher
+from assistant.testmode.run import TestVoices, run_script, script_config
+from assistant.testmode.script import Script, Turn
 
 log = logging.getLogger(__name__)
 
@@ -279,3 +283,24 @@ def warm_up(engines: Engines, chat: ChatSettings) -> None:
             pass
     if engines.skills is not None:
         engines.skills.recognizer.recognize(ready)
+
+
+def run_test_script(config: Config, script: Script, *, out_dir: Path, realtime: bool = False,
+                    no_wake: bool = False,
+                    after_turn: Callable[[Turn], None] | None = None) -> list[dict[str, Any]]:
+    """The test mode: load the engines for `script`'s configuration, run every turn
+    through one session, return the report rows."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    config = script_config(config, script, out_dir=out_dir)
+    store = model_store(config)
+    with load_engines(config, wake=not no_wake) as engines:
+        voices = TestVoices(lambda name: load_synthesizer(config.tts, store, voice=name,
+                                                          deterministic=True),
+                            default=config.tts.voice or engines.language.voice)
+        try:
+            return run_script(engines, session_settings(config, engines.language,
+                                                        wake=not no_wake), script,
+                              voices=voices, out_dir=out_dir, block_ms=config.audio.block_ms,
+                              realtime=realtime, after_turn=after_turn)
+        finally:
+            voices.close()

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.cli import intents as intents_command
 from assistant.assembly import intent_recognizer
+from assistant.cli import intents as intents_command
 from assistant.config import Config
 from assistant.intents import IntentRecognizer, IntentTemplateError
 from assistant.language.en.text import normalize

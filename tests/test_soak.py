@@ -11,8 +11,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from assistant.assembly import run_test_script
 from assistant.config import Config
-from assistant.testmode.run import run_script
 from assistant.testmode.script import Turn, parse_script
 
 TURNS = 300
@@ -47,7 +47,7 @@ def test_hundreds_of_turns_with_bounded_memory(real_store: object, tmp_path: Pat
         if turn.index % 25 == 0:
             rss[turn.index] = process.memory_info().rss / 2**20
 
-    rows = run_script(Config(), script, out_dir=tmp_path / "out", after_turn=after_turn)
+    rows = run_test_script(Config(), script, out_dir=tmp_path / "out", after_turn=after_turn)
     (tmp_path / "rss.json").write_text(json.dumps(rss))
     print(f"\nRSS (MB) by turn: {json.dumps({k: round(v) for k, v in rss.items()})}")
     failed = [(row["turn"], row["failures"]) for row in rows if not row["ok"]]

@@ -88,13 +88,13 @@ def demo(args: argparse.Namespace, config: Config) -> int:
 
 
 def _run_and_report(args: argparse.Namespace, config: Config, script: Script) -> int:
+    from assistant.assembly import run_test_script
     from assistant.testmode.report import summary_table, write_jsonl
-    from assistant.testmode.run import run_script
 
     out_dir = Path(args.out_dir or Path("out") / script.path.stem)
     try:
-        rows = run_script(config, script, out_dir=out_dir, realtime=args.realtime,
-                          no_wake=args.no_wake)
+        rows = run_test_script(config, script, out_dir=out_dir, realtime=args.realtime,
+                               no_wake=args.no_wake)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

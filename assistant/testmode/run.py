@@ -1,4 +1,5 @@
-"""Run a script end to end: load the engines, one session on scripted devices, the report."""
+"""Run a script end to end: one session on scripted devices over loaded engines, and the
+report; the configuration a script runs with, and the voices that speak its turns."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from assistant.assembly import load_engines, load_synthesizer, model_store, session_settings
 from assistant.config import Config, with_overrides
 from assistant.engines.tts import SpeechSynthesizer
 from assistant.loop.clock import StreamClock
-from assistant.loop.session import Session
+from assistant.loop.session import Session, SessionSettings
+from assistant.loop.shared import Engines
 from assistant.testmode.runner import CaptureSink, ScriptRunner
 from assistant.testmode.script import Script, Turn
 
@@ -31,19 +32,18 @@ def script_config(config: Config, script: Script, *, out_dir: Path) -> Config:
 
 class TestVoices:
     """The voices that speak a script's turns: deterministic (no generator noise), so
-    every run hears the same audio; loaded on first use."""
+    every run hears the same audio; loaded on first use by `load`."""
 
-    def __init__(self, config: Config, *, default: str) -> None:
+    def __init__(self, load: Callable[[str], SpeechSynthesizer], *, default: str) -> None:
         """`default`: the voice of turns that name none (the language's)."""
-        self._config = config
+        self._load = load
         self._default = default
         self._voices: dict[str, SpeechSynthesizer] = {}
 
     def __call__(self, name: str | None) -> SpeechSynthesizer:
         name = name or self._default
         if name not in self._voices:
-            self._voices[name] = load_synthesizer(self._config.tts, model_store(self._config),
-                                                  voice=name, deterministic=True)
+            self._voices[name] = self._load(name)
         return self._voices[name]
 
     def close(self) -> None:
@@ -51,31 +51,24 @@ class TestVoices:
             voice.close()
 
 
-def run_script(config: Config, script: Script, *, out_dir: Path, realtime: bool = False,
-               no_wake: bool = False,
+def run_script(engines: Engines, settings: SessionSettings, script: Script, *,
+               voices: TestVoices, out_dir: Path, block_ms: int, realtime: bool = False,
                after_turn: Callable[[Turn], None] | None = None) -> list[dict[str, Any]]:
-    """Load the engines, run every turn of `script` and return the report rows."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    config = script_config(config, script, out_dir=out_dir)
+    """Run every turn of `script` through one session on `engines` and return the report
+    rows (the assembly loads the engines: `assistant.assembly.run_test_script`)."""
     clock = StreamClock()
     start_clock = script.clock or datetime.now()
 
     def wallclock() -> datetime:
         return start_clock + timedelta(seconds=clock.now())
 
-    with load_engines(config, wake=not no_wake) as engines:
-        voices = TestVoices(config, default=config.tts.voice or engines.language.voice)
-        sink = CaptureSink(engines.voice.rate, start_on_enqueue=not realtime)
-        settings = session_settings(config, engines.language, wake=not no_wake)
-        session = Session(engines, sink=sink, clock=clock, wallclock=wallclock,
-                          settings=settings)
-        phrase = session.phrase or "Hey Jarvis"
-        try:
-            with session:
-                runner = ScriptRunner(session, sink, clock, voices=voices, realtime=realtime,
-                                      block_ms=config.audio.block_ms, out_dir=out_dir,
-                                      wake_phrase=phrase)
-                return runner.run(script, after_turn=after_turn)
-        finally:
-            clock.close()
-            voices.close()
+    sink = CaptureSink(engines.voice.rate, start_on_enqueue=not realtime)
+    session = Session(engines, sink=sink, clock=clock, wallclock=wallclock, settings=settings)
+    phrase = session.phrase or "Hey Jarvis"
+    try:
+        with session:
+            runner = ScriptRunner(session, sink, clock, voices=voices, realtime=realtime,
+                                  block_ms=block_ms, out_dir=out_dir, wake_phrase=phrase)
+            return runner.run(script, after_turn=after_turn)
+    finally:
+        clock.close()

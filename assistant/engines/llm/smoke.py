@@ -167,16 +167,20 @@ def summary(result: SmokeResult) -> str:
 def _model_path(args: argparse.Namespace) -> Path:
     if args.model_path:
         return Path(args.model_path)
-    from assistant.assembly import chat_config, language_of, model_store
     from assistant.config import load_config
     from assistant.errors import MissingModelError
+    from assistant.models import ModelStore
 
     config = load_config(args.config)
-    store = model_store(config)
-    llm = chat_config(config, language_of(config), store)
-    if llm is None or llm.model is None:
-        raise MissingModelError("no chat model for the language is installed")
-    return store.require(llm.model)
+    store = ModelStore.from_config(config.models)
+    # the configured chat model, else the first installed chat model the registry fetches
+    # by default (the one scripts/bootstrap.sh has just fetched)
+    model = config.llm.model or next(
+        (spec.id for spec in store.registry.models
+         if spec.role == "llm" and spec.default and store.is_installed(spec.id)), None)
+    if model is None:
+        raise MissingModelError("no chat model is installed: assistant models fetch")
+    return store.require(model)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
