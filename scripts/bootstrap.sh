@@ -80,7 +80,7 @@ models() {
 #
 # ggml can instead build one CPU back end per x86 level and pick one at run time
 # (GGML_CPU_ALL_VARIANTS with GGML_BACKEND_DL). Not used: measured on the development VM
-# (AMD EPYC Zen 3, 2 cores; README "llama-cpp-python, built for this CPU") it was the same
+# (AMD EPYC Zen 3, 2 cores; docs/building.md, "Why this build") it was the same
 # speed (84-token prompt 556 against 529 ms, 67 against 65 tokens/s, medians of 7
 # alternating runs), takes 387 compile steps instead of 140 (about 2.3 times the CPU time),
 # ships a `sapphirerapids` variant with the very AMX kernels to delete, and
