@@ -33,8 +33,8 @@ system_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 }
 
-# python_env: the venv with llama-cpp-python built for this CPU, then the package and its
-# dev extras at the versions of constraints.txt (each reinstalled only when needed).
+# python_env: the venv with llama-cpp-python built for this CPU, then the package with its
+# dev and docs extras at the versions of constraints.txt (each reinstalled only when needed).
 python_env() {
   local python="${ASSISTANT_PYTHON:-python3}"
   if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
@@ -55,7 +55,7 @@ python_env() {
   want="$ROOT $(cat "$ROOT/pyproject.toml" "$CONSTRAINTS" | sha256sum | cut -d' ' -f1)"
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     say "installing the assistant and its dependencies (versions from constraints.txt)"
-    "$PY" -m pip install -q -c "$CONSTRAINTS" -e "$ROOT[dev]" >&2
+    "$PY" -m pip install -q -c "$CONSTRAINTS" -e "$ROOT[dev,docs]" >&2
     echo "$want" > "$stamp"
   fi
 }
@@ -80,7 +80,7 @@ models() {
 #
 # ggml can instead build one CPU back end per x86 level and pick one at run time
 # (GGML_CPU_ALL_VARIANTS with GGML_BACKEND_DL). Not used: measured on the development VM
-# (AMD EPYC Zen 3, 2 cores; README "llama-cpp-python, built for this CPU") it was the same
+# (AMD EPYC Zen 3, 2 cores; docs/building.md, "Why this build") it was the same
 # speed (84-token prompt 556 against 529 ms, 67 against 65 tokens/s, medians of 7
 # alternating runs), takes 387 compile steps instead of 140 (about 2.3 times the CPU time),
 # ships a `sapphirerapids` variant with the very AMX kernels to delete, and

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # From a fresh clone to the full test suite: everything run.sh sets up, plus what the
 # tests need (PulseAudio for the live-audio tests, espeak-ng, LibriVox test clips,
-# the Korean Vosk model, binutils' objdump for the build check), then lint, type check and
-# the whole pytest suite, `slow` tests included (plain `pytest` skips them). Extra
-# arguments go to pytest.
+# the Korean Vosk model, binutils' objdump for the build check), then lint, type check, the
+# strict build of the documentation site (a broken link or anchor fails it) and the whole
+# pytest suite, `slow` tests included (plain `pytest` skips them). Extra arguments go to
+# pytest.
 set -euo pipefail
 source "$(dirname "$0")/bootstrap.sh"
 
@@ -20,6 +21,9 @@ say "ruff"
 "$VENV/bin/ruff" check .
 say "mypy"
 "$VENV/bin/mypy"   # the packages of pyproject.toml: assistant, assistant_bench
+say "docs: mkdocs build --strict (into site/)"
+# not --quiet: it hides the warnings that --strict counts, and a broken link would pass
+"$VENV/bin/mkdocs" build --strict --config-file "$ROOT/mkdocs.yml" --site-dir "$ROOT/site"
 say "pytest"
 export ASSISTANT_REQUIRE_MODELS=1   # a missing model fails the tests instead of skipping them
 exec "$PY" -m pytest -m "" "$@"   # -m "": every test, slow ones too
