@@ -145,13 +145,15 @@ def language_voice(config: Config, language: Language, store: ModelStore, *,
 
 def chat_config(config: Config, language: Language, store: ModelStore) -> LlmConfig | None:
     """The chat model to load: `llm.model` when set, else the first installed model of
-    those the language names; None when none is installed (the router then says which
-    to fetch)."""
+    those the language names (a language that names none takes the registry's default
+    chat models); None when none is installed (the router then says which to fetch)."""
     llm = config.llm
     if llm.model is not None:
         return llm
     known = {spec.id for spec in store.registry.models}
-    for model in language.chat.models:
+    candidates = language.chat.models or tuple(
+        spec.id for spec in store.registry.defaults if spec.role == "llm")
+    for model in candidates:
         if model in known and store.is_installed(model):
             return dataclasses.replace(llm, model=model)
     return None

@@ -13,7 +13,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("ground", ("__init__", "errors", "atomic", "toml_file", "audio", "wav", "extras",
                 "sentences")),
     ("config", ("config", "config_check", "profiles")),
-    ("infrastructure", ("scheduling", "models", "sandbox")),
+    ("infra", ("scheduling", "models", "sandbox")),
     ("engines", ("engines", "home")),
     ("skills", ("intents", "skills")),
     ("language", ("language",)),
