@@ -187,7 +187,7 @@ def intent_recognizer(config: Config, language: Language, *,
     """The language's intents over the names of the home (`home_file`, else
     `skills.home_file`, else the language's built-in home)."""
     home = load_home(home_file or config.skills.home_file or language.home_file)
-    return language.load_intents(language.intents_file, home.spoken_lists(),
+    return language.load_intents(language.intents_path, home.spoken_lists(),
                                  slot_validators(language.skill_words))
 
 
@@ -200,7 +200,7 @@ def build_skills(config: Config, language: Language) -> SkillsEngine:
     state_path = Path(skills.state_file).expanduser() if skills.state_file else (
         default_state_path())
     state = HomeState(home, path=state_path)
-    recognizer = language.load_intents(language.intents_file, home.spoken_lists(),
+    recognizer = language.load_intents(language.intents_path, home.spoken_lists(),
                                        slot_validators(language.skill_words))
     hint = language.render(
         "RecognizerHint",

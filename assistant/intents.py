@@ -1,6 +1,6 @@
 """Deterministic intent recognition: normalized text -> hassil templates -> IntentMatch.
 
-Templates live in each language pack (`assistant/language/<code>/intents.yaml`). Lists
+Templates live in each language pack (`assistant/language/<code>/intents/`). Lists
 that depend on the home (rooms, devices) are passed in at load time, so the templates
 never name a room. Every speech recognizer's output is first brought to one form by the
 language's normalizer: in English "Set a timer for 10 minutes." and "set a timer for ten
@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from hassil import Intents, RecognizeResult, SlotList, TextSlotList, recognize_ranked
 
 from assistant.errors import AssistantError
+from assistant.yaml_file import read_yaml_tree
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class IntentRecognizer:
     def load(cls, *, path: str | Path, normalizer: Callable[[str], str],
              lists: Mapping[str, Sequence[tuple[str, Any]]] | None = None,
              validators: Mapping[str, SlotValidator] | None = None) -> IntentRecognizer:
-        """Read the templates of `path`, a language's intents.yaml.
+        """Read the templates of `path`, a language's intents/ folder (or one file).
 
         `lists` maps list names (see HOME_LISTS) to (spoken form, value) pairs.
         """
@@ -120,16 +120,14 @@ class IntentRecognizer:
         return None
 
 
-def read_templates(file: Path) -> dict[str, Any]:
-    """A template file's parsed YAML, checked to build (raises IntentTemplateError)."""
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise IntentTemplateError(f"no sentence templates: {file} is missing") from None
-    except (OSError, yaml.YAMLError) as error:
-        raise IntentTemplateError(f"{file}: cannot read templates ({error})") from None
-    if not isinstance(data, dict):
-        raise IntentTemplateError(f"{file}: bad template file (not a mapping)")
+def read_templates(path: Path) -> dict[str, Any]:
+    """A language's templates: one file, or a folder of files (a file per area) merged
+    (raises IntentTemplateError)."""
+    if not path.exists():
+        raise IntentTemplateError(f"no sentence templates: {path} is missing")
+    data = read_yaml_tree(path, error=IntentTemplateError)
+    if "intents" not in data:
+        raise IntentTemplateError(f"{path}: bad template file (no intents)")
     return data
 
 

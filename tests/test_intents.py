@@ -82,7 +82,7 @@ def test_rooms_and_devices_come_from_the_home(tmp_path: Path) -> None:
 
 def test_a_validator_can_veto_a_match() -> None:
     rejected = build_recognizer()
-    vetoing = IntentRecognizer.load(path=ENGLISH.intents_file, normalizer=normalize,
+    vetoing = IntentRecognizer.load(path=ENGLISH.intents_path, normalizer=normalize,
                                     lists=load_home(ENGLISH.home_file).spoken_lists(),
                                     validators={"GetTime": lambda slots: None})
     assert rejected.recognize("what time is it") is not None
@@ -94,7 +94,7 @@ def test_missing_or_broken_templates_are_reported(tmp_path: Path) -> None:
         IntentRecognizer.load(path=tmp_path / "xx.yaml", normalizer=normalize)
     broken = tmp_path / "broken.yaml"
     broken.write_text("language: en\nintents: [\n")
-    with pytest.raises(IntentTemplateError, match="cannot read templates"):
+    with pytest.raises(IntentTemplateError, match="broken.yaml: cannot read it"):
         IntentRecognizer.load(path=broken, normalizer=normalize)
     wrong = tmp_path / "wrong.yaml"
     wrong.write_text("intents: {}\n")

@@ -10,8 +10,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 FLOORS: list[tuple[str, tuple[str, ...]]] = [
-    ("ground", ("__init__", "errors", "atomic", "toml_file", "audio", "wav", "extras",
-                "sentences")),
+    ("ground", ("__init__", "errors", "atomic", "toml_file", "yaml_file", "audio", "wav",
+                "extras", "sentences")),
     ("config", ("config", "config_check", "profiles")),
     ("infra", ("scheduling", "models", "sandbox")),
     ("engines", ("engines", "home")),

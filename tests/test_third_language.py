@@ -1,5 +1,5 @@
 """A third language needs nothing outside its own folder: a minimal German pack, written
-here into a temporary folder (pack.yaml, intents.yaml, responses.yaml, home.toml, no
+here into a temporary folder (pack.yaml, one intents.yaml, one responses.yaml, home.toml, no
 hooks.py), loads, matches its sentences and answers in German through the same skills,
 assembly and conversation as English and Mandarin."""
 

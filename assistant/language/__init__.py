@@ -2,8 +2,9 @@
 
 A language is a folder, a *pack* (assistant/language/en/, assistant/language/zh/):
 `pack.yaml` (its data: recognizer, voice, chat models and prompt, control phrases, the
-words the skills check slots with), `intents.yaml` (the commands it understands, hassil
-templates), `responses.yaml` (its phrasebook: how every outcome is said), `home.toml` (the
+words the skills check slots with), `intents/` (the commands it understands, hassil
+templates, a file per area), `responses/` (its phrasebook: how every outcome is said, a
+file per area; a small pack may use one intents.yaml and one responses.yaml), `home.toml` (the
 built-in home with names in the language) and optionally `hooks.py` (code for what data
 cannot say: how numbers, times and dates are spoken, how a transcript is normalized, how a
 sentence ends). A new language is a new folder; nothing outside it changes
@@ -98,8 +99,10 @@ class Language:
     load_intents: IntentLoader
 
     @property
-    def intents_file(self) -> Path:
-        return self.folder / "intents.yaml"
+    def intents_path(self) -> Path:
+        """The intent templates: intents/ (a file per area), or one intents.yaml."""
+        folder = self.folder / "intents"
+        return folder if folder.is_dir() else self.folder / "intents.yaml"
 
     def say(self, outcome: Outcome, variant: str = "default") -> str:
         """`outcome` in words of this language."""

@@ -1,5 +1,6 @@
-"""Finding and loading language packs: a folder with pack.yaml, intents.yaml,
-responses.yaml and home.toml, and optionally hooks.py (see `assistant.language`).
+"""Loading language packs: a folder with pack.yaml, intents/ and responses/ (or one
+intents.yaml and one responses.yaml), home.toml, and optionally hooks.py (see
+`assistant.language`).
 
 The packs shipped with the assistant are the folders next to this module; a pack
 elsewhere is loaded by its path (`load_language(folder=...)`). What a pack's hooks.py does
@@ -69,7 +70,9 @@ def _load(folder: Path) -> Language:
     hooks = _hooks(folder, code)
     text = _text_rules(hooks, code)
     filters = {**default_filters(code), **getattr(hooks, "FILTERS", {})}
-    phrasebook = Phrasebook.load(folder / "responses.yaml", filters=filters,
+    responses = folder / "responses"
+    phrasebook = Phrasebook.load(responses if responses.is_dir() else folder / "responses.yaml",
+                                 filters=filters,
                                  tidy=getattr(hooks, "tidy", default_tidy))
     recognizer = data.get("recognizer") or {}
     chat = data.get("chat") or {}

@@ -1,11 +1,12 @@
 """A language's phrasebook: every outcome and every sentence the assistant says, as data.
 
-`responses.yaml` of a language pack maps each outcome class name (assistant/skills/,
-assistant/language/common.py) to a Jinja2 template, rendered with the outcome's fields as
-variables. An entry may instead map variant names to templates (`default` first): the
-caller asks for a variant ("late": a refusal said after a confirmation expired). Besides
-`responses`, the file may hold `words` (lookup tables the templates index, such as unit
-names) and `phrases` (snippets shared by templates, rendered with `phrase(name, ...)`).
+`responses/` of a language pack (a YAML file per area, merged) maps each outcome class
+name (the skills', the loop's, the server's) to a Jinja2 template, rendered with the
+outcome's fields as variables. An entry may instead map variant names to templates
+(`default` first): the caller asks for a variant ("late": a refusal said after a
+confirmation expired). Besides `responses`, the files may hold `words` (lookup tables the
+templates index, such as unit names) and `phrases` (snippets shared by templates, rendered
+with `phrase(name, ...)`).
 Numbers, times, dates and durations are said by the pack's filters (code hooks): the
 templates never format a number themselves.
 
@@ -20,11 +21,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from assistant.errors import AssistantError
+from assistant.yaml_file import read_yaml_tree
 
 DEFAULT = "default"
 
@@ -48,13 +49,11 @@ class Phrasebook:
     @classmethod
     def load(cls, path: Path, *, filters: Mapping[str, Callable[..., Any]],
              tidy: Callable[[str], str]) -> Phrasebook:
-        """Read and compile `path` with the language's `filters`; raises PhrasebookError
-        naming the file and the entry for anything unusable."""
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as error:
-            raise PhrasebookError(f"{path}: cannot read the phrasebook ({error})") from None
-        if not isinstance(data, dict) or not isinstance(data.get("responses"), dict):
+        """Read and compile `path` (a file, or a folder of files merged: a file per area;
+        an entry given twice is an error) with the language's `filters`; raises
+        PhrasebookError naming the file and the entry for anything unusable."""
+        data = read_yaml_tree(path, error=PhrasebookError)
+        if not isinstance(data.get("responses"), dict):
             raise PhrasebookError(f"{path}: needs a `responses:` mapping")
         words = data.get("words") or {}
         phrases_data = data.get("phrases") or {}

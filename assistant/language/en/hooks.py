@@ -1,5 +1,5 @@
-"""English: the code hooks of the pack (the data is in pack.yaml, intents.yaml and
-responses.yaml next to this file).
+"""English: the code hooks of the pack (the data is in pack.yaml, intents/ and
+responses/ next to this file).
 
 The filters say numbers, times, dates, durations and the few grammar points templates
 cannot: "is" or "are" after a device name, "a" or "an", how a timer is named.

@@ -1,5 +1,5 @@
-"""Mandarin: the code hooks of the pack (its data is pack.yaml, intents.yaml,
-responses.yaml and home.toml next to this file).
+"""Mandarin: the code hooks of the pack (its data is pack.yaml, intents/,
+responses/ and home.toml next to this file).
 
 Text is brought to one form (Simplified characters, digits, one token per character:
 `text.normalize`) and matched on characters, then on pinyin (`intents`); control phrases

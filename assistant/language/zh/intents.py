@@ -1,4 +1,4 @@
-"""Mandarin intents: the pack's intents.yaml matched on characters first, then on pinyin.
+"""Mandarin intents: the pack's intents/ matched on characters first, then on pinyin.
 
 The recognizer hears homophones ("卧室" as "握式", "灯" as "登"): a sentence that does
 not match on its characters is matched again with every character spelled in toneless,
