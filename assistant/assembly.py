@@ -27,7 +27,13 @@ from assistant.engines.llm.llama import LlamaChatModel
 from assistant.engines.stt import SpeechRecognizer, choose_engine
 from assistant.engines.stt.vosk import VoskRecognizer
 from assistant.engines.stt.whisper import WhisperRecognizer
-from assistant.engines.tts import EspeakSynthesizer, PiperSynthesizer, SpeechSynthesizer
+from assistant.engines.tts import (
+    EspeakSynthesizer,
+    PiperSynthesizer,
+    SpeechSynthesizer,
+    VoiceKind,
+    VoiceName,
+)
 from assistant.engines.vad import SileroVadModel
 from assistant.engines.wake import MicroWakeWordModel
 from assistant.language import Language
@@ -116,9 +122,10 @@ def load_final_recognizer(config: Config, language: Language, store: ModelStore,
 def load_synthesizer(config: TtsConfig, store: ModelStore, *, voice: str,
                      deterministic: bool = False) -> SpeechSynthesizer:
     """A voice: a Piper model id from the registry, or `espeak[-VOICE]`."""
-    if voice == "espeak" or voice.startswith("espeak-"):
-        return EspeakSynthesizer(voice=voice.partition("-")[2] or "en-us")
-    path = store.require(voice)
+    named = VoiceName.parse(voice)
+    if named.kind is VoiceKind.ESPEAK:
+        return EspeakSynthesizer(voice=named.name)
+    path = store.require(named.name)
     return PiperSynthesizer(path, name=voice, speed=config.speed,
                             threads=config.threads or reply_threads()[1],
                             deterministic=deterministic)

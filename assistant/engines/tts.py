@@ -6,6 +6,7 @@ sentence instead of after the whole text.
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
 import shutil
@@ -13,6 +14,7 @@ import subprocess
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,6 +30,30 @@ CACHE_SIZE = 64
 LONG_SENTENCE_PHONEME_IDS = 256
 """Phoneme ids (about two per sound) of a sentence of some 25 words: after a longer one
 the voice gives back the extra memory it took (see `_BoundedArenaSession`)."""
+
+
+class VoiceKind(enum.Enum):
+    PIPER = "piper"
+    """A Piper model from the registry, named by its model id."""
+    ESPEAK = "espeak"
+    """espeak-ng's formant voice (no model): "espeak", or "espeak-VOICE" for one of its
+    voices ("espeak-ko")."""
+
+
+@dataclass(frozen=True)
+class VoiceName:
+    """What a voice setting names: a Piper model id, or an espeak-ng voice."""
+
+    kind: VoiceKind
+    name: str
+    """The Piper model id, or espeak-ng's voice name ("en-us" when none is given)."""
+
+    @classmethod
+    def parse(cls, text: str) -> VoiceName:
+        """"piper-en_US-joe-medium" -> Piper; "espeak" / "espeak-ko" -> espeak-ng."""
+        if text == "espeak" or text.startswith("espeak-"):
+            return cls(VoiceKind.ESPEAK, text.partition("-")[2] or "en-us")
+        return cls(VoiceKind.PIPER, text)
 
 
 class SpeechSynthesizer(Protocol):
