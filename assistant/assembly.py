@@ -4,8 +4,8 @@ Every model is loaded from an explicit local path through the model store; a mis
 model is an error that names the fetch command. The result is an `Engines` bundle
 (`assistant.loop.shared`), what every session shares: loaded once, before listening
 starts, and closed when the process is done. This module may import every package;
-only the programs import it (the command line, the test-mode runner, the chat smoke test
-and the benchmark).
+only the programs import it (the command line and its doctor, the test-mode runner,
+the chat smoke test and the benchmark).
 """
 
 from __future__ import annotations
