@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from assistant.commands import intents as intents_command
 from assistant.config import Config, SkillsConfig
 from assistant.intents import IntentRecognizer, IntentTemplateError, normalize
-from assistant.skills.home_state import load_home
+from assistant.home.home_file import load_home
 from assistant.skills.registry import build_recognizer
 
 ROOT = Path(__file__).resolve().parents[1]

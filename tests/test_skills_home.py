@@ -8,7 +8,8 @@ import pytest
 
 from assistant.config import SkillsConfig
 from assistant.skills import SkillReply, Skills
-from assistant.skills.home_state import HomeConfigError, HomeState, HomeStateError, load_home
+from assistant.home.home_file import HomeConfigError, load_home
+from assistant.home.state_file import HomeState, HomeStateError
 from tests.fakes import MemoryControls
 
 

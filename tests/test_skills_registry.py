@@ -12,7 +12,7 @@ from assistant.config import SkillsConfig
 from assistant.intents import IntentMatch, IntentRecognizer
 from assistant.skills import SkillReply, Skills
 from assistant.skills.base import Confirmations
-from assistant.skills.home_state import load_home
+from assistant.home.home_file import load_home
 from assistant.skills.registry import build_recognizer
 from assistant.skills.timers import TimerSkill
 from tests.fakes import MemoryControls

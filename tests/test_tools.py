@@ -13,7 +13,7 @@ import pytest
 
 from assistant.config import SkillsConfig
 from assistant.skills import Skills, ToolCallError
-from assistant.skills.home_state import load_home
+from assistant.home.home_file import load_home
 from assistant.skills.tools import ToolSpec, grammar, tool_specs, validate
 from tests.fakes import MemoryControls
 

@@ -69,7 +69,7 @@ def register(subparsers: Any) -> None:
 
 
 def _recognizer(args: argparse.Namespace, config: Config) -> IntentMatcher:
-    from assistant.skills.home_state import load_home
+    from assistant.home.home_file import load_home
     from assistant.skills.registry import build_recognizer
 
     home_file = (getattr(args, "home", None) or config.skills.home_file

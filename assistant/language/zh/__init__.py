@@ -24,7 +24,7 @@ from assistant.language.zh.skills import (
     MandarinTimerSkill,
 )
 from assistant.language.zh.text import is_han, normalize, pinyin_key, split_sentences
-from assistant.skills.home_state import HomeConfig
+from assistant.home.home_file import HomeConfig
 
 CHAT_MODEL = "qwen2.5-0.5b-instruct-q4_k_m"
 VOICE = "piper-zh_CN-huayan-medium"
