@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from assistant.commands import intents as intents_command
 from assistant.config import Config, SkillsConfig
-from assistant.intents import IntentRecognizer, IntentTemplateError, normalize
 from assistant.home.home_file import load_home
+from assistant.intents import IntentRecognizer, IntentTemplateError, normalize
 from assistant.skills.registry import build_recognizer
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from assistant.config import SkillsConfig
-from assistant.skills import SkillReply, Skills
 from assistant.home.home_file import HomeConfigError, load_home
 from assistant.home.state_file import HomeState, HomeStateError
+from assistant.skills import SkillReply, Skills
 from tests.fakes import MemoryControls
 
 

@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 
 from assistant.commands.intents import load_cases
 from assistant.config import SkillsConfig
+from assistant.home.home_file import load_home
 from assistant.intents import IntentMatch, IntentRecognizer
 from assistant.skills import SkillReply, Skills
 from assistant.skills.base import Confirmations
-from assistant.home.home_file import load_home
 from assistant.skills.registry import build_recognizer
 from assistant.skills.timers import TimerSkill
 from tests.fakes import MemoryControls

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from assistant.config import SkillsConfig
-from assistant.skills import Skills, ToolCallError
 from assistant.home.home_file import load_home
+from assistant.skills import Skills, ToolCallError
 from assistant.skills.tools import ToolSpec, grammar, tool_specs, validate
 from tests.fakes import MemoryControls
 

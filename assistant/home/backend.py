@@ -8,6 +8,7 @@ values; failures are typed errors the skills turn into replies:
 - `HomeUnreachable`: the backend cannot be reached now (down, restarting, network);
 - `HomeRefused`: it answered no (a service call failed, a value out of range);
 - `HomeAuthError`: it refused our credentials (wrong or expired token, bad password);
+- `NotExposed`: it exists, but is not exposed to voice assistants (a HomeRefused);
 - `UnknownDevice`: no such device, or it vanished since the names were read.
 
 Every method is blocking and thread-safe; the network backends run their own asyncio
@@ -50,7 +51,12 @@ class HomeAuthError(HomeRefused):
 
 
 class UnknownDevice(HomeError):
-    """No such device (or area): a wrong id, or it vanished, or it is not exposed."""
+    """No such device: a wrong id, or it vanished since the names were read."""
+
+
+class NotExposed(HomeRefused):
+    """The device exists but its owner has not shared it with voice assistants (Home
+    Assistant's "Expose" setting)."""
 
 
 # -- commands ---------------------------------------------------------------------------

@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from assistant.intents import IntentMatch, normalize
-from assistant.skills.base import Confirmations, SkillReply, reply
 from assistant.home.home_file import SWITCHABLE, Device
 from assistant.home.state_file import HomeState, HomeStateError
+from assistant.intents import IntentMatch, normalize
+from assistant.skills.base import Confirmations, SkillReply, reply
 from assistant.speech_format import join_words, number_words, quantity_words
 
 log = logging.getLogger(__name__)

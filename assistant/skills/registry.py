@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import LANGUAGES, SkillsConfig
+from assistant.home.home_file import SWITCHABLE, HomeConfig, load_home
+from assistant.home.state_file import HomeState, default_state_path
 from assistant.intents import IntentMatch, IntentRecognizer, SlotValidator
 from assistant.language import IntentMatcher, Language, language_pack
 from assistant.skills.base import Confirmations, Controls, Skill, SkillReply
 from assistant.skills.control import validate_volume_slots
-from assistant.home.home_file import SWITCHABLE, HomeConfig, load_home
-from assistant.home.state_file import HomeState, default_state_path
 from assistant.skills.math_units import validate_math_slots
 from assistant.skills.timers import TimerSkill, validate_timer_slots
 from assistant.skills.tools import ToolCallError, ToolSpec, grammar, tool_specs, validate

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
+from assistant.home.home_file import HomeConfig
 from assistant.intents import SlotValidator
 from assistant.language import Language, SkillClasses, Wording
 from assistant.language.zh import wording
@@ -24,7 +25,6 @@ from assistant.language.zh.skills import (
     MandarinTimerSkill,
 )
 from assistant.language.zh.text import is_han, normalize, pinyin_key, split_sentences
-from assistant.home.home_file import HomeConfig
 
 CHAT_MODEL = "qwen2.5-0.5b-instruct-q4_k_m"
 VOICE = "piper-zh_CN-huayan-medium"

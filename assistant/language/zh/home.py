@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant.home.home_file import SWITCHABLE, Device
 from assistant.intents import IntentMatch
 from assistant.language.zh.wording import join_words, number_words
 from assistant.skills.base import SkillReply, reply
 from assistant.skills.home import HomeSkill
-from assistant.home.home_file import SWITCHABLE, Device
 
 _HOW_TO = {
     "thermostat": "可以说：把温度调到二十一度",
