@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.commands import lazy
+from assistant.home.allowance import home_allowance
 
 
 def register(subparsers: Any) -> None:
@@ -20,4 +21,5 @@ def register(subparsers: Any) -> None:
                       help="send everything to the chat model")
     chat.add_argument("--verbose", action="store_true",
                       help="print the route and the time to the first token")
-    chat.set_defaults(handler=lazy("assistant.commands.chat_run:chat"))
+    chat.set_defaults(handler=lazy("assistant.commands.chat_run:chat"),
+                      network_allowance=home_allowance)

@@ -1,5 +1,5 @@
 """`serve`: the Wyoming server for Home Assistant and wyoming-satellite: the arguments and
-the network allowance (exactly the listen address and the satellites).
+the network allowance (exactly the listen address, the satellites and the home's backend).
 
 The handler is in `assistant.commands.serve_run` (imported when the command runs)."""
 
@@ -47,7 +47,10 @@ def satellite_addresses(args: argparse.Namespace, config: Config) -> list[str]:
 
 
 def serve_allowance(args: argparse.Namespace, config: Config) -> NetworkAllowance:
-    """What `serve` may reach: its listen address and its satellites, nothing else
-    (ValueError naming a malformed or non-local one)."""
+    """What `serve` may reach: its listen address, its satellites and the home's backend
+    (Home Assistant or the broker), nothing else (ValueError naming a malformed or
+    non-local one)."""
+    home = config.home.peer()
     return NetworkAllowance.parse(listen=[listen_address(args, config)],
-                                  peers=satellite_addresses(args, config))
+                                  peers=[*satellite_addresses(args, config),
+                                         *([home] if home else [])])

@@ -7,12 +7,13 @@ import asyncio
 import ipaddress
 import time
 
-from assistant.commands.serve import serve_allowance
+from assistant.commands.serve import satellite_addresses, serve_allowance
 from assistant.config import Config
 from assistant.engines.loader import load_engines
 from assistant.errors import AssistantError
 from assistant.loop.clock import WallClock
 from assistant.loop.session import SessionSettings
+from assistant.privacy.allowance import NetworkAllowance
 from assistant.privacy.transcript_log import TranscriptLog
 from assistant.server.app import ServePlan, WyomingServer
 from assistant.server.connection import ServerContext
@@ -59,5 +60,6 @@ def serve_plan(args: argparse.Namespace, config: Config) -> ServePlan:
         except ValueError:
             raise AssistantError(f"serve.clients: {text!r} is not a network such as "
                                  "192.168.1.10/32") from None
-    return ServePlan(listen=allowance.listen[0], satellites=allowance.peers,
+    satellites = NetworkAllowance.parse(peers=satellite_addresses(args, config)).peers
+    return ServePlan(listen=allowance.listen[0], satellites=satellites,
                      clients=tuple(clients), reconnect_max_s=config.serve.reconnect_max_s)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.commands import lazy
+from assistant.home.allowance import home_allowance
 
 
 def register(subparsers: Any) -> None:
@@ -24,4 +25,5 @@ def register(subparsers: Any) -> None:
                         help="only try three ways out to 192.0.2.1:9 (a reserved address) "
                         "under the same network policy as `run`: a Python socket, connect() "
                         "through libc, child processes; exit 0 only when all were refused")
-    doctor.set_defaults(handler=lazy("assistant.commands.system_run:doctor"))
+    doctor.set_defaults(handler=lazy("assistant.commands.system_run:doctor"),
+                        network_allowance=home_allowance)

@@ -17,6 +17,7 @@ from assistant.engines import llm_check
 from assistant.engines.loader import language_chat, model_store
 from assistant.engines.stt import choose_engine
 from assistant.errors import AssistantError
+from assistant.home.doctor import home_check
 from assistant.language import language_pack
 from assistant.privacy.policy import (
     FALLBACK_FIX,
@@ -85,6 +86,7 @@ def run_checks(config: Config, *, full_hash: bool = True,
     checks.append(chat_smoke_check(config, command=smoke_command))
     checks.append(_espeak_check())
     checks += network_checks(config)
+    checks.append(Check(*home_check(config)))
     checks.append(serve_check(config))
     return checks
 
@@ -95,7 +97,7 @@ def serve_check(config: Config) -> Check:
         allowance = serve_allowance(argparse.Namespace(), config)
     except ValueError as error:
         return Check("FAIL", f"assistant serve: {error}",
-                     "fix serve.listen / serve.satellites in the config")
+                     "fix serve.listen / serve.satellites / home in the config")
     clients = ", ".join(config.serve.clients) or "none beyond loopback and the satellites"
     return Check("ok", f"assistant serve (Wyoming) may only {allowance.describe()}; other "
                  f"clients allowed: {clients}")

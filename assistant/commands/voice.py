@@ -8,6 +8,7 @@ import argparse
 from typing import Any
 
 from assistant.commands import lazy
+from assistant.home.allowance import home_allowance
 
 
 def register(subparsers: Any) -> None:
@@ -30,7 +31,8 @@ def register(subparsers: Any) -> None:
     run.add_argument("--record-dir", metavar="DIR",
                      help="save what you say, one WAV per utterance, in DIR (default: "
                      "privacy.record_dir of the config; nothing is recorded unless asked)")
-    run.set_defaults(handler=lazy("assistant.commands.voice_run:run"))
+    run.set_defaults(handler=lazy("assistant.commands.voice_run:run"),
+                     network_allowance=home_allowance)
 
     script = subparsers.add_parser(
         "script", help="test mode: run a script of utterances, write a JSON Lines report",
@@ -39,7 +41,8 @@ def register(subparsers: Any) -> None:
         "Exit status: 0 all passed, 1 an expectation failed, 2 a bad script.")
     script.add_argument("file", metavar="FILE", help="the script (YAML or JSON)")
     _script_options(script)
-    script.set_defaults(handler=lazy("assistant.commands.voice_run:script"))
+    script.set_defaults(handler=lazy("assistant.commands.voice_run:script"),
+                        network_allowance=home_allowance)
 
     demo = subparsers.add_parser(
         "demo", help="a short spoken demo conversation through the test mode",
