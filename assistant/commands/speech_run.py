@@ -13,6 +13,7 @@ from assistant.engines.loader import (
     load_synthesizer,
     model_store,
 )
+from assistant.engines.trim import trim_leading_silence
 from assistant.engines.tts import synthesize_all
 from assistant.engines.vad import SileroVad, speech_ms
 from assistant.errors import AssistantError
@@ -57,8 +58,11 @@ def transcribe(args: argparse.Namespace, config: Config) -> int:
     loaded = time.perf_counter()
     # Whisper "hears" words in silence and noise ("you", "Thank you."): only speech that
     # the voice activity detector finds is transcribed, as in the voice loop.
-    voiced_ms = speech_ms(SileroVad(), audio, threshold=config.vad.threshold)
+    vad = SileroVad()
+    voiced_ms = speech_ms(vad, audio, threshold=config.vad.threshold)
     heard = voiced_ms >= config.vad.min_speech_ms
+    # Silence before the speech throws Whisper (see assistant.engines.trim).
+    audio = trim_leading_silence(audio, vad, threshold=config.vad.threshold)
     text = recognizer.transcribe(audio).text if heard else ""
     recognizer.close()
     done = time.perf_counter()
