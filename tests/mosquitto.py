@@ -39,14 +39,21 @@ class Broker:
     port: int
     tmp: Path
     password: str = ""
+    tls: bool = False
+    """Listen with TLS only, with a certificate for 127.0.0.1 signed by `ca` (made here)."""
     process: subprocess.Popen[bytes] | None = None
     log: Path = field(init=False)
 
     def __post_init__(self) -> None:
         self.log = self.tmp / "mosquitto.log"
 
+    @property
+    def ca(self) -> Path:
+        return self.tmp / "ca.crt"
+
     def _auth(self) -> list[str]:
-        return ["-u", "assistant", "-P", self.password] if self.password else []
+        tls = ["--cafile", str(self.ca)] if self.tls else []
+        return tls + (["-u", "assistant", "-P", self.password] if self.password else [])
 
     def publish(self, topic: str, payload: str | bytes | dict[str, Any], *,
                 retain: bool = False) -> None:
@@ -102,6 +109,10 @@ class Broker:
             lines += ["allow_anonymous false", f"password_file {passwords}"]
         else:
             lines.append("allow_anonymous true")
+        if self.tls:
+            make_certificates(self.tmp)
+            lines += [f"cafile {self.ca}", f"certfile {self.tmp / 'server.crt'}",
+                      f"keyfile {self.tmp / 'server.key'}"]
         config.write_text("\n".join(lines) + "\n")
         self.process = subprocess.Popen(["mosquitto", "-c", str(config)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
@@ -123,6 +134,20 @@ class Broker:
         self.process = None
 
 
+def make_certificates(tmp: Path) -> None:
+    """A CA and a server certificate for 127.0.0.1 it signed (openssl; one day)."""
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=tmp)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+            "/CN=assistant test CA", "-keyout", "ca.key", "-out", "ca.crt")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+            "-keyout", "server.key", "-out", "server.csr")
+    (tmp / "san.ext").write_text("subjectAltName = IP:127.0.0.1\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+            "-CAcreateserial", "-days", "1", "-extfile", "san.ext", "-out", "server.crt")
+
+
 def require_mosquitto() -> None:
     for program in ("mosquitto", "mosquitto_pub", "mosquitto_sub"):
         if shutil.which(program) is None:
@@ -131,10 +156,10 @@ def require_mosquitto() -> None:
 
 
 @contextmanager
-def running_broker(tmp: Path, *, password: str = "", port: int | None = None
-                   ) -> Iterator[Broker]:
+def running_broker(tmp: Path, *, password: str = "", port: int | None = None,
+                   tls: bool = False) -> Iterator[Broker]:
     require_mosquitto()
-    broker = Broker(port=port or free_port(), tmp=tmp, password=password)
+    broker = Broker(port=port or free_port(), tmp=tmp, password=password, tls=tls)
     broker.start()
     try:
         yield broker

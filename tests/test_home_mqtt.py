@@ -258,3 +258,22 @@ def test_user_name_and_password(tmp_path: Path) -> None:
             assert [d.name for d in right.home().devices] == ["coffee machine"]
         finally:
             right.stop()
+
+
+def test_tls_with_the_broker_s_own_ca(tmp_path: Path) -> None:
+    with running_broker(tmp_path, tls=True) as broker:
+        announce(broker, z2m_switch("coffee machine"))
+        untrusted = backend_for(broker, tls=True)  # the system's CAs do not know it
+        with pytest.raises(HomeUnreachable):
+            untrusted.start()
+        trusted = backend_for(broker, tls=True, ca_file=str(broker.ca))
+        trusted.start()
+        try:
+            with broker.listening("zigbee2mqtt/coffee machine/set") as sent:
+                trusted.send(named(trusted, "coffee machine").id, TurnOn())
+            assert sent == ["ON"]
+        finally:
+            trusted.stop()
+        plain = backend_for(broker)  # no TLS against a TLS-only listener
+        with pytest.raises(HomeUnreachable):
+            plain.start()
