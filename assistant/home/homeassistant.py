@@ -39,7 +39,7 @@ from assistant.home.backend import (
 from assistant.home.ha_client import HaConnection
 from assistant.home.ha_entities import Registries
 from assistant.home.loop_thread import LoopThread
-from assistant.home.model import DeviceState, Forecast, Home
+from assistant.home.model import Device, DeviceState, Forecast, Home
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +193,7 @@ class HomeAssistantBackend:
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         return self._listeners.add(listener)
 
-    def _device(self, device_id: str) -> Any:
+    def _device(self, device_id: str) -> Device:
         with self._lock:
             device = self._home.device(device_id)
             present = device_id in self._states
