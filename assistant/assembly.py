@@ -36,6 +36,8 @@ from assistant.engines.tts import (
 )
 from assistant.engines.vad import SileroVadModel
 from assistant.engines.wake import MicroWakeWordModel
+from assistant.home.home_file import SWITCHABLE, load_home
+from assistant.home.state_file import HomeState, default_state_path
 from assistant.language import Language
 from assistant.language.packs import LanguageError, load_language
 from assistant.language.voice import MissingVoice, VoiceWithoutScript
@@ -48,7 +50,6 @@ from assistant.models.registry import MULTILINGUAL
 from assistant.retention.recorder import RecordingRecognizer
 from assistant.scheduling.threads import cpu_threads, reply_threads
 from assistant.skills import SkillsEngine, slot_validators
-from assistant.skills.home_state import SWITCHABLE, HomeState, default_state_path, load_home
 from assistant.skills.registry import IntentMatcher
 from assistant.testmode.run import TestVoices, run_script, script_config
 from assistant.testmode.script import Script, Turn

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config_check import ConfigError, build_section, option
+from assistant.home.config import HomeBackendConfig
 from assistant.profiles import ProfileError, profile_overrides, profiles_file
 from assistant.toml_file import read_toml
 
@@ -228,6 +229,7 @@ CONFIG_SECTIONS: dict[str, type] = {
     "audio": AudioConfig,
     "privacy": PrivacyConfig,
     "serve": ServeConfig,
+    "home": HomeBackendConfig,
 }
 
 
@@ -244,6 +246,7 @@ class Config:
     audio: AudioConfig = AudioConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     serve: ServeConfig = ServeConfig()
+    home: HomeBackendConfig = HomeBackendConfig()
     profile: str = ""
     """The built-in profile applied under the file's keys ("" = none)."""
     language: str = "en"

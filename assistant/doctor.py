@@ -17,6 +17,7 @@ from assistant.engines.llm import smoke
 from assistant.engines.stt import choose_engine
 from assistant.errors import AssistantError
 from assistant.extras import EXTRAS, PURPOSE, installed
+from assistant.home.doctor import home_check
 from assistant.sandbox.policy import (
     FALLBACK_FIX,
     LEVEL_HOOK,
@@ -61,6 +62,7 @@ def run_checks(config: Config, *, full_hash: bool = True,
     checks.append(chat_smoke_check(config, command=smoke_command))
     checks.append(_espeak_check())
     checks += network_checks(config)
+    checks.append(Check(*home_check(config)))
     checks.append(serve_check(config))
     return checks
 
@@ -68,10 +70,10 @@ def run_checks(config: Config, *, full_hash: bool = True,
 def serve_check(config: Config) -> Check:
     """What `assistant serve` would be allowed to reach with this config: exactly these."""
     try:
-        allowance = serve_allowance(config.serve)
+        allowance = serve_allowance(config)
     except ValueError as error:
         return Check("FAIL", f"assistant serve: {error}",
-                     "fix serve.listen / serve.satellites in the config")
+                     "fix serve.listen / serve.satellites / home in the config")
     clients = ", ".join(config.serve.clients) or "none beyond loopback and the satellites"
     return Check("ok", f"assistant serve (Wyoming) may only {allowance.describe()}; other "
                  f"clients allowed: {clients}")

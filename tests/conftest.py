@@ -2,6 +2,7 @@
 
 `model_kit`: for the model-manager tests, a local HTTP server on 127.0.0.1 serving files
 the test creates, a registry written by the test, and a models folder in tmp_path.
+`home_assistant`: a real Home Assistant core on loopback, one per session.
 Nothing reaches the internet.
 """
 
@@ -18,6 +19,8 @@ from pathlib import Path
 import pytest
 
 from assistant.models import ModelStore, load_registry
+from tests.home_assistant import HomeAssistant, start_home_assistant
+from tests.mosquitto import free_port
 
 
 @dataclass
@@ -152,3 +155,14 @@ def require_models(store: ModelStore, *ids: str) -> None:
         if os.environ.get("ASSISTANT_REQUIRE_MODELS") == "1":
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def home_assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HomeAssistant]:
+    """One real Home Assistant core for the session (see tests/home_assistant.py): its venv
+    is made by scripts/home_assistant.sh on first use and cached."""
+    ha = start_home_assistant(tmp_path_factory.mktemp("home-assistant"), free_port())
+    try:
+        yield ha
+    finally:
+        ha.stop()

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from assistant.assembly import intent_recognizer
 from assistant.cli import intents as intents_command
 from assistant.config import Config
+from assistant.home.home_file import load_home
 from assistant.intents import IntentRecognizer, IntentTemplateError
 from assistant.language.en.text import normalize
-from assistant.skills.home_state import load_home
 from assistant.skills.registry import IntentMatcher
 from tests import building
 

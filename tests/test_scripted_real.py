@@ -98,3 +98,23 @@ def test_bad_settings_in_a_script_exit_2(tmp_path: Path,
     result, _ = run_script(script, tmp_path / "out")
     assert result.returncode == 2
     assert "settings" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_recording_with_leading_silence_through_the_test_mode(real_store: object,
+                                                                tmp_path: Path) -> None:
+    """Home Assistant's and a microphone's recordings start before the speech: 0.3 s of
+    silence first once made Whisper hear "Pern on the kitchen light"."""
+    from assistant.audio import silence, to_speech
+    from assistant.wav import read_wav, write_wav
+
+    said = tmp_path / "said.wav"
+    subprocess.run([sys.executable, "-m", "assistant", "say", "--steady", "--out", str(said),
+                    "Turn on the kitchen light."], check=True, capture_output=True,
+                   timeout=300, env=os.environ.copy())
+    write_wav(tmp_path / "lead.wav", silence(300) + to_speech(read_wav(said)))
+    script = tmp_path / "lead.yaml"
+    script.write_text("turns:\n  - audio: lead.wav\n    expect: {intent: HomeTurnOn, "
+                      "transcript_contains: turn on the kitchen light}\n")
+    result, rows = run_script(script, tmp_path / "out")
+    assert result.returncode == 0, (rows, result.stdout[-2000:])
+    assert rows[0]["intent"] == "HomeTurnOn"

@@ -120,9 +120,10 @@ def test_describe_advertises_what_the_assistant_has(server: Any) -> None:
     assert info.tts[0].voices[0].name == "piper-en_US-joe-medium"
     assert info.wake[0].models[0].name == "hey_jarvis"
     assert info.wake[0].models[0].phrase
-    assert "HomeTurnOn" in (info.intent[0].description or "")
+    assert info.intent == []  # HA would name the agent after it and give it device control
     handle = info.handle[0]
-    assert handle.supports_handled_streaming
+    assert handle.supports_handled_streaming and not handle.supports_home_control
+    assert handle.name == "assistant-conversation"
     assert "chat model" in (handle.description or "")
 
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from assistant.home.home_file import HomeConfigError, load_home
+from assistant.home.state_file import HomeState, HomeStateError
 from assistant.skills import SkillReply, Skills
-from assistant.skills.home_state import HomeConfigError, HomeState, HomeStateError, load_home
 from tests import building
 from tests.fakes import MemoryControls
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from assistant.home.home_file import load_home
 from assistant.skills import Skills, ToolCallError
-from assistant.skills.home_state import load_home
 from assistant.skills.tools import ToolSpec, grammar, tool_specs, validate
 from tests import building
 from tests.fakes import MemoryControls

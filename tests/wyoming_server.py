@@ -21,20 +21,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve_config(tmp: Path, *, satellites: Sequence[str] = ()) -> Path:
-    """A config with a fresh home state and a short idle limit."""
+def serve_config(tmp: Path, *, satellites: Sequence[str] = (), extra: str = "") -> Path:
+    """A config with a fresh home state and a short idle limit; `extra` is more TOML for
+    the [serve] section."""
     path = tmp / "assistant.toml"
     listed = ", ".join(f'"{s}"' for s in satellites)
     path.write_text(f'[skills]\nstate_file = "{tmp / "home-state.json"}"\n'
                     f"[serve]\nidle_timeout_ms = {IDLE_TIMEOUT_MS}\nsatellites = [{listed}]\n"
-                    "reconnect_max_s = 2.0\n", encoding="utf-8")
+                    f"reconnect_max_s = 2.0\n{extra}", encoding="utf-8")
     return path
 
 
 @contextmanager
 def running_server(tmp: Path, *, port: int, satellites: Sequence[str] = (),
-                   env: dict[str, str] | None = None) -> Iterator[ServeProcess]:
-    config = serve_config(tmp, satellites=satellites)
+                   env: dict[str, str] | None = None, extra: str = "") -> Iterator[ServeProcess]:
+    config = serve_config(tmp, satellites=satellites, extra=extra)
     environment = {**(env or os.environ), "XDG_STATE_HOME": str(tmp / "state")}
     server = ServeProcess(["--listen", f"127.0.0.1:{port}"],
                           global_args=["--debug", "--config", str(config)], env=environment)

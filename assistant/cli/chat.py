@@ -9,6 +9,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from assistant.config import Config
+from assistant.home.allowance import home_allowance
 
 if TYPE_CHECKING:
     from assistant.loop.conversation import Conversation
@@ -25,7 +26,7 @@ def register(subparsers: Any) -> None:
                         help="send everything to the chat model")
     parser.add_argument("--verbose", action="store_true",
                         help="print the route and the time to the first token")
-    parser.set_defaults(handler=chat)
+    parser.set_defaults(handler=chat, network_allowance=home_allowance)
 
 
 def chat(args: argparse.Namespace, config: Config) -> int:

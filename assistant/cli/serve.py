@@ -12,7 +12,7 @@ from assistant.config import Config
 from assistant.errors import AssistantError
 from assistant.extras import require
 from assistant.sandbox.allowance import NetworkAllowance
-from assistant.server.allowance import serve_allowance
+from assistant.server.allowance import satellite_peers, serve_allowance
 
 if TYPE_CHECKING:
     from assistant.server.app import ServePlan
@@ -85,7 +85,7 @@ def serve(args: argparse.Namespace, config: Config) -> int:
 
 def allowance(args: argparse.Namespace, config: Config) -> NetworkAllowance:
     """What this run of `serve` may reach (the command's `network_allowance`)."""
-    return serve_allowance(config.serve, listen=getattr(args, "listen", None),
+    return serve_allowance(config, listen=getattr(args, "listen", None),
                            satellites=getattr(args, "satellite", ()))
 
 
@@ -94,7 +94,8 @@ def serve_plan(args: argparse.Namespace, config: Config) -> ServePlan:
     (AssistantError naming `serve.clients` for a network that is not one)."""
     from assistant.server.app import ServePlan
 
-    reach = serve_allowance(config.serve, listen=args.listen, satellites=args.satellite)
+    reach = serve_allowance(config, listen=args.listen, satellites=args.satellite)
+    satellites = NetworkAllowance.parse(peers=satellite_peers(config.serve, args.satellite))
     clients = []
     for text in [*config.serve.clients, *args.client]:
         try:
@@ -102,5 +103,5 @@ def serve_plan(args: argparse.Namespace, config: Config) -> ServePlan:
         except ValueError:
             raise AssistantError(f"serve.clients: {text!r} is not a network such as "
                                  "192.168.1.10/32") from None
-    return ServePlan(listen=reach.listen[0], satellites=reach.peers,
+    return ServePlan(listen=reach.listen[0], satellites=satellites.peers,
                      clients=tuple(clients), reconnect_max_s=config.serve.reconnect_max_s)

@@ -73,6 +73,7 @@ def say(args: argparse.Namespace, config: Config) -> int:
 def transcribe(args: argparse.Namespace, config: Config) -> int:
     from assistant.assembly import language_of, load_recognizer, model_store
     from assistant.config import SttEngine
+    from assistant.engines.trim import trim_leading_silence
     from assistant.engines.vad import SileroVad, speech_ms
     from assistant.wav import read_wav
 
@@ -93,8 +94,11 @@ def transcribe(args: argparse.Namespace, config: Config) -> int:
     loaded = time.perf_counter()
     # Whisper "hears" words in silence and noise ("you", "Thank you."): only speech that
     # the voice activity detector finds is transcribed, as in the voice loop.
-    voiced_ms = speech_ms(SileroVad(), audio, threshold=config.vad.threshold)
+    vad = SileroVad()
+    voiced_ms = speech_ms(vad, audio, threshold=config.vad.threshold)
     heard = voiced_ms >= config.vad.min_speech_ms
+    # Silence before the speech throws Whisper (see assistant.engines.trim).
+    audio = trim_leading_silence(audio, vad, threshold=config.vad.threshold)
     text = recognizer.transcribe(audio).text if heard else ""
     recognizer.close()
     done = time.perf_counter()

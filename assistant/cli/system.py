@@ -8,6 +8,7 @@ from typing import Any
 
 from assistant.config import Config
 from assistant.errors import AssistantError
+from assistant.home.allowance import home_allowance
 
 
 def register(subparsers: Any) -> None:
@@ -26,7 +27,7 @@ def register(subparsers: Any) -> None:
                                help="only try three ways out to 192.0.2.1:9 (a reserved address) "
                                "under the same network policy as `run`: a Python socket, connect() "
                                "through libc, child processes; exit 0 only when all were refused")
-    doctor_parser.set_defaults(handler=doctor)
+    doctor_parser.set_defaults(handler=doctor, network_allowance=home_allowance)
 
 
 def devices(args: argparse.Namespace, config: Config) -> int:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.config import Config, ConfigError
 from assistant.errors import AssistantError
+from assistant.home.allowance import home_allowance
 
 if TYPE_CHECKING:
     from assistant.loop.events import Event
@@ -41,7 +42,7 @@ def register(subparsers: Any) -> None:
     run_parser.add_argument("--record-dir", metavar="DIR",
                             help="save what you say, one WAV per utterance, in DIR (default: "
                             "privacy.record_dir of the config; nothing is recorded unless asked)")
-    run_parser.set_defaults(handler=run)
+    run_parser.set_defaults(handler=run, network_allowance=home_allowance)
 
     script_parser = subparsers.add_parser(
         "script", help="test mode: run a script of utterances, write a JSON Lines report",
@@ -50,7 +51,7 @@ def register(subparsers: Any) -> None:
         "Exit status: 0 all passed, 1 an expectation failed, 2 a bad script.")
     script_parser.add_argument("file", metavar="FILE", help="the script (YAML or JSON)")
     _script_options(script_parser)
-    script_parser.set_defaults(handler=script)
+    script_parser.set_defaults(handler=script, network_allowance=home_allowance)
 
     demo_parser = subparsers.add_parser(
         "demo", help="a short spoken demo conversation through the test mode",

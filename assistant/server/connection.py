@@ -25,7 +25,7 @@ from assistant.loop.events import Event as SessionEvent
 from assistant.loop.session import SessionSettings
 from assistant.loop.shared import Engines
 from assistant.server import conversation, tts
-from assistant.server.asr import TranscribeRequest
+from assistant.server.asr import TranscribeRequest, transcribe_request
 from assistant.server.conversation import TextConversation
 from assistant.server.pipeline import SatellitePipeline
 from assistant.server.wake import DetectRequest
@@ -154,7 +154,7 @@ class Connection(AsyncEventHandler):
         await self.write_event(Pong(text=event.data.get("text")).event())
 
     async def _transcribe(self, event: Event) -> None:
-        self._asr = TranscribeRequest(self.engines.recognizer, owner=self.name, event=event)
+        self._asr = transcribe_request(self.engines, owner=self.name, event=event)
 
     async def _start_detect(self, event: Event) -> None:
         if self.engines.wake is None:
@@ -163,6 +163,7 @@ class Connection(AsyncEventHandler):
         if self._detect is not None:  # a second detect before audio-stop replaces the first
             self._detect.finish()
         self._detect = DetectRequest(self.engines.wake)
+        self._audio = AudioIn(max_s=self._audio_limit())  # detection buffers nothing
 
     async def _audio_start(self, event: Event) -> None:
         try:
@@ -171,7 +172,7 @@ class Connection(AsyncEventHandler):
             self._tell("audio-start", "sent an audio-start without rate, width and channels")
             return
         if self.pipeline is None and self._detect is None and self._asr is None:
-            self._asr = TranscribeRequest(self.engines.recognizer, owner=self.name)
+            self._asr = transcribe_request(self.engines, owner=self.name)
 
     async def _audio_chunk(self, event: Event) -> None:
         block = self._audio.chunk(event)
@@ -191,15 +192,17 @@ class Connection(AsyncEventHandler):
                        "run-pipeline")
 
     async def _audio_stop(self, event: Event) -> None:
-        self._audio = AudioIn(max_s=self._audio_limit())
         if self._detect is not None:
-            answer = self._detect.finish()
-            self._detect = None
+            answer, self._detect = self._detect.finish(), None
+            self._audio = AudioIn(max_s=self._audio_limit())
             if answer is not None:
                 await self.write_event(answer)
         elif self._asr is not None:
             request, self._asr = self._asr, None
+            self._audio = AudioIn(max_s=self._audio_limit())
             await self.write_event(await request.transcript())
+        else:
+            self._audio = AudioIn(max_s=self._audio_limit())
 
     async def _synthesize(self, event: Event) -> None:
         await tts.synthesize(self.engines, event, owner=self.name, send=self.write_event)
@@ -232,5 +235,9 @@ class Connection(AsyncEventHandler):
         self.pipeline.run_pipeline(event)
 
     def _audio_limit(self) -> float | None:
-        """A satellite streams for as long as it is connected; requests are bounded."""
-        return None if self.pipeline is not None else self.limits.max_audio_s
+        """A satellite streams for as long as it is connected, and wake-word detection
+        (Home Assistant keeps one open while it listens) buffers nothing; a transcribe
+        request is bounded."""
+        if self.pipeline is not None or self._detect is not None:
+            return None
+        return self.limits.max_audio_s

@@ -1,9 +1,17 @@
 """`describe` -> `info`: what this assistant really has, as Home Assistant reads it.
 
 Every program and model named here is one the engines loaded: the recognizer and its
-language (asr), the voice (tts), the wake word (wake), the skills' intents (intent), and
-the skills plus the chat model as a conversation agent (handle), whose reply streams as
-handled-start / handled-chunk / handled / handled-stop.
+language (asr), the voice (tts), the wake word (wake), and the skills plus the chat model
+as a conversation agent (handle), whose reply streams as handled-start / handled-chunk /
+handled / handled-stop.
+
+No `intent` program is advertised, though `recognize` is answered: Home Assistant's
+Wyoming conversation entity (homeassistant/components/wyoming/conversation.py, read in
+HA 2025.4.4 and in current HA) takes its name from the first installed intent program and
+then marks the agent as controlling devices (ConversationEntityFeature.CONTROL), so HA called ours
+"assistant-intents" and treated it as its device controller. With the handle program alone
+it is "assistant-conversation", and `supports_home_control` stays False: the skills control
+the assistant's own home, not HA's devices.
 """
 
 from __future__ import annotations
@@ -15,8 +23,6 @@ from wyoming.info import (
     HandleModel,
     HandleProgram,
     Info,
-    IntentModel,
-    IntentProgram,
     TtsProgram,
     TtsVoice,
     WakeModel,
@@ -35,15 +41,6 @@ def describe(engines: Engines, *, language: str) -> Info:
     info = Info(asr=[_asr(engines)], tts=[_tts(engines)], intent=[], handle=[])
     if engines.wake is not None:
         info.wake = [_wake(engines, language)]
-    if engines.skills is not None:
-        intents = engines.skills.recognizer.intent_names
-        info.intent = [IntentProgram(
-            name="assistant-intents", attribution=ATTRIBUTION, installed=True,
-            description=f"the assistant's skills ({len(intents)} intents: "
-            f"{', '.join(intents)})", version=__version__,
-            models=[IntentModel(name="skills", attribution=ATTRIBUTION, installed=True,
-                                description="sentence templates (hassil)",
-                                version=__version__, languages=[language])])]
     info.handle = [_handle(engines, language)]
     return info
 

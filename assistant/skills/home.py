@@ -12,6 +12,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from assistant.home.home_file import SWITCHABLE, Device
+from assistant.home.state_file import HomeState, HomeStateError
 from assistant.intents import IntentMatch
 from assistant.skills.base import Confirmations, Outcome, SkillResult, result
 from assistant.skills.home_outcomes import (
@@ -39,7 +41,6 @@ from assistant.skills.home_outcomes import (
     Unlocked,
     UnlockQuestion,
 )
-from assistant.skills.home_state import SWITCHABLE, Device, HomeState, HomeStateError
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from assistant.home.home_file import Area, Device
 from assistant.skills.base import Outcome
-from assistant.skills.home_state import Area, Device
 
 
 @dataclass(frozen=True)

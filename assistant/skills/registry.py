@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from assistant.home.state_file import HomeState
 from assistant.intents import IntentMatch, SlotValidator
 from assistant.skills.base import (
     AnsweredTooLate,
@@ -31,7 +32,6 @@ from assistant.skills.base import (
 )
 from assistant.skills.control import ControlSkill, validate_volume_slots
 from assistant.skills.home import HomeSkill
-from assistant.skills.home_state import HomeState
 from assistant.skills.math_units import MathSkill, math_slot_validator
 from assistant.skills.time_date import TimeDateSkill
 from assistant.skills.timers import NameRules, TimerSkill, timer_slot_validator

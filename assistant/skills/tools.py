@@ -19,7 +19,7 @@ from typing import Any
 import jsonschema
 
 from assistant.errors import AssistantError
-from assistant.skills.home_state import SWITCHABLE, HomeConfig
+from assistant.home.home_file import SWITCHABLE, HomeConfig
 from assistant.skills.math_units import BINARY, UNARY, UNITS
 from assistant.skills.timers import MAX_TIMER_S, NameRules
 

@@ -1,48 +1,26 @@
-"""The simulated home: rooms and devices from a TOML file, and their persisted state.
+"""The simulated home's rooms and devices, from a TOML file.
 
 The home config (what exists) is read-only and comes from `skills.home_file` or the
-language's built-in home (assistant/language/CODE/home.toml). The state (what is on,
-locked, at which temperature) lives in a JSON file written atomically (temp file, fsync,
-rename) with owner-only permissions. A state file that cannot be used is moved aside as
-`*.corrupt`, reported, and the home starts from its defaults: the config is never lost.
+language's built-in home (assistant/language/CODE/home.toml); what is on, locked or at
+which temperature is in `assistant.home.state_file`. `assistant.home.simulated` puts both
+behind the `DeviceBackend` interface.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.atomic import write_atomic
 from assistant.errors import AssistantError
 from assistant.toml_file import read_toml
 
-log = logging.getLogger(__name__)
-
 DEVICE_KINDS = ("light", "plug", "thermostat", "blinds", "lock")
 SWITCHABLE = ("light", "plug")
-STATE_VERSION = 1
-
-#: State keys per device kind and their types.
-_STATE_SCHEMA: dict[str, dict[str, type]] = {
-    "light": {"on": bool, "brightness": int},
-    "plug": {"on": bool},
-    "thermostat": {"target": float},
-    "blinds": {"open": bool},
-    "lock": {"locked": bool},
-}
 
 
 class HomeConfigError(AssistantError, ValueError):
     """The home file cannot be used; the message names the file and key."""
-
-
-class HomeStateError(AssistantError):
-    """The device state file cannot be used or could not be saved."""
 
 
 @dataclass(frozen=True)
@@ -215,119 +193,3 @@ def _check_unique_names(where: str, items: list[Any], what: str) -> None:
                 raise HomeConfigError(f"{where}the {what} name {spoken!r} is used by both "
                                       f"{owners[spoken]} and {item.id}")
             owners[spoken] = item.id
-
-
-def default_state_path() -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "assistant" / "home-state.json"
-
-
-def default_state(device: Device) -> dict[str, Any]:
-    defaults: dict[str, dict[str, Any]] = {
-        "light": {"on": False, "brightness": 100},
-        "plug": {"on": False},
-        "thermostat": {"target": device.temperature},
-        "blinds": {"open": False},
-        "lock": {"locked": True},
-    }
-    return defaults[device.kind]
-
-
-class HomeState:
-    """Current device states, saved after every change. `path=None` keeps them in memory.
-    One house: every session (room) reads and changes the same state, under one lock.
-
-    Raises HomeStateError if `path` is a directory.
-    """
-
-    def __init__(self, config: HomeConfig, *, path: Path | None) -> None:
-        self.config = config
-        self.path = path
-        self.problem: str | None = None
-        """Why a state file could not be used (it was moved aside), for reporting."""
-        self._states = {d.id: default_state(d) for d in config.devices}
-        self._lock = threading.Lock()
-        if path is not None:
-            self._load(path)
-
-    def get(self, device_id: str) -> dict[str, Any]:
-        with self._lock:
-            return dict(self._states[device_id])
-
-    def update(self, changes: dict[str, dict[str, Any]]) -> None:
-        """Apply {device id: {key: value}} and persist (raises HomeStateError)."""
-        with self._lock:
-            for device_id, values in changes.items():
-                self._states[device_id].update(values)
-            if self.path is not None:
-                self._save(self.path)
-
-    def _load(self, path: Path) -> None:
-        if path.is_dir():
-            raise HomeStateError(f"the home state file {path} is a directory; "
-                                 "set skills.state_file to a file path")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return
-        except (OSError, UnicodeDecodeError) as error:
-            self._set_aside(path, f"cannot read it ({error})")
-            return
-        try:
-            loaded = _parse_states(json.loads(text), self.config)
-        except (ValueError, TypeError) as error:
-            self._set_aside(path, str(error))
-            return
-        for device_id, values in loaded.items():
-            self._states[device_id].update(values)
-
-    def _set_aside(self, path: Path, reason: str) -> None:
-        corrupt = path.with_name(path.name + ".corrupt")
-        try:
-            os.replace(path, corrupt)
-            moved = f"moved it to {corrupt}"
-        except OSError as error:
-            moved = f"could not move it aside ({error})"
-        self.problem = (f"the home state file {path} was unusable ({reason}); {moved} "
-                        "and started from the default device states")
-        log.warning("%s", self.problem)
-
-    def _save(self, path: Path) -> None:
-        payload = json.dumps({"version": STATE_VERSION, "devices": self._states},
-                             indent=2, sort_keys=True)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            write_atomic(path, (payload + "\n").encode("utf-8"))
-        except OSError as error:
-            raise HomeStateError(f"cannot save the home state to {path}: {error}") from None
-
-
-def _parse_states(data: Any, config: HomeConfig) -> dict[str, dict[str, Any]]:
-    """Checked device states from a state file's JSON (raises ValueError)."""
-    if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
-        raise ValueError(f"not a version {STATE_VERSION} state file")
-    devices = data.get("devices")
-    if not isinstance(devices, dict):
-        raise ValueError("'devices' is missing or not an object")
-    known = {d.id: d for d in config.devices}
-    states: dict[str, dict[str, Any]] = {}
-    for device_id, values in devices.items():
-        device = known.get(device_id)
-        if device is None:
-            log.debug("ignoring state of %s, which is no longer in the home", device_id)
-            continue
-        schema = _STATE_SCHEMA[device.kind]
-        if not isinstance(values, dict) or set(values) != set(schema):
-            raise ValueError(f"bad state for {device_id}")
-        for key, kind in schema.items():
-            value = values[key]
-            ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
-            if kind is float and isinstance(value, int) and not isinstance(value, bool):
-                value, ok = float(value), True
-            if not ok:
-                raise ValueError(f"bad value for {device_id}.{key}: {value!r}")
-            values = {**values, key: value}
-        if device.kind == "light" and not 0 <= values["brightness"] <= 100:
-            raise ValueError(f"bad brightness for {device_id}")
-        states[device_id] = values
-    return states
