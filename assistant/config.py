@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config_check import ConfigError, build_section, option
-from assistant.home.config import HomeBackendConfig
+from assistant.config_home import HomeBackendConfig
 from assistant.profiles import ProfileError, profile_overrides, profiles_file
 from assistant.toml_file import read_toml
 

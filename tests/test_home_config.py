@@ -7,14 +7,14 @@ import os
 from pathlib import Path
 
 import pytest
-from assistant.commands.serve import serve_allowance
-from assistant.commands.serve_run import serve_plan
 
+from assistant.cli.serve import allowance as serve_allowance
+from assistant.cli.serve import serve_plan
 from assistant.config import config_from_dict
 from assistant.config_check import ConfigError
+from assistant.config_home import ha_endpoint
 from assistant.home.allowance import home_allowance
 from assistant.home.assemble import build_backend
-from assistant.home.config import ha_endpoint
 from assistant.home.homeassistant import HomeAssistantBackend
 from assistant.home.mqtt import MqttBackend
 from assistant.home.secrets import SecretFileError, read_secret_file

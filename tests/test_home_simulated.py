@@ -22,10 +22,11 @@ from assistant.home.backend import (
 from assistant.home.home_file import load_home
 from assistant.home.simulated import SimulatedBackend
 from assistant.home.state_file import HomeState
+from tests import building
 
 
 def backend(state_file: Path) -> SimulatedBackend:
-    return SimulatedBackend(HomeState(load_home(), path=state_file))
+    return SimulatedBackend(HomeState(load_home(building.language().home_file), path=state_file))
 
 
 def test_the_default_home_in_the_common_model(tmp_path: Path) -> None:

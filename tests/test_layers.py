@@ -11,8 +11,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("ground", ("__init__", "errors", "atomic", "toml_file", "yaml_file", "audio", "wav",
-                "extras", "sentences")),
-    ("config", ("config", "config_check", "profiles")),
+                "extras", "sentences", "addresses")),
+    ("config", ("config", "config_check", "config_home", "profiles")),
     ("infra", ("scheduling", "models", "sandbox")),
     ("engines", ("engines", "home")),
     ("skills", ("intents", "skills")),

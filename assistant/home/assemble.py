@@ -8,8 +8,8 @@ network policy lets the commands reach for it).
 
 from __future__ import annotations
 
+from assistant.config_home import HomeBackend, HomeBackendConfig, ha_endpoint
 from assistant.home.backend import DeviceBackend
-from assistant.home.config import HomeBackendConfig, ha_endpoint
 from assistant.home.homeassistant import HaSettings, HomeAssistantBackend
 from assistant.home.mqtt import MqttBackend, MqttSettings
 from assistant.home.secrets import read_secret_file
@@ -22,12 +22,12 @@ def build_backend(config: HomeBackendConfig, *,
     """The configured backend, not started (`start()` connects); `simulated` is the state
     of the simulated home, needed only when that is the one configured. Raises
     SecretFileError for an unusable token or password file."""
-    if config.backend == "homeassistant":
+    if config.backend is HomeBackend.HOMEASSISTANT:
         token = config.token or read_secret_file(config.token_file, key="home.token_file")
         return HomeAssistantBackend(HaSettings(
             url=ha_endpoint(config.url)[1], token=token, timeout_s=config.timeout_s,
             reconnect_max_s=config.reconnect_max_s))
-    if config.backend == "mqtt":
+    if config.backend is HomeBackend.MQTT:
         host, _, port = (config.peer() or "").rpartition(":")
         password = read_secret_file(config.password_file, key="home.password_file") \
             if config.password_file else ""
@@ -44,8 +44,8 @@ def build_backend(config: HomeBackendConfig, *,
 
 def describe(config: HomeBackendConfig) -> str:
     """"Home Assistant at 192.168.1.10:8123" and the like, for messages."""
-    if config.backend == "homeassistant":
+    if config.backend is HomeBackend.HOMEASSISTANT:
         return f"Home Assistant at {config.peer()}"
-    if config.backend == "mqtt":
+    if config.backend is HomeBackend.MQTT:
         return f"the MQTT broker at {config.peer()}{' (TLS)' if config.tls else ''}"
     return "the simulated home"

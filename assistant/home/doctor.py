@@ -7,6 +7,7 @@ the password is a FAIL with the fix, never a silent switch to the simulated home
 from __future__ import annotations
 
 from assistant.config import Config
+from assistant.config_home import HomeBackend
 from assistant.errors import AssistantError
 from assistant.home.assemble import build_backend, describe
 from assistant.home.backend import HomeAuthError, HomeError
@@ -20,7 +21,7 @@ def home_check(config: Config) -> tuple[str, str, str]:
     """(status "ok" | "warn" | "FAIL", what, fix) for the configured home."""
     home = config.home
     where = describe(home)
-    if home.backend == "simulated":
+    if home.backend is HomeBackend.SIMULATED:
         source = config.skills.home_file or "the built-in default home"
         return ("ok", f"home: the simulated home ({source}); [home] backend = "
                 "\"homeassistant\" or \"mqtt\" controls real devices", "")
@@ -28,7 +29,7 @@ def home_check(config: Config) -> tuple[str, str, str]:
         backend = build_backend(home)
         backend.start()
     except HomeAuthError as error:
-        fix = TOKEN_FIX if home.backend == "homeassistant" else \
+        fix = TOKEN_FIX if home.backend is HomeBackend.HOMEASSISTANT else \
             "check home.username and the password in home.password_file"
         return "FAIL", f"home: {error}", fix
     except HomeError as error:

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 from wyoming.server import AsyncTcpServer
 
+from assistant.addresses import Endpoint, IPNetwork
 from assistant.errors import AssistantError
-from assistant.sandbox.allowance import Endpoint, IPNetwork
 from assistant.server.connection import Connection, ServerContext
 from assistant.server.satellite import SatelliteLink
 

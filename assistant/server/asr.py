@@ -19,10 +19,10 @@ from wyoming.asr import Transcribe, Transcript
 from wyoming.event import Event
 
 from assistant.audio import Audio
-from assistant.engines.loader import Engines
 from assistant.engines.stt import SpeechRecognizer
 from assistant.engines.trim import trim_leading_silence
 from assistant.engines.vad import VadModel
+from assistant.loop.shared import Engines
 
 
 class TranscribeRequest:

@@ -7,14 +7,22 @@ host name would need a DNS lookup, which the policy refuses.
 
 from __future__ import annotations
 
+import enum
 import ipaddress
 import urllib.parse
 from dataclasses import dataclass
 
+from assistant.addresses import Endpoint
 from assistant.config_check import ConfigError, option
-from assistant.privacy.allowance import Endpoint
 
-BACKENDS = ("simulated", "homeassistant", "mqtt")
+
+class HomeBackend(enum.Enum):
+    """Where the devices are."""
+
+    SIMULATED = "simulated"
+    """The simulated home of `skills.home_file` (or the language's)."""
+    HOMEASSISTANT = "homeassistant"
+    MQTT = "mqtt"
 
 
 @dataclass(frozen=True)
@@ -22,7 +30,7 @@ class HomeBackendConfig:
     """Where the devices are: the simulated home (skills.home_file), Home Assistant, or an
     MQTT broker with devices announced by Home Assistant's discovery convention."""
 
-    backend: str = option("simulated", choices=BACKENDS)
+    backend: HomeBackend = HomeBackend.SIMULATED
     url: str = ""
     """Home Assistant: "http://192.168.1.10:8123" (or https://, ws://, wss://)."""
     token: str = ""
@@ -48,7 +56,7 @@ class HomeBackendConfig:
     """MQTT: bigger messages are ignored (logged once per topic)."""
 
     def __post_init__(self) -> None:
-        if self.backend == "homeassistant":
+        if self.backend is HomeBackend.HOMEASSISTANT:
             if not self.url:
                 raise ConfigError('home.url is required with home.backend = "homeassistant" '
                                   '(e.g. "http://192.168.1.10:8123")')
@@ -56,7 +64,7 @@ class HomeBackendConfig:
                 raise ConfigError("set one of home.token and home.token_file (a long-lived "
                                   "access token from your Home Assistant profile)")
             ha_endpoint(self.url)
-        if self.backend == "mqtt":
+        if self.backend is HomeBackend.MQTT:
             if not self.broker:
                 raise ConfigError('home.broker is required with home.backend = "mqtt" '
                                   '(e.g. "192.168.1.10:1883")')
@@ -73,9 +81,9 @@ class HomeBackendConfig:
 
     def peer(self) -> str | None:
         """The one "ADDRESS:PORT" this backend connects to (None: the simulated home)."""
-        if self.backend == "homeassistant":
+        if self.backend is HomeBackend.HOMEASSISTANT:
             return ha_endpoint(self.url)[0]
-        if self.backend == "mqtt":
+        if self.backend is HomeBackend.MQTT:
             return broker_endpoint(self.broker, tls=self.tls)
         return None
 
