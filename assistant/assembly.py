@@ -159,12 +159,17 @@ def chat_config(config: Config, language: Language, store: ModelStore) -> LlmCon
     if llm.model is not None:
         return llm
     known = {spec.id for spec in store.registry.models}
-    candidates = language.chat.models or tuple(
-        spec.id for spec in store.registry.defaults if spec.role == "llm")
-    for model in candidates:
+    for model in chat_candidates(language, store):
         if model in known and store.is_installed(model):
             return dataclasses.replace(llm, model=model)
     return None
+
+
+def chat_candidates(language: Language, store: ModelStore) -> tuple[str, ...]:
+    """The chat models that speak the language, best first (a language that names none:
+    the registry's default chat models); the first is the one to fetch."""
+    return language.chat.models or tuple(
+        spec.id for spec in store.registry.defaults if spec.role == "llm")
 
 
 def load_chat_model(config: LlmConfig, store: ModelStore) -> LlamaChatModel:
@@ -295,6 +300,16 @@ def warm_up(engines: Engines, chat: ChatSettings) -> None:
         engines.skills.recognizer.recognize(ready)
 
 
+def script_voice(config: Config, language: Language, store: ModelStore) -> str:
+    """The voice that speaks a script's turns that name none: `tts.voice`, else the
+    language's, else (not installed) the English voice, which at least says the wake word."""
+    if config.tts.voice is not None:
+        return config.tts.voice
+    if store.is_installed(language.voice):
+        return language.voice
+    return load_language("en").voice
+
+
 def run_test_script(config: Config, script: Script, *, out_dir: Path, realtime: bool = False,
                     no_wake: bool = False,
                     after_turn: Callable[[Turn], None] | None = None) -> list[dict[str, Any]]:
@@ -306,7 +321,7 @@ def run_test_script(config: Config, script: Script, *, out_dir: Path, realtime: 
     with load_engines(config, wake=not no_wake) as engines:
         voices = TestVoices(lambda name: load_synthesizer(config.tts, store, voice=name,
                                                           deterministic=True),
-                            default=config.tts.voice or engines.language.voice)
+                            default=script_voice(config, engines.language, store))
         try:
             return run_script(engines, session_settings(config, engines.language,
                                                         wake=not no_wake), script,

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.assembly import chat_config, language_of, model_store
+from assistant.assembly import chat_candidates, chat_config, language_of, model_store
 from assistant.config import Config, SttEngine
 from assistant.engines.llm import smoke
 from assistant.engines.stt import choose_engine
@@ -93,7 +93,8 @@ def chat_smoke_check(config: Config, *, command: Sequence[str] | None = None) ->
         store = model_store(config)
         language = language_of(config)
         llm = chat_config(config, language, store)
-        model = llm.model if llm is not None else (language.chat.models or (None,))[0]
+        model = llm.model if llm is not None else next(
+            iter(chat_candidates(language, store)), None)
         if llm is None or model is None or not store.is_installed(model):
             fix = f"assistant models fetch {model}" if model else ""
             return Check("warn", f"chat smoke test: not run (no chat model for {language.name} "

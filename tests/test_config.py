@@ -29,10 +29,18 @@ EXAMPLE = Path(__file__).parent.parent / "assistant.example.toml"
 
 
 def test_the_example_config_lists_every_key_with_its_default() -> None:
-    data = tomllib.loads(EXAMPLE.read_text())
+    """Every key is in the example with its default; a key whose default is unset (the
+    language's, resolved at start-up) is there as a comment, `# key = ...`, since TOML
+    has no "unset"."""
+    text = EXAMPLE.read_text()
+    data = tomllib.loads(text)
     assert set(data) == {*CONFIG_SECTIONS, "profile", "language"}
     for name, cls in CONFIG_SECTIONS.items():
-        assert set(data[name]) == {f.name for f in dataclasses.fields(cls)}, name
+        fields = dataclasses.fields(cls)
+        assert set(data[name]) == {f.name for f in fields if f.default is not None}, name
+        section = text.split(f"\n[{name}]\n", 1)[1].split("\n[", 1)[0]
+        for unset in (f.name for f in fields if f.default is None):
+            assert f"\n# {unset} = " in section, f"[{name}] {unset}: no `# {unset} = ` line"
     assert dataclasses.replace(config_from_dict(data), source="") == Config()
 
 

@@ -12,17 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from assistant.assembly import load_synthesizer
 from assistant.config import Config
 from assistant.engines.tts import synthesize_all
-from assistant.loop.controls import AssistantControls
 from assistant.loop.events import Completeness
 from assistant.loop.router import Router
-from assistant.loop.session import SessionSettings, conversation
 from assistant.models import ModelStore
-from assistant.skills import SkillsEngine
 from assistant.testmode.script import load_script
 from assistant_bench.asr import QUESTIONS, SetUp, load_setup, pipeline_choice
+from tests import building
 from tests.conftest import require_models
 from tests.words import words
 
@@ -31,8 +28,7 @@ DEMO_SCRIPT = Path(__file__).resolve().parents[1] / "assistant" / "data" / "demo
 
 @pytest.fixture(scope="module")
 def router() -> Router:
-    skills = SkillsEngine.from_config(Config().skills)
-    return conversation(None, skills, SessionSettings(), controls=AssistantControls())
+    return building.conversation(skills_engine=building.skills_engine()).router
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +41,7 @@ def hear(real_store: ModelStore, router: Router):  # type: ignore[no-untyped-def
     choice = pipeline_choice(config, real_store, router.skills.hint)
     setup: SetUp = load_setup(config, real_store, choice, is_command=lambda text: (
         router.is_complete(text) is Completeness.COMMAND))
-    voice = load_synthesizer(config.tts, real_store, deterministic=True)
+    voice = building.english_voice(real_store)
     yield lambda text: setup.transcribe(synthesize_all(voice, text)).text
     setup.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.config import BargeIn
 from assistant.loop.events import (
     Completeness,
     InputKind,
@@ -109,7 +110,7 @@ def test_no_follow_up_after_a_control_phrase() -> None:
 
 
 def test_wake_word_while_busy_interrupts_the_reply() -> None:
-    listener, events, recognizer = make()
+    listener, events, recognizer = make(ListenerSettings(barge_in_hint="Stop. Cancel."))
     feed(listener, ("wake", 600), ("speech", 800), ("silence", 600))
     busy_turn = events[-1].turn  # type: ignore[attr-defined]
     feed(listener, ("speech", 500))  # the assistant's own voice or anyone talking: ignored
@@ -121,15 +122,15 @@ def test_wake_word_while_busy_interrupts_the_reply() -> None:
     assert isinstance(events[4], Interrupt)
     wake = events[5]
     assert isinstance(wake, WakeDetected) and wake.barge_in
-    # the recognizer is told what is likely right after an interruption
-    assert recognizer.streams[-1].hint and "Stop" in recognizer.streams[-1].hint
+    # the recognizer is told what is likely right after an interruption (the language's)
+    assert recognizer.streams[-1].hint and "Stop. Cancel." in recognizer.streams[-1].hint
     # the interrupted turn's late "finished" no longer changes anything
     listener.reply_finished(busy_turn, True)
     assert listener.state is State.BUSY
 
 
 def test_barge_in_off_keeps_talking() -> None:
-    listener, events, _ = make(ListenerSettings(barge_in="off"))
+    listener, events, _ = make(ListenerSettings(barge_in=BargeIn.OFF))
     feed(listener, ("wake", 600), ("speech", 800), ("silence", 600), ("wake", 600),
          ("silence", 300))
     assert "Interrupt" not in kinds(events)
@@ -137,7 +138,7 @@ def test_barge_in_off_keeps_talking() -> None:
 
 
 def test_any_speech_interrupts_when_configured() -> None:
-    listener, events, _ = make(ListenerSettings(barge_in="speech"))
+    listener, events, _ = make(ListenerSettings(barge_in=BargeIn.SPEECH))
     feed(listener, ("wake", 600), ("speech", 800), ("silence", 600), ("speech", 500))
     assert "Interrupt" in kinds(events)
 
@@ -174,7 +175,7 @@ def test_the_end_of_the_wake_word_is_not_the_request() -> None:
 
 
 def test_speech_barge_in_survives_short_gaps() -> None:
-    listener, events, _ = make(ListenerSettings(barge_in="speech", barge_in_speech_ms=300))
+    listener, events, _ = make(ListenerSettings(barge_in=BargeIn.SPEECH, barge_in_speech_ms=300))
     feed(listener, ("wake", 600), ("speech", 800), ("silence", 600))
     for _ in range(3):  # talking, with the small gaps of real speech
         feed(listener, ("speech", 150), ("silence", 40))

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import Config, LlmConfig
+from assistant.assembly import model_store
+from assistant.config import Config
 from assistant.doctor import chat_smoke_check, run_checks
 from assistant.engines.llm import smoke
 from assistant.models import ModelStore
@@ -76,7 +77,9 @@ def test_a_missing_chat_model_is_a_warning_naming_the_fetch(tmp_path: Path) -> N
     config = Config(models=ModelsConfig(dir=str(tmp_path)))
     check = chat_smoke_check(config)
     assert check.status == "warn" and "not run" in check.what
-    assert check.fix == f"assistant models fetch {LlmConfig().model}"
+    default = next(spec.id for spec in model_store(config).registry.defaults
+                   if spec.role == "llm")
+    assert check.fix == f"assistant models fetch {default}"
 
 
 # -- the real chat model ------------------------------------------------------------------

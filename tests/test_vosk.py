@@ -69,10 +69,10 @@ def test_auto_picks_vosk_for_korean_and_whisper_for_english(store: ModelStore) -
 
 
 def test_auto_passes_over_a_vosk_model_without_the_vosk_extra(store: ModelStore) -> None:
-    choice = choose_engine(SttConfig(language="ko"), store, has_module=lambda name: False)
+    choice = choose_engine(SttConfig(), store, language="ko", has_module=lambda name: False)
     assert choice.engine == "whisper"
     assert "vosk-ko is installed but not the vosk extra" in choice.reason
-    asked = choose_engine(SttConfig(language="ko", engine="vosk"), store,
+    asked = choose_engine(SttConfig(engine=SttEngine.VOSK), store, language="ko",
                           has_module=lambda name: False)
     assert asked.engine == "vosk"  # asked for by name: loading it says which extra is missing
 

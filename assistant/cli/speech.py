@@ -38,7 +38,9 @@ def register(subparsers: Any) -> None:
                     help="recognizer (default: stt.engine of the config, normally auto: Vosk "
                     "when a Vosk model for the language is installed, else Whisper)")
     tr.add_argument("--model", metavar="ID", help="a speech recognition model id")
-    tr.add_argument("--language", metavar="LANG", help="language code (default: stt.language)")
+    tr.add_argument("--language", metavar="LANG",
+                    help="the recognizer's language code, any it knows, e.g. ko "
+                    "(default: the config's language)")
     tr.add_argument("--verbose", action="store_true", help="also print engine and timings")
     tr.set_defaults(handler=transcribe)
 
