@@ -101,14 +101,14 @@ def serve_args(**given: object) -> argparse.Namespace:
 
 def test_the_allowance_is_the_listen_address_and_the_satellites() -> None:
     config = config_from_dict({"serve": {"satellites": ["tcp://192.168.1.30:10700"]}})
-    allowance = serve_allowance(config.serve, satellites=["tcp://10.0.0.7:10701"])
+    allowance = serve_allowance(config, satellites=["tcp://10.0.0.7:10701"])
     assert [str(e) for e in allowance.listen] == ["127.0.0.1:10700"]
     assert [str(e) for e in allowance.peers] == ["192.168.1.30:10700", "10.0.0.7:10701"]
     assert allowance.listen_ports == (10700,) and allowance.peer_ports == (10700, 10701)
     for bad in ({"listen": "8.8.8.8:10700"}, {"satellites": ["tcp://1.1.1.1:10700"]},
                 {"satellites": ["kitchen.local:10700"]}):
         with pytest.raises(ValueError, match="local network|ADDRESS:PORT"):
-            serve_allowance(config.serve, **bad)
+            serve_allowance(config, **bad)
 
 
 def test_who_may_connect() -> None:
