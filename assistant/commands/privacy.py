@@ -11,6 +11,7 @@ from typing import IO, Any
 
 from assistant.config import Config
 from assistant.errors import AssistantError
+from assistant.privacy.telemetry import ORT_STATE, cache_home, remove_telemetry, telemetry_files
 from assistant.privacy.transcript_log import log_directory, log_files, recording_files, wipe_logs
 
 MEMORY_NOTE = (
@@ -21,10 +22,11 @@ MEMORY_NOTE = (
 def register(subparsers: Any) -> None:
     forget = subparsers.add_parser(
         "forget", help="delete the transcript log and saved recordings",
-        description="Delete the transcript log (privacy.log_dir) and the utterance "
+        description="Delete the transcript log (privacy.log_dir), the utterance "
         "recordings the assistant saved in privacy.record_dir (only its own utt-*.wav files; "
-        "nothing else there is touched), then list what was deleted. Asks first on a "
-        "terminal; without a terminal, --yes is required.")
+        "nothing else there is touched) and the telemetry state ONNX Runtime kept before the "
+        "assistant turned it off (~/.cache/Microsoft/DeveloperTools/.onnxruntime), then list "
+        "what was deleted. Asks first on a terminal; without a terminal, --yes is required.")
     forget.add_argument("--yes", action="store_true",
                         help="delete without asking (needed when stdin is not a terminal)")
     forget.set_defaults(handler=_forget)
@@ -38,26 +40,32 @@ class Plan:
     logs: tuple[Path, ...]
     record_dir: Path | None
     recordings: tuple[Path, ...]
+    cache: Path
+    telemetry: tuple[Path, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not self.logs and not self.recordings
+        return not self.logs and not self.recordings and not self.telemetry
 
 
-def plan_forget(config: Config) -> Plan:
-    """The files `forget` deletes: the whole transcript log (even when logging is now off)
-    and the assistant's recordings."""
+def plan_forget(config: Config, *, cache: Path | None = None) -> Plan:
+    """The files `forget` deletes: the whole transcript log (even when logging is now off),
+    the assistant's recordings, and ONNX Runtime's telemetry state under `cache` (default:
+    the XDG cache directory)."""
     log_dir = log_directory(config.privacy)
     record_dir = Path(config.privacy.record_dir).expanduser() if config.privacy.record_dir \
         else None
+    cache = cache if cache is not None else cache_home()
     return Plan(log_dir=log_dir, logs=tuple(log_files(log_dir)), record_dir=record_dir,
-                recordings=tuple(recording_files(record_dir)) if record_dir else ())
+                recordings=tuple(recording_files(record_dir)) if record_dir else (),
+                cache=cache, telemetry=telemetry_files(cache))
 
 
 def forget(config: Config, *, yes: bool, stdin: IO[str], stdout: IO[str],
-           is_tty: Callable[[], bool]) -> int:
-    """Delete the transcript log and recordings after confirming; returns the exit code."""
-    plan = plan_forget(config)
+           is_tty: Callable[[], bool], cache: Path | None = None) -> int:
+    """Delete the transcript log, recordings and library telemetry state after confirming;
+    returns the exit code. `cache`: the XDG cache directory (default: this user's)."""
+    plan = plan_forget(config, cache=cache)
     if plan.empty:
         print(f"Nothing to delete: no transcript log in {plan.log_dir}"
               + (f", no recordings in {plan.record_dir}" if plan.record_dir else "")
@@ -79,6 +87,7 @@ def forget(config: Config, *, yes: bool, stdin: IO[str], stdout: IO[str],
         for path in plan.recordings:
             path.unlink(missing_ok=True)
             removed_recordings.append(path)
+        removed_telemetry = remove_telemetry(plan.cache) if plan.telemetry else ()
     except OSError as error:
         raise AssistantError(f"cannot delete {error.filename}: {error.strerror} (check the "
                              "permissions, then run `assistant forget` again)") from None
@@ -91,6 +100,9 @@ def forget(config: Config, *, yes: bool, stdin: IO[str], stdout: IO[str],
               " (other files there were left alone).", file=stdout)
         for path in removed_recordings:
             print(f"  {path.name}", file=stdout)
+    if removed_telemetry:
+        print(f"Deleted ONNX Runtime's telemetry state ({_count(len(removed_telemetry), 'file')}) "
+              f"from {plan.cache / ORT_STATE}.", file=stdout)
     print(MEMORY_NOTE, file=stdout)
     return 0
 
@@ -101,6 +113,8 @@ def _what(plan: Plan) -> list[str]:
         parts.append(f"{_count(len(plan.logs), 'transcript log file')} in {plan.log_dir}")
     if plan.recordings:
         parts.append(f"{_count(len(plan.recordings), 'recording')} in {plan.record_dir}")
+    if plan.telemetry:
+        parts.append(f"ONNX Runtime's telemetry state in {plan.cache / ORT_STATE}")
     return parts
 
 

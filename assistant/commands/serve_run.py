@@ -13,6 +13,7 @@ from assistant.engines.loader import load_engines
 from assistant.errors import AssistantError
 from assistant.loop.clock import WallClock
 from assistant.loop.session import SessionSettings
+from assistant.privacy.policy import seal_listeners
 from assistant.privacy.transcript_log import TranscriptLog
 from assistant.server.app import ServePlan, WyomingServer
 from assistant.server.connection import ServerContext
@@ -40,6 +41,7 @@ def serve(args: argparse.Namespace, config: Config) -> int:
         server = WyomingServer(context, plan)
 
         def ready(line: str) -> None:
+            seal_listeners()  # the listener is up: nothing else may listen from now on
             print(f"{line} (ready in {time.perf_counter() - started:.1f} s)", flush=True)
 
         try:

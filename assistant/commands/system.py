@@ -3,9 +3,12 @@ work is in `system_run.py`, imported when one of them runs)."""
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 from assistant.commands import lazy
+from assistant.config import Config
+from assistant.privacy.probe_local import start_helper
 
 
 def register(subparsers: Any) -> None:
@@ -21,7 +24,18 @@ def register(subparsers: Any) -> None:
     doctor.add_argument("--quick", action="store_true",
                         help="check model sizes only, not their SHA-256 (faster)")
     doctor.add_argument("--network-probe", action="store_true",
-                        help="only try three ways out to 192.0.2.1:9 (a reserved address) "
-                        "under the same network policy as `run`: a Python socket, connect() "
-                        "through libc, child processes; exit 0 only when all were refused")
-    doctor.set_defaults(handler=lazy("assistant.commands.system_run:doctor"))
+                        help="only try the ways out under the same network policy as `run`: "
+                        "to 192.0.2.1:9 (a reserved address) from Python, libc and child "
+                        "processes, and through a helper process it starts outside the "
+                        "policy (its memory, its unix sockets, sockets it hands over), the "
+                        "local daemons, listen() without bind(), netlink; exit 0 only when "
+                        "every way out was refused")
+    doctor.set_defaults(handler=lazy("assistant.commands.system_run:doctor"),
+                        before_policy=_start_probe_helper)
+
+
+def _start_probe_helper(args: argparse.Namespace, config: Config) -> None:
+    """Before the policy: the helper process outside it that `--network-probe` needs (and
+    the server-policy attempt, in a child)."""
+    if args.network_probe:
+        args.probe_helper = start_helper()

@@ -18,14 +18,16 @@ from assistant.engines.loader import language_chat, model_store
 from assistant.engines.stt import choose_engine
 from assistant.errors import AssistantError
 from assistant.language import language_pack
+from assistant.privacy.kernel import namespace_isolated
 from assistant.privacy.policy import (
     FALLBACK_FIX,
     LEVEL_HOOK,
     LEVEL_NOT_INSTALLED,
-    namespace_isolated,
     policy_status,
 )
-from assistant.privacy.probe import PROBE_ADDRESS, escape_attempts, try_python_socket
+from assistant.privacy.probe import PROBE_ADDRESS, Attempt, escape_attempts, try_python_socket
+from assistant.privacy.probe_local import Helper, local_attempts
+from assistant.privacy.ways import Way
 from assistant.sound.devices import list_devices, resolve_device, sounddevice
 
 ENGINE_PACKAGES = (
@@ -61,7 +63,7 @@ class Check:
 
 def doctor(args: argparse.Namespace, config: Config) -> int:
     if args.network_probe:
-        return _network_probe()
+        return _network_probe(getattr(args, "probe_helper", None))
     checks = run_checks(config, full_hash=not args.quick)
     for check in checks:
         line = f"{check.status:<5} {check.what}"
@@ -247,23 +249,54 @@ def network_checks(config: Config) -> list[Check]:
                              f"refused ({attempt.detail})",
                              "report this bug; meanwhile run the assistant inside `unshare -n` "
                              "or without a network connection")]
-    return [first, Check("ok", f"network policy: a test connection to {target} was refused by "
-                         f"{attempt.by} (every way out: assistant doctor --network-probe)")]
+    refused = Check("ok", f"network policy: a test connection to {target} was refused by "
+                    f"{attempt.by} (every way out: assistant doctor --network-probe)")
+    return [first, refused, *_open_ways(status.ways)]
 
 
-def _network_probe() -> int:
-    """Print the policy and each escape attempt; 0 only when every attempt was refused."""
-    print(f"network policy: {policy_status().describe()}")
+def _open_ways(ways: Sequence[Way]) -> list[Check]:
+    """A warning for each local way out this kernel leaves open (those that take a willing
+    process outside are listed by --network-probe only)."""
+    return [Check("warn", f"network policy: open on this kernel: {way.way}", way.fix)
+            for way in ways if way.open and not way.cooperative]
+
+
+def _network_probe(helper: Helper | None) -> int:
+    """Print the policy and each escape attempt; 0 only when every attempt was refused
+    (one that takes a willing process outside, where the kernel cannot refuse it, is
+    reported but does not count)."""
+    status = policy_status()
+    print(f"network policy: {status.describe()}")
     print(f"trying to reach {PROBE_ADDRESS[0]} port {PROBE_ADDRESS[1]} (TEST-NET-1, reserved "
           "for documentation: nothing real is contacted)")
     attempts = escape_attempts(isolated=namespace_isolated())
-    for attempt in attempts:
-        verdict = f"refused by {attempt.by}" if attempt.refused else "NOT REFUSED"
-        print(f"{attempt.way}: {verdict}\n    {attempt.detail}")
-    escaped = [a.way for a in attempts if not a.refused]
+    _print_attempts(attempts)
+    if helper is not None:
+        try:
+            print(f"\ntrying the local ways out, with a helper process outside the policy "
+                  f"(pid {helper.pid}; everything it forwards stays on 127.0.0.1)")
+            local = local_attempts(helper, ways=status.ways, hidden=status.hidden)
+        finally:
+            helper.close()
+        _print_attempts(local)
+        attempts += local
+    escaped = [a.way for a in attempts if not a.refused and not a.cooperative]
+    willing = [a.way for a in attempts if not a.refused and a.cooperative]
+    if willing:
+        print(f"\npossible with a willing process outside, which this kernel cannot refuse: "
+              f"{'; '.join(willing)}")
     if escaped:
         print(f"\n{len(escaped)} of {len(attempts)} attempts were not refused: "
               f"{', '.join(escaped)}")
         return 1
-    print(f"\nall {len(attempts)} attempts (Python, native code, child processes) were refused")
+    print(f"\nall {len(attempts) - len(willing)} ways out were refused")
     return 0
+
+
+def _print_attempts(attempts: Sequence[Attempt]) -> None:
+    for attempt in attempts:
+        verdict = (f"refused by {attempt.by}" if attempt.refused and attempt.by else
+                   "nothing to try" if attempt.refused else
+                   "possible with a willing process outside" if attempt.cooperative else
+                   "NOT REFUSED")
+        print(f"{attempt.way}: {verdict}\n    {attempt.detail}")

@@ -45,6 +45,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from assistant import NO_TELEMETRY
 from assistant.errors import AssistantError
 from assistant.privacy.allowance import NetworkAllowance
 
@@ -54,8 +55,9 @@ GUARD_ON = "on"
 GUARD_OFF = "off (disabled in config)"
 GUARD_NOT_INSTALLED = "not installed"
 
-#: Set when the guard is installed (faster-whisper's hub client, which we never call).
-OFFLINE_ENVIRONMENT = {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
+#: Set when the guard is installed (faster-whisper's hub client, which we never call), with
+#: the telemetry opt-outs the package sets at import (`assistant.NO_TELEMETRY`) again.
+OFFLINE_ENVIRONMENT = {"HF_HUB_OFFLINE": "1", **NO_TELEMETRY}
 
 GUARD = "the network guard"
 KERNEL_FILTER = "the kernel network filter"

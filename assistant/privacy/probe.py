@@ -39,12 +39,14 @@ _STRERROR = {os.strerror(code): code for code in errno.errorcode}
 
 @dataclass(frozen=True)
 class Attempt:
-    """One way out and what stopped it: `by` is the layer that refused ("" = none did)."""
+    """One way out and what stopped it: `by` is the layer that refused ("" = none did).
+    `cooperative`: it needs a willing process outside, so it is no way out by itself."""
 
     way: str
     refused: bool
     by: str
     detail: str
+    cooperative: bool = False
 
 
 def classify(way: str, step: str, outcome: int | str, *, isolated: bool) -> Attempt:
