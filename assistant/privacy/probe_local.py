@@ -83,7 +83,8 @@ def unix_loop(server, kind):
 threading.Thread(target=sink_loop, daemon=True).start()
 for server, kind in ((named, "file"), (abstract, "abstract")):
     threading.Thread(target=unix_loop, args=(server, kind), daemon=True).start()
-print(json.dumps({"pid": os.getpid(), "path": path, "abstract": abstract_name[1:]}), flush=True)
+print(json.dumps({"pid": os.getpid(), "path": path, "abstract": abstract_name[1:],
+                  "sink": sink.getsockname()[1]}), flush=True)
 try:
     sys.stdin.read()
 finally:
@@ -100,6 +101,7 @@ class Helper:
     pid: int
     path: str
     abstract: str
+    sink_port: int
     serve_listen: Attempt | None = None
     _events: list[dict[str, str]] = field(default_factory=list)
     _partial: bytes = b""
@@ -119,6 +121,10 @@ class Helper:
         self._events = [event for event in self._events if event.get(key) != value]
         return True
 
+    def seen(self, key: str) -> list[str]:
+        """Every `key` the helper has reported and no `wait_for` has taken, in order."""
+        return [event[key] for event in self._events if key in event]
+
     def close(self) -> None:
         if self.process.stdin is not None:
             self.process.stdin.close()
@@ -136,7 +142,8 @@ def start_helper(*, serve_probe: bool = True) -> Helper:
                                stdout=subprocess.PIPE, bufsize=0)
     assert process.stdout is not None
     hello = json.loads(process.stdout.readline())  # nothing else is sent before it
-    helper = Helper(process, int(hello["pid"]), hello["path"], "\0" + hello["abstract"])
+    helper = Helper(process, int(hello["pid"]), hello["path"], "\0" + hello["abstract"],
+                    int(hello["sink"]))
     if serve_probe:
         helper.serve_listen = _in_child(_serve_listen)
     return helper
