@@ -3,12 +3,9 @@ work is in `system_run.py`, imported when one of them runs)."""
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 from assistant.commands import lazy
-from assistant.config import Config
-from assistant.privacy.probe_local import start_helper
 
 
 def register(subparsers: Any) -> None:
@@ -31,11 +28,4 @@ def register(subparsers: Any) -> None:
                         "local daemons, listen() without bind(), netlink; exit 0 only when "
                         "every way out was refused")
     doctor.set_defaults(handler=lazy("assistant.commands.system_run:doctor"),
-                        before_policy=_start_probe_helper)
-
-
-def _start_probe_helper(args: argparse.Namespace, config: Config) -> None:
-    """Before the policy: the helper process outside it that `--network-probe` needs (and
-    the server-policy attempt, in a child)."""
-    if args.network_probe:
-        args.probe_helper = start_helper()
+                        before_policy=lazy("assistant.privacy.probe_local:before_policy"))

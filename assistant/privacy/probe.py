@@ -1,4 +1,5 @@
-"""Three ways out, tried under the policy in force: `assistant doctor --network-probe`.
+"""Three ways straight out, tried under the policy in force: the first half of `assistant
+doctor --network-probe` (the ways around the filter are in `assistant.privacy.probe_local`).
 
 Each attempt aims at 192.0.2.1 port 9 (TEST-NET-1, RFC 5737: reserved for documentation,
 routed nowhere), so nothing real is contacted even where the policy fails:

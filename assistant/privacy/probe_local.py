@@ -24,6 +24,7 @@ refused it.
 
 from __future__ import annotations
 
+import argparse
 import errno
 import json
 import os
@@ -34,6 +35,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 
+from assistant.config import Config
 from assistant.privacy.allowance import NetworkAllowance
 from assistant.privacy.daemons import daemon_sockets
 from assistant.privacy.guard import NetworkBlockedError, quiet_refusals
@@ -133,6 +135,14 @@ class Helper:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+def before_policy(args: argparse.Namespace, config: Config) -> int:
+    """`doctor`'s step before the policy (see `assistant.cli.main`): with --network-probe,
+    start the helper outside it, as `args.probe_helper`."""
+    if getattr(args, "network_probe", False):
+        args.probe_helper = start_helper()
+    return 0
 
 
 def start_helper(*, serve_probe: bool = True) -> Helper:
