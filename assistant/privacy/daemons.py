@@ -26,11 +26,13 @@ from __future__ import annotations
 import ctypes
 import errno
 import glob
+import logging
 import os
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 _CLONE_NEWNS, _CLONE_NEWUSER = 0x00020000, 0x10000000
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 1, 2, 4, 8
@@ -93,12 +95,14 @@ def _expand(template: str, environ: Mapping[str, str]) -> list[str]:
 def daemon_sockets(environ: Mapping[str, str] | None = None) -> list[tuple[Daemon, str]]:
     """Every known daemon path present here, with its daemon (real paths, no duplicates)."""
     env = os.environ if environ is None else environ
+    sound = sound_sockets(env)
     seen: set[str] = set()
     found = []
     for daemon in DAEMONS:
         for template in daemon.paths:
             for path in _expand(template, env):
-                if path not in seen and not _sound_path(path, env):
+                if path not in seen and not any(s == path or s.startswith(path + "/")
+                                                for s in sound):
                     seen.add(path)
                     found.append((daemon, path))
     bus = _session_bus_path(env)
@@ -118,10 +122,6 @@ def sound_sockets(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
     return tuple(sorted(paths))
 
 
-def _sound_path(path: str, environ: Mapping[str, str]) -> bool:
-    return any(sound == path or sound.startswith(path + "/") for sound in sound_sockets(environ))
-
-
 def _session_bus_path(environ: Mapping[str, str]) -> str | None:
     """The socket file in DBUS_SESSION_BUS_ADDRESS ("unix:path=/run/user/1000/bus,guid=...")."""
     for address in environ.get("DBUS_SESSION_BUS_ADDRESS", "").split(";"):
@@ -135,15 +135,21 @@ def _session_bus_path(environ: Mapping[str, str]) -> str | None:
 # -- hiding them: a private mount namespace -------------------------------------------
 
 class HideError(OSError):
-    """No private mount namespace could be had (or a mount over a socket failed)."""
+    """No private mount namespace could be had (nothing was changed)."""
 
 
 @dataclass(frozen=True)
 class Hidden:
-    """What `hide` did: the paths now hidden, and how the namespace was had."""
+    """What `hide` did: the paths now hidden (those it could not hide are logged), and
+    whether a user namespace was entered for it (its capabilities must then go)."""
 
     paths: tuple[str, ...]
-    how: str
+    user_namespace: bool
+
+    @property
+    def how(self) -> str:
+        return ("private user and mount namespace" if self.user_namespace else
+                "private mount namespace")
 
 
 def _libc() -> ctypes.CDLL:
@@ -157,35 +163,41 @@ def hide(paths: list[str]) -> Hidden:
     """Enter a private mount namespace and hide each path in it (for good). As root the
     namespace is the process's own; otherwise a user namespace is entered too, mapping
     only our uid and gid, where one can mount (tried in a child first, so a refusal
-    changes nothing here). Must run while the process has one thread. Raises HideError."""
+    changes nothing here). Must run while the process has one thread. Raises HideError
+    only before anything changed; a path that cannot be hidden is logged and skipped."""
     threads = len(os.listdir("/proc/self/task"))
     if threads != 1:
         raise HideError(errno.EINVAL, f"daemon sockets must be hidden before any thread "
                         f"starts (this process has {threads})")
     libc = _libc()
-    if os.geteuid() == 0:
-        _unshare(libc, _CLONE_NEWNS)
-        how = "private mount namespace"
-    else:
+    user_namespace = os.geteuid() != 0
+    if user_namespace:
         _check_user_namespace(libc)
         _enter_user_namespace(libc)
-        how = "private user and mount namespace"
-    _mount(libc, None, "/", None, _MS_REC | _MS_PRIVATE, "make mounts private")
-    hidden = [path for path in paths if _hide_one(libc, path)]
-    return Hidden(tuple(hidden), how)
+    else:
+        _unshare(libc, _CLONE_NEWNS)
+    hidden = []
+    try:  # from here on this process has its own mounts: make sure none propagates out
+        _mount(libc, None, "/", None, _MS_REC | _MS_PRIVATE, "make mounts private")
+    except HideError as error:
+        log.warning("daemon sockets not hidden: %s", error.strerror)
+        return Hidden((), user_namespace)
+    for path in paths:
+        try:
+            _hide_one(libc, path)
+        except (HideError, OSError) as error:
+            log.debug("%s not hidden: %s", path, error.strerror)
+            continue
+        hidden.append(path)
+    return Hidden(tuple(hidden), user_namespace)
 
 
-def _hide_one(libc: ctypes.CDLL, path: str) -> bool:
-    try:
-        mode = os.lstat(path).st_mode
-    except OSError:
-        return False  # gone since it was found
-    if stat.S_ISDIR(mode):
+def _hide_one(libc: ctypes.CDLL, path: str) -> None:
+    if stat.S_ISDIR(os.lstat(path).st_mode):
         _mount(libc, "none", path, "tmpfs", _MS_RDONLY | _MS_NOSUID | _MS_NODEV | _MS_NOEXEC,
                f"hide {path}", "size=4k,mode=755")
     else:
         _mount(libc, "/dev/null", path, None, _MS_BIND, f"hide {path}")
-    return True
 
 
 def _unshare(libc: ctypes.CDLL, flags: int) -> None:
@@ -231,18 +243,3 @@ def _check_user_namespace(libc: ctypes.CDLL) -> None:
     if code != 0:
         raise HideError(code, "this system allows no mount in a user namespace "
                         f"({os.strerror(code) if code > 0 else 'killed'})")
-
-
-def describe(found: list[tuple[Daemon, str]]) -> Iterator[str]:
-    """One line per daemon: "D-Bus session bus (/run/user/1000/bus)"."""
-    names: dict[str, list[str]] = {}
-    for daemon, path in found:
-        names.setdefault(daemon.name, []).append(path)
-    for name, paths in names.items():
-        yield f"{name} ({', '.join(paths)})"
-
-
-def home_path(path: str) -> str:
-    """`path` with the home directory written as ~, for messages."""
-    home = str(Path.home())
-    return "~" + path[len(home):] if path.startswith(home + "/") else path

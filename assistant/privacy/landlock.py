@@ -7,8 +7,10 @@ for it and every child, and cannot be undone. What each ABI version brings, and 
 - ABI 1 (Linux 5.13): a Landlock domain at all. A process in one cannot ptrace, nor open
   `/proc/<pid>/mem`, `/proc/<pid>/root` and the like of, any process outside its domain,
   whatever its uid: this closes writing code into another process of the same user.
-  File-system rights: the sandbox may not create sockets, devices or FIFOs in the file
-  system (it serves no one). On ABI 1 a renamed or linked file may not change directory.
+  File-system rights: the sandbox may not create device nodes (the rest of the file system
+  stays as the user's permissions make it: the assistant writes where its configuration
+  and command line say, and a benchmark starts its own sound server, whose socket file it
+  creates). On ABI 1 a renamed or linked file may not change directory.
 - ABI 2 (5.19): REFER, always handled once file-system rights are; granted everywhere.
 - ABI 4 (6.7): TCP `bind()` and `connect()` to listed ports only. Offline commands list
   none, so even a TCP socket handed over by another process cannot connect anywhere.
@@ -41,7 +43,7 @@ _RULE_PATH_BENEATH, _RULE_NET_PORT = 1, 2
 _RESTRICT_SELF_TSYNC = 1 << 3
 _PR_SET_NO_NEW_PRIVS = 38
 
-FS_MAKE_CHAR, FS_MAKE_SOCK, FS_MAKE_FIFO, FS_MAKE_BLOCK = 1 << 6, 1 << 9, 1 << 10, 1 << 11
+FS_MAKE_CHAR, FS_MAKE_BLOCK = 1 << 6, 1 << 11
 FS_REFER = 1 << 13
 FS_RESOLVE_UNIX = 1 << 16
 ACCESS_NET_BIND_TCP, ACCESS_NET_CONNECT_TCP = 1, 2
@@ -78,7 +80,7 @@ def sandbox_ruleset(abi: int, *, bind_ports: Iterable[int] = (),
     the socket files that may be reached on ABI 9+."""
     if abi < 1:
         raise LandlockError(errno.ENOSYS, "this kernel has no Landlock")
-    handled_fs = FS_MAKE_CHAR | FS_MAKE_SOCK | FS_MAKE_FIFO | FS_MAKE_BLOCK
+    handled_fs = FS_MAKE_CHAR | FS_MAKE_BLOCK
     paths: list[tuple[str, int]] = []
     if abi >= REFER_ABI:
         handled_fs |= FS_REFER

@@ -125,7 +125,8 @@ def install_network_policy(*, allow: NetworkAllowance | None = None,
     layers: list[str] = []
     problems: list[str] = []
     hidden, hide_problem = _hide_daemons(support, layers)
-    _drop_capabilities(support, every=bool(hidden) and not support.root, layers=layers)
+    _drop_capabilities(support, every=hidden is not None and hidden.user_namespace,
+                       layers=layers)
     kernel = _install_seccomp(support, allow_tcp=allow is not None, problems=problems)
     if kernel:
         layers.insert(0, TCP_FILTER if allow is not None else OFFLINE_FILTER)
@@ -144,8 +145,9 @@ def install_network_policy(*, allow: NetworkAllowance | None = None,
         if not kernel:
             warning += (": only the Python guard refuses connections, and native libraries and "
                         f"child processes pass by it; {FALLBACK_FIX}")
-    ways = local_ways(support, Installed(kernel, landlocked, hidden, hide_problem))
-    _status = PolicyStatus(level, tuple(layers), warning, allow, ways, hidden or ())
+    paths = hidden.paths if hidden is not None else None
+    ways = local_ways(support, Installed(kernel, landlocked, paths, hide_problem))
+    _status = PolicyStatus(level, tuple(layers), warning, allow, ways, paths or ())
     log.debug("network policy %s installed in %.1f ms; open: %s", _status.describe(),
               (time.perf_counter() - started) * 1e3,
               "; ".join(w.way for w in ways if w.open) or "nothing")
@@ -153,21 +155,21 @@ def install_network_policy(*, allow: NetworkAllowance | None = None,
 
 
 def _hide_daemons(support: KernelSupport,
-                  layers: list[str]) -> tuple[tuple[str, ...] | None, str]:
-    """Hide the known daemon sockets where Landlock will not refuse them: (the paths
-    hidden, or None when hiding was impossible; why)."""
+                  layers: list[str]) -> tuple[daemons.Hidden | None, str]:
+    """Hide the known daemon sockets where Landlock will not refuse them: (what was hidden,
+    or None when no namespace could be had; why)."""
     if support.landlock_abi >= landlock.RESOLVE_UNIX_ABI:
-        return (), ""
+        return daemons.Hidden((), user_namespace=False), ""
     found = [path for _, path in daemons.daemon_sockets()]
     if not found:
-        return (), ""
+        return daemons.Hidden((), user_namespace=False), ""
     try:
         hidden = daemons.hide(found)
-    except (OSError, daemons.HideError) as error:
+    except OSError as error:
         log.debug("daemon sockets not hidden: %s", error.strerror)
         return None, str(error.strerror)
     layers.append(f"{hidden.how} hiding {len(hidden.paths)} daemon socket(s)")
-    return hidden.paths, ""
+    return hidden, ""
 
 
 def _drop_capabilities(support: KernelSupport, *, every: bool, layers: list[str]) -> None:
