@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # From a fresh clone to the full test suite: everything run.sh sets up, plus what the
 # tests need (PulseAudio for the live-audio tests, espeak-ng, LibriVox test clips,
-# the Korean Vosk model, binutils' objdump for the build check), then lint, type check and
+# the Korean Vosk model, binutils' objdump for the build check, strace and iproute2 for the
+# sandbox tests), then lint, type check and
 # the whole pytest suite, `slow` tests included (plain `pytest` skips them). Extra
 # arguments go to pytest.
 set -euo pipefail
@@ -9,7 +10,7 @@ source "$(dirname "$0")/bootstrap.sh"
 
 system_packages libportaudio2 espeak-ng python3-venv python3-dev build-essential cmake \
   pulseaudio pulseaudio-utils libasound2-plugins alsa-utils sox pocketsphinx-testdata \
-  util-linux libseccomp2 binutils
+  util-linux libseccomp2 binutils strace iproute2
 python_env
 models
 models vosk-ko
