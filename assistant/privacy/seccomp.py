@@ -11,10 +11,13 @@ Offline (every command but `models fetch`):
   `if_nameindex` use it) is refused, including garbage in the upper 32 bits of the argument;
 - `io_uring_setup` is refused: io_uring's socket and connect operations bypass syscall
   filters;
-- AF_NETLINK sockets of every protocol but NETLINK_ROUTE (glibc's `getifaddrs`,
-  `if_nameindex` and `getaddrinfo` with AI_ADDRCONFIG; read-only once CAP_NET_ADMIN is gone,
-  see `assistant.privacy.capabilities`) are refused: NETLINK_SOCK_DIAG would list every
-  process's sockets, NETLINK_AUDIT, NETFILTER, XFRM and the rest have no use here;
+- AF_NETLINK sockets of every protocol but NETLINK_ROUTE are refused: NETLINK_SOCK_DIAG
+  would list every process's sockets, NETLINK_AUDIT, NETFILTER, XFRM and the rest have no
+  use here. (Measured under strace: `script`, `devices` and `serve` up to listening open no
+  netlink socket at all; PortAudio and ALSA enumerate devices through files and AF_UNIX.
+  NETLINK_ROUTE stays for glibc's `getifaddrs`, `if_nameindex` and `getaddrinfo` with
+  AI_ADDRCONFIG, which a library may call; it only reads once CAP_NET_ADMIN is gone, see
+  `assistant.privacy.capabilities`.)
 - `listen()` is refused (nothing offline serves anyone; a TCP socket that listens without
   `bind()` gets a port on every address, which no port rule sees). The Wyoming server may
   listen until its listener is up, then `listen_seal()` refuses it too;
