@@ -124,14 +124,16 @@ def install_network_policy(*, allow: NetworkAllowance | None = None,
     support = probe()
     layers: list[str] = []
     problems: list[str] = []
-    hidden, hide_problem = _hide_daemons(support, layers)
-    _drop_capabilities(support, every=hidden is not None and hidden.user_namespace,
-                       layers=layers)
+    linux = sys.platform.startswith("linux")
+    hidden, hide_problem = _hide_daemons(support, layers) if linux else (None, sys.platform)
+    if linux:
+        _drop_capabilities(support, every=hidden is not None and hidden.user_namespace,
+                           layers=layers)
     kernel = _install_seccomp(support, allow_tcp=allow is not None, problems=problems)
     if kernel:
         layers.insert(0, TCP_FILTER if allow is not None else OFFLINE_FILTER)
     landlocked = _install_landlock(support, allow, layers=layers, problems=problems)
-    if ctypes.CDLL(None).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) == 0:
+    if linux and ctypes.CDLL(None).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) == 0:
         layers.append(NOT_DUMPABLE)
     isolated = support.isolated
     if isolated:
