@@ -273,8 +273,8 @@ from assistant.privacy.seccomp import filter_mode
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
 results = {}
-NR = {"x86_64": dict(socket=41, ptrace=101, process_vm_writev=311),
-      "aarch64": dict(socket=198, ptrace=117, process_vm_writev=271)}[platform.machine()]
+NR = {"x86_64": dict(socket=41, ptrace=101, process_vm_writev=311, mount=165),
+      "aarch64": dict(socket=198, ptrace=117, process_vm_writev=271, mount=40)}[platform.machine()]
 
 def call(label, *args):
     result = libc.syscall(*args)
@@ -294,6 +294,10 @@ done.wait()
 results["level"] = status.level
 results["seccomp mode"] = filter_mode()
 results["no_new_privs"] = open("/proc/self/status").read().split("NoNewPrivs:")[1].split()[0]
+results["dumpable"] = libc.prctl(3, 0, 0, 0, 0)  # PR_GET_DUMPABLE
+effective = int(open("/proc/self/status").read().split("CapEff:")[1].split()[0], 16)
+results["net admin"] = bool(effective & (1 << 12))
+call("mount", NR["mount"], None, b"/tmp", b"tmpfs", 0, None)
 # The kernel keeps the low 32 bits of the family: 2**32 + AF_INET must not slip through.
 call("family with high bits", NR["socket"], ctypes.c_uint64(2**32 + 2), 1, 0)
 params = ctypes.create_string_buffer(120)
@@ -324,9 +328,11 @@ def test_the_filter_covers_threads_compat_abis_io_uring_and_other_processes(tmp_
     assert results.pop("level") == "kernel filter"
     assert results.pop("seccomp mode") == 2
     assert results.pop("no_new_privs") == "1"
+    assert results.pop("dumpable") == 0  # other processes of the user cannot read its memory
+    assert results.pop("net admin") is False  # as root too: netlink can only read
     expected = {"thread socket": "EACCES", "family with high bits": "EACCES",
                 "io_uring_setup": "EPERM", "ptrace attach": "EPERM",
-                "process_vm_writev": "EPERM", "pidfd_getfd": "EPERM"}
+                "process_vm_writev": "EPERM", "pidfd_getfd": "EPERM", "mount": "EPERM"}
     if platform.machine() == "x86_64":
         expected["i386 socket"] = "EACCES"
     assert results == expected

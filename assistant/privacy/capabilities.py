@@ -38,15 +38,6 @@ class _Data(ctypes.Structure):
                 ("inheritable", ctypes.c_uint32)]
 
 
-def effective() -> int:
-    """This process's effective capability set, as a bit mask (from /proc/self/status)."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("CapEff:"):
-                return int(line.split()[1], 16)
-    return 0
-
-
 def drop(*, every: bool = False) -> tuple[int, ...]:
     """Drop DANGEROUS (every capability with `every`) for good; returns those that were
     held. Raises OSError when the kernel refuses."""
