@@ -18,14 +18,15 @@ from assistant.engines.stt import choose_engine
 from assistant.errors import AssistantError
 from assistant.extras import EXTRAS, PURPOSE, installed
 from assistant.home.doctor import home_check
+from assistant.sandbox.kernel import namespace_isolated
 from assistant.sandbox.policy import (
     FALLBACK_FIX,
     LEVEL_HOOK,
     LEVEL_NOT_INSTALLED,
-    namespace_isolated,
     policy_status,
 )
 from assistant.sandbox.probe import PROBE_ADDRESS, try_python_socket
+from assistant.sandbox.ways import Way
 from assistant.server.allowance import serve_allowance
 from assistant.sound.devices import resolve_device, sounddevice
 
@@ -257,5 +258,13 @@ def network_checks(config: Config) -> list[Check]:
                              f"refused ({attempt.detail})",
                              "report this bug; meanwhile run the assistant inside `unshare -n` "
                              "or without a network connection")]
-    return [first, Check("ok", f"network policy: a test connection to {target} was refused by "
-                         f"{attempt.by} (every way out: assistant doctor --network-probe)")]
+    refused = Check("ok", f"network policy: a test connection to {target} was refused by "
+                    f"{attempt.by} (every way out: assistant doctor --network-probe)")
+    return [first, refused, *_open_ways(status.ways)]
+
+
+def _open_ways(ways: Sequence[Way]) -> list[Check]:
+    """A warning for each local way out this kernel leaves open (those that take a willing
+    process outside are listed by --network-probe only)."""
+    return [Check("warn", f"network policy: open on this kernel: {way.way}", way.fix)
+            for way in ways if way.open and not way.cooperative]

@@ -2,15 +2,16 @@
 # From a fresh clone to the full test suite: everything run.sh sets up, plus what the
 # tests need (PulseAudio for the live-audio tests, espeak-ng, LibriVox test clips,
 # the Korean Vosk model, binutils' objdump for the build check, Mosquitto for the MQTT
-# backend, a Home Assistant core in its own cached venv), then lint, type check, the strict
-# build of the documentation site (a broken link or anchor fails it) and the whole pytest
-# suite, `slow` tests included (plain `pytest` skips them). Extra arguments go to pytest.
+# backend, a Home Assistant core in its own cached venv, strace and iproute2 for the sandbox
+# tests), then lint, type check, the strict build of the documentation site (a broken link
+# or anchor fails it) and the whole pytest suite, `slow` tests included (plain `pytest`
+# skips them). Extra arguments go to pytest.
 set -euo pipefail
 source "$(dirname "$0")/bootstrap.sh"
 
 system_packages libportaudio2 espeak-ng python3-venv python3-dev build-essential cmake \
   pulseaudio pulseaudio-utils libasound2-plugins alsa-utils sox pocketsphinx-testdata \
-  util-linux libseccomp2 binutils mosquitto mosquitto-clients
+  util-linux libseccomp2 binutils mosquitto mosquitto-clients strace iproute2
 python_env
 models
 models vosk-ko

@@ -29,6 +29,7 @@ class Home:
     logs: list[Path]
     recordings: list[Path]
     unrelated: list[Path]
+    cache: Path
 
 
 @pytest.fixture
@@ -50,15 +51,27 @@ def home(tmp_path: Path) -> Home:
     config_file = tmp_path / "assistant.toml"
     config_file.write_text(f'[privacy]\nlog_dir = "{log_dir}"\nrecord_dir = "{record_dir}"\n',
                            encoding="utf-8")
+    cache = tmp_path / "cache"
+    cache.mkdir()
     return Home(Config(privacy=settings), config_file, log_dir, record_dir, logs, recordings,
-                unrelated)
+                unrelated, cache)
 
 
 def run_forget(home: Home, *, yes: bool, answer: str = "", tty: bool = True) -> tuple[int, str]:
     out = io.StringIO()
     code = privacy.forget(home.config, yes=yes, stdin=io.StringIO(answer), stdout=out,
-                          is_tty=lambda: tty)
+                          is_tty=lambda: tty, cache=home.cache)
     return code, out.getvalue()
+
+
+def onnx_runtime_state(cache: Path) -> list[Path]:
+    """What ONNX Runtime 1.32 leaves without ORT_DISABLE_TELEMETRY (seen on this machine)."""
+    state = cache / "Microsoft" / "DeveloperTools" / ".onnxruntime"
+    state.mkdir(parents=True)
+    files = [state / name for name in ("deviceid", "onnxruntime.db", "onnxruntime.db-wal")]
+    for path in files:
+        path.write_bytes(b"x")
+    return files
 
 
 def test_forget_yes_deletes_logs_and_recordings_and_nothing_else(home: Home) -> None:
@@ -97,9 +110,34 @@ def test_forget_with_nothing_to_delete(tmp_path: Path) -> None:
     config = Config(privacy=PrivacyConfig(log_dir=str(tmp_path / "none")))
     out = io.StringIO()
     assert privacy.forget(config, yes=False, stdin=io.StringIO(), stdout=out,
-                          is_tty=lambda: False) == 0
+                          is_tty=lambda: False, cache=tmp_path / "cache") == 0
     assert f"Nothing to delete: no transcript log in {tmp_path / 'none'}." in out.getvalue()
     assert "forget our conversation" in out.getvalue()
+
+
+def test_forget_deletes_onnx_runtime_telemetry_state_and_nothing_of_other_tools(
+        home: Home) -> None:
+    state = onnx_runtime_state(home.cache)
+    shared = home.cache / "Microsoft" / "DeveloperTools" / "deviceid"  # VS Code's, .NET's
+    shared.write_text("another tool's id", encoding="utf-8")
+    code, out = run_forget(home, yes=False, answer="y\n")
+    assert code == 0
+    assert "ONNX Runtime's telemetry state in " in out  # asked about
+    assert not any(path.exists() for path in state)
+    assert not (home.cache / "Microsoft" / "DeveloperTools" / ".onnxruntime").exists()
+    assert shared.read_text(encoding="utf-8") == "another tool's id"
+    assert "Deleted ONNX Runtime's telemetry state (3 files) from " in out
+
+
+def test_forget_leaves_no_empty_directory_behind(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    onnx_runtime_state(cache)
+    out = io.StringIO()
+    config = Config(privacy=PrivacyConfig(log_dir=str(tmp_path / "none")))
+    assert privacy.forget(config, yes=True, stdin=io.StringIO(), stdout=out,
+                          is_tty=lambda: False, cache=cache) == 0
+    assert list(cache.iterdir()) == []  # Microsoft/ was ONNX Runtime's alone
+    assert "Nothing to delete" not in out.getvalue()
 
 
 def test_forget_deletes_the_log_even_when_logging_is_now_off(home: Home) -> None:
@@ -109,7 +147,8 @@ def test_forget_deletes_the_log_even_when_logging_is_now_off(home: Home) -> None
     assert all(p.exists() for p in home.recordings)  # no record_dir configured: untouched
 
 
-def test_forget_command_line(home: Home) -> None:
+def test_forget_command_line(home: Home, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home.cache))  # not this machine's cache
     parser = argparse.ArgumentParser()
     privacy.register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["forget", "--yes"])
@@ -121,7 +160,8 @@ def _cli(home: Home, *argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "assistant", "--config", str(home.config_file),
                            *argv], capture_output=True, text=True, timeout=60,
                           stdin=subprocess.DEVNULL, cwd=home.record_dir.parent,
-                          env={**os.environ, "XDG_CONFIG_HOME": str(home.record_dir.parent)})
+                          env={**os.environ, "XDG_CONFIG_HOME": str(home.record_dir.parent),
+                               "XDG_CACHE_HOME": str(home.cache)})
 
 
 def test_assistant_forget_end_to_end(home: Home) -> None:
@@ -130,8 +170,10 @@ def test_assistant_forget_end_to_end(home: Home) -> None:
     assert "error: not deleting without confirmation" in refused.stderr
     assert all(p.exists() for p in home.logs + home.recordings)
 
+    state = onnx_runtime_state(home.cache)
     done = _cli(home, "forget", "--yes")
     assert done.returncode == 0, done.stderr
+    assert not any(path.exists() for path in state)
     assert not any(p.exists() for p in home.logs + home.recordings)
     assert all(p.exists() for p in home.unrelated)
     assert "Deleted 2 recordings" in done.stdout

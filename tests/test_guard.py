@@ -328,8 +328,9 @@ def test_doctor_proves_the_policy_refuses_a_connection(netns: None, tmp_path: Pa
     done = run_cli_isolated("doctor", "--quick", cwd=tmp_path)
     assert done.returncode in (0, 1), done.stderr  # 1: some model is not installed here
     assert ("ok    network policy: kernel filter: seccomp (only AF_UNIX and AF_NETLINK "
-            "sockets; no io_uring, ptrace, pidfd_getfd) + network namespace with loopback "
-            "only + Python guard (audit hook)") in done.stdout
+            "route sockets; no listen, io_uring, ptrace, pidfd_getfd, mount) + ") in done.stdout
+    assert ("not dumpable + network namespace with loopback only + Python guard (audit hook)"
+            in done.stdout)
     assert ("ok    network policy: a test connection to 192.0.2.1:9 was refused by the kernel "
             "network filter (every way out: assistant doctor --network-probe)") in done.stdout
     assert "warning:" not in done.stderr

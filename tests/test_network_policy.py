@@ -13,7 +13,10 @@ import argparse
 import errno
 import json
 import platform
+import re
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +25,8 @@ from assistant.config import Config
 from assistant.errors import AssistantError
 from assistant.sandbox.allowance import Endpoint, NetworkAllowance
 from assistant.sandbox.guard import GUARD, guard_state, refusal
+from assistant.sandbox.kernel import yama_scope
+from assistant.sandbox.landlock import abi_version
 from assistant.sandbox.policy import apply_network_policy
 from assistant.sandbox.probe import classify
 from assistant.sandbox.seccomp import Rule, network_rules
@@ -127,7 +132,7 @@ def test_filter_rules_allow_only_local_families_offline() -> None:
 # -- every guarded command: three ways out, each refused by the kernel ------------------
 
 EVERY_COMMAND = """
-import os
+import errno, os, subprocess
 from assistant.cli import build_parser
 from assistant.config import Config
 from assistant.sandbox.policy import apply_network_policy
@@ -135,6 +140,7 @@ from assistant.sandbox.probe import escape_attempts
 
 parser = build_parser()
 results = {}
+victim = subprocess.Popen(["sleep", "600"])  # a process of the same user, outside the policy
 for argv in json.loads(sys.argv[1]):
     read, write = os.pipe()
     pid = os.fork()
@@ -142,14 +148,21 @@ for argv in json.loads(sys.argv[1]):
         os.close(read)
         status = apply_network_policy(parser.parse_args(argv), Config())
         attempts = escape_attempts(isolated=True)
+        try:  # what writing code into it takes
+            os.close(os.open(f"/proc/{victim.pid}/mem", os.O_RDWR))
+            memory = "opened"
+        except OSError as error:
+            memory = errno.errorcode[error.errno]
         with os.fdopen(write, "w") as out:
             json.dump({"level": status.level, "allowance": status.allow is not None,
+                       "memory": memory,
                        "attempts": [[a.way, a.refused, a.by, a.detail] for a in attempts]}, out)
         os._exit(0)
     os.close(write)
     with os.fdopen(read) as answer:
         results[" ".join(argv)] = json.load(answer)
     os.waitpid(pid, 0)
+victim.kill()
 print(json.dumps(results))
 """
 
@@ -171,6 +184,8 @@ def test_every_guarded_command_refuses_every_way_out(tmp_path: Path) -> None:
             assert all(by == NAMESPACE for _, by, _ in ways.values()), (command, ways)
             continue
         assert result["level"] == "kernel filter", command
+        if abi_version() >= 1:  # Landlock: no process outside the domain, whatever its uid
+            assert result["memory"] == "EACCES", command
         if result["allowance"]:  # a network-facing command: TCP sockets, but not to port 9
             for way, (refused, by, detail) in ways.items():
                 layers = {LANDLOCK} | ({GUARD} if way == "Python socket" else set())
@@ -213,6 +228,9 @@ attempt("packet", lambda: socket.socket(socket.AF_PACKET, socket.SOCK_RAW))
 attempt("unix", lambda: socket.socket(socket.AF_UNIX).close())
 attempt("socketpair", lambda: [s.close() for s in socket.socketpair()])
 attempt("netlink", lambda: socket.if_nameindex())
+for name, protocol in (("sock_diag", 4), ("audit", 9), ("uevent", 15)):
+    attempt(f"netlink {name}", lambda: socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, protocol))
+attempt("listen", lambda: socket.socket(socket.AF_UNIX).listen())
 print(json.dumps(results))
 """
 
@@ -239,6 +257,9 @@ def test_refusals_name_what_was_tried(tmp_path: Path) -> None:
                                           "offline; only `assistant models fetch`")
     assert results["udp6"].startswith(f"{kernel} an AF_INET6 socket (")
     assert results["packet"].startswith(f"{kernel} an AF_PACKET socket (")
+    for name in ("sock_diag", "audit", "uevent"):  # only NETLINK_ROUTE is used
+        assert results[f"netlink {name}"].startswith(f"{kernel} an AF_NETLINK socket ("), name
+    assert results["listen"] == "PermissionError: [Errno 13] Permission denied"
     warnings = [line for line in done.stderr.splitlines() if line.startswith("WARNING")]
     assert "WARNING:assistant.sandbox.guard:the network guard refused a connection to 192.0.2.1:9" \
         in warnings
@@ -252,8 +273,8 @@ from assistant.sandbox.seccomp import filter_mode
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
 results = {}
-NR = {"x86_64": dict(socket=41, ptrace=101, process_vm_writev=311),
-      "aarch64": dict(socket=198, ptrace=117, process_vm_writev=271)}[platform.machine()]
+NR = {"x86_64": dict(socket=41, ptrace=101, process_vm_writev=311, mount=165),
+      "aarch64": dict(socket=198, ptrace=117, process_vm_writev=271, mount=40)}[platform.machine()]
 
 def call(label, *args):
     result = libc.syscall(*args)
@@ -273,6 +294,10 @@ done.wait()
 results["level"] = status.level
 results["seccomp mode"] = filter_mode()
 results["no_new_privs"] = open("/proc/self/status").read().split("NoNewPrivs:")[1].split()[0]
+results["dumpable"] = libc.prctl(3, 0, 0, 0, 0)  # PR_GET_DUMPABLE
+effective = int(open("/proc/self/status").read().split("CapEff:")[1].split()[0], 16)
+results["net admin"] = bool(effective & (1 << 12))
+call("mount", NR["mount"], None, b"/tmp", b"tmpfs", 0, None)
 # The kernel keeps the low 32 bits of the family: 2**32 + AF_INET must not slip through.
 call("family with high bits", NR["socket"], ctypes.c_uint64(2**32 + 2), 1, 0)
 params = ctypes.create_string_buffer(120)
@@ -303,9 +328,11 @@ def test_the_filter_covers_threads_compat_abis_io_uring_and_other_processes(tmp_
     assert results.pop("level") == "kernel filter"
     assert results.pop("seccomp mode") == 2
     assert results.pop("no_new_privs") == "1"
+    assert results.pop("dumpable") == 0  # other processes of the user cannot read its memory
+    assert results.pop("net admin") is False  # as root too: netlink can only read
     expected = {"thread socket": "EACCES", "family with high bits": "EACCES",
                 "io_uring_setup": "EPERM", "ptrace attach": "EPERM",
-                "process_vm_writev": "EPERM", "pidfd_getfd": "EPERM"}
+                "process_vm_writev": "EPERM", "pidfd_getfd": "EPERM", "mount": "EPERM"}
     if platform.machine() == "x86_64":
         expected["i386 socket"] = "EACCES"
     assert results == expected
@@ -317,7 +344,8 @@ FALLBACK = """
 import argparse, io
 from assistant.doctor import network_checks
 from assistant.config import Config
-from assistant.sandbox.policy import KernelSupport, apply_network_policy
+from assistant.sandbox.kernel import KernelSupport
+from assistant.sandbox.policy import apply_network_policy
 from assistant.sandbox.probe import try_libc_connect, try_python_socket
 from assistant.sandbox.seccomp import filter_mode
 err = io.StringIO()
@@ -347,7 +375,10 @@ def test_without_seccomp_the_python_guard_stays_with_a_loud_warning(tmp_path: Pa
     assert result["seccomp mode"] == 0
     assert result["python"] == "the network guard"
     assert result["libc refused"] is False  # what the kernel layer is for (no route here)
-    first, second = result["doctor"]
+    first, second, *open_ways = result["doctor"]
+    # Landlock is missing too (the probe said ABI 0): no process outside is out of reach.
+    memory = "network policy: open on this kernel: another process's memory (/proc/<pid>/mem)"
+    assert open_ways[0][:2] == ["warn", memory] or yama_scope()
     assert first[0] == "warn" and first[1].startswith(
         "network policy: NOT ENFORCED BY THE KERNEL. Only the Python hook guards this process")
     assert "apt-get install libseccomp2" in first[2]
@@ -379,17 +410,58 @@ def test_guard_off_in_config_turns_off_both_layers(tmp_path: Path) -> None:
 
 # -- the proof a user runs ----------------------------------------------------------------
 
+FAKE_BUS = """
+import os, socket, sys
+bus = socket.socket(socket.AF_UNIX)
+bus.bind(sys.argv[1])
+bus.listen()
+print("ready", flush=True)
+sys.stdin.read()
+"""
+
+
 @pytest.mark.usefixtures("netns")
 def test_doctor_network_probe_exits_0_when_every_way_out_is_refused(tmp_path: Path) -> None:
-    done = run_cli_isolated("doctor", "--network-probe", cwd=tmp_path)
+    """Every way out the kernel can refuse is refused, including those through a helper the
+    probe starts outside the policy and a session bus (a fake one this test starts)."""
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    bus = subprocess.Popen([sys.executable, "-c", FAKE_BUS, str(runtime / "bus")],
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert bus.stdout is not None and bus.stdout.readline() == "ready\n"
+        done = run_isolated("from assistant.cli import main\nsys.exit(main(sys.argv[1:]))",
+                            "doctor", "--network-probe", cwd=tmp_path,
+                            env={"XDG_CONFIG_HOME": str(tmp_path / "config"),
+                                 "XDG_RUNTIME_DIR": str(runtime)})
+    finally:
+        bus.kill()
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("network policy: kernel filter: seccomp (only AF_UNIX and "
-                               "AF_NETLINK sockets")
+                               "AF_NETLINK route sockets; no listen")
     for way in ("Python socket", "connect() through libc (ctypes)",
                 "child process (python -c)", "child process (bash /dev/tcp)"):
         assert f"{way}: refused by the kernel network filter" in lines, done.stdout
-    assert lines[-1] == ("all 4 attempts (Python, native code, child processes) were refused")
+    verdicts = {line.partition(": ")[0]: line.partition(": ")[2] for line in lines
+                if ": refused by" in line or ": possible with" in line}
+    abi = abi_version()
+    refused = ["local daemons that go online", "listen() without bind()",
+               "listen() without bind() under `serve`", "netlink (NETLINK_SOCK_DIAG)"]
+    willing = ["sending on a connected TCP socket handed over by a process outside"]
+    for way, needed in (("another process's memory", 1),
+                        ("connect() on a TCP socket handed over by a process outside", 4),
+                        ("an abstract unix socket of a process outside", 6),
+                        ("a unix socket file of a process outside (a proxy)", 9)):
+        (refused if abi >= needed else willing).append(way)
+    for way in refused:
+        assert verdicts[way].startswith("refused by"), (way, done.stdout)
+    for way in willing:
+        assert verdicts[way].startswith("possible with a willing process outside"), way
+    daemons = lines[lines.index("local daemons that go online: " + verdicts[
+        "local daemons that go online"]) + 1]
+    assert daemons.startswith("    none reached: ") and str(runtime / "bus") in daemons
+    assert lines[-1] == f"all {4 + len(refused)} ways out were refused"
     assert done.stderr == ""
 
 
@@ -415,7 +487,11 @@ def test_doctor_network_probe_exits_1_when_a_way_out_is_open(tmp_path: Path) -> 
     assert "connect() through libc (ctypes): NOT REFUSED" in done.stdout
     assert "child process (bash /dev/tcp): NOT REFUSED" in done.stdout
     assert "ENETUNREACH (Network is unreachable), but no policy stopped it" in done.stdout
-    assert "4 of 4 attempts were not refused" in done.stdout
+    assert "listen() without bind(): NOT REFUSED\n    listening on every address" in done.stdout
+    if not yama_scope():  # the policy is off: only Yama could stop this
+        assert "another process's memory: NOT REFUSED\n" in done.stdout
+    assert "4 of 4 attempts were not refused" not in done.stdout  # the local ones count too
+    assert re.search(r"\n\d+ of 1[0-9] attempts were not refused: ", done.stdout), done.stdout
 
 
 # -- where the network is the feature: exactly the allowance ------------------------------
@@ -478,7 +554,8 @@ def test_an_allowance_opens_exactly_its_ports_and_addresses(tmp_path: Path) -> N
     results = json.loads(done.stdout)
     assert results["level"] == "kernel filter"
     assert results["allow"] == "listen on 127.0.0.1:10700; connect to 127.0.0.1:10700"
-    assert results["layers"][0].startswith("seccomp (AF_UNIX, AF_NETLINK and TCP sockets only")
+    assert results["layers"][0].startswith("seccomp (AF_UNIX, AF_NETLINK route and TCP sockets "
+                                           "only; no listen once listening")
     assert results["allowed echo"] == "PING"
     assert results["allowed libc"] == "connected"
     guard = f"NetworkBlockedError: {BLOCKED}"
@@ -490,11 +567,11 @@ def test_an_allowance_opens_exactly_its_ports_and_addresses(tmp_path: Path) -> N
     assert results["udp"].startswith(f"NetworkBlockedError: {KERNEL} refused an AF_INET "
                                      "SOCK_DGRAM socket")
     assert results["public peer"].startswith(f"{guard} a connection to 192.0.2.1:10700")
-    landlock = any(layer.startswith("Landlock") for layer in results["layers"])
-    if not landlock:
+    if abi_version() < 4:
         pytest.skip("this kernel has no Landlock TCP rules (Linux 6.7+): ports were checked "
                     "by the Python guard only")
-    assert "Landlock: TCP bind to port 10700 only, connect to port 10700 only" in results["layers"]
+    assert any("TCP bind to port 10700 only, connect to port 10700 only" in layer
+               for layer in results["layers"])
     for label in ("libc to other port", "child to other port"):
         refused, by, detail = results[label]
         assert refused and by == LANDLOCK, (label, detail)

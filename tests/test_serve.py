@@ -261,9 +261,14 @@ def test_a_client_that_leaves_mid_reply_does_not_stop_the_server(server: Any) ->
 
 def test_the_server_runs_under_a_policy_of_exactly_its_listen_address(server: Any) -> None:
     line = server.lines[server.wait_for("network policy kernel filter")]
-    assert "AF_UNIX, AF_NETLINK and TCP sockets only" in line
+    assert "AF_UNIX, AF_NETLINK route and TCP sockets only" in line
     if abi_version() >= NET_ABI:
         assert f"TCP bind to port {server.port} only, connect to port none only" in line
+    # Once listening, nothing else may listen (a socket that listens without bind() gets a
+    # port on every address): a second filter is stacked on the first.
+    assert server.wait_for("listen() sealed") < server.wait_for("listening on")
+    status = Path(f"/proc/{server.proc.pid}/status").read_text(encoding="ascii")
+    assert "\nSeccomp_filters:\t2\n" in status
 
 
 def test_a_conversation_id_carries_the_conversation_across_connections(server: Any) -> None:

@@ -87,6 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(args.config, profile=args.profile)
         if getattr(args, "language", None) is not None:
             config = with_language(config, args.language)
+        before_policy = getattr(args, "before_policy", None)
+        if before_policy is not None:  # e.g. doctor's probe starts a helper outside it
+            before_policy(args, config)
         apply_network_policy(args, config)
         return int(args.handler(args, config) or 0)
     except AssistantError as error:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO, Any
 
 from assistant.config import Config
 from assistant.errors import AssistantError
 from assistant.retention.forget import ForgetPlan, delete, plan_forget
+from assistant.retention.telemetry import ORT_STATE
 
 MEMORY_NOTE = (
     "Conversation memory lives in RAM only: it is gone when the assistant stops. To clear "
@@ -20,19 +22,21 @@ MEMORY_NOTE = (
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "forget", help="delete the transcript log and saved recordings",
-        description="Delete the transcript log (privacy.log_dir) and the utterance "
+        description="Delete the transcript log (privacy.log_dir), the utterance "
         "recordings the assistant saved in privacy.record_dir (only its own utt-*.wav files; "
-        "nothing else there is touched), then list what was deleted. Asks first on a "
-        "terminal; without a terminal, --yes is required.")
+        "nothing else there is touched) and the telemetry state ONNX Runtime kept before the "
+        "assistant turned it off (~/.cache/Microsoft/DeveloperTools/.onnxruntime), then list "
+        "what was deleted. Asks first on a terminal; without a terminal, --yes is required.")
     parser.add_argument("--yes", action="store_true",
                         help="delete without asking (needed when stdin is not a terminal)")
     parser.set_defaults(handler=_forget)
 
 
 def forget(config: Config, *, yes: bool, stdin: IO[str], stdout: IO[str],
-           is_tty: Callable[[], bool]) -> int:
-    """Delete the transcript log and recordings after confirming; returns the exit code."""
-    plan = plan_forget(config.privacy)
+           is_tty: Callable[[], bool], cache: Path | None = None) -> int:
+    """Delete the transcript log, recordings and library telemetry state after confirming;
+    returns the exit code. `cache`: the XDG cache directory (default: this user's)."""
+    plan = plan_forget(config.privacy, cache=cache)
     if plan.empty:
         print(f"Nothing to delete: no transcript log in {plan.log_dir}"
               + (f", no recordings in {plan.record_dir}" if plan.record_dir else "")
@@ -58,6 +62,9 @@ def forget(config: Config, *, yes: bool, stdin: IO[str], stdout: IO[str],
               " (other files there were left alone).", file=stdout)
         for path in removed.recordings:
             print(f"  {path.name}", file=stdout)
+    if removed.telemetry:
+        print(f"Deleted ONNX Runtime's telemetry state ({_count(len(removed.telemetry), 'file')}) "
+              f"from {plan.cache / ORT_STATE}.", file=stdout)
     print(MEMORY_NOTE, file=stdout)
     return 0
 
@@ -68,6 +75,8 @@ def _what(plan: ForgetPlan) -> list[str]:
         parts.append(f"{_count(len(plan.logs), 'transcript log file')} in {plan.log_dir}")
     if plan.recordings:
         parts.append(f"{_count(len(plan.recordings), 'recording')} in {plan.record_dir}")
+    if plan.telemetry:
+        parts.append(f"ONNX Runtime's telemetry state in {plan.cache / ORT_STATE}")
     return parts
 
 

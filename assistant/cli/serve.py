@@ -49,6 +49,7 @@ def serve(args: argparse.Namespace, config: Config) -> int:
     from assistant.assembly import load_engines, session_settings
     from assistant.loop.clock import WallClock
     from assistant.retention.transcript_log import TranscriptLog
+    from assistant.sandbox.policy import seal_listeners
     from assistant.server.app import WyomingServer
     from assistant.server.connection import ServerContext
     from assistant.server.info import describe
@@ -73,6 +74,7 @@ def serve(args: argparse.Namespace, config: Config) -> int:
         server = WyomingServer(context, plan)
 
         def ready(line: str) -> None:
+            seal_listeners()  # the listener is up: nothing else may listen from now on
             print(f"{line} (ready in {time.perf_counter() - started:.1f} s)", flush=True)
 
         try:

@@ -45,6 +45,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from assistant import NO_TELEMETRY
 from assistant.errors import AssistantError
 from assistant.sandbox.allowance import NetworkAllowance
 
@@ -54,8 +55,9 @@ GUARD_ON = "on"
 GUARD_OFF = "off (disabled in config)"
 GUARD_NOT_INSTALLED = "not installed"
 
-#: Set when the guard is installed (faster-whisper's hub client, which we never call).
-OFFLINE_ENVIRONMENT = {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
+#: Set when the guard is installed (faster-whisper's hub client, which we never call), with
+#: the telemetry opt-outs the package sets at import (`assistant.NO_TELEMETRY`) again.
+OFFLINE_ENVIRONMENT = {"HF_HUB_OFFLINE": "1", **NO_TELEMETRY}
 
 GUARD = "the network guard"
 KERNEL_FILTER = "the kernel network filter"
@@ -250,8 +252,8 @@ def _audit_hook(event: str, args: tuple[Any, ...]) -> None:
         _refuse(what)
 
 
-def _refuse(what: str, by: str = GUARD) -> None:
-    """Raise NetworkBlockedError; log a warning the first time `what` is refused. Socket
+def _refuse(what: str, by: str = GUARD, *, level: int = logging.WARNING) -> None:
+    """Raise NetworkBlockedError; log (at `level`) the first time `what` is refused. Socket
     events raised while logging (a syslog handler, say) are still refused, silently."""
     if not getattr(_local, "quiet", False) and not getattr(_local, "logging", False):
         with _lock:
@@ -260,7 +262,7 @@ def _refuse(what: str, by: str = GUARD) -> None:
         if first:
             _local.logging = True
             try:
-                log.warning("%s refused %s", by, what)
+                log.log(level, "%s refused %s", by, what)
             finally:
                 _local.logging = False
     raise NetworkBlockedError(what, by, _hint())
@@ -296,7 +298,10 @@ def _wrap_socket_methods() -> None:
             init(self, family, type, proto, fileno)
         except PermissionError:
             if fileno is None and _state.kernel_filter:
-                _refuse(_socket_kind(family, type), KERNEL_FILTER)
+                # A socket with no destination yet: often a library's probe at import
+                # (urllib3 tries an AF_INET6 one), so it is said with --debug only; the
+                # caller still gets the error naming it.
+                _refuse(_socket_kind(family, type), KERNEL_FILTER, level=logging.INFO)
             raise
 
     cls: Any = socket.socket

@@ -3,13 +3,24 @@
 `apply_network_policy` runs once at start-up (from `assistant.cli.main`, before any engine
 is loaded or any thread starts) for every command except `assistant models fetch`:
 
-1. **Kernel filter** (`assistant.sandbox.seccomp`): a seccomp-bpf filter refuses sockets of
-   every family but AF_UNIX and AF_NETLINK, io_uring, and reaching into other processes,
-   for every thread, native library and child process, for good.
-2. **Landlock** (`assistant.sandbox.landlock`), only for a command with a `NetworkAllowance`
-   (the Wyoming server): TCP bind and connect only to the configured ports.
-3. **Python guard** (`assistant.sandbox.guard`): names what was refused in one clear line, and
-   checks exact addresses where the kernel layers only see ports.
+1. **Daemon sockets hidden** (`assistant.sandbox.daemons`), where Landlock cannot refuse
+   them: a private mount namespace without nscd, D-Bus, systemd and the like.
+2. **Capabilities dropped** (`assistant.sandbox.capabilities`) when running as root.
+3. **Kernel filter** (`assistant.sandbox.seccomp`): a seccomp-bpf filter refuses sockets of
+   every family but AF_UNIX and AF_NETLINK (NETLINK_ROUTE only), listen(), io_uring,
+   mounts and reaching into other processes, for every thread, native library and child
+   process, for good.
+4. **Landlock** (`assistant.sandbox.landlock`), for every command: no access to processes
+   outside (their memory), TCP bind and connect only to the ports of a command's
+   `NetworkAllowance` (none offline), no abstract unix sockets outside, and, on Linux 7.1,
+   no unix socket file but the sound server's.
+5. **Not dumpable**: other processes of the user cannot read this one's memory (the
+   user's voice), and it leaves no core dump.
+6. **Python guard** (`assistant.sandbox.guard`): names what was refused in one clear line,
+   and checks exact addresses where the kernel layers only see ports.
+
+`PolicyStatus.ways` says which local way out is closed here and by what
+(`assistant.sandbox.ways`).
 
 Why seccomp and not a network namespace (both measured on Linux 6.18, 2 vCPUs, as root and
 as an unprivileged user): both refuse everything tried (a Python socket, libc's `connect()`
@@ -23,7 +34,8 @@ on Ubuntu 23.10+, refused by Docker's default profile), it must be entered while
 process has one thread, it cuts abstract unix sockets (X11, D-Bus session buses: tried,
 "Connection refused"), it shows files of other users as nobody, and it cannot express "this
 port on the local network only", which the Wyoming server needs. seccomp works the same as
-root and as a user, from any thread, and extends to the server with Landlock.
+root and as a user, from any thread, and extends to the server with Landlock. (The mount
+namespace that hides daemon sockets is an extra where it can be had, not the foundation.)
 
 Where no kernel filter can be had (macOS, a kernel without seccomp, no libseccomp2), the
 command still runs, with the Python guard alone and a warning at every start. The kernel
@@ -33,6 +45,7 @@ support probe is injectable (`probe=`), so that path is tested on a machine that
 from __future__ import annotations
 
 import argparse
+import ctypes
 import logging
 import sys
 import time
@@ -42,9 +55,11 @@ from typing import IO
 
 from assistant.config import Config
 from assistant.errors import AssistantError
-from assistant.sandbox import landlock, seccomp
+from assistant.sandbox import capabilities, daemons, landlock, seccomp
 from assistant.sandbox.allowance import NetworkAllowance
 from assistant.sandbox.guard import install_guard, mark_disabled_by_config
+from assistant.sandbox.kernel import KernelSupport, probe_kernel
+from assistant.sandbox.ways import Installed, Way, local_ways
 
 log = logging.getLogger(__name__)
 
@@ -58,45 +73,31 @@ LEVEL_OFF = "off"
 LEVEL_UNGUARDED = "none (this command downloads models)"
 LEVEL_NOT_INSTALLED = "not installed"
 
-OFFLINE_FILTER = ("seccomp (only AF_UNIX and AF_NETLINK sockets; no io_uring, ptrace, "
-                  "pidfd_getfd)")
-TCP_FILTER = "seccomp (AF_UNIX, AF_NETLINK and TCP sockets only; no io_uring, ptrace, pidfd_getfd)"
+OFFLINE_FILTER = ("seccomp (only AF_UNIX and AF_NETLINK route sockets; no listen, io_uring, "
+                  "ptrace, pidfd_getfd, mount)")
+TCP_FILTER = ("seccomp (AF_UNIX, AF_NETLINK route and TCP sockets only; no listen once "
+              "listening, io_uring, ptrace, pidfd_getfd, mount)")
+CONNECT_FILTER = ("seccomp (AF_UNIX, AF_NETLINK route and TCP sockets only; no listen, "
+                  "io_uring, ptrace, pidfd_getfd, mount)")
 NAMESPACE = "network namespace with loopback only"
 PYTHON_GUARD = "Python guard (audit hook)"
+NOT_DUMPABLE = "not dumpable"
 FALLBACK_FIX = ("install libseccomp2 (Debian/Ubuntu: apt-get install libseccomp2), or run the "
                 "assistant in a network namespace (`unshare -n`, systemd PrivateNetwork=yes)")
-
-
-@dataclass(frozen=True)
-class KernelSupport:
-    """What this kernel and system offer: why a seccomp filter cannot be loaded (None: it
-    can), the Landlock ABI version (0: none), and whether this process already sits in a
-    network namespace with loopback only."""
-
-    seccomp_problem: str | None
-    landlock_abi: int
-    isolated: bool = False
-
-
-def probe_kernel() -> KernelSupport:
-    """The real probe: the kernel's seccomp support, libseccomp, Landlock's ABI."""
-    problem = seccomp.kernel_problem()
-    if problem is None:
-        try:
-            seccomp.load_library()
-        except seccomp.SeccompError as error:
-            problem = str(error.strerror)
-    return KernelSupport(problem, landlock.abi_version(), namespace_isolated())
+_PR_SET_DUMPABLE = 4
 
 
 @dataclass(frozen=True)
 class PolicyStatus:
-    """What enforces the network policy in this process, strongest first."""
+    """What enforces the network policy in this process, strongest first, and the state
+    of each local way out (`ways`)."""
 
     level: str
     layers: tuple[str, ...] = ()
     warning: str = ""
     allow: NetworkAllowance | None = None
+    ways: tuple[Way, ...] = ()
+    hidden: tuple[str, ...] = ()
 
     def describe(self) -> str:
         return f"{self.level}: " + " + ".join(self.layers) if self.layers else self.level
@@ -110,32 +111,31 @@ def policy_status() -> PolicyStatus:
     return _status
 
 
-def namespace_isolated() -> bool:
-    """True when this process's network namespace has no interface but loopback (`unshare
-    -n`, systemd PrivateNetwork=yes): the kernel has no route out, whatever we do."""
-    try:
-        with open("/proc/self/net/dev", encoding="ascii") as table:
-            names = [line.split(":")[0].strip() for line in table.readlines()[2:]]
-    except OSError:
-        return False
-    return names == ["lo"]
-
-
 def install_network_policy(*, allow: NetworkAllowance | None = None,
                            probe: Callable[[], KernelSupport] = probe_kernel) -> PolicyStatus:
     """Install every layer this system supports, for good: offline when `allow` is None,
     else exactly `allow`. Never fails for want of kernel support: the returned status
-    carries a warning instead. Call it before any thread starts."""
+    carries a warning instead (and `ways` says what stays open). Call it before any
+    thread starts."""
     global _status
     started = time.perf_counter()
     support = probe()
     layers: list[str] = []
     problems: list[str] = []
-    kernel = _install_seccomp(support, allow_tcp=allow is not None, problems=problems)
+    linux = sys.platform.startswith("linux")
+    hidden, hide_problem = _hide_daemons(support, layers) if linux else (None, sys.platform)
+    if linux:
+        _drop_capabilities(support, every=hidden is not None and hidden.user_namespace,
+                           layers=layers)
+    serves = allow is not None and bool(allow.listen)  # only a server ever listens
+    kernel = _install_seccomp(support, allow_tcp=allow is not None, allow_listen=serves,
+                              problems=problems)
     if kernel:
-        layers.append(TCP_FILTER if allow is not None else OFFLINE_FILTER)
-    if allow is not None:
-        layers += _install_landlock(support, allow, problems=problems)
+        layers.insert(0, TCP_FILTER if serves else
+                      CONNECT_FILTER if allow is not None else OFFLINE_FILTER)
+    landlocked = _install_landlock(support, allow, layers=layers, problems=problems)
+    if linux and ctypes.CDLL(None).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) == 0:
+        layers.append(NOT_DUMPABLE)
     isolated = support.isolated
     if isolated:
         layers.append(NAMESPACE)
@@ -148,44 +148,110 @@ def install_network_policy(*, allow: NetworkAllowance | None = None,
         if not kernel:
             warning += (": only the Python guard refuses connections, and native libraries and "
                         f"child processes pass by it; {FALLBACK_FIX}")
-    _status = PolicyStatus(level, tuple(layers), warning, allow)
-    log.debug("network policy %s installed in %.1f ms", _status.describe(),
-              (time.perf_counter() - started) * 1e3)
+    paths = hidden.paths if hidden is not None else None
+    ways = local_ways(support, Installed(kernel, landlocked, paths, hide_problem))
+    _status = PolicyStatus(level, tuple(layers), warning, allow, ways, paths or ())
+    log.debug("network policy %s installed in %.1f ms; open: %s", _status.describe(),
+              (time.perf_counter() - started) * 1e3,
+              "; ".join(w.way for w in ways if w.open) or "nothing")
     return _status
 
 
-def _install_seccomp(support: KernelSupport, *, allow_tcp: bool, problems: list[str]) -> bool:
+def _hide_daemons(support: KernelSupport,
+                  layers: list[str]) -> tuple[daemons.Hidden | None, str]:
+    """Hide the known daemon sockets where Landlock will not refuse them: (what was hidden,
+    or None when no namespace could be had; why)."""
+    if support.landlock_abi >= landlock.RESOLVE_UNIX_ABI:
+        return daemons.Hidden((), user_namespace=False), ""
+    found = [path for _, path in daemons.daemon_sockets()]
+    if not found:
+        return daemons.Hidden((), user_namespace=False), ""
+    try:
+        hidden = daemons.hide(found)
+    except OSError as error:
+        log.debug("daemon sockets not hidden: %s", error.strerror)
+        return None, str(error.strerror)
+    layers.append(f"{hidden.how} hiding {len(hidden.paths)} daemon socket(s)")
+    return hidden, ""
+
+
+def _drop_capabilities(support: KernelSupport, *, every: bool, layers: list[str]) -> None:
+    """As root, drop the dangerous capabilities; in a user namespace of our own, all."""
+    if not (support.root or every):
+        return
+    try:
+        dropped = capabilities.drop(every=every)
+    except OSError as error:
+        log.warning("capabilities not dropped: %s", error.strerror)
+        return
+    if dropped and not every:
+        layers.append(f"root without {len(dropped)} capabilities (network admin, mounts, "
+                      "ptrace ...)")
+
+
+def _install_seccomp(support: KernelSupport, *, allow_tcp: bool, allow_listen: bool,
+                     problems: list[str]) -> bool:
     if support.seccomp_problem is not None:
         problems.append(f"no kernel network filter: {support.seccomp_problem}")
         return False
     try:
-        seccomp.install_filter(seccomp.network_rules(allow_tcp=allow_tcp))
+        seccomp.install_filter(seccomp.network_rules(allow_tcp=allow_tcp,
+                                                     allow_listen=allow_listen))
     except seccomp.SeccompError as error:
         problems.append(f"the kernel network filter could not be loaded: {error.strerror}")
         return False
     return True
 
 
-def _install_landlock(support: KernelSupport, allow: NetworkAllowance, *,
-                      problems: list[str]) -> list[str]:
-    ports = (f"Landlock: TCP bind to port {_ports(allow.listen_ports)} only, connect to port "
-             f"{_ports(allow.peer_ports)} only")
-    if support.landlock_abi < landlock.NET_ABI:
-        problems.append(f"no Landlock TCP rules (kernel ABI {support.landlock_abi}, needs "
+def _install_landlock(support: KernelSupport, allow: NetworkAllowance | None, *,
+                      layers: list[str], problems: list[str]) -> bool:
+    """A Landlock domain for every command; its TCP rules name the allowance's ports."""
+    abi = support.landlock_abi
+    if allow is not None and abi < landlock.NET_ABI:
+        problems.append(f"no Landlock TCP rules (kernel ABI {abi}, needs "
                         f"{landlock.NET_ABI}: Linux 6.7): ports are checked by the Python guard "
                         "only")
-        return []
+    if abi < 1:
+        return False
+    bind = allow.listen_ports if allow is not None else ()
+    connect = allow.peer_ports if allow is not None else ()
+    ruleset = landlock.sandbox_ruleset(abi, bind_ports=bind, connect_ports=connect,
+                                       unix_sockets=daemons.sound_sockets())
     try:
-        landlock.restrict_tcp_ports(bind_ports=allow.listen_ports,
-                                    connect_ports=allow.peer_ports)
+        landlock.restrict_self(ruleset, abi=abi)
     except landlock.LandlockError as error:
         problems.append(str(error.strerror))
-        return []
-    return [ports]
+        return False
+    layers.append(_describe_landlock(abi, bind, connect))
+    return True
+
+
+def _describe_landlock(abi: int, bind: tuple[int, ...], connect: tuple[int, ...]) -> str:
+    parts = ["no other process's memory"]
+    if abi >= landlock.NET_ABI and (bind or connect):
+        parts.append(f"TCP bind to port {_ports(bind)} only, connect to port {_ports(connect)} "
+                     "only")
+    elif abi >= landlock.NET_ABI:
+        parts.append("no TCP bind or connect")
+    if abi >= landlock.SCOPE_ABI:
+        parts.append("no abstract unix socket or signal outside")
+    if abi >= landlock.RESOLVE_UNIX_ABI:
+        parts.append("no unix socket file but the sound server's")
+    return f"Landlock ABI {abi}: " + ", ".join(parts)
 
 
 def _ports(ports: tuple[int, ...]) -> str:
     return ", ".join(map(str, ports)) if ports else "none"
+
+
+def seal_listeners() -> bool:
+    """Once a server's listeners are up: no `listen()` from now on, in any thread (a
+    second seccomp filter, stacked for good). False where no kernel filter is installed."""
+    if _status.level != LEVEL_KERNEL:
+        return False
+    seccomp.install_filter(seccomp.listen_seal())
+    log.debug("listen() sealed")
+    return True
 
 
 # -- the command-line policy ------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Three ways out, tried under the policy in force: `assistant doctor --network-probe`.
+"""Three ways straight out, tried under the policy in force: the first half of `assistant
+doctor --network-probe` (the ways around the filter are in `assistant.sandbox.probe_local`).
 
 Each attempt aims at 192.0.2.1 port 9 (TEST-NET-1, RFC 5737: reserved for documentation,
 routed nowhere), so nothing real is contacted even where the policy fails:
@@ -39,12 +40,14 @@ _STRERROR = {os.strerror(code): code for code in errno.errorcode}
 
 @dataclass(frozen=True)
 class Attempt:
-    """One way out and what stopped it: `by` is the layer that refused ("" = none did)."""
+    """One way out and what stopped it: `by` is the layer that refused ("" = none did).
+    `cooperative`: it needs a willing process outside, so it is no way out by itself."""
 
     way: str
     refused: bool
     by: str
     detail: str
+    cooperative: bool = False
 
 
 def classify(way: str, step: str, outcome: int | str, *, isolated: bool) -> Attempt:

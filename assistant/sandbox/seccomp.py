@@ -11,8 +11,21 @@ Offline (every command but `models fetch`):
   `if_nameindex` use it) is refused, including garbage in the upper 32 bits of the argument;
 - `io_uring_setup` is refused: io_uring's socket and connect operations bypass syscall
   filters;
+- AF_NETLINK sockets of every protocol but NETLINK_ROUTE are refused: NETLINK_SOCK_DIAG
+  would list every process's sockets, NETLINK_AUDIT, NETFILTER, XFRM and the rest have no
+  use here. (Measured under strace: `script`, `devices` and `serve` up to listening open no
+  netlink socket at all; PortAudio and ALSA enumerate devices through files and AF_UNIX.
+  NETLINK_ROUTE stays for glibc's `getifaddrs`, `if_nameindex` and `getaddrinfo` with
+  AI_ADDRCONFIG, which a library may call; it only reads once CAP_NET_ADMIN is gone, see
+  `assistant.sandbox.capabilities`.)
+- `listen()` is refused (nothing offline serves anyone; a TCP socket that listens without
+  `bind()` gets a port on every address, which no port rule sees). The Wyoming server may
+  listen until its listener is up, then `listen_seal()` refuses it too;
 - `ptrace`, `process_vm_writev` and `pidfd_getfd` are refused, so a child cannot borrow a
-  socket from, or write into, another process of the same user;
+  socket from, or write into, another process of the same user (opening
+  `/proc/<pid>/mem` is Landlock's and Yama's to refuse: see `assistant.sandbox.policy`);
+- the mount system calls are refused, so nothing can uncover the daemon sockets hidden by
+  `assistant.sandbox.daemons`;
 - the 32-bit ABIs are filtered too (an x86_64 process can make i386 system calls with
   `int 0x80`; tried here: without the filter that opens an AF_INET socket). On i386,
   `socketcall(SYS_SOCKET)` hides its arguments behind a pointer, so it is refused whatever
@@ -41,6 +54,7 @@ LIBRARY = "libseccomp.so.2"
 MIN_VERSION = (2, 5)
 
 AF_UNIX, AF_INET, AF_INET6, AF_NETLINK = 1, 2, 10, 16
+NETLINK_ROUTE = 0
 SOCK_STREAM, SOCK_TYPE_MASK = 1, 0xF
 IPPROTO_TCP = 6
 
@@ -73,26 +87,44 @@ class Compare:
 
 @dataclass(frozen=True)
 class Rule:
-    """Refuse `syscall` with `error` when every comparison holds (none: always)."""
+    """Refuse `syscall` with `error` when every comparison holds (none: always).
+    `optional`: left out where libseccomp does not know the call (a newer one)."""
 
     syscall: str
     error: int
     compares: tuple[Compare, ...] = ()
+    optional: bool = False
 
 
-def network_rules(*, allow_tcp: bool) -> tuple[Rule, ...]:
-    """The filter as data: which calls are refused, offline or with TCP allowed."""
+#: The mount API, old and new: nothing the assistant does mounts anything.
+MOUNT_CALLS = ("mount", "umount2", "pivot_root", "open_tree", "move_mount", "fsopen", "fsmount",
+               "fspick", "mount_setattr")
+
+
+def network_rules(*, allow_tcp: bool, allow_listen: bool = False) -> tuple[Rule, ...]:
+    """The filter as data: which calls are refused, offline or with TCP allowed.
+    `allow_listen`: `listen()` stays allowed (until `listen_seal`)."""
     families = {AF_UNIX, AF_NETLINK} | ({AF_INET, AF_INET6} if allow_tcp else set())
     rules = [Rule(call, errno.EPERM) for call in
              ("io_uring_setup", "ptrace", "process_vm_writev", "pidfd_getfd")]
+    rules += [Rule(call, errno.EPERM, optional=True) for call in MOUNT_CALLS]
     for call in ("socket", "socketpair"):
         rules += [Rule(call, errno.EACCES, (Compare(0, _CMP_EQ, family),))
                   for family in range(AF_NETLINK + 1) if family not in families]
         # Any larger value, including garbage in the upper 32 bits the kernel would drop.
         rules.append(Rule(call, errno.EACCES, (Compare(0, _CMP_GE, AF_NETLINK + 1),)))
+    rules.append(Rule("socket", errno.EACCES, (Compare(0, _CMP_EQ, AF_NETLINK),
+                                               Compare(2, _CMP_NE, NETLINK_ROUTE))))
+    if not allow_listen:
+        rules += listen_seal()
     if allow_tcp:
         rules += list(_tcp_only_rules())
     return tuple(rules)
+
+
+def listen_seal() -> tuple[Rule, ...]:
+    """A filter of its own, stacked once a server's listeners are up: no more `listen()`."""
+    return (Rule("listen", errno.EACCES),)
 
 
 def _tcp_only_rules() -> Iterator[Rule]:
@@ -185,6 +217,8 @@ def install_filter(rules: tuple[Rule, ...], *, lib: ctypes.CDLL | None = None) -
 
 def _add_rule(lib: ctypes.CDLL, ctx: int, rule: Rule) -> None:
     number = lib.seccomp_syscall_resolve_name(rule.syscall.encode())
+    if number < 0 and rule.optional:
+        return
     if number < 0:
         raise SeccompError(errno.ENOSYS, f"libseccomp does not know the system call "
                            f"{rule.syscall!r}")
