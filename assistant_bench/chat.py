@@ -47,8 +47,9 @@ def measure_chat_model(model: Any, questions: list[str], *, system_prompt: str,
 def compare_chat_models(config: Any, store: Any, questions: list[str], *,
                         say: Callable[[str], None]) -> dict[str, Any]:
     """Each installed llm model in turn (loaded, warmed, measured, released)."""
-    from assistant.assembly import load_chat_model
+    from assistant.assembly import chat_settings, language_of, load_chat_model
 
+    prompt = chat_settings(config, language_of(config)).system_prompt
     models = store.installed(role="llm")
     out: dict[str, Any] = {"models": {}, "skipped": []}
     for spec in models:
@@ -56,9 +57,9 @@ def compare_chat_models(config: Any, store: Any, questions: list[str], *,
         start = time.perf_counter()
         model = load_chat_model(llm_config, store)
         load_s = time.perf_counter() - start
-        measure_chat_model(model, questions[:1], system_prompt=config.llm.system_prompt,
+        measure_chat_model(model, questions[:1], system_prompt=prompt,
                            max_tokens=8)  # warm-up: the system prompt enters the KV cache
-        records = measure_chat_model(model, questions, system_prompt=config.llm.system_prompt,
+        records = measure_chat_model(model, questions, system_prompt=prompt,
                                      max_tokens=config.llm.max_reply_tokens)
         out["models"][spec.id] = {
             "load_s": round(load_s, 2),
