@@ -78,6 +78,12 @@ def tally(outcomes: list[Outcome]) -> dict[str, float | int]:
     return out
 
 
+def set_summary(kind: str, name: str, figures: dict[str, Any], seconds: float) -> str:
+    """One line for a finished question set: "questions (general): 58/60 right, ..."."""
+    return (f"{kind} ({name}): {figures['right']}/{figures['questions']} right, "
+            f"{figures['not_sure']} not sure, {figures['wrong']} wrong ({seconds:.0f} s)")
+
+
 def qa_table(results: dict[str, Any]) -> list[str]:
     """The benchmark table's section for the question part (empty when it did not run)."""
     qa = results.get("qa")

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 from assistant.config import Config
 from assistant.engines.loader import language_chat, load_chat_model, model_store
 from assistant.loop.controls import AssistantControls
-from assistant.loop.memory import remember_turn
-from assistant.loop.reply_guard import guarded
-from assistant.loop.router import Reply, Router
-from assistant.loop.sentences import SentenceSplitter
+from assistant.loop.router import Router
 from assistant.loop.session import SessionSettings, conversation
+from assistant.loop.typed import answer_typed
 from assistant.skills import SkillsEngine
 
 
@@ -45,36 +42,19 @@ def chat(args: argparse.Namespace, config: Config) -> int:
 def _answer(router: Router, text: str, *, verbose: bool) -> None:
     """Print the reply sentence by sentence, each once the reply guard passed it (as the
     voice would speak it)."""
-    start = time.perf_counter()
-    reply = router.respond(text, now=time.monotonic())
-    first: float | None = None
-    spoken: list[str] = []
-    splitter = SentenceSplitter()
-    try:
-        for piece in reply.pieces:
-            if first is None:
-                first = time.perf_counter() - start
-            if not _print_checked(splitter.push(piece), reply, spoken):
-                break
-        else:
-            _print_checked(splitter.flush(), reply, spoken)
-    finally:
-        reply.pieces.close()
-    sys.stdout.write("\n")
-    guard = reply.guard
-    remember_turn(router.memory, route=reply.route, question=text, answer=" ".join(spoken),
-                  interrupted=False, guard_failed=guard is not None and guard.failed)
-    if verbose:
-        first_ms = f"{1000 * first:.0f} ms" if first is not None else "-"
-        checked = f" guard={guard.verdict.value} {guard.reason}" if guard is not None else ""
-        print(f"# route={reply.route.value} intent={reply.intent} first_piece={first_ms}"
-              f"{checked}", file=sys.stderr)
+    printed: list[str] = []
 
-
-def _print_checked(sentences: list[str], reply: Reply, spoken: list[str]) -> bool:
-    """Print what the guard lets through; False once the reply has ended."""
-    for sentence in guarded(sentences, reply.guard):
-        sys.stdout.write(("" if not spoken else " ") + sentence)
+    def show(sentence: str) -> None:
+        sys.stdout.write((" " if printed else "") + sentence)
         sys.stdout.flush()
-        spoken.append(sentence)
-    return reply.guard is None or not reply.guard.done
+        printed.append(sentence)
+
+    turn = answer_typed(router, text, on_sentence=show)
+    sys.stdout.write("\n")
+    if verbose:
+        first = turn.first_piece_s
+        first_ms = f"{1000 * first:.0f} ms" if first is not None else "-"
+        guard = turn.guard
+        checked = f" guard={guard.verdict.value} {guard.reason}" if guard is not None else ""
+        print(f"# route={turn.reply.route.value} intent={turn.reply.intent} "
+              f"first_piece={first_ms}{checked}", file=sys.stderr)

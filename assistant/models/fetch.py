@@ -43,7 +43,6 @@ from assistant.models.parts import join_parts
 from assistant.models.progress import progress_bar
 from assistant.models.registry import (
     MANIFEST_NAME,
-    NOTICE_NAME,
     ModelFile,
     ModelSpec,
     Part,
@@ -58,6 +57,8 @@ TIMEOUT_S = 30.0
 STALE_STAGING_S = 24 * 3600.0
 """Staging folders older than this are leftovers of a killed fetch and are removed."""
 _CHUNK = 1 << 20
+NOTICE_NAME = "LICENSE"
+"""The licence notice a fetch installs beside a model whose registry entry names one."""
 
 Say = Callable[[str], None]
 """Prints one status line about the model being fetched."""

@@ -16,16 +16,14 @@ from typing import Any
 from assistant.errors import AssistantError
 from assistant.toml_file import read_toml
 
-ROLES = ("stt", "llm", "tts")
-ENGINES = ("vosk", "whisper", "llama", "piper")
+ROLES = ("stt", "llm", "tts", "knowledge")
+ENGINES = ("vosk", "whisper", "llama", "piper", "summaries")
 ARCHIVES = ("zip", "tar")
 """Archive kinds; "tar" reads plain, gzip, bzip2 and xz tars alike."""
 MULTILINGUAL = "multi"
 """The `language` of a model that speaks many languages (it serves every language)."""
 MANIFEST_NAME = ".manifest.json"
 """The per-model manifest file; no model file may use this name."""
-NOTICE_NAME = "LICENSE"
-"""The licence notice a fetch installs beside a model whose registry entry names one."""
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -132,8 +130,7 @@ class ModelSpec:
     tofu_archive: bool = False
     """True when the file list is unknown: every file under the source's folder is the model."""
     notice: Path | None = None
-    """The licence notice the fetch installs beside the model as NOTICE_NAME (a file next
-    to the registry); None when the source ships its own or none is needed."""
+    """A licence notice (next to the registry) the fetch installs beside the model."""
 
     def speaks(self, language: str) -> bool:
         """True when the model serves `language` (its own, or any for a multilingual one)."""
@@ -235,25 +232,19 @@ def _parse_model(table: Any, *, where: str, path: Path) -> ModelSpec:
         description=_text(table, "description", where, required=False),
         default=_flag(table, "default", where),
         main=main, files=files, sources=sources, tofu_archive=tofu,
-        notice=_notice(table, where, path, files),
+        notice=_notice(table, where, path),
     )
 
 
-def _notice(table: Mapping[str, Any], where: str, registry: Path,
-            files: tuple[ModelFile, ...]) -> Path | None:
+def _notice(table: Mapping[str, Any], where: str, registry: Path) -> Path | None:
     """The licence notice file (relative to the registry's folder), which must exist."""
     name = _text(table, "notice", where, required=False)
-    if not name:
-        return None
-    _check_relative(name, f"{where}: key 'notice'")
-    if any(f.path == NOTICE_NAME for f in files):
-        raise RegistryError(f"{where}: key 'notice': the model already has a file "
-                            f"{NOTICE_NAME}")
-    notice = registry.parent / name
-    if not notice.is_file():
-        raise RegistryError(f"{where}: key 'notice' = {name!r}: no such file next to the "
-                            f"registry ({notice})")
-    return notice
+    if name:
+        _check_relative(name, f"{where}: key 'notice'")
+        if not (registry.parent / name).is_file():
+            raise RegistryError(f"{where}: key 'notice' = {name!r}: no such file next to the "
+                                f"registry")
+    return registry.parent / name if name else None
 
 
 def _parse_files(raw: Any, where: str) -> tuple[ModelFile, ...]:

@@ -1,0 +1,54 @@
+"""The question sets typed to the assistant, answered as `assistant chat --text` answers
+them: skills first, then the chat model behind the reply guard, each question in a new
+conversation. No speech, so this measures the answers alone (the spoken part, `qa.py`,
+adds what hearing gets wrong); fast enough to compare chat models, prompts and settings.
+
+Each record keeps the reply, the route, what the guard did, and the scorer's outcome
+(`qa_score`); `--typed-questions` of the benchmark writes them to qa-typed.json.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from assistant.bench.qa_score import Outcome, load_questions, score_reply, set_summary, tally
+from assistant.loop.router import Router
+from assistant.loop.typed import answer_typed
+
+NewConversation = Callable[[], Router]
+"""A router with an empty memory (a new conversation) over the shared engines."""
+
+
+def run_typed_qa(new_conversation: NewConversation, *, sets: tuple[str, ...],
+                 say: Callable[[str], None] = lambda line: None) -> dict[str, Any]:
+    """Every question of `sets` once, in a new conversation each; figures per set and
+    overall, and every record."""
+    out: dict[str, Any] = {"sets": {}, "records": []}
+    for name in sets:
+        start = time.perf_counter()
+        outcomes = []
+        guards: Counter[str] = Counter()
+        for question in load_questions(name):
+            turn = answer_typed(new_conversation(), question.ask)
+            outcome = score_reply(turn.text, question.accept)
+            outcomes.append(outcome)
+            guard = turn.guard
+            guards[guard.verdict.value if guard is not None else "none (not the chat model)"] \
+                += 1
+            out["records"].append({
+                "set": name, "asked": question.ask, "reply": turn.text,
+                "route": turn.reply.route.value, "outcome": outcome.value,
+                "guard": guard.verdict.value if guard is not None else None,
+                "guard_reason": guard.reason if guard is not None else "",
+                "first_piece_ms": None if turn.first_piece_s is None
+                else round(1000 * turn.first_piece_s),
+                "seconds": round(turn.seconds, 2)})
+        seconds = time.perf_counter() - start
+        out["sets"][name] = {**tally(outcomes), "guard": dict(guards),
+                             "seconds": round(seconds, 1)}
+        say(set_summary("typed questions", name, out["sets"][name], seconds))
+    out["overall"] = tally([Outcome(r["outcome"]) for r in out["records"]])
+    return out
