@@ -64,7 +64,9 @@ class SttConfig:
 
 @dataclass(frozen=True)
 class LlmConfig:
-    model: str = "smollm2-135m-instruct-q4_1"
+    model: str | None = None
+    """Chat model id; unset = chosen at start-up for the language and this machine's memory
+    (Qwen2.5-Coder 1.5B, SmolLM2-135M below 3 GB of RAM: engines/chat_choice.py)."""
     context_tokens: int = option(2048, low=256, high=131072)
     max_reply_tokens: int = option(160, low=8, high=4096)
     temperature: float = option(0.0, low=0.0, high=2.0)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import LlmConfig
+from assistant.engines.chat_choice import SMALL
 from assistant.engines.llm import ChatMessage, LlamaChatModel
 from assistant.engines.loader import load_chat_model
 from assistant.models import ModelStore
@@ -60,7 +61,7 @@ def test_chat_sends_a_command_to_its_skill(real_store: ModelStore, tmp_path: Pat
 
 @pytest.fixture(scope="module")
 def model(real_store: ModelStore) -> LlamaChatModel:
-    return load_chat_model(LlmConfig(), real_store)
+    return load_chat_model(LlmConfig(model=SMALL), real_store)  # the mechanics, quickly
 
 
 def ask(question: str) -> list[ChatMessage]:
@@ -88,7 +89,8 @@ def test_a_cancelled_reply_stops_at_once(model: LlamaChatModel) -> None:
 
 def test_a_conversation_longer_than_the_context_still_gets_an_answer(
         real_store: ModelStore) -> None:
-    small = load_chat_model(LlmConfig(context_tokens=384), real_store)  # a short prompt to run
+    small = load_chat_model(LlmConfig(model=SMALL, context_tokens=384),  # a short prompt
+                            real_store)
     story = "The old lighthouse keeper counted the ships that passed in the night. " * 6
     messages = [ChatMessage("system", "You are a helpful assistant. Answer briefly.")]
     for turn in range(12):

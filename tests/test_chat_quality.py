@@ -13,7 +13,7 @@ import yaml
 
 from assistant.bench.qa_score import Outcome, load_questions, score_reply
 from assistant.config import load_config
-from assistant.engines.loader import load_chat_model, model_store
+from assistant.engines.loader import language_chat, load_chat_model, model_store
 from assistant.loop.controls import AssistantControls
 from assistant.loop.reply_guard import NOT_SURE, language_problem, repetition_problem, word_lists
 from assistant.loop.session import SessionSettings, conversation
@@ -68,7 +68,10 @@ def test_the_capital_of_italy_in_english(real_store: object) -> None:
     """The issue's garbled answer ("Il capo di Italy, il capital.") through the router, as
     `assistant chat --text` asks it."""
     config = load_config(None)
-    model = load_chat_model(config.llm, model_store(config))
+    store = model_store(config)
+    resolved = language_chat(config, store)
+    assert resolved is not None
+    model = load_chat_model(resolved, store)
     try:
         router = conversation(model, None, SessionSettings.from_config(config),
                               controls=AssistantControls())

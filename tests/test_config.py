@@ -32,7 +32,11 @@ def test_the_example_config_lists_every_key_with_its_default() -> None:
     data = tomllib.loads(EXAMPLE.read_text())
     assert set(data) == {*CONFIG_SECTIONS, "profile", "language"}
     for name, cls in CONFIG_SECTIONS.items():
-        assert set(data[name]) == {f.name for f in dataclasses.fields(cls)}, name
+        # a key that is unset by default (None) is shown commented out, with an example
+        unset = {f.name for f in dataclasses.fields(cls) if f.default is None}
+        assert set(data[name]) == {f.name for f in dataclasses.fields(cls)} - unset, name
+        section = EXAMPLE.read_text().partition(f"[{name}]")[2].partition("\n[")[0]
+        assert all(f"\n# {key} = " in section for key in unset), (name, unset)
     assert dataclasses.replace(config_from_dict(data), source="") == Config()
 
 

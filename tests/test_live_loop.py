@@ -21,6 +21,7 @@ import pytest
 from assistant.audio import Audio, silence
 from assistant.config import Config
 from assistant.engines.loader import (
+    language_chat,
     load_chat_model,
     load_recognizer,
     load_synthesizer,
@@ -253,8 +254,10 @@ def full_reply_seconds(voice: Voice, text: str) -> float:
     config = Config()
     # One thread: this runs next to `assistant run`, and llama.cpp threads that outnumber
     # the free cores spin against each other (minutes instead of seconds on 2 cores).
-    llm = dataclasses.replace(config.llm, threads=1)
-    chat = load_chat_model(llm, model_store(config))
+    store = model_store(config)
+    resolved = language_chat(config, store)
+    assert resolved is not None
+    chat = load_chat_model(dataclasses.replace(resolved, threads=1), store)
     try:
         router = conversation(chat, None, SessionSettings.from_config(config),
                               controls=AssistantControls())

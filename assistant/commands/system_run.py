@@ -113,10 +113,12 @@ def chat_smoke_check(config: Config, *, command: Sequence[str] | None = None) ->
 
     if command is None:
         store = model_store(config)
-        if not store.is_installed(config.llm.model):
-            return Check("warn", f"chat smoke test: not run ({config.llm.model} is not "
-                         "installed)", f"assistant models fetch {config.llm.model}")
-        command = llm_check.smoke_command(store.require(config.llm.model))
+        chat = language_chat(config, store)
+        model = chat.model if chat is not None else None
+        if model is None or not store.is_installed(model):
+            return Check("warn", f"chat smoke test: not run ({model or 'no chat model'} is "
+                         "not installed)", f"assistant models fetch {model or ''}".rstrip())
+        command = llm_check.smoke_command(store.require(model))
     outcome = llm_check.run_smoke_test(command)
     if outcome.ok and outcome.result is not None:
         return Check("ok", f"chat smoke test: {llm_check.summary(outcome.result)}")
@@ -173,7 +175,9 @@ def _model_checks(config: Config, *, full_hash: bool) -> list[Check]:
         recognizers = set()
         stt_check = Check("FAIL", f"speech recognition: {error}", "assistant models fetch")
     # Recognizers are needed as the config uses them, not because they are defaults.
-    needed = ({config.llm.model, config.tts.voice, config.stt.final_model} | recognizers
+    chat = language_chat(config, store)
+    needed = ({chat.model if chat else None, config.tts.voice, config.stt.final_model}
+              | recognizers
               | {m.id for m in store.registry.models if m.default and m.role != "stt"})
     for spec in store.registry.models:
         required = spec.id in needed

@@ -168,10 +168,16 @@ def _model_path(args: argparse.Namespace) -> Path:
     if args.model_path:
         return Path(args.model_path)
     from assistant.config import load_config
-    from assistant.engines.loader import model_store
+    from assistant.engines.loader import language_chat, model_store
+    from assistant.errors import MissingModelError
 
     config = load_config(args.config)
-    return model_store(config).require(config.llm.model)
+    store = model_store(config)
+    chat = language_chat(config, store)
+    if chat is None or chat.model is None:
+        raise MissingModelError(f"no chat model for language {config.language} is "
+                                f"installed; see: assistant models list")
+    return store.require(chat.model)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

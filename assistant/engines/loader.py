@@ -22,6 +22,7 @@ from assistant.config import (
     SttConfig,
     TtsConfig,
 )
+from assistant.engines.chat_choice import choose_chat_model, total_memory_bytes
 from assistant.engines.llm import ChatMessage, ChatModel, LlamaChatModel, prompt_prefix
 from assistant.engines.scheduler import FairExecutor
 from assistant.engines.stt import SpeechRecognizer, choose_engine
@@ -97,7 +98,10 @@ def load_final_recognizer(config: SttConfig, store: ModelStore,
 
 
 def load_chat_model(config: LlmConfig, store: ModelStore) -> LlamaChatModel:
-    """Load the configured chat model from the model store (explicit local path)."""
+    """Load the chat model `config` names (resolved: see `language_chat`) from the model
+    store (explicit local path)."""
+    if config.model is None:
+        raise ValueError("llm.model is unset: resolve it with language_chat first")
     path = store.require(config.model)
     return LlamaChatModel(path, name=config.model, context_tokens=config.context_tokens,
                           temperature=config.temperature, top_p=config.top_p,
@@ -134,19 +138,19 @@ def language_voice(config: Config, store: ModelStore, *,
     return voice, missing_voice_notice(pack.name, pack.voice)
 
 
-def language_chat(config: Config, store: ModelStore) -> LlmConfig | None:
-    """The chat model for `config.language`: the configured one when it speaks the
-    language (or was chosen on purpose), else an installed one that does; None when no
-    installed model speaks it (the router then says which to fetch)."""
-    pack = language_pack(config.language)
-    llm = config.llm
-    if not pack.chat_models or llm.model in pack.chat_models or llm.model != LlmConfig().model:
-        return llm
+def language_chat(config: Config, store: ModelStore, *,
+                  memory_bytes: int | None = None) -> LlmConfig | None:
+    """The chat model settings with `llm.model` resolved (engines/chat_choice.py): the
+    configured model, else the first installed one of the language's (or the defaults)
+    that fits this machine's memory; None when the language names its own chat models
+    and none of them is installed (the router then says which to fetch)."""
     known = {spec.id for spec in store.registry.models}
-    for model in pack.chat_models:
-        if model in known and store.is_installed(model):
-            return dataclasses.replace(llm, model=model)
-    return None
+    choice = choose_chat_model(
+        config.llm.model, preferred=language_pack(config.language).chat_models,
+        installed=lambda model: model in known and store.is_installed(model),
+        memory_bytes=total_memory_bytes() if memory_bytes is None else memory_bytes)
+    log.info("chat model: %s (%s)", choice.model or "none", choice.reason)
+    return dataclasses.replace(config.llm, model=choice.model) if choice.model else None
 
 
 @dataclass

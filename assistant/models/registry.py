@@ -17,7 +17,7 @@ from assistant.errors import AssistantError
 from assistant.toml_file import read_toml
 
 ROLES = ("stt", "llm", "tts", "knowledge")
-ENGINES = ("vosk", "whisper", "llama", "piper", "summaries")
+ENGINES = ("vosk", "whisper", "llama", "piper", "data")
 ARCHIVES = ("zip", "tar")
 """Archive kinds; "tar" reads plain, gzip, bzip2 and xz tars alike."""
 MULTILINGUAL = "multi"

@@ -2,8 +2,8 @@
 matched on characters and pinyin, replies in Mandarin, the Piper voice huayan.
 
 Offline here: the recognizer (PyPI), the normalization (OpenCC, cn2an, pypinyin), the
-intents and the replies. Fetched by URL, for users with a connection: the voice
-(`piper-zh_CN-huayan-medium`) and a chat model that speaks Mandarin (Qwen2.5).
+intents and the replies, and the chat model (Qwen2.5-Coder 1.5B, from PyPI). Fetched by
+URL, for users with a connection: the voice (`piper-zh_CN-huayan-medium`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from assistant.language.zh.skills import (
 from assistant.language.zh.text import is_han, normalize, pinyin_key, split_sentences
 from assistant.skills.home_state import HomeConfig
 
-CHAT_MODEL = "qwen2.5-0.5b-instruct-q4_k_m"
+CHAT_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 VOICE = "piper-zh_CN-huayan-medium"
 PROMPT = "以下是普通话的句子。"
 """Without it, Whisper base writes Mandarin in Traditional characters (../shared/MODELS.md)."""
@@ -72,11 +72,12 @@ def load_intents(lists: Mapping[str, Sequence[tuple[str, Any]]],
 
 LANGUAGE = Language(
     code="zh", name="Mandarin", recognizer_model="whisper-base", recognizer_prompt=PROMPT,
-    # the 1.5B model is used when a registry lists it and it is installed
-    voice=VOICE, chat_models=(CHAT_MODEL, "qwen2.5-1.5b-instruct-q4_k_m"),
+    # best first; on a machine with little memory only the 0.5B model fits
+    voice=VOICE, chat_models=(CHAT_MODEL, "qwen2.5-1.5b-instruct-q4_k_m",
+                              "qwen2.5-0.5b-instruct-q4_k_m"),
     home_file=str(resources.files("assistant").joinpath("data/home.zh.toml")),
-    no_chat_reply=("这个问题我现在还回答不了：默认的聊天模型不会说中文。"
-                   f"请先下载会说中文的 Qwen2.5 模型：assistant models fetch {CHAT_MODEL}。"),
+    no_chat_reply=("这个问题我现在还回答不了：还没有安装会说中文的聊天模型。"
+                   f"请先下载：assistant models fetch {CHAT_MODEL}。"),
     is_control=is_control, not_caught="对不起，我没听清。", not_sure="这个我不太确定。",
     barge_in_hint="停。取消。算了。",
     sorry=sorry,
