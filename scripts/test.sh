@@ -9,7 +9,7 @@ source "$(dirname "$0")/bootstrap.sh"
 
 system_packages libportaudio2 espeak-ng python3-venv python3-dev build-essential cmake \
   pulseaudio pulseaudio-utils libasound2-plugins alsa-utils sox pocketsphinx-testdata \
-  util-linux libseccomp2 binutils
+  util-linux libseccomp2 binutils wordnet-base
 python_env
 models
 models vosk-ko
