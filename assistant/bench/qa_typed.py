@@ -15,6 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 from assistant.bench.qa_score import Outcome, load_questions, score_reply, set_summary, tally
+from assistant.knowledge.facts import Fact, Name
+from assistant.knowledge.questions import KnowledgeQuestions
 from assistant.loop.router import Router
 from assistant.loop.typed import answer_typed
 
@@ -33,7 +35,7 @@ def run_typed_qa(new_conversation: NewConversation, *, sets: tuple[str, ...],
         guards: Counter[str] = Counter()
         for question in load_questions(name):
             turn = answer_typed(new_conversation(), question.ask)
-            outcome = score_reply(turn.text, question.accept)
+            outcome = score_reply(turn.text, question.accept, language=question.language)
             outcomes.append(outcome)
             guard = turn.guard
             guards[guard.verdict.value if guard is not None else "none (not the chat model)"] \
@@ -50,5 +52,49 @@ def run_typed_qa(new_conversation: NewConversation, *, sets: tuple[str, ...],
         out["sets"][name] = {**tally(outcomes), "guard": dict(guards),
                              "seconds": round(seconds, 1)}
         say(set_summary("typed questions", name, out["sets"][name], seconds))
+    out["overall"] = tally([Outcome(r["outcome"]) for r in out["records"]])
+    return out
+
+
+def fact_text(fact: Fact, language: str) -> str:
+    """A fact's value as plain words to score (not a reply: the knowledge skill that words
+    it waits for the language packs' phrasebooks), e.g. "Paris", "8", "Au"."""
+    value = fact.value
+    if isinstance(value, tuple):
+        return ", ".join(name.in_language(language) for name in value)
+    if isinstance(value, Name):
+        return value.in_language(language)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def run_facts_then_model(new_conversation: NewConversation, questions: KnowledgeQuestions,
+                         *, sets: tuple[str, ...], language: str,
+                         say: Callable[[str], None] = lambda line: None) -> dict[str, Any]:
+    """Like `run_typed_qa`, but a question the data answers is scored on the fact's value
+    (route "knowledge", with its source); the others go to the conversation."""
+    out: dict[str, Any] = {"sets": {}, "records": []}
+    for name in sets:
+        start = time.perf_counter()
+        outcomes = []
+        for question in load_questions(name):
+            answer = questions.answer(question.ask)
+            if answer is None:
+                turn = answer_typed(new_conversation(), question.ask)
+                reply, route, source = turn.text, turn.reply.route.value, "model"
+            else:
+                reply, route = fact_text(answer.fact, language), "knowledge"
+                source = str(answer.fact.source)
+            outcome = score_reply(reply, question.accept, language=question.language)
+            outcomes.append(outcome)
+            out["records"].append({"set": name, "asked": question.ask, "reply": reply,
+                                   "route": route, "source": source,
+                                   "outcome": outcome.value})
+        seconds = time.perf_counter() - start
+        out["sets"][name] = {**tally(outcomes), "seconds": round(seconds, 1),
+                             "from_data": sum(r["route"] == "knowledge" and r["set"] == name
+                                              for r in out["records"])}
+        say(set_summary("facts, then the model", name, out["sets"][name], seconds))
     out["overall"] = tally([Outcome(r["outcome"]) for r in out["records"]])
     return out

