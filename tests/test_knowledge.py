@@ -18,6 +18,7 @@ from assistant.knowledge.grounding import (
     GroundingSettings,
     cut_passage,
     grounded_question,
+    names_subject,
 )
 from tests.fakes import FakeChat
 from tests.knowledge_data import open_knowledge, write_sources
@@ -231,3 +232,20 @@ def test_long_passages_are_cut_at_a_sentence_end():
     assert cut.endswith(".") and len(cut) <= 100 and cut.startswith("First sentence")
     one = "A single very long sentence " * 40
     assert cut_passage(one, limit=50) == one[:50]
+
+
+def test_only_a_passage_whose_subject_the_question_names_is_shown(knowledge):
+    """"Bananas" names Banana; "moon" alone does not name the passage that merely ranks
+    first for "satellite" (both words would have to be asked)."""
+    fake = FakeChat("Yellow.")
+    chat = GroundedChat(fake, lambda q: knowledge.context(q, limit=3),
+                        settings=GroundingSettings(passages=1))
+    assert [p.title for p in chat.passages("What color are ripe bananas?")] == ["Banana"]
+    assert chat.passages("Who first put a man on the moon with a telephone?")[0].title == \
+        "Telephone"
+    assert names_subject("Where is Mercury?", "Mercury (planet)")
+    assert not names_subject("What is the closest star?", "Variable star")
+    anything = GroundedChat(fake, lambda q: knowledge.context(q, limit=3),
+                            settings=GroundingSettings(named_only=False))
+    assert anything.passages("Which fruit is yellow when ripe?")[0].title == "Banana"
+    assert chat.passages("Which fruit is yellow when ripe?") == []

@@ -4,12 +4,16 @@ chat model's prompt, so that it rephrases them instead of its memory.
 The passages are put into the question's own turn, after everything that stays the same
 from turn to turn (system prompt, examples, remembered turns), so llama.cpp's cached
 prefix still covers all of that and only the question and its context are read anew.
-A passage must match well enough (`min_score`) to be shown at all: a weak match (a
-summary sharing one common word with the question) would only mislead the model.
+A passage is shown only when the question names its subject (every word of its title,
+"Who invented the telephone?" -> Telephone): BM25 alone also ranks a summary that merely
+shares a word with the question ("tallest mountain" -> Angel Falls, "closest star" ->
+Variable star), and such a passage misled the model into wrong answers it did not give
+without it (README "Knowledge"). `min_score` can demand a BM25 score on top.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -33,6 +37,24 @@ class GroundingSettings:
     """How many passages go into the prompt (each costs about 150 tokens to read)."""
     min_score: float = 0.0
     """The BM25 score a passage needs (0 = any match)."""
+    named_only: bool = True
+    """Only passages whose title the question names (see the module)."""
+
+
+_WORD = re.compile(r"[^\W_]+")
+_PARENTHESES = re.compile(r"\([^)]*\)")
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
+
+
+def names_subject(question: str, title: str) -> bool:
+    """True when every word of `title` (without a parenthesis: "Mercury (planet)") is in
+    `question`, plurals aside."""
+    asked = {_stem(w) for w in _WORD.findall(question.lower())}
+    wanted = {_stem(w) for w in _WORD.findall(_PARENTHESES.sub("", title).lower())}
+    return bool(wanted) and wanted <= asked
 
 
 def cut_passage(text: str, limit: int = MAX_PASSAGE_CHARS) -> str:
@@ -67,8 +89,11 @@ class GroundedChat:
         """What the latest reply was given (its sources)."""
 
     def passages(self, question: str) -> list[Passage]:
-        found = self._retrieve(question)[:self._settings.passages]
-        return [p for p in found if p.score >= self._settings.min_score]
+        """The passages for `question` that pass the settings, best first."""
+        settings = self._settings
+        found = [p for p in self._retrieve(question) if p.score >= settings.min_score
+                 and (not settings.named_only or names_subject(question, p.title))]
+        return found[:settings.passages]
 
     def count_tokens(self, text: str) -> int:
         return self._chat.count_tokens(text)
