@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import LlmConfig
-from assistant.engines.chat_choice import SMALL
+from assistant.engines.chat_choice import LARGE, SMALL
 from assistant.engines.llm import ChatMessage, LlamaChatModel
 from assistant.engines.loader import load_chat_model
 from assistant.models import ModelStore
@@ -107,3 +107,26 @@ def test_count_tokens_counts_the_real_tokenizer(model: LlamaChatModel) -> None:
     assert model.count_tokens("") == 0
     short, longer = model.count_tokens("Paris"), model.count_tokens("Paris is in France.")
     assert 0 < short < longer < 20
+
+
+def _anonymous_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("RssAnon:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no RssAnon in /proc/self/status")
+
+
+def test_the_1_5b_model_is_memory_mapped_not_copied(real_store: ModelStore) -> None:
+    """Its 1.1 GB of weights stay in the page cache: llama.cpp's repacking would copy
+    715 MB of them into this process's own memory."""
+    import llama_cpp.llama_cpp as low
+
+    before = _anonymous_mb()
+    model = load_chat_model(LlmConfig(model=LARGE, context_tokens=512), real_store)
+    try:
+        grown = _anonymous_mb() - before
+        assert "".join(model.stream_reply(ask(QUESTION), max_tokens=4)).strip()
+    finally:
+        model.close()
+    assert grown < 300, f"{grown:.0f} MB of anonymous memory for a 1.1 GB model"
+    assert low.llama_model_default_params().use_extra_bufts  # the library's default is back
