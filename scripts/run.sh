@@ -19,6 +19,7 @@ system_packages wordnet-base \
   || say "continuing without it: word definitions and synonyms go to the chat model"
 python_env
 models
+knowledge_db
 llama_check   # the chat model runs on this CPU (rebuilds llama-cpp-python once if not)
 
 cd "$ROOT"

@@ -12,6 +12,7 @@ system_packages libportaudio2 espeak-ng python3-venv python3-dev build-essential
   util-linux libseccomp2 binutils wordnet-base
 python_env
 models
+knowledge_db
 models vosk-ko
 llama_check
 
