@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -113,6 +114,12 @@ class LlamaChatModel:
         """`threads` write the reply token by token (while speech is synthesized beside
         them); `batch_threads` read the prompt, when nothing else runs (default: threads).
         `repeat_penalty` > 1 discourages tokens of the last 64 (prompt included)."""
+        # llama.cpp's OpenMP threads wait for work by sleeping, not spinning, unless the
+        # user chose otherwise: spinning threads that outnumber the free cores (the voice,
+        # the recognizer or another program on them) fight for them, and on the busy 2-core
+        # VM the 1.5B model wrote 0.3-1.1 tokens/s with 2 spinning threads against 7-13
+        # sleeping (first token 2.5 s against 0.6 s). Read once, when llama.cpp loads.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         from llama_cpp import Llama
 
         self.name = name
