@@ -59,7 +59,7 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_the_shipped_registry_parses():
     registry = load_registry(DEFAULT_REGISTRY)
     assert [spec.id for spec in registry.defaults] == [
-        "smollm2-135m-instruct-q4_1", "qwen2.5-coder-1.5b-instruct-q4_k_m", "whisper-tiny-en",
+        "qwen2.5-coder-1.5b-instruct-q4_k_m", "smollm2-135m-instruct-q4_1", "whisper-tiny-en",
         "whisper-base", "piper-en_US-joe-medium", "geonames-cities15000", "wiki-summaries-en"]
     base = registry.get("whisper-base").sources[0]
     assert base.joined == ("model.bin",) and base.wheels == (
