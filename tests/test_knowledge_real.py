@@ -20,13 +20,13 @@ from tests.conftest import require_models
 
 
 @pytest.fixture(scope="module")
-def knowledge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Knowledge]:
+def knowledge() -> Iterator[Knowledge]:
     from assistant.config import ModelsConfig
 
     store = ModelStore.from_config(ModelsConfig())
     require_models(store, GEONAMES_ID, SUMMARIES_ID)
-    opened = Knowledge.open(KnowledgeSources.from_store(store),
-                            cache_dir=tmp_path_factory.mktemp("real-knowledge"))
+    # the database scripts/test.sh builds (python -m assistant.knowledge), else built here
+    opened = Knowledge.open(KnowledgeSources.from_store(store))
     yield opened
     opened.close()
 
