@@ -22,6 +22,7 @@ from typing import Any
 
 from assistant.audio import silence, to_speech
 from assistant.config import Config, ConfigError, LlmConfig, SttConfig, TtsConfig
+from assistant.engines.chat_choice import choose_chat_model, total_memory_bytes
 from assistant.engines.llm import ChatMessage, prompt_prefix
 from assistant.engines.llm.llama import LlamaChatModel
 from assistant.engines.stt import SpeechRecognizer, choose_engine
@@ -151,25 +152,30 @@ def language_voice(config: Config, language: Language, store: ModelStore, *,
 
 # -- the chat model ------------------------------------------------------------------------
 
-def chat_config(config: Config, language: Language, store: ModelStore) -> LlmConfig | None:
-    """The chat model to load: `llm.model` when set, else the first installed model of
-    those the language names (a language that names none takes the registry's default
-    chat models); None when none is installed (the router then says which to fetch)."""
-    llm = config.llm
-    if llm.model is not None:
-        return llm
+def chat_config(config: Config, language: Language, store: ModelStore, *,
+                memory_bytes: int | None = None) -> LlmConfig | None:
+    """The chat model settings with `llm.model` resolved (assistant/engines/chat_choice.py):
+    the configured model, else the first installed one of those the language names (a
+    language that names none: the registry's default chat models) that fits this machine's
+    memory; None when the language names its own models and none is installed (the router
+    then says which to fetch)."""
     known = {spec.id for spec in store.registry.models}
-    for model in chat_candidates(language, store):
-        if model in known and store.is_installed(model):
-            return dataclasses.replace(llm, model=model)
-    return None
+    choice = choose_chat_model(
+        config.llm.model, preferred=language.chat.models, defaults=default_chat_models(store),
+        installed=lambda model: model in known and store.is_installed(model),
+        memory_bytes=total_memory_bytes() if memory_bytes is None else memory_bytes)
+    log.info("chat model: %s (%s)", choice.model or "none", choice.reason)
+    return dataclasses.replace(config.llm, model=choice.model) if choice.model else None
+
+
+def default_chat_models(store: ModelStore) -> tuple[str, ...]:
+    """The registry's default chat models, best first (for a language that names none)."""
+    return tuple(spec.id for spec in store.registry.defaults if spec.role == "llm")
 
 
 def chat_candidates(language: Language, store: ModelStore) -> tuple[str, ...]:
-    """The chat models that speak the language, best first (a language that names none:
-    the registry's default chat models); the first is the one to fetch."""
-    return language.chat.models or tuple(
-        spec.id for spec in store.registry.defaults if spec.role == "llm")
+    """The chat models that speak the language, best first; the first is the one to fetch."""
+    return language.chat.models or default_chat_models(store)
 
 
 def load_chat_model(config: LlmConfig, store: ModelStore) -> LlamaChatModel:

@@ -70,7 +70,9 @@ class SttConfig:
 @dataclass(frozen=True)
 class LlmConfig:
     model: str | None = None
-    """Chat model id; unset = the first installed model of those the language names."""
+    """Chat model id; unset = chosen at start-up from the models the language names (or
+    the registry's default chat models) by this machine's memory: Qwen2.5-Coder 1.5B, or
+    SmolLM2-135M below 3 GB of RAM (assistant/engines/chat_choice.py)."""
     context_tokens: int = option(2048, low=256, high=131072)
     max_reply_tokens: int = option(160, low=8, high=4096)
     temperature: float = option(0.0, low=0.0, high=2.0)

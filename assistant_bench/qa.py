@@ -17,7 +17,7 @@ from typing import Any
 from assistant.config import Config
 from assistant.engines.tts import SpeechSynthesizer
 from assistant.loop.shared import Engines
-from assistant_bench.qa_score import Outcome, load_questions, score_reply, tally
+from assistant_bench.qa_score import Outcome, load_questions, score_reply, set_summary, tally
 from assistant_bench.turns import BenchTurn, TurnRunner
 
 TARGETS = {"right_pct": 85.0, "wrong_pct": 5.0}
@@ -51,8 +51,6 @@ def run_qa(engines: Engines, config: Config, voices: Callable[[str | None], Spee
                     "guard_reason": record.get("guard_reason")})
             figures = {**tally(outcomes), "guard": dict(guards)}
             out["sets"][name] = figures
-            say(f"questions ({name}): {figures['right']}/{figures['questions']} right, "
-                f"{figures['not_sure']} not sure, {figures['wrong']} wrong "
-                f"({time.perf_counter() - start:.0f} s)")
+            say(set_summary("questions", name, figures, time.perf_counter() - start))
     out["overall"] = tally([Outcome(r["outcome"]) for r in out["records"]])
     return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -20,12 +21,15 @@ import yaml
 
 from assistant_bench.text import normalize
 
-QUESTION_SETS = ("general", "heldout")
-"""The bundled sets (assistant_bench/data/questions/NAME.yaml): tuned on, and held out."""
+QUESTION_SETS = ("general", "heldout", "zh")
+"""The bundled sets (assistant_bench/data/questions/NAME.yaml): tuned on, held out, and
+Mandarin."""
 
 _NOT_SURE = re.compile(
     r"\b(?:i'?m not sure|i am not sure|i don'?t know|i do not know|not certain|"
-    r"i can'?t answer|i cannot answer|no idea)\b", re.IGNORECASE)
+    r"i can'?t answer|i cannot answer|no idea)\b|不确定|不太确定|不知道|不清楚|不太清楚",
+    re.IGNORECASE)
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 class Outcome(enum.Enum):
@@ -38,6 +42,8 @@ class Outcome(enum.Enum):
 class Question:
     ask: str
     accept: tuple[str, ...]
+    language: str = "en"
+    """The set's `language` (a YAML key at the top; default English)."""
 
 
 def load_questions(name_or_path: str) -> list[Question]:
@@ -52,14 +58,21 @@ def load_questions(name_or_path: str) -> list[Question]:
     for i, item in enumerate(data.get("questions") or [], 1):
         if not isinstance(item, dict) or not item.get("ask") or not item.get("accept"):
             raise ValueError(f"{name_or_path}: question {i} needs `ask` and `accept`")
-        questions.append(Question(str(item["ask"]), tuple(str(a) for a in item["accept"])))
+        questions.append(Question(str(item["ask"]), tuple(str(a) for a in item["accept"]),
+                                  language=str(data.get("language", "en"))))
     return questions
 
 
-def score_reply(reply: str, accept: tuple[str, ...]) -> Outcome:
-    """RIGHT, NOT_SURE or WRONG (see the module)."""
-    words = f" {normalize(reply)} "
-    if any(f" {normalize(answer)} " in words for answer in accept):
+def score_reply(reply: str, accept: tuple[str, ...], *, language: str = "en") -> Outcome:
+    """RIGHT, NOT_SURE or WRONG (see the module). Mandarin has no spaces between words:
+    an accepted answer is found anywhere in the reply, punctuation and spaces ignored."""
+    if language == "zh":
+        def squeeze(text: str) -> str:
+            return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
+
+        if any(squeeze(answer) in squeeze(reply) for answer in accept):
+            return Outcome.RIGHT
+    elif any(f" {normalize(answer)} " in f" {normalize(reply)} " for answer in accept):
         return Outcome.RIGHT
     if _NOT_SURE.search(reply.replace("\u2019", "'")):
         return Outcome.NOT_SURE
@@ -76,6 +89,12 @@ def tally(outcomes: list[Outcome]) -> dict[str, float | int]:
         out[key] = count
         out[f"{key}_pct"] = round(100 * count / total, 1) if total else 0.0
     return out
+
+
+def set_summary(kind: str, name: str, figures: dict[str, Any], seconds: float) -> str:
+    """One line for a finished question set: "questions (general): 58/60 right, ..."."""
+    return (f"{kind} ({name}): {figures['right']}/{figures['questions']} right, "
+            f"{figures['not_sure']} not sure, {figures['wrong']} wrong ({seconds:.0f} s)")
 
 
 def qa_table(results: dict[str, Any]) -> list[str]:

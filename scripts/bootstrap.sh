@@ -66,6 +66,13 @@ models() {
   "$VENV/bin/assistant" models fetch "$@" >&2
 }
 
+# knowledge_db: build the knowledge database from the fetched data (once; later runs only
+# open it), so the assistant's first start does not spend the time on it.
+knowledge_db() {
+  say "checking the knowledge database"
+  (cd "$ROOT" && "$PY" -m assistant.knowledge >&2)
+}
+
 # -- llama-cpp-python, compiled for this CPU ------------------------------------------------
 #
 # It comes as source and is compiled here. A plain `pip install` compiles llama.cpp with
@@ -208,8 +215,8 @@ print(describe_death(int(sys.argv[1])))' "$1" 2>/dev/null \
 # give_up_fix STATUS: what to do when even the portable build's smoke test fails.
 give_up_fix() {
   case "$(kill -l $(($1 - 128)) 2>/dev/null)" in
-    KILL) echo "free memory (the chat model needs about 300 MB more; see free -m and dmesg), then run scripts/run.sh again" ;;
-    SEGV|BUS) echo "fetch the chat model again ($VENV/bin/assistant models fetch --force smollm2-135m-instruct-q4_1, or the one your config names), then run scripts/run.sh again" ;;
+    KILL) echo "free memory (the 1.5B chat model needs about 1.3 GB, SmolLM2 300 MB; see free -m and dmesg), then run scripts/run.sh again" ;;
+    SEGV|BUS) echo "fetch the chat model again ($VENV/bin/assistant models fetch --force qwen2.5-coder-1.5b-instruct-q4_k_m, or the one your config names), then run scripts/run.sh again" ;;
     *) echo "report it with the output of $VENV/bin/assistant doctor and of: $PY -m assistant.engines.llm.smoke" ;;
   esac
 }

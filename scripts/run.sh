@@ -14,8 +14,12 @@ system_packages libportaudio2 espeak-ng \
 # libseccomp2: the kernel network filter every command but `models fetch` runs under.
 system_packages libseccomp2 \
   || say "continuing without it: only the Python network guard will run (see assistant doctor)"
+# wordnet-base: the dictionary the knowledge layer reads definitions and synonyms from.
+system_packages wordnet-base \
+  || say "continuing without it: word definitions and synonyms go to the chat model"
 python_env
 models
+knowledge_db
 llama_check   # the chat model runs on this CPU (rebuilds llama-cpp-python once if not)
 
 cd "$ROOT"

@@ -11,9 +11,10 @@ source "$(dirname "$0")/bootstrap.sh"
 
 system_packages libportaudio2 espeak-ng python3-venv python3-dev build-essential cmake \
   pulseaudio pulseaudio-utils libasound2-plugins alsa-utils sox pocketsphinx-testdata \
-  util-linux libseccomp2 binutils mosquitto mosquitto-clients strace iproute2
+  util-linux libseccomp2 binutils mosquitto mosquitto-clients strace iproute2 wordnet-base
 python_env
 models
+knowledge_db
 models vosk-ko
 llama_check
 say "Home Assistant for the tests (scripts/home_assistant.sh; cached)"

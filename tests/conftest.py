@@ -127,8 +127,8 @@ def model_kit(tmp_path: Path) -> Iterator[ModelKit]:
 
 # -- the real models --------------------------------------------------------------------
 
-DEFAULT_MODELS = ("smollm2-135m-instruct-q4_1", "whisper-tiny-en", "whisper-base",
-                  "piper-en_US-joe-medium")
+DEFAULT_MODELS = ("smollm2-135m-instruct-q4_1", "qwen2.5-coder-1.5b-instruct-q4_k_m",
+                  "whisper-tiny-en", "whisper-base", "piper-en_US-joe-medium")
 
 
 @pytest.fixture(scope="session")

