@@ -108,3 +108,14 @@ def chat_model(store: ModelStore, *, code: str = "en", **options: Any) -> ChatMo
     llm = chat_config(config, language(code), store)
     assert llm is not None, f"no chat model for {code} is installed"
     return load_chat_model(llm, store)
+
+
+def knowledge_questions(knowledge: Any, code: str = "en") -> Any:
+    """The knowledge questions of language `code` over `knowledge`, its templates matched
+    the way the language matches its own intents (as the benchmark and the skills do)."""
+    from assistant.knowledge.questions import KnowledgeQuestions
+
+    pack = language(code)
+    return KnowledgeQuestions(knowledge, lambda path, checks: pack.load_intents(
+        path, {}, checks), language=code)
+

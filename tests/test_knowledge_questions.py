@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.intents import IntentRecognizer
 from assistant.knowledge import Knowledge
 from assistant.knowledge.questions import KnowledgeQuestions, template_file
-from assistant.language.zh.intents import MandarinIntentRecognizer
+from tests import building
 from tests.knowledge_data import open_knowledge
 
 
@@ -24,14 +23,12 @@ def knowledge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Knowledge]:
 
 @pytest.fixture(scope="module")
 def english(knowledge: Knowledge) -> KnowledgeQuestions:
-    return KnowledgeQuestions(knowledge, lambda path, checks: IntentRecognizer.load(
-        path=path, validators=checks), language="en")
+    return building.knowledge_questions(knowledge, "en")
 
 
 @pytest.fixture(scope="module")
 def mandarin(knowledge: Knowledge) -> KnowledgeQuestions:
-    return KnowledgeQuestions(knowledge, lambda path, checks: MandarinIntentRecognizer.load(
-        path=path, validators=checks), language="zh")
+    return building.knowledge_questions(knowledge, "zh")
 
 
 @pytest.mark.parametrize(("question", "relation", "value"), [

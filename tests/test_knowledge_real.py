@@ -7,15 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from assistant.bench.qa_score import Outcome, load_questions, score_reply
-from assistant.bench.qa_typed import fact_text
 
-from assistant.intents import IntentRecognizer
 from assistant.knowledge import Knowledge, Name
 from assistant.knowledge.database import GEONAMES_ID, SUMMARIES_ID, KnowledgeSources
 from assistant.knowledge.questions import KnowledgeQuestions
-from assistant.language.zh.intents import MandarinIntentRecognizer
 from assistant.models import ModelStore
+from assistant_bench.qa_score import Outcome, load_questions, score_reply
+from assistant_bench.qa_typed import fact_text
+from tests import building
 from tests.conftest import require_models
 
 
@@ -32,11 +31,7 @@ def knowledge() -> Iterator[Knowledge]:
 
 
 def questions(knowledge: Knowledge, language: str) -> KnowledgeQuestions:
-    if language == "zh":
-        return KnowledgeQuestions(knowledge, lambda path, checks: MandarinIntentRecognizer.load(
-            path=path, validators=checks), language="zh")
-    return KnowledgeQuestions(knowledge, lambda path, checks: IntentRecognizer.load(
-        path=path, validators=checks), language="en")
+    return building.knowledge_questions(knowledge, language)
 
 
 def test_what_the_data_answers_of_the_question_sets_is_right(knowledge: Knowledge) -> None:

@@ -14,7 +14,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
                 "extras", "sentences", "addresses")),
     ("config", ("config", "config_check", "config_home", "profiles")),
     ("infra", ("scheduling", "models", "sandbox")),
-    ("engines", ("engines", "home")),
+    ("engines", ("engines", "home", "knowledge")),
     ("skills", ("intents", "skills")),
     ("language", ("language",)),
     ("loop", ("loop",)),

@@ -7,15 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from assistant.bench.qa_typed import fact_text, run_facts_then_model, run_typed_qa
 
+from assistant.assembly import session_settings
 from assistant.config import Config
-from assistant.intents import IntentRecognizer
 from assistant.knowledge import Knowledge, Name
-from assistant.knowledge.questions import KnowledgeQuestions
-from assistant.loop.controls import AssistantControls
-from assistant.loop.session import SessionSettings, conversation
 from assistant.loop.typed import answer_typed
+from assistant_bench.qa_typed import fact_text, run_facts_then_model, run_typed_qa
+from tests import building
 from tests.fakes import FakeChat
 from tests.knowledge_data import open_knowledge
 
@@ -31,11 +29,12 @@ def knowledge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Knowledge]:
 
 
 def routers(chat: FakeChat):
-    settings = SessionSettings.from_config(Config())
+    # the English defaults: its prompt and the examples the topic check compares with
+    settings = session_settings(Config(), building.language("en"))
     created = []
 
     def new():
-        created.append(conversation(chat, None, settings, controls=AssistantControls()))
+        created.append(building.conversation(chat=chat, settings=settings))
         return created[-1]
     return new, created
 
@@ -51,7 +50,7 @@ def test_each_question_is_asked_in_a_new_conversation_and_scored(tmp_path: Path)
     assert (figures["right"], figures["not_sure"], figures["questions"]) == (1, 1, 2)
     assert result["records"][1]["guard"] == "replaced"
     # two conversations; only the answer that passed the guard is remembered
-    assert [len(router.memory) for router in created] == [1, 0]
+    assert [len(conv.router.memory) for conv in created] == [1, 0]
     first = result["records"][0]
     assert first["route"] == "llm" and first["guard"] == "passed"
     assert first["reply"] == "Paris is the capital of France."
@@ -62,8 +61,7 @@ def test_the_data_answers_first_with_its_source(tmp_path: Path, knowledge) -> No
     path.write_text(QUESTIONS)
     chat = FakeChat("Alexander Graham Bell did.")
     new, created = routers(chat)
-    questions = KnowledgeQuestions(knowledge, lambda p, checks: IntentRecognizer.load(
-        path=p, validators=checks), language="en")
+    questions = building.knowledge_questions(knowledge, "en")
     result = run_facts_then_model(new, questions, sets=(str(path),), language="en")
     capital, telephone = result["records"]
     assert (capital["route"], capital["reply"], capital["outcome"]) == (
@@ -87,10 +85,10 @@ def test_fact_values_as_plain_words(knowledge) -> None:
 def test_a_typed_turn_keeps_what_the_guard_let_through() -> None:
     chat = FakeChat("Rome is the capital. Il capo di Italy, il capital.")
     new, _ = routers(chat)
-    router = new()
+    conv = new()
     printed: list[str] = []
-    turn = answer_typed(router, "What is the capital of Italy?", on_sentence=printed.append)
+    turn = answer_typed(conv, "What is the capital of Italy?", on_sentence=printed.append)
     assert printed == ["Rome is the capital."] == turn.sentences
     assert turn.guard is not None and turn.guard.verdict.value == "cut"
-    assert len(router.memory) == 0  # a reply that failed the guard is not remembered
+    assert len(conv.router.memory) == 0  # a reply that failed the guard is not remembered
     assert turn.first_piece_s is not None and turn.seconds >= turn.first_piece_s
