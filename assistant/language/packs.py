@@ -26,7 +26,14 @@ import yaml
 
 from assistant.errors import AssistantError
 from assistant.intents import IntentRecognizer, SlotValidator
-from assistant.language import PACKS_DIR, ChatSetup, Language, TextRules, available_languages
+from assistant.language import (
+    PACKS_DIR,
+    ChatSetup,
+    Language,
+    LiveFacts,
+    TextRules,
+    available_languages,
+)
 from assistant.language.phrasebook import Phrasebook
 from assistant.sentences import split_text
 from assistant.skills.lists import ListWords
@@ -85,7 +92,8 @@ def _load(folder: Path) -> Language:
         voice=_text(data, "voice", where),
         chat=ChatSetup(system_prompt=str(chat.get("system_prompt", "")),
                        examples=tuple((str(q), str(a)) for q, a in chat.get("examples", [])),
-                       models=tuple(chat.get("models", []))),
+                       models=tuple(chat.get("models", [])),
+                       live_facts=_live_facts(chat.get("live_facts"), where)),
         control_phrases=frozenset(text.match_key(p) for p in control.get("phrases", [])),
         ignored_words=tuple(sorted((text.match_key(w) for w in control.get("ignore", [])),
                                    key=len, reverse=True)),
@@ -142,6 +150,23 @@ def _text_rules(hooks: ModuleType | None, code: str) -> TextRules:
         sounds_finished=hook("sounds_finished", _never),
         unfinished=hook("unfinished", _never),
         written_in=hook("written_in", _never))
+
+
+def _live_facts(data: Any, where: str) -> LiveFacts | None:
+    """chat.live_facts of pack.yaml: regular expressions, compiled without case."""
+    if not data:
+        return None
+
+    def pattern(key: str, text: Any) -> re.Pattern[str]:
+        try:
+            return re.compile(str(text), re.IGNORECASE)
+        except re.error as error:
+            raise LanguageError(f"{where}chat.live_facts.{key}: {error}") from None
+
+    topics = data.get("topics") or {}
+    return LiveFacts(topics=tuple((str(t), pattern(f"topics.{t}", p)) for t, p in topics.items()),
+                     now=pattern("now", data.get("now", "$^")),
+                     honest=pattern("honest", data.get("honest", "$^")))
 
 
 def _skill_words(skills: Mapping[str, Any], text: TextRules,

@@ -23,6 +23,7 @@ from assistant.loop.events import Completeness, Route
 from assistant.loop.memory import ConversationMemory
 from assistant.loop.outcomes import NoChatModel, NotSure
 from assistant.loop.reply_guard import ReplyGuard
+from assistant.skills.live_facts import NoLiveSource
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +183,9 @@ class Router:
         before = [*self.memory.questions(), *(question for question, _ in settings.examples)]
         guard = ReplyGuard(text, max_sentences=settings.max_sentences, before=before,
                            language=self.language.code,
-                           not_sure=self.language.say(NotSure()))
+                           not_sure=self.language.say(NotSure()),
+                           live=self.language.chat.live_facts,
+                           no_source=lambda topic: self.language.say(NoLiveSource(topic)))
         return Reply(Route.LLM, pieces=_stream(self.chat.stream_reply(
             messages, max_tokens=settings.max_reply_tokens, owner=self._owner, cancel=cancel)),
             guard=guard, source="model")
