@@ -133,7 +133,7 @@ class Session:
             conversation=self.conversation, speaker=self.speaker,
             emit=self._emit, reply_done=self.listener.reply_finished, now=clock.now,
             wake_phrase=self.phrase, new_conversation_on_wake=settings.new_conversation_on_wake)
-        self.ringer = Ringer(clock=clock, play=self._chime, busy=self.busy,
+        self.ringer = Ringer(clock=clock, play=self._chime, busy=self._talking,
                              ringing=lambda: skills is not None and skills.ringing(),
                              over=self._ring_over, every_s=settings.alarm_every_s,
                              limit_s=settings.alarm_limit_s)
@@ -251,6 +251,10 @@ class Session:
                 if ring.alarm:
                     self.ringer.start()
         self._arm_timers()
+
+    def _talking(self) -> bool:
+        """Someone is speaking to the assistant, or it is answering: the chime waits."""
+        return self.listener.state in (State.CAPTURING, State.BUSY) or self.responder.answering()
 
     def _ring_over(self) -> None:
         skills = self.router.skills
