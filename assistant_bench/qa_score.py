@@ -22,6 +22,8 @@ from assistant_bench.text import normalize
 
 QUESTION_SETS = ("general", "heldout")
 """The bundled sets (assistant_bench/data/questions/NAME.yaml): tuned on, and held out."""
+EVERYDAY_SET = "everyday"
+"""The everyday requests (assistant_bench/everyday.py), with the intent that answers each."""
 
 _NOT_SURE = re.compile(
     r"\b(?:i'?m not sure|i am not sure|i don'?t know|i do not know|not certain|"
@@ -38,11 +40,13 @@ class Outcome(enum.Enum):
 class Question:
     ask: str
     accept: tuple[str, ...]
+    intent: str | None = None
+    """The skill intent that should answer (the everyday set)."""
 
 
 def load_questions(name_or_path: str) -> list[Question]:
     """A bundled set by name ("general", "heldout") or a YAML file of the same form."""
-    if name_or_path in QUESTION_SETS:
+    if name_or_path in (*QUESTION_SETS, EVERYDAY_SET):
         text = (resources.files("assistant_bench") / "data" / "questions"
                 / f"{name_or_path}.yaml").read_text(encoding="utf-8")
     else:
@@ -52,7 +56,9 @@ def load_questions(name_or_path: str) -> list[Question]:
     for i, item in enumerate(data.get("questions") or [], 1):
         if not isinstance(item, dict) or not item.get("ask") or not item.get("accept"):
             raise ValueError(f"{name_or_path}: question {i} needs `ask` and `accept`")
-        questions.append(Question(str(item["ask"]), tuple(str(a) for a in item["accept"])))
+        intent = item.get("intent")
+        questions.append(Question(str(item["ask"]), tuple(str(a) for a in item["accept"]),
+                                  intent=str(intent) if intent else None))
     return questions
 
 

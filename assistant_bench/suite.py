@@ -36,6 +36,7 @@ from assistant_bench.confidence import noise_clips
 from assistant_bench.lab import missing_tools
 from assistant_bench.live import LiveRequest, measure_live
 from assistant_bench.process import cold_start, peak_rss
+from assistant_bench.everyday import run_everyday
 from assistant_bench.qa import run_qa
 from assistant_bench.report import missing_keys, table_markdown, write_chart, write_json
 from assistant_bench.results import latency_figures, synthesis_figures, wer_table
@@ -168,6 +169,11 @@ def _measure(results: dict[str, Any], config: Any, store: Any, engines: Any, spe
         with timed(results, "qa"):
             results["qa"] = run_qa(engines, config, lambda name: speaking, quick=options.quick,
                                    realtime=options.realtime, say=say)
+    if "everyday" not in options.skip:
+        with timed(results, "everyday"):
+            results["everyday"] = run_everyday(engines, config, lambda name: speaking,
+                                               quick=options.quick, realtime=options.realtime,
+                                               say=say)
     sets: list[Any] = []
     if "asr" not in options.skip or "wake" not in options.skip:
 
