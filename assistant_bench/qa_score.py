@@ -24,6 +24,8 @@ QUESTION_SETS = ("general", "heldout")
 """The bundled sets (assistant_bench/data/questions/NAME.yaml): tuned on, and held out."""
 EVERYDAY_SET = "everyday"
 """The everyday requests (assistant_bench/everyday.py), with the intent that answers each."""
+LIVE_SET = "live"
+"""Questions about live facts there is no source for (assistant_bench/live_facts.py)."""
 
 _NOT_SURE = re.compile(
     r"\b(?:i'?m not sure|i am not sure|i don'?t know|i do not know|not certain|"
@@ -46,7 +48,7 @@ class Question:
 
 def load_questions(name_or_path: str) -> list[Question]:
     """A bundled set by name ("general", "heldout") or a YAML file of the same form."""
-    if name_or_path in (*QUESTION_SETS, EVERYDAY_SET):
+    if name_or_path in (*QUESTION_SETS, EVERYDAY_SET, LIVE_SET):
         text = (resources.files("assistant_bench") / "data" / "questions"
                 / f"{name_or_path}.yaml").read_text(encoding="utf-8")
     else:

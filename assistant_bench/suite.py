@@ -33,10 +33,10 @@ from assistant_bench import machine
 from assistant_bench.asr import labelled_sets, run_asr
 from assistant_bench.chat import compare_chat_models
 from assistant_bench.confidence import noise_clips
+from assistant_bench.everyday import run_everyday
 from assistant_bench.lab import missing_tools
 from assistant_bench.live import LiveRequest, measure_live
 from assistant_bench.process import cold_start, peak_rss
-from assistant_bench.everyday import run_everyday
 from assistant_bench.qa import run_qa
 from assistant_bench.report import missing_keys, table_markdown, write_chart, write_json
 from assistant_bench.results import latency_figures, synthesis_figures, wer_table

@@ -10,8 +10,9 @@ the conversation memory, so one bad answer cannot poison the next ones.
 The checks are cheap (word lists and counting, no model): a sentence fails when it
 states a live fact the assistant has no source for (today's weather, a score, a price:
 the language's `chat.live_facts`; it is replaced by the sentence that there is no
-source), when it is not English while English was asked (frequent words of other languages, too few English
-words, letters of another script), when it repeats itself or an earlier sentence, or
+source), when it is not English while English was asked (frequent words of other
+languages, too few English words, letters of another script), when it repeats itself or
+an earlier sentence, or
 when it takes up the topic of another question it was shown (an earlier one, a few-shot
 example) without a word of this one. Word lists:
 `assistant/data/words/` (see the headers of en.txt and foreign.txt).

@@ -10,6 +10,7 @@ or "five more minutes" puts it off. The session plays the sound (assistant/loop)
 from __future__ import annotations
 
 import contextlib
+import difflib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -24,6 +25,8 @@ from assistant.skills.home_outcomes import NotSaved
 from assistant.skills.schedule import Book, Codec, moment_of, text_of
 
 MAX_ALARMS = 50
+LABEL_ALIKE = 0.7
+"""A label heard this much like an alarm's (difflib's ratio) names that alarm."""
 MAX_AHEAD = timedelta(days=7)
 """An alarm "in" more than this is refused (an alarm on a day is set by its day)."""
 
@@ -176,6 +179,20 @@ class AlarmMissed(Outcome):
     alarm: Alarm
 
 
+def _labelled(alarms: list[Alarm], wanted: str) -> list[Alarm]:
+    """The alarms called `wanted`, or the one called most like it ("yo-go" for "yoga")."""
+    def key(text: str) -> str:
+        return "".join(ch for ch in text.casefold() if ch.isalnum()).rstrip("s")
+
+    exact = [a for a in alarms if a.label and key(a.label) == key(wanted)]
+    if exact:
+        return exact
+    scored = [(difflib.SequenceMatcher(None, key(a.label), key(wanted)).ratio(), a)
+              for a in alarms if a.label]
+    best = max(scored, default=(0.0, None), key=lambda pair: pair[0])
+    return [best[1]] if best[1] is not None and best[0] >= LABEL_ALIKE else []
+
+
 class AlarmSkill:
     """One session's alarms skill over the house's alarm book."""
 
@@ -292,9 +309,7 @@ class AlarmSkill:
 
     def _select(self, alarms: list[Alarm], slots: dict[str, Any], wall: datetime) -> list[Alarm]:
         if "label" in slots:
-            wanted = str(slots["label"]).lower()
-            alarms = [a for a in alarms if a.label and a.label.lower().rstrip("s") ==
-                      wanted.rstrip("s")]
+            alarms = _labelled(alarms, str(slots["label"]))
         if "hour" in slots or slots.get("period") in ("noon", "midnight"):
             said = when.clock_time(slots)
             if isinstance(said, when.BadTime):

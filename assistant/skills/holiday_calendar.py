@@ -12,6 +12,7 @@ compared word by word, without "day", "the" and the like, so "Christmas" finds
 
 from __future__ import annotations
 
+import difflib
 import logging
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -28,6 +29,8 @@ EVERYWHERE = ("Christmas Eve", "Christmas Day", "New Year's Eve", "New Year's Da
 #: An entry with a date in it is no holiday's own name (a working day moved: "Day off
 #: (substituted from 01/04/2026)"); observed days are not asked of the library at all.
 _NOT_A_NAME = re.compile(r"\d")
+NAME_ALIKE = 0.75
+"""A name heard this much like a holiday's (difflib's ratio, its words sorted) names it."""
 _FILLER = {"day", "the", "s", "of", "holiday", "festival", "节", "日"}
 
 
@@ -68,12 +71,21 @@ class HolidayCalendar:
         wanted = _words(self._aliases.get(self._key(spoken), spoken), self._fold)
         if not wanted:
             return None
-        for holidays in (self._days(after), _everywhere(after)):
+        for holidays in (list(self._days(after)), _everywhere(after)):
             best = [h for h in holidays if wanted == _words(h.name, self._fold)] or \
                 [h for h in holidays if wanted <= _words(h.name, self._fold)]
             if best:
                 return min(best, key=lambda h: h.day)
-        return None
+        return self._alike(wanted, [*self._days(after), *_everywhere(after)])
+
+    def _alike(self, wanted: frozenset[str], holidays: list[Holiday]) -> Holiday | None:
+        """The holiday whose name is most like the one heard ("new year stay" for "New
+        Year's Day"), when one is alike enough."""
+        said = " ".join(sorted(wanted))
+        scored = [(difflib.SequenceMatcher(None, said, " ".join(sorted(
+            _words(h.name, self._fold)))).ratio(), h) for h in holidays]
+        best = max(scored, default=(0.0, None), key=lambda pair: pair[0])
+        return best[1] if best[1] is not None and best[0] >= NAME_ALIKE else None
 
     def names(self, year: int) -> list[str]:
         """The country's holiday names this year (for the recognizer's hint)."""

@@ -10,6 +10,7 @@ which leading words are no part of an item ("some", "a") come from its pack.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -62,11 +63,29 @@ def as_said(slot: str, text: str) -> str:
     return found.group(0) if found else slot
 
 
+def _key(text: str) -> str:
+    return " ".join(text.casefold().split()).removesuffix("es").removesuffix("s")
+
+
 def same(one: str, other: str) -> bool:
     """"Eggs" and "egg", "Milk" and "milk" are the same item."""
-    def key(text: str) -> str:
-        return " ".join(text.casefold().split()).removesuffix("es").removesuffix("s")
-    return key(one) == key(other)
+    return _key(one) == _key(other)
+
+
+CLOSE = 0.75
+"""How alike (difflib's ratio) an item must be to one on the list to be taken for it when
+none is the same: the recognizer heard "better" for "butter", or "red" for "bread"."""
+
+
+def closest(item: str, items: Sequence[str]) -> str | None:
+    """The item of `items` that `item` is (the same, else the one most alike above CLOSE)."""
+    for have in items:
+        if same(item, have):
+            return have
+    scored = [(difflib.SequenceMatcher(None, _key(item), _key(have)).ratio(), have)
+              for have in items]
+    best = max(scored, default=(0.0, ""))
+    return best[1] if best[0] >= CLOSE else None
 
 
 @dataclass(frozen=True)
@@ -240,8 +259,8 @@ class ListSkill:
         if match.intent == "ListRemove":
             return result(match, self._remove(name, items, wanted))
         if match.intent == "ListCheck":
-            return result(match, ItemCheck(name, wanted[0],
-                                           any(same(wanted[0], i) for i in items)))
+            found = closest(wanted[0], items)
+            return result(match, ItemCheck(name, found or wanted[0], found is not None))
         if match.intent == "ListCount":
             return result(match, ListCount(name, len(items)))
         if match.intent in ("ListClear", "ListDelete"):
@@ -281,8 +300,9 @@ class ListSkill:
         return result(match, ItemsAdded(name, tuple(new), already))
 
     def _remove(self, name: str, items: list[str], wanted: Sequence[str]) -> Outcome:
-        found = [have for have in items if any(same(have, item) for item in wanted)]
-        missing = tuple(i for i in wanted if not any(same(i, have) for have in found))
+        chosen = {item: closest(item, items) for item in wanted}
+        found = [have for have in items if have in chosen.values()]
+        missing = tuple(item for item, have in chosen.items() if have is None)
         if not found:
             return ItemsNotThere(name, missing)
         self.store.remove(name, found)
