@@ -261,18 +261,16 @@ def load_engines(config: Config, *, wake: bool = True, chat: bool = True,
     voice, notice = language_voice(config, language, store)
     llm = chat_config(config, language, store) if chat else None
     skills_engine = build_skills(config, language, store=store) if skills else None
+    notices = [notice] if notice else []
     if skills_engine is not None and skills_engine.everyday is not None:
-        notice_list = [notice] if notice else []
-        notice_list += [language.say(p) for p in skills_engine.everyday.problems()]
-    else:
-        notice_list = [notice] if notice else []
+        notices += [language.say(p) for p in skills_engine.everyday.problems()]
     engines = Engines(
         language=language, recognizer=recognizer, vad=SileroVadModel(),
         wake=MicroWakeWordModel(config.wake.word) if wake and config.wake.enabled else None,
         voice=voice, chat=load_chat_model(llm, store) if llm is not None else None,
         skills=skills_engine,
         final_recognizer=load_final_recognizer(config, language, store, recognizer),
-        notices=notice_list)
+        notices=notices)
     try:
         warm_up(engines, chat_settings(config, language))
     except BaseException:

@@ -14,21 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
-from assistant.skills.alarms import ALARM_CODEC, MAX_ALARMS, Alarm, AlarmRinging, AlarmSkill
+from assistant.skills.alarms import Alarm, AlarmRinging, AlarmSkill
 from assistant.skills.base import Capabilities, Confirmations, Outcome, Say, Skill
 from assistant.skills.chance import ChanceSkill
 from assistant.skills.dates import DatesSkill
 from assistant.skills.holiday_calendar import HolidayCalendar
-from assistant.skills.list_store import ListStore, SavedLists
+from assistant.skills.list_store import ListStore
 from assistant.skills.lists import ListSkill, ListWords
 from assistant.skills.live_facts import LiveFactsSkill, WeatherSource
-from assistant.skills.reminders import (
-    MAX_REMINDERS,
-    REMINDER_CODEC,
-    Reminder,
-    ReminderDue,
-    ReminderSkill,
-)
+from assistant.skills.reminders import Reminder, ReminderDue, ReminderSkill
 from assistant.skills.schedule import Book
 from assistant.skills.world_clock import Here, PlaceFinder, WorldClockSkill
 
@@ -67,17 +61,6 @@ class Everyday:
     local_zone: tzinfo | None = None
     """The zone of the wall clock (None: the system's)."""
     rng: random.Random | None = None
-
-    @classmethod
-    def in_memory(cls, **options: object) -> Everyday:
-        """Nothing saved: for tests and text-only tools."""
-        settings = options.pop("settings", AlarmSettings())
-        assert isinstance(settings, AlarmSettings)
-        return cls(alarms=Book(None, codec=ALARM_CODEC, late_s=settings.ring_s,
-                               limit=MAX_ALARMS),
-                   reminders=Book(None, codec=REMINDER_CODEC, late_s=settings.ring_s,
-                                  limit=MAX_REMINDERS),
-                   lists=SavedLists(None), settings=settings, **options)  # type: ignore[arg-type]
 
     def problems(self) -> list[Outcome]:
         """Saved files that had to be set aside at start-up (said once)."""
