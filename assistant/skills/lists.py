@@ -23,6 +23,8 @@ from assistant.skills.list_store import DEFAULT_LISTS, ListStore, ListStoreError
 MAX_ITEMS = 500
 """A list holds at most this many items (a longer saved list is kept and read)."""
 MAX_NEW_ITEMS = 20
+MAX_NAME_CHARS = 24
+"""A list's name is a few words (longer: the template matched a whole sentence)."""
 
 
 @dataclass(frozen=True)
@@ -336,7 +338,7 @@ def list_slot_validator(words: ListWords) -> Any:
     def validate(slots: dict[str, Any]) -> dict[str, Any] | None:
         if "list" in slots:
             name = words.clean(str(slots["list"])).lower()
-            if not name or len(name.split()) > 3:
+            if not name or len(name.split()) > 3 or len(name) > MAX_NAME_CHARS:
                 return None
             slots["list"] = name
         if "items" in slots:
