@@ -37,6 +37,7 @@ from assistant.engines.tts import (
 )
 from assistant.engines.vad import SileroVadModel
 from assistant.engines.wake import MicroWakeWordModel
+from assistant.everyday_setup import build_everyday
 from assistant.home.home_file import SWITCHABLE, load_home
 from assistant.home.state_file import HomeState, default_state_path
 from assistant.language import Language
@@ -210,8 +211,10 @@ def intent_recognizer(config: Config, language: Language, *,
                                  slot_validators(language.skill_words))
 
 
-def build_skills(config: Config, language: Language) -> SkillsEngine:
-    """The home (`skills.home_file`, else the language's), its saved state, the language's
+def build_skills(config: Config, language: Language, *,
+                 store: ModelStore | None = None) -> SkillsEngine:
+    """The home (`skills.home_file`, else the language's), its saved state, the everyday
+    skills' shared parts (alarms, reminders, lists, holidays, places), the language's
     intents over the home's names, and the words the skills say things with. Raises
     AssistantError subclasses with one line when a file is unusable."""
     skills = config.skills
@@ -226,9 +229,10 @@ def build_skills(config: Config, language: Language) -> SkillsEngine:
         switchable=[d.name for d in home.devices if d.kind in SWITCHABLE],
         locks=[d.name for d in home.devices if d.kind == "lock"],
         devices=list(dict.fromkeys(d.name for d in home.devices)))
+    everyday = build_everyday(config, language, store or model_store(config))
     return SkillsEngine(recognizer=recognizer, home=state, say=language.say,
                         words=language.skill_words, hint=hint, tool_calls=skills.tool_calls,
-                        problems=[state.problem] if state.problem else [])
+                        problems=[state.problem] if state.problem else [], everyday=everyday)
 
 
 # -- sessions ------------------------------------------------------------------------------
@@ -247,7 +251,9 @@ def session_settings(config: Config, language: Language, *,
     return SessionSettings(chat=chat_settings(config, language), listener=listener,
                            memory_tokens=config.memory.max_tokens,
                            new_conversation_on_wake=config.memory.new_conversation_on_wake,
-                           volume=config.audio.volume)
+                           volume=config.audio.volume,
+                           alarm_every_s=config.alarms.ring_every_s,
+                           alarm_limit_s=config.alarms.ring_minutes * 60)
 
 
 def load_engines(config: Config, *, wake: bool = True, chat: bool = True,
@@ -260,13 +266,17 @@ def load_engines(config: Config, *, wake: bool = True, chat: bool = True,
     recognizer = language_recognizer(config, language, store)
     voice, notice = language_voice(config, language, store)
     llm = chat_config(config, language, store) if chat else None
+    skills_engine = build_skills(config, language, store=store) if skills else None
+    notices = [notice] if notice else []
+    if skills_engine is not None and skills_engine.everyday is not None:
+        notices += [language.say(p) for p in skills_engine.everyday.problems()]
     engines = Engines(
         language=language, recognizer=recognizer, vad=SileroVadModel(),
         wake=MicroWakeWordModel(config.wake.word) if wake and config.wake.enabled else None,
         voice=voice, chat=load_chat_model(llm, store) if llm is not None else None,
-        skills=build_skills(config, language) if skills else None,
+        skills=skills_engine,
         final_recognizer=load_final_recognizer(config, language, store, recognizer),
-        notices=[notice] if notice else [])
+        notices=notices)
     try:
         warm_up(engines, chat_settings(config, language))
     except BaseException:

@@ -18,6 +18,7 @@ from typing import Any
 
 from assistant.config_check import ConfigError, build_section, option
 from assistant.config_home import HomeBackendConfig
+from assistant.config_place import AlarmsConfig, PlaceConfig
 from assistant.profiles import ProfileError, profile_overrides, profiles_file
 from assistant.toml_file import read_toml
 
@@ -122,6 +123,13 @@ class SkillsConfig:
     """The simulated home (rooms and devices, TOML); unset = the language's built-in home."""
     state_file: str | None = None
     """Where device state persists; unset = $XDG_STATE_HOME/assistant/home-state.json."""
+    alarms_file: str | None = None
+    """Where alarms persist; unset = $XDG_STATE_HOME/assistant/alarms.json."""
+    reminders_file: str | None = None
+    """Where reminders persist; unset = $XDG_STATE_HOME/assistant/reminders.json."""
+    lists_file: str | None = None
+    """Where the shopping, to-do and other lists persist; unset =
+    $XDG_STATE_HOME/assistant/lists.json."""
     tool_calls: bool = False
     """Let the chat model call skills through a grammar-constrained JSON tool call."""
 
@@ -232,6 +240,8 @@ CONFIG_SECTIONS: dict[str, type] = {
     "privacy": PrivacyConfig,
     "serve": ServeConfig,
     "home": HomeBackendConfig,
+    "place": PlaceConfig,
+    "alarms": AlarmsConfig,
 }
 
 
@@ -249,6 +259,8 @@ class Config:
     privacy: PrivacyConfig = PrivacyConfig()
     serve: ServeConfig = ServeConfig()
     home: HomeBackendConfig = HomeBackendConfig()
+    place: PlaceConfig = PlaceConfig()
+    alarms: AlarmsConfig = AlarmsConfig()
     profile: str = ""
     """The built-in profile applied under the file's keys ("" = none)."""
     language: str = "en"

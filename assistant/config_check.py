@@ -38,6 +38,8 @@ def build_section(cls: type, values: dict[str, Any], *, prefix: str, where: str 
 
 
 def check_value(name: str, value: Any, hint: Any, meta: Any, where: str = "") -> Any:
+    if value is None and _optional(hint):
+        return None  # "unset", as a copy of a section carries it (`with_overrides`)
     expected = _python_type(hint)
     if issubclass(expected, enum.Enum):
         return _member(name, value, expected, where)
@@ -72,6 +74,11 @@ def _member(name: str, value: Any, kind: type[enum.Enum], where: str) -> enum.En
             return member
     allowed = ", ".join(str(member.value) for member in kind)
     raise ConfigError(f"{where}{name} must be one of {allowed}, got {value!r}")
+
+
+def _optional(hint: Any) -> bool:
+    return typing.get_origin(hint) in (typing.Union, types.UnionType) and \
+        type(None) in typing.get_args(hint)
 
 
 def _python_type(hint: Any) -> type:

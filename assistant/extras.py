@@ -1,7 +1,7 @@
 """The optional parts of the assistant, installed as pip extras, and the one-line error a
 missing one gives (instead of a traceback).
 
-    pip install 'assistant[zh]'      # Mandarin: opencc, cn2an, pypinyin
+    pip install 'assistant[zh]'      # Mandarin: opencc, cn2an, pypinyin, pycountry
     pip install 'assistant[vosk]'    # the Vosk recognizer
     pip install 'assistant[serve]'   # `assistant serve`: the Wyoming protocol
     pip install 'assistant[bench]'   # `assistant bench`: jiwer, matplotlib, psutil
@@ -21,7 +21,7 @@ from assistant.errors import AssistantError
 
 #: Each extra and the modules it installs (pyproject.toml's optional-dependencies).
 EXTRAS: dict[str, tuple[str, ...]] = {
-    "zh": ("opencc", "cn2an", "pypinyin"),
+    "zh": ("opencc", "cn2an", "pypinyin", "pycountry"),
     "vosk": ("vosk",),
     "serve": ("wyoming",),
     "bench": ("jiwer", "matplotlib", "psutil"),

@@ -47,4 +47,15 @@ def _merge(into: dict[str, Any], data: dict[str, Any], *, file: Path, origin: di
         elif isinstance(into[key], list) and isinstance(value, list):
             into[key] = [*into[key], *value]
         elif into[key] != value:
-            raise error(f"{file}: {where} is also given, differently, in {origin[where]}")
+            first = origin.get(where) or _origin_of(where, origin)
+            raise error(f"{file}: {where} is also given, differently, in {first}")
+
+
+def _origin_of(where: str, origin: dict[str, Path]) -> str:
+    """The file that gave `where` as part of a mapping it brought whole."""
+    parts = where.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        found = origin.get(".".join(parts[:cut]))
+        if found is not None:
+            return str(found)
+    return "another file"

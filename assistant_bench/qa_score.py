@@ -24,6 +24,10 @@ from assistant_bench.text import normalize
 QUESTION_SETS = ("general", "heldout", "zh")
 """The bundled sets (assistant_bench/data/questions/NAME.yaml): tuned on, held out, and
 Mandarin."""
+EVERYDAY_SET = "everyday"
+"""The everyday requests (assistant_bench/everyday.py), with the intent that answers each."""
+LIVE_SET = "live"
+"""Questions about live facts there is no source for (assistant_bench/live_facts.py)."""
 
 _NOT_SURE = re.compile(
     r"\b(?:i'?m not sure|i am not sure|i don'?t know|i do not know|not certain|"
@@ -44,11 +48,13 @@ class Question:
     accept: tuple[str, ...]
     language: str = "en"
     """The set's `language` (a YAML key at the top; default English)."""
+    intent: str | None = None
+    """The skill intent that should answer (the everyday set)."""
 
 
 def load_questions(name_or_path: str) -> list[Question]:
     """A bundled set by name ("general", "heldout") or a YAML file of the same form."""
-    if name_or_path in QUESTION_SETS:
+    if name_or_path in (*QUESTION_SETS, EVERYDAY_SET, LIVE_SET):
         text = (resources.files("assistant_bench") / "data" / "questions"
                 / f"{name_or_path}.yaml").read_text(encoding="utf-8")
     else:
@@ -58,8 +64,10 @@ def load_questions(name_or_path: str) -> list[Question]:
     for i, item in enumerate(data.get("questions") or [], 1):
         if not isinstance(item, dict) or not item.get("ask") or not item.get("accept"):
             raise ValueError(f"{name_or_path}: question {i} needs `ask` and `accept`")
+        intent = item.get("intent")
         questions.append(Question(str(item["ask"]), tuple(str(a) for a in item["accept"]),
-                                  language=str(data.get("language", "en"))))
+                                  language=str(data.get("language", "en")),
+                                  intent=str(intent) if intent else None))
     return questions
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.atomic import write_atomic
+from assistant_bench.everyday import everyday_table
 from assistant_bench.qa_score import qa_table
 from assistant_bench.results import ROUTES, STAGES
 
@@ -55,8 +56,8 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def table_markdown(results: dict[str, Any]) -> str:
     """Every headline figure as Markdown tables, one section per part that ran."""
     out: list[str] = []
-    for section in (_header, _latency, _live, _synthesis, _chat, qa_table, _asr, _confidence,
-                    _wake, _startup, _notes, _skipped, _unexpected):
+    for section in (_header, _latency, _live, _synthesis, _chat, qa_table, everyday_table, _asr,
+                    _confidence, _wake, _startup, _notes, _skipped, _unexpected):
         out += section(results)
     return "\n".join(out)
 

@@ -33,6 +33,7 @@ from assistant_bench import machine
 from assistant_bench.asr import labelled_sets, run_asr
 from assistant_bench.chat import compare_chat_models
 from assistant_bench.confidence import noise_clips
+from assistant_bench.everyday import run_everyday
 from assistant_bench.lab import missing_tools
 from assistant_bench.live import LiveRequest, measure_live
 from assistant_bench.process import cold_start, peak_rss
@@ -168,6 +169,11 @@ def _measure(results: dict[str, Any], config: Any, store: Any, engines: Any, spe
         with timed(results, "qa"):
             results["qa"] = run_qa(engines, config, lambda name: speaking, quick=options.quick,
                                    realtime=options.realtime, say=say)
+    if "everyday" not in options.skip:
+        with timed(results, "everyday"):
+            results["everyday"] = run_everyday(engines, config, lambda name: speaking,
+                                               quick=options.quick, realtime=options.realtime,
+                                               say=say)
     sets: list[Any] = []
     if "asr" not in options.skip or "wake" not in options.skip:
 

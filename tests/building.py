@@ -4,7 +4,9 @@ that puts the program together; the tests use it too, so what they test is what 
 
 from __future__ import annotations
 
+import random
 import tempfile
+import zoneinfo
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +32,7 @@ from assistant.loop.router import ChatSettings, Router
 from assistant.loop.session import SessionSettings
 from assistant.loop.session import conversation as make_conversation
 from assistant.models import ModelStore
+from assistant.places import PlaceIndex
 from assistant.skills import Capabilities, Skills, SkillsEngine
 from tests.fakes import MemoryControls
 
@@ -38,15 +41,35 @@ def language(code: str = "en") -> Language:
     return load_language(code)
 
 
+PLACES = Path(__file__).parent / "data" / "places"
+"""A few GeoNames cities and countries (tests/data/places/README.md)."""
+ZONE = zoneinfo.ZoneInfo("Europe/London")
+"""The zone the tests' wall clock is in, whatever the machine's."""
+
+
 def skills_engine(code: str = "en", *, state_file: Path | None = None,
-                  home_file: str | None = None, tool_calls: bool = False) -> SkillsEngine:
-    """The skills of language `code` over its home (or `home_file`); the state in
-    `state_file` (None: a fresh temporary file, never the user's own)."""
+                  home_file: str | None = None, tool_calls: bool = False,
+                  seed: int = 21) -> SkillsEngine:
+    """The skills of language `code` over its home (or `home_file`); the state, alarms,
+    reminders and lists next to `state_file` (None: a fresh temporary folder, never the
+    user's own). The everyday skills look places up in tests/data/places, read the wall
+    clock as London time and draw chance from a Random seeded with `seed`."""
     if state_file is None:
         state_file = Path(tempfile.mkdtemp(prefix="assistant-test-")) / "home-state.json"
+    folder = state_file.parent
     config = Config(language=code, skills=SkillsConfig(
-        home_file=home_file, state_file=str(state_file), tool_calls=tool_calls))
-    return build_skills(config, language(code))
+        home_file=home_file, state_file=str(state_file), tool_calls=tool_calls,
+        alarms_file=str(folder / "alarms.json"), reminders_file=str(folder / "reminders.json"),
+        lists_file=str(folder / "lists.json")))
+    engine = build_skills(config, language(code))
+    if engine.everyday is not None:
+        words = language(code).skill_words
+        engine.everyday.places = PlaceIndex(
+            PLACES, fold=words.fold, aliases=dict(words.place_aliases),
+            country_names=words.country_names() if words.country_names else {})
+        engine.everyday.local_zone = ZONE
+        engine.everyday.rng = random.Random(seed)
+    return engine
 
 
 def skills(code: str = "en", *, state_file: Path | None = None, home_file: str | None = None,

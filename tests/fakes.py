@@ -266,6 +266,21 @@ class FakeSkills:
     def next_due(self) -> float | None:
         return self.announce_at_s
 
+    def next_wall_due(self) -> None:
+        return None
+
+    def wall_due(self, wall: object) -> list[Any]:
+        return []
+
+    def ringing(self) -> bool:
+        return False
+
+    def stop_ringing(self) -> None:
+        return None
+
+    def ring_over(self) -> None:
+        pass
+
     def tools(self) -> list[dict[str, Any]]:
         return []
 

@@ -11,15 +11,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("ground", ("__init__", "errors", "atomic", "toml_file", "yaml_file", "audio", "wav",
-                "extras", "sentences", "addresses")),
-    ("config", ("config", "config_check", "config_home", "profiles")),
+                "extras", "sentences", "addresses", "saved_json")),
+    ("config", ("config", "config_check", "config_home", "config_place", "profiles")),
     ("infra", ("scheduling", "models", "sandbox")),
-    ("engines", ("engines", "home", "knowledge")),
+    ("engines", ("engines", "home", "knowledge", "places")),
     ("skills", ("intents", "skills")),
     ("language", ("language",)),
     ("loop", ("loop",)),
     ("endpoints", ("sound", "server", "testmode", "retention")),
-    ("assembly", ("assembly", "doctor")),
+    ("assembly", ("assembly", "everyday_setup", "doctor")),
     ("cli", ("cli", "__main__")),
 ]
 """Bottom to top; each name is a top-level module or package of `assistant`."""

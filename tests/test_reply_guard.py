@@ -210,3 +210,46 @@ def test_an_examples_answer_may_answer_another_question() -> None:
     reply = router.respond("Who wrote Romeo and Juliet?", now=0.0)
     text = "".join(reply.pieces)
     assert reply.guard is not None and reply.guard.check(text) == text
+
+
+# -- live facts: no weather, score, price or opening hours the assistant cannot know --
+
+def chat_router_reply(question: str, answer: str, code: str = "en") -> str:
+    """What the assistant says when the chat model answers `question` with `answer`
+    (through the conversation: router, sentence splitter and guard)."""
+    talk = building.conversation(chat=FakeChat(answer=answer), code=code)
+    return " ".join(talk.answer(question, now=0.0).sentences())
+
+
+def test_the_guard_replaces_the_weather_the_model_made_up() -> None:
+    assert chat_router_reply("What's it like out there today?", "The weather today is sunny.") \
+        == "I have no weather source, so I can't tell you the weather."
+    assert chat_router_reply("今天外面感觉怎么样？", "今天天气晴朗，气温二十五度。", "zh") == \
+        "我没有天气来源，所以没法告诉你天气。"
+
+
+@pytest.mark.parametrize(("question", "answer", "topic"), [
+    ("Should I wear a coat?", "Yes, it's cold and rainy today.", "weather"),
+    ("Who won the game last night?", "The Lakers won 102 to 99.", "sports"),
+    ("Is the pharmacy open?", "Yes, the pharmacy is open until nine tonight.", "opening_hours"),
+    ("What did the prime minister say?", "In today's news, the prime minister announced a plan.",
+     "news"),
+])
+def test_live_facts_are_held_back(question: str, answer: str, topic: str) -> None:
+    language = building.language("en")
+    guard = english_guard(question, live=language.chat.live_facts, no_source=lambda t: t)
+    assert guard.check(answer) == topic
+    assert guard.verdict is GuardVerdict.REPLACED and guard.reason == f"live fact: {topic}"
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Who won the world cup in 2018?", "France won the 2018 World Cup."),
+    ("What is the boiling point of water?", "Water boils at one hundred degrees Celsius."),
+    ("Tell me about hurricanes.", "A hurricane is a huge storm with strong winds."),
+    ("What's the weather like?", "I can't check the weather, I have no internet."),
+    ("Why is the sky blue?", "Sunlight scatters in the air, and blue light scatters most."),
+])
+def test_what_is_not_live_passes(question: str, answer: str) -> None:
+    language = building.language("en")
+    guard = english_guard(question, live=language.chat.live_facts, no_source=lambda t: t)
+    assert guard.check(answer) == answer and guard.verdict is GuardVerdict.PASSED

@@ -118,3 +118,33 @@ def test_a_recording_with_leading_silence_through_the_test_mode(real_store: obje
     result, rows = run_script(script, tmp_path / "out")
     assert result.returncode == 0, (rows, result.stdout[-2000:])
     assert rows[0]["intent"] == "HomeTurnOn"
+
+
+def test_everyday_skills_by_voice(real_store: object, tmp_path: Path) -> None:
+    """An alarm rings at the scripted clock's time (not before), with its chime, until
+    "stop"; a reminder is said with its task; lists, dates, chance, no weather source."""
+    result, rows = run_script(SCRIPTS / "everyday_audio.yaml", tmp_path)
+    failures = {row["turn"]: (row["transcript"], row["failures"]) for row in rows
+                if not row["ok"]}
+    assert result.returncode == 0, failures
+    before, ringing = rows[1], rows[2]
+    assert before["announcements"] == [] and before["reply_audio"] is None
+    from assistant.wav import read_wav
+    assert read_wav(ringing["reply_audio"]).seconds > 6  # the chime again and again
+    lists = __import__("json").loads((tmp_path / "lists.json").read_text())["lists"]
+    assert lists["shopping"] == ["milk", "eggs"]
+
+
+def test_a_list_survives_a_restart(real_store: object, tmp_path: Path) -> None:
+    saved = tmp_path / "my-lists.json"
+    first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
+    settings = f"settings: {{skills: {{lists_file: '{saved}'}}}}\n"
+    first.write_text(settings + "turns:\n  - say: Add bread to my shopping list.\n"
+                     "    expect: {intent: ListAdd, reply_contains: bread}\n")
+    second.write_text(settings + "turns:\n  - say: What is on my shopping list?\n"
+                      "    expect: {intent: ListRead, reply_contains: bread}\n")
+    result, rows = run_script(first, tmp_path / "one")
+    assert result.returncode == 0, rows
+    result, rows = run_script(second, tmp_path / "two")  # a new process: the assistant restarted
+    assert result.returncode == 0, rows
+    assert rows[0]["reply"] == "Your shopping list has one item: bread."

@@ -14,6 +14,7 @@ which the rest of the program is handed and never looks up.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +62,18 @@ class TextRules:
 
 
 @dataclass(frozen=True)
+class LiveFacts:
+    """How to tell a sentence that states a live fact (today's weather, a score, a price)
+    the assistant has no source for: `topics` says what it is about, `now` that it is
+    said of today, `honest` that it says there is no way to know."""
+
+    topics: tuple[tuple[str, re.Pattern[str]], ...]
+    """(topic, pattern): the topics of `assistant.skills.live_facts.TOPICS`."""
+    now: re.Pattern[str]
+    honest: re.Pattern[str]
+
+
+@dataclass(frozen=True)
 class ChatSetup:
     """How the chat model is spoken to in the language."""
 
@@ -69,6 +82,8 @@ class ChatSetup:
     """Few-shot (question, answer) pairs shown before every conversation."""
     models: tuple[str, ...]
     """Chat models that speak the language, best first (() = any chat model)."""
+    live_facts: LiveFacts | None = None
+    """What the reply guard holds back (None: nothing)."""
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,17 @@ import yaml
 
 from assistant.errors import AssistantError
 from assistant.intents import IntentRecognizer, SlotValidator
-from assistant.language import PACKS_DIR, ChatSetup, Language, TextRules, available_languages
+from assistant.language import (
+    PACKS_DIR,
+    ChatSetup,
+    Language,
+    LiveFacts,
+    TextRules,
+    available_languages,
+)
 from assistant.language.phrasebook import Phrasebook
 from assistant.sentences import split_text
+from assistant.skills.lists import ListWords
 from assistant.skills.registry import IntentMatcher, SkillWords
 from assistant.skills.timers import NameRules
 
@@ -84,16 +92,14 @@ def _load(folder: Path) -> Language:
         voice=_text(data, "voice", where),
         chat=ChatSetup(system_prompt=str(chat.get("system_prompt", "")),
                        examples=tuple((str(q), str(a)) for q, a in chat.get("examples", [])),
-                       models=tuple(chat.get("models", []))),
+                       models=tuple(chat.get("models", [])),
+                       live_facts=_live_facts(chat.get("live_facts"), where)),
         control_phrases=frozenset(text.match_key(p) for p in control.get("phrases", [])),
         ignored_words=tuple(sorted((text.match_key(w) for w in control.get("ignore", [])),
                                    key=len, reverse=True)),
         barge_in_hint=str(data.get("barge_in_hint", "")),
         home_file=folder / str(data.get("home", "home.toml")),
-        skill_words=SkillWords(
-            parse_number=text.parse_number,
-            timer_names=_name_rules(skills.get("timer_names") or {}),
-            vague_devices=frozenset(skills.get("vague_devices", []))),
+        skill_words=_skill_words(skills, text, hooks),
         text=text, phrasebook=phrasebook,
         load_intents=getattr(hooks, "load_intents", None) or _intent_loader(text.normalize))
 
@@ -144,6 +150,47 @@ def _text_rules(hooks: ModuleType | None, code: str) -> TextRules:
         sounds_finished=hook("sounds_finished", _never),
         unfinished=hook("unfinished", _never),
         written_in=hook("written_in", _never))
+
+
+def _live_facts(data: Any, where: str) -> LiveFacts | None:
+    """chat.live_facts of pack.yaml: regular expressions, compiled without case."""
+    if not data:
+        return None
+
+    def pattern(key: str, text: Any) -> re.Pattern[str]:
+        try:
+            return re.compile(str(text), re.IGNORECASE)
+        except re.error as error:
+            raise LanguageError(f"{where}chat.live_facts.{key}: {error}") from None
+
+    topics = data.get("topics") or {}
+    return LiveFacts(topics=tuple((str(t), pattern(f"topics.{t}", p)) for t, p in topics.items()),
+                     now=pattern("now", data.get("now", "$^")),
+                     honest=pattern("honest", data.get("honest", "$^")))
+
+
+def _skill_words(skills: Mapping[str, Any], text: TextRules,
+                 hooks: ModuleType | None) -> SkillWords:
+    lists = skills.get("lists") or {}
+    holidays = skills.get("holidays") or {}
+    places = skills.get("places") or {}
+    return SkillWords(
+        parse_number=text.parse_number,
+        timer_names=_name_rules(skills.get("timer_names") or {}),
+        vague_devices=frozenset(skills.get("vague_devices", [])),
+        lists=ListWords(
+            separators=tuple(lists.get("separators", ListWords.separators)),
+            strip_leading=frozenset(str(w) for w in lists.get("strip_leading", [])),
+            strip_trailing=frozenset(str(w) for w in lists.get("strip_trailing", [])),
+            max_words=int(lists.get("max_words", ListWords.max_words))),
+        country=str(skills.get("country", "")),
+        holidays_language=holidays.get("language"),
+        holiday_aliases=tuple((str(k), str(v)) for k, v in
+                              (holidays.get("aliases") or {}).items()),
+        place_aliases=tuple((str(k), str(v)) for k, v in
+                            (places.get("aliases") or {}).items()),
+        fold=getattr(hooks, "fold_name", None) or str,
+        country_names=getattr(hooks, "country_names", None))
 
 
 def _name_rules(data: Mapping[str, Any]) -> NameRules:

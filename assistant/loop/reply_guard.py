@@ -7,9 +7,12 @@ when the first one fails, the language's "not sure" sentence is said instead (RE
 later one fails, it and the rest are not spoken (CUT). A reply that failed never enters
 the conversation memory, so one bad answer cannot poison the next ones.
 
-The checks are cheap (word lists and counting, no model): a sentence fails when it is
-not English while English was asked (frequent words of other languages, too few English
-words, letters of another script), when it repeats itself or an earlier sentence, or
+The checks are cheap (word lists and counting, no model): a sentence fails when it
+states a live fact the assistant has no source for (today's weather, a score, a price:
+the language's `chat.live_facts`; it is replaced by the sentence that there is no
+source), when it is not English while English was asked (frequent words of other
+languages, too few English words, letters of another script), when it repeats itself or
+an earlier sentence, or
 when it takes up the topic of another question it was shown (an earlier one, a few-shot
 example) without a word of this one. Word lists:
 `assistant/data/words/` (see the headers of en.txt and foreign.txt).
@@ -21,9 +24,11 @@ import enum
 import functools
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
+
+from assistant.language import LiveFacts
 
 SENTENCE_ENDS = (".", "!", "?", "\u3002", "\uff01", "\uff1f")
 """What ends a whole sentence, in Latin and in CJK punctuation (。！？)."""
@@ -41,6 +46,8 @@ MAX_FOREIGN_SHARE = 0.15
 MAX_OTHER_SCRIPT_SHARE = 0.2
 #: Two sentences this alike (shared words / all words) say the same thing twice.
 SAME_SENTENCE = 0.8
+#: The reason given for a sentence that states a live fact ("live fact: weather").
+LIVE_FACT = "live fact: "
 
 _LANGUAGES = ("french|spanish|german|italian|portuguese|dutch|russian|chinese|japanese|"
               "korean|arabic|hindi|greek|latin|swedish|polish|turkish")
@@ -49,6 +56,22 @@ _OTHER_LANGUAGE = re.compile(
     rf"\bspeak (?:{_LANGUAGES})\b", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _TOKEN = re.compile(r"\w+(?:'\w+)?")
+
+
+_YEAR = re.compile(r"\b(1\d{3}|20\d{2})\b")
+
+
+def live_fact(sentence: str, question: str, live: LiveFacts) -> str | None:
+    """The topic of a live fact `sentence` states (today's weather, a score, a price, a
+    shop's hours), which the assistant has no source for; None when it states none. It
+    does when it is about a topic the question asks about, or says it of today, and is
+    no honest "I can't know": a year in either makes it history, not news."""
+    if live.honest.search(sentence) or _YEAR.search(sentence) or _YEAR.search(question):
+        return None
+    for topic, pattern in live.topics:
+        if pattern.search(sentence) and (pattern.search(question) or live.now.search(sentence)):
+            return topic
+    return None
 
 
 class GuardVerdict(enum.Enum):
@@ -156,14 +179,20 @@ class ReplyGuard:
 
     def __init__(self, question: str, *, not_sure: str, max_sentences: int = 0,
                  before: Sequence[str] = (), words: WordLists | None = None,
-                 language: str = "en") -> None:
+                 language: str = "en", live: LiveFacts | None = None,
+                 no_source: Callable[[str], str] | None = None) -> None:
         """`max_sentences`: the reply ends (PASSED) after this many (0 = no limit);
         `before`: the other questions the model was shown (remembered turns, few-shot
         examples), whose topics a reply must not take up instead. Not their answers:
         "Shakespeare" in an example's answer may well answer this question too.
         `language`: the language spoken; only an English conversation is checked for
-        replies in another language. `not_sure`: said instead of a failed first sentence."""
+        replies in another language. `not_sure`: said instead of a failed first sentence.
+        `live`: how a sentence stating a live fact looks in the language (None: not
+        checked); one is replaced by `no_source(topic)`, the sentence that there is none."""
         self._words = words or word_lists()
+        self._question = question
+        self._live = live
+        self._no_source = no_source
         self._english = language == "en" and wants_english(question)
         self._not_sure = not_sure
         self._topic = topic_words(question, self._words)
@@ -204,9 +233,14 @@ class ReplyGuard:
             self.verdict = GuardVerdict.CUT
             return None
         self.verdict = GuardVerdict.REPLACED
+        if problem.startswith(LIVE_FACT) and self._no_source is not None:
+            return self._no_source(problem.removeprefix(LIVE_FACT))
         return self._not_sure
 
     def _problem(self, sentence: str) -> str | None:
+        if self._live is not None and (topic := live_fact(sentence, self._question,
+                                                           self._live)):
+            return f"{LIVE_FACT}{topic}"
         if self._english and (problem := language_problem(sentence, self._words)):
             return f"not English: {problem}"
         if problem := repetition_problem(sentence, self._spoken, self._words):

@@ -98,6 +98,12 @@ class Responder:
             current.wake()
         self._speaker.flush()
 
+    def answering(self) -> bool:
+        """True while a turn is waiting or being answered (not counting what is said
+        unasked, such as an announcement)."""
+        with self._lock:
+            return self._pending > 0
+
     def busy(self) -> bool:
         """True while a turn is waiting, being answered or heard."""
         with self._lock:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Generator, Iterable
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from assistant.engines.llm import ChatMessage, ChatModel
@@ -22,6 +23,7 @@ from assistant.loop.events import Completeness, Route
 from assistant.loop.memory import ConversationMemory
 from assistant.loop.outcomes import NoChatModel, NotSure
 from assistant.loop.reply_guard import ReplyGuard
+from assistant.skills.live_facts import NoLiveSource
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,19 @@ class SkillReplyLike(Protocol):
     def expects_reply(self) -> bool: ...
 
 
+class RingLike(Protocol):
+    """Something due on the wall clock, in words (`assistant.skills.everyday.Ring`)."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def alarm(self) -> bool:
+        """It rings (the chime again and again) until stopped."""
+        ...
+    @property
+    def chime(self) -> bool: ...
+
+
 class SkillsLike(Protocol):
     """What the loop uses of one conversation's skills (`assistant.skills.Skills`)."""
 
@@ -60,6 +75,22 @@ class SkillsLike(Protocol):
     def due_announcements(self, now: float) -> list[str]: ...
 
     def next_due(self) -> float | None: ...
+
+    def next_wall_due(self) -> datetime | None:
+        """When the next alarm or reminder of this conversation's room is due."""
+        ...
+
+    def wall_due(self, wall: datetime) -> Sequence[RingLike]:
+        """Alarms and reminders due by `wall`, in words (each handed out once)."""
+        ...
+
+    def ringing(self) -> bool:
+        """True while an alarm rings (then "stop" turns it off)."""
+        ...
+
+    def stop_ringing(self) -> SkillReplyLike | None: ...
+
+    def ring_over(self) -> None: ...
 
     def tools(self) -> list[dict[str, Any]]: ...
 
@@ -132,6 +163,10 @@ class Router:
         if not self.language.text.normalize(text):
             return Reply(Route.NONE)
         if self.is_control(text):
+            stopped = self.skills.stop_ringing() if self.skills is not None else None
+            if stopped is not None:  # "stop" while an alarm rings: the alarm stops
+                return Reply(Route.SKILL, intent=stopped.intent,
+                             pieces=_stream([stopped.text]), source="skill")
             return Reply(Route.CONTROL, intent="Stop")
         if self.skills is not None:
             answer = self.skills.respond(text, now=now) or self._tool_call(text, now=now)
@@ -148,7 +183,9 @@ class Router:
         before = [*self.memory.questions(), *(question for question, _ in settings.examples)]
         guard = ReplyGuard(text, max_sentences=settings.max_sentences, before=before,
                            language=self.language.code,
-                           not_sure=self.language.say(NotSure()))
+                           not_sure=self.language.say(NotSure()),
+                           live=self.language.chat.live_facts,
+                           no_source=lambda topic: self.language.say(NoLiveSource(topic)))
         return Reply(Route.LLM, pieces=_stream(self.chat.stream_reply(
             messages, max_tokens=settings.max_reply_tokens, owner=self._owner, cancel=cancel)),
             guard=guard, source="model")

@@ -41,12 +41,19 @@ from assistant.loop.listener import Listener, ListenerSettings, State
 from assistant.loop.memory import ConversationMemory
 from assistant.loop.output import BufferedSink
 from assistant.loop.responder import Responder, strip_wake_phrase
+from assistant.loop.ringer import Ringer, chime
 from assistant.loop.router import ChatSettings, Router
 from assistant.loop.shared import Engines
 from assistant.loop.speaker import Speaker
 from assistant.skills import Capabilities, SkillsEngine
 
 log = logging.getLogger(__name__)
+
+WALL_RECHECK_S = 60.0
+"""Alarms are due on the wall clock, which may jump (a clock set at boot, summer time):
+the session looks again at least this often while one is waiting."""
+ALARM_MIN_VOLUME = 0.3
+"""An alarm's chime is never quieter than this, even with the volume turned down."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,10 @@ class SessionSettings:
     memory_tokens: int = 768
     new_conversation_on_wake: bool = True
     volume: float = 1.0
+    alarm_every_s: float = 6.0
+    """A ringing alarm's chime is played again this often."""
+    alarm_limit_s: float = 600.0
+    """An alarm nobody stops rings this long."""
 
 
 def conversation(*, language: Language, chat: ChatModel | None,
@@ -73,7 +84,7 @@ def conversation(*, language: Language, chat: ChatModel | None,
                                 count_tokens=chat.count_tokens if chat else _rough_tokens)
     controls = AssistantControls(memory, volume=settings.volume)
     skills = (skills_engine.session(controls=controls, wallclock=wallclock,
-                                    capabilities=capabilities)
+                                    capabilities=capabilities, room=owner or "local")
               if skills_engine is not None else None)
     router = Router(chat=chat, skills=skills, memory=memory, language=language,
                     settings=settings.chat, owner=owner)
@@ -96,6 +107,7 @@ class Session:
         self.engines = engines
         self.sink = sink
         self.clock = clock
+        self._wallclock = wallclock
         self.conversation = conversation(language=engines.language, chat=engines.chat,
                                          skills_engine=engines.skills, settings=settings,
                                          owner=name, wallclock=wallclock)
@@ -121,6 +133,10 @@ class Session:
             conversation=self.conversation, speaker=self.speaker,
             emit=self._emit, reply_done=self.listener.reply_finished, now=clock.now,
             wake_phrase=self.phrase, new_conversation_on_wake=settings.new_conversation_on_wake)
+        self.ringer = Ringer(clock=clock, play=self._chime, busy=self._talking,
+                             ringing=lambda: skills is not None and skills.ringing(),
+                             over=self._ring_over, every_s=settings.alarm_every_s,
+                             limit_s=settings.alarm_limit_s)
         self._started = False
 
     def observe(self, callback: Callable[[Event], None]) -> None:
@@ -136,6 +152,7 @@ class Session:
     def close(self) -> None:
         """Stop answering (the reply in progress is cut), join the responder, cancel this
         session's queued work and release its detectors. Idempotent."""
+        self.ringer.stop()
         if self._started:
             self.responder.stop()
             self._started = False
@@ -205,9 +222,15 @@ class Session:
                 log.exception("event observer failed")
 
     def _arm_timers(self) -> None:
-        """Have the clock call back when the next timer is due (once per due time)."""
+        """Have the clock call back when the next timer, alarm or reminder is due (once
+        per due time; a wall-clock one is looked at again after WALL_RECHECK_S)."""
         skills = self.router.skills
         due = skills.next_due() if skills is not None else None
+        wall = skills.next_wall_due() if skills is not None else None
+        if wall is not None:
+            ahead = (wall - self._wallclock()).total_seconds()
+            when = self.clock.now() + min(max(ahead, 0.0), WALL_RECHECK_S)
+            due = when if due is None else min(due, when)
         with self._lock:
             if due is None or (self._timer_armed is not None and self._timer_armed <= due):
                 return
@@ -221,7 +244,27 @@ class Session:
         if skills is not None:
             for text in skills.due_announcements(self.clock.now()):
                 self.announce(text)
+            for ring in skills.wall_due(self._wallclock()):
+                if ring.chime:
+                    self._chime()
+                self.announce(ring.text)
+                if ring.alarm:
+                    self.ringer.start()
         self._arm_timers()
+
+    def _talking(self) -> bool:
+        """Someone is speaking to the assistant, or it is answering: the chime waits."""
+        return self.listener.state in (State.CAPTURING, State.BUSY) or self.responder.answering()
+
+    def _ring_over(self) -> None:
+        skills = self.router.skills
+        if skills is not None:
+            skills.ring_over()
+
+    def _chime(self) -> None:
+        """The alarm's sound, next on the output (between two sentences of a reply)."""
+        volume = max(self.controls.volume(), ALARM_MIN_VOLUME)
+        self.sink.play(chime(self.sink.rate, volume=round(0.5 * volume, 2)), next_up=True)
 
     def interrupt(self) -> None:
         """Stop the reply now, as the wake word would (shutdown, a satellite's request)."""

@@ -19,9 +19,14 @@ from assistant.intents import IntentMatch
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "Capabilities", "Confirmations", "Controls", "IntentMatch", "Outcome",
+    "Ask", "Capabilities", "Confirmations", "Controls", "IntentMatch", "Outcome",
     "PendingConfirmation", "Say", "Skill", "SkillReply", "SkillResult",
 ]
+
+#: What the answer to an `Ask` is: a time (the `TimeAnswer` intent: "at seven", "in ten
+#: minutes") or any words ("call Mum").
+WANTS_TIME = "time"
+WANTS_TEXT = "text"
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,17 @@ class Capabilities:
 
 
 @dataclass(frozen=True)
+class Ask:
+    """A request a skill could not finish without more ("set an alarm" with no time): it
+    asked for what is missing, and the next utterance may give it. `resume` gets the
+    answer as an IntentMatch: the `TimeAnswer` intent's slots, or for WANTS_TEXT the
+    words said (slot `text`)."""
+
+    wants: str
+    resume: Callable[[IntentMatch], SkillResult] = field(repr=False)
+
+
+@dataclass(frozen=True)
 class SkillResult:
     """What a skill returns: its outcome, and whether the pipeline should listen for an
     answer without the wake word (a confirmation question)."""
@@ -74,6 +90,8 @@ class SkillResult:
     expects_reply: bool = False
     notes: tuple[Outcome, ...] = ()
     """Said after the outcome (e.g. that a change could not be saved)."""
+    ask: Ask | None = None
+    """The outcome is a question for what is missing (then `expects_reply` is true)."""
 
 
 @dataclass(frozen=True)
@@ -121,10 +139,10 @@ class Skill(Protocol):
 
 
 def result(match: IntentMatch, outcome: Outcome, *, expects_reply: bool = False,
-           notes: tuple[Outcome, ...] = ()) -> SkillResult:
+           notes: tuple[Outcome, ...] = (), ask: Ask | None = None) -> SkillResult:
     """`outcome` as the result of `match`, carrying its intent and slots for the report."""
     return SkillResult(outcome=outcome, intent=match.intent, slots=dict(match.slots),
-                       expects_reply=expects_reply, notes=notes)
+                       expects_reply=expects_reply or ask is not None, notes=notes, ask=ask)
 
 
 @dataclass(frozen=True)

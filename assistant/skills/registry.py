@@ -9,8 +9,9 @@ assembly, is the language that turns them into words.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -18,7 +19,9 @@ from typing import Any, Protocol
 from assistant.home.state_file import HomeState
 from assistant.intents import IntentMatch, SlotValidator
 from assistant.skills.base import (
+    WANTS_TEXT,
     AnsweredTooLate,
+    Ask,
     Capabilities,
     Confirmations,
     Controls,
@@ -31,7 +34,9 @@ from assistant.skills.base import (
     SkillResult,
 )
 from assistant.skills.control import ControlSkill, validate_volume_slots
+from assistant.skills.everyday import Everyday, EverydaySkills, Ring
 from assistant.skills.home import HomeSkill
+from assistant.skills.lists import ListWords, list_slot_validator
 from assistant.skills.math_units import MathSkill, math_slot_validator
 from assistant.skills.time_date import TimeDateSkill
 from assistant.skills.timers import NameRules, TimerSkill, timer_slot_validator
@@ -41,6 +46,8 @@ log = logging.getLogger(__name__)
 
 #: How long a confirmation question stays open, seconds on the `now` clock.
 CONFIRMATION_TIMEOUT_S = 30.0
+#: How long a question for what a request lacked ("for what time?") stays open.
+ASK_TIMEOUT_S = 30.0
 _ANSWERS = frozenset({"Confirm", "Deny"})
 
 
@@ -62,6 +69,20 @@ class SkillWords:
     timer_names: NameRules = NameRules()
     vague_devices: frozenset[str] = frozenset()
     """First words that make "turn on X" no device at all ("it", "everything")."""
+    lists: ListWords = ListWords()
+    """How several list items are said ("milk and eggs")."""
+    country: str = ""
+    """Whose holidays count when place.country and the system's locale say nothing."""
+    holidays_language: str | None = None
+    """The holidays library's language for the names ("en_US", "zh_CN")."""
+    holiday_aliases: tuple[tuple[str, str], ...] = ()
+    """More spoken names of holidays -> the library's name ("xmas" -> "Christmas Day")."""
+    place_aliases: tuple[tuple[str, str], ...] = ()
+    """More spoken names of countries -> ISO code ("britain" -> "GB")."""
+    fold: Callable[[str], str] = str
+    """One spelling of a place or holiday name (Mandarin: Simplified characters)."""
+    country_names: Callable[[], Mapping[str, Sequence[str]]] | None = None
+    """The countries' names in the language, by ISO code (None: English names only)."""
 
 
 def slot_validators(words: SkillWords) -> dict[str, SlotValidator]:
@@ -81,12 +102,29 @@ def slot_validators(words: SkillWords) -> dict[str, SlotValidator]:
         checked = timer(slots)
         return checked if checked is not None and "duration" in checked else None
 
+    def words_said(slots: dict[str, Any]) -> dict[str, Any] | None:
+        """A wildcard (a task, a label, a place): as said, and not empty."""
+        for key in ("task", "label", "place", "holiday", "topic", "business", "team"):
+            if key in slots:
+                slots[key] = " ".join(str(slots[key]).split())
+                if not slots[key] or len(slots[key].split()) > 16:
+                    return None
+        return slots
+
     numbers = math_slot_validator(words.parse_number)
+    lists = list_slot_validator(words.lists)
     return {
         "TimerSet": timer_set, "TimerCancel": timer, "TimerStatus": timer,
         "MathCalculate": numbers, "UnitConvert": numbers,
         "VolumeSet": validate_volume_slots,
         "HomeTurnOn": unknown_device, "HomeTurnOff": unknown_device,
+        **{intent: words_said for intent in ("AlarmSet", "AlarmCancel", "ReminderSet",
+                                             "ReminderCancel", "TimeInPlace", "SunTimes",
+                                             "DaysUntil", "WeekdayOfDate", "PriceGet",
+                                             "OpeningHoursGet", "SportsGet")},
+        **{intent: lists for intent in ("ListAdd", "ListRemove", "ListRead", "ListCount",
+                                        "ListCheck", "ListClear", "ListCreate",
+                                        "ListDelete")},
     }
 
 
@@ -97,8 +135,10 @@ class SkillsEngine:
 
     def __init__(self, *, recognizer: IntentMatcher, home: HomeState, say: Say,
                  words: SkillWords, hint: str = "", tool_calls: bool = False,
-                 problems: Sequence[str] = ()) -> None:
+                 problems: Sequence[str] = (), everyday: Everyday | None = None) -> None:
         self.recognizer = recognizer
+        self.everyday = everyday
+        """Alarms, reminders, lists, dates... (None: only the core skills)."""
         self.words = words
         self.home = home
         self.say = say
@@ -110,8 +150,9 @@ class SkillsEngine:
         """Things the user should hear about at start-up (e.g. an unusable state file)."""
 
     def session(self, *, controls: Controls, wallclock: Callable[[], datetime] = datetime.now,
-                capabilities: Capabilities | None = None) -> Skills:
-        """The skills of one conversation over the shared home and recognizer."""
+                capabilities: Capabilities | None = None, room: str = "local") -> Skills:
+        """The skills of one conversation over the shared home and recognizer; `room`
+        names the session (alarms and reminders ring in the room that set them)."""
         confirmations = Confirmations(timeout_s=CONFIRMATION_TIMEOUT_S)
         timers = TimerSkill(capabilities=capabilities)
         skills: list[Skill] = [
@@ -119,15 +160,27 @@ class SkillsEngine:
             HomeSkill(self.home, confirmations=confirmations), MathSkill(),
             ControlSkill(controls),
         ]
-        return Skills(engine=self, skills=skills, confirmations=confirmations, timers=timers)
+        everyday = None
+        if self.everyday is not None:
+            everyday = EverydaySkills(self.everyday, room=room, wallclock=wallclock,
+                                      confirmations=confirmations, capabilities=capabilities)
+            skills += everyday.skills
+        return Skills(engine=self, skills=skills, confirmations=confirmations, timers=timers,
+                      everyday=everyday, wallclock=wallclock)
 
 
 class Skills:
     """Every skill of one conversation behind one `respond`; see the module docstring."""
 
     def __init__(self, *, engine: SkillsEngine, skills: Sequence[Skill],
-                 confirmations: Confirmations, timers: TimerSkill) -> None:
+                 confirmations: Confirmations, timers: TimerSkill,
+                 everyday: EverydaySkills | None = None,
+                 wallclock: Callable[[], datetime] = datetime.now) -> None:
         self._engine = engine
+        self._everyday = everyday
+        self._wallclock = wallclock
+        self._asked: tuple[Ask, float] | None = None
+        """A question for what a request lacked, and until when (on the `now` clock)."""
         self._recognizer = engine.recognizer
         self._say = engine.say
         self.hint = engine.hint
@@ -155,10 +208,17 @@ class Skills:
         """Run the command in `text` at `now` (seconds, monotonic) and return the reply,
         or None if `text` is not a command."""
         match = self.recognize(text)
+        asked, self._asked = self._asked, None
+        if asked is not None and now <= asked[1]:
+            answered = self._answer(asked[0], match, text)
+            if answered is not None:
+                return self._reply(answered, now)
+        if match is not None and match.intent == "TimeAnswer":
+            return None  # a bare time with no question open: conversation
         if self._confirmations.active(now) is not None:
             confirmed = match is not None and match.intent == "Confirm"
             answered = self._confirmations.resolve(confirmed=confirmed, now=now)
-            return self._reply(answered) if answered is not None else None
+            return self._reply(answered, now) if answered is not None else None
         expired = self._confirmations.take_expired(now)
         if match is None:
             return None
@@ -166,8 +226,53 @@ class Skills:
             if expired is None:
                 return None  # a "yes" with no question open is conversation
             return self._reply(SkillResult(outcome=AnsweredTooLate(expired.refusal),
-                                           intent=match.intent, slots={}))
-        return self._reply(self._run(match, now=now))
+                                           intent=match.intent, slots={}), now)
+        return self._reply(self._run(match, now=now), now)
+
+    def _answer(self, ask: Ask, match: IntentMatch | None, text: str) -> SkillResult | None:
+        """The answer to an open question, or None when `text` is no answer (a new
+        request, which is then handled as usual)."""
+        if match is not None and match.intent == "TimeAnswer":
+            return self._resume(ask, match)
+        if ask.wants == WANTS_TEXT and match is None and text.strip():
+            return self._resume(ask, IntentMatch("TextAnswer", {}, text.strip()))
+        return None
+
+    def _resume(self, ask: Ask, answer: IntentMatch) -> SkillResult:
+        """The request finished with `answer`; reported as the answer's intent (as a "yes"
+        is reported as Confirm), with what the request did as its outcome."""
+        try:
+            done = ask.resume(IntentMatch(answer.intent, answer.slots,
+                                          " ".join(answer.text.split()).rstrip(".!?。！？")))
+            return dataclasses.replace(done, intent=answer.intent)
+        except Exception:  # noqa: BLE001 - say sorry instead of dying mid-conversation
+            log.exception("answering a question failed")
+            return _failure(answer, SkillFailed())
+
+    def next_wall_due(self) -> datetime | None:
+        """When the next alarm or reminder of this conversation's room is due."""
+        return self._everyday.next_due() if self._everyday is not None else None
+
+    def wall_due(self, wall: datetime) -> list[Ring]:
+        """Alarms and reminders of this room due by `wall`, in words (each said once)."""
+        return self._everyday.due(wall, self._say) if self._everyday is not None else []
+
+    def ringing(self) -> bool:
+        """True while an alarm of this conversation rings."""
+        return self._everyday is not None and self._everyday.alarms.ringing is not None
+
+    def stop_ringing(self) -> SkillReply | None:
+        """Turn off the ringing alarm ("stop"); None when none rings."""
+        if not self.ringing() or self._everyday is None:
+            return None
+        outcome = self._everyday.alarms.stop(self._wallclock())
+        return SkillReply(text=self._say(outcome), intent="AlarmStop", slots={},
+                          outcome=outcome)
+
+    def ring_over(self) -> None:
+        """The ringing alarm reached its limit and stops by itself."""
+        if self._everyday is not None:
+            self._everyday.alarms.ring_over()
 
     def due_announcements(self, now: float) -> list[str]:
         """What to say about timers that finished by `now` (each is said once)."""
@@ -193,9 +298,12 @@ class Skills:
         slots = validate(self._engine.specs, name, arguments,
                          names=self._engine.words.timer_names)
         log.debug("tool call %s %s", name, slots)
-        return self._reply(self._run(IntentMatch(intent=name, slots=slots, text=""), now=now))
+        return self._reply(self._run(IntentMatch(intent=name, slots=slots, text=""), now=now),
+                           now)
 
-    def _reply(self, done: SkillResult) -> SkillReply:
+    def _reply(self, done: SkillResult, now: float) -> SkillReply:
+        if done.ask is not None:
+            self._asked = (done.ask, now + ASK_TIMEOUT_S)
         text = " ".join(self._say(outcome) for outcome in (done.outcome, *done.notes))
         return SkillReply(text=text, intent=done.intent, slots=done.slots,
                           expects_reply=done.expects_reply, outcome=done.outcome)

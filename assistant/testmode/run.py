@@ -20,13 +20,20 @@ from assistant.testmode.script import Script, Turn
 
 def script_config(config: Config, script: Script, *, out_dir: Path) -> Config:
     """The configuration a script runs with: its `settings` on top, the chat model at
-    temperature 0, and the simulated home's state in `out_dir`, fresh each run (a script
-    never changes the user's own home)."""
-    state = out_dir / "home-state.json"
-    state.unlink(missing_ok=True)
+    temperature 0, and the simulated home's state, the alarms, reminders and lists in
+    `out_dir`, fresh each run (a script never changes the user's own home or lists;
+    its `settings` may name other files, to carry them from one run to the next)."""
+    saved = {key: out_dir / name for key, name in (
+        ("state_file", "home-state.json"), ("alarms_file", "alarms.json"),
+        ("reminders_file", "reminders.json"), ("lists_file", "lists.json"))}
+    for path in saved.values():
+        path.unlink(missing_ok=True)
     config = dataclasses.replace(
         config, llm=dataclasses.replace(config.llm, temperature=0.0),
-        skills=dataclasses.replace(config.skills, state_file=str(state)))
+        skills=dataclasses.replace(config.skills, state_file=str(saved["state_file"]),
+                                   alarms_file=str(saved["alarms_file"]),
+                                   reminders_file=str(saved["reminders_file"]),
+                                   lists_file=str(saved["lists_file"])))
     return with_overrides(config, script.settings, where=f"{script.path}: settings")
 
 

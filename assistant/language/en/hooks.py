@@ -7,12 +7,15 @@ cannot: "is" or "are" after a device name, "a" or "an", how a timer is named.
 
 from __future__ import annotations
 
+import calendar
 import re
 from typing import Any
 
 from assistant.language.en.numbers import parse_number
 from assistant.language.en.text import normalize, sounds_finished, unfinished, words_of
 from assistant.language.en.wording import (
+    MONTH_NAMES,
+    WEEKDAY_NAMES,
     amount_of_time_words,
     date_words,
     duration_words,
@@ -20,7 +23,9 @@ from assistant.language.en.wording import (
     number_words,
     ordinal_words,
     quantity_words,
+    second_person,
     time_words,
+    without_weekday,
     year_words,
 )
 from assistant.language.packs import default_tidy
@@ -90,11 +95,41 @@ def level(volume: float) -> str:
     return number_words(round(volume * 10, 1), decimals=1)
 
 
+_PLURAL_COUNTRIES = frozenset({"Netherlands", "Philippines", "Bahamas", "Gambia", "Maldives",
+                               "Seychelles", "Comoros", "Vatican"})
+
+
+def the_country(name: str) -> str:
+    """"the United States", "the Netherlands", but "Japan"."""
+    words = name.split()
+    needs = (words[:1] == ["United"] or name in _PLURAL_COUNTRIES
+             or any(w in ("Republic", "Kingdom", "Islands", "Emirates") for w in words))
+    return f"the {name}" if needs else name
+
+
+def capitalize_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def days_in_month(month: int, year: int | None = None) -> int:
+    """Days in `month` of `year` (of a leap year when no year is said)."""
+    return calendar.monthrange(year or 2023, month)[1]  # no year: a common one
+
+
+def weekday(moment: Any) -> str:
+    return WEEKDAY_NAMES[moment.weekday()]
+
+
 FILTERS = {
     "number": number_words, "ordinal": ordinal_words, "year": year_words,
     "quantity": quantity_words, "listing": join_words, "first_few": first_few,
     "time": time_words, "date": date_words, "duration": duration_words,
     "amount_of_time": amount_of_time_words, "approx": approx, "is_are": is_are,
     "article": article, "timer_label": timer_label, "length_label": length_label,
-    "level": level, "shown": shown,
+    "level": level, "shown": shown, "weekday": weekday,
+    "day_name": lambda day: WEEKDAY_NAMES[int(day)],
+    "month_name": lambda month: MONTH_NAMES[int(month) - 1],
+    "days_in_month": days_in_month, "second_person": second_person,
+    "without_weekday": without_weekday, "the_country": the_country,
+    "capitalize_first": capitalize_first,
 }

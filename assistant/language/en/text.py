@@ -40,6 +40,19 @@ _REPLACEMENTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+# "7.30", "at 10.15": a clock time, not a decimal, after a word that introduces a time or
+# before a.m./p.m. ("set an alarm for 7.30"; "what is 7.30 plus 2" stays a number).
+_DOTTED_TIME = re.compile(
+    r"\b(at|for|until|till|to|by|from) ([01]?\d|2[0-3])\.([0-5]\d)\b|"
+    r"\b([01]?\d|2[0-3])\.([0-5]\d) ?(?=[ap]\.? ?m\b)")
+
+
+def _dotted_time(match: re.Match[str]) -> str:
+    if match.group(1):
+        return f"{match.group(1)} {match.group(2)} {match.group(3)}"
+    return f"{match.group(4)} {match.group(5)} "
+
+
 _LEADING_FILLER = re.compile(r"^(?:(?:and|so|okay|ok|um|uh|erm|well|also|then)\b\s*)+")
 
 
@@ -47,6 +60,7 @@ def normalize(text: str) -> str:
     """One canonical form for every recognizer's output: lowercase, no punctuation,
     numbers as digits, spoken amounts of time as number + unit."""
     text = unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("`", "'")
+    text = _DOTTED_TIME.sub(_dotted_time, text)
     for pattern, replacement in _REPLACEMENTS:
         text = pattern.sub(replacement, text)
     text = " ".join(text.split())

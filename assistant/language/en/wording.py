@@ -115,3 +115,23 @@ def amount_of_time_words(seconds: float) -> str:
         return f"{number_words(seconds // 3600)} and a half hours"
     return duration_words(seconds)
 
+
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December")
+_SECOND_PERSON = {"i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself",
+                  "i'm": "you're", "i've": "you've", "i'll": "you'll", "i'd": "you'd",
+                  "am": "are", "we": "you", "us": "you", "our": "your", "ours": "yours",
+                  "ourselves": "yourselves", "we're": "you're"}
+
+
+def second_person(text: str) -> str:
+    """What the user said, said back to them: "call my mum" -> "call your mum"."""
+    return " ".join(_SECOND_PERSON.get(word.lower(), word) for word in str(text).split())
+
+
+def without_weekday(text: str) -> str:
+    """"Tuesday, March fifth" -> "March fifth" (a date said with `date_words`)."""
+    head, comma, rest = text.partition(", ")
+    return rest if comma and head in WEEKDAY_NAMES else text

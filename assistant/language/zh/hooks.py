@@ -9,6 +9,7 @@ Mandarin speaker does (`wording`).
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -17,11 +18,17 @@ from typing import Any
 from assistant.intents import SlotValidator
 from assistant.language.zh import wording
 from assistant.language.zh.intents import MandarinIntentRecognizer
-from assistant.language.zh.text import is_han, normalize, pinyin_key, split_sentences
+from assistant.language.zh.text import (
+    is_han,
+    normalize,
+    pinyin_key,
+    simplified,
+    split_sentences,
+)
 from assistant.skills.math_units import rounded
 
-__all__ = ["FILTERS", "load_intents", "match_key", "normalize", "split_sentences", "tidy",
-           "written_in"]
+__all__ = ["FILTERS", "country_names", "fold_name", "load_intents", "match_key", "normalize",
+           "split_sentences", "tidy", "written_in"]
 
 written_in = is_han
 _SPACE_AROUND_HAN = re.compile(
@@ -74,10 +81,50 @@ def degrees(value: float) -> str:
     return f"{wording.number_words(value, decimals=1)}度"
 
 
+def fold_name(text: str) -> str:
+    """A place or holiday name in one spelling: Simplified characters, no spaces."""
+    return simplified(text).replace(" ", "") if is_han(text) else text
+
+
+def country_names() -> dict[str, list[str]]:
+    """The countries' Chinese names by ISO code: pycountry's translations of ISO 3166
+    (its name, common name and official name in zh_CN)."""
+    import gettext
+
+    from assistant.extras import require
+
+    pycountry = require("zh", "pycountry", needed_by="Mandarin country names")
+    chinese = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"])
+    names: dict[str, list[str]] = {}
+    for country in pycountry.countries:
+        said = {chinese.gettext(getattr(country, key)) for key in
+                ("name", "common_name", "official_name") if hasattr(country, key)}
+        names[country.alpha_2] = sorted(n for n in said if is_han(n))
+    return names
+
+
+def second_person(text: str) -> str:
+    """What the user said, said back: "给我妈打电话" -> "给你妈打电话"."""
+    return str(text).replace("我们", "你们").replace("我", "你")
+
+
+def without_weekday(text: str) -> str:
+    """"十一月二十九日，星期日" -> "十一月二十九日"."""
+    return text.split("，")[0]
+
+
+def days_in_month(month: int, year: int | None = None) -> int:
+    return calendar.monthrange(year or 2023, month)[1]  # no year: a common one
+
+
 FILTERS = {
     "number": wording.number_words, "count": wording.count_words,
     "time": wording.time_words, "date": wording.date_words,
     "duration": wording.duration_words, "listing": wording.join_words,
     "first_few": first_few, "approx": approx, "timer_label": timer_label, "level": level,
-    "degrees": degrees,
+    "degrees": degrees, "year": wording.year_words,
+    "weekday": lambda moment: wording.WEEKDAYS[moment.weekday()],
+    "day_name": lambda day: wording.WEEKDAYS[int(day)],
+    "days_in_month": days_in_month, "second_person": second_person,
+    "without_weekday": without_weekday,
 }

@@ -28,6 +28,7 @@ from assistant.intents import (
     text_list,
 )
 from assistant.language.zh.text import (
+    is_han,
     join_tokens,
     normalize,
     numerals_by_sound,
@@ -106,11 +107,34 @@ class MandarinIntentRecognizer:
 
     def recognize(self, text: str) -> IntentMatch | None:
         """The first pass that matches the whole sentence, or None (not a command)."""
-        for recognizer in self._passes:
+        for index, recognizer in enumerate(self._passes):
             match = recognizer.recognize(text)
+            if match is not None and index == 1:  # wildcards come back spelled in pinyin
+                slots = {key: _said(value, text) if isinstance(value, str) else value
+                         for key, value in match.slots.items()}
+                return IntentMatch(match.intent, slots, match.text)
             if match is not None:
                 return match
         return None
+
+
+def _said(value: str, text: str) -> str:
+    """A slot the pinyin pass matched ("niunai"), in the characters that were said
+    ("牛奶"): the run of the transcript's tokens spelled that way (else as it is)."""
+    if not value.isascii() or not is_han(text):
+        return value
+    tokens = normalize(text).split()
+    spelled = [pinyin_key(token).replace(" ", "") for token in tokens]
+    wanted = value.replace(" ", "")
+    for start in range(len(tokens)):
+        joined = ""
+        for end in range(start, len(tokens)):
+            joined += spelled[end]
+            if joined == wanted:
+                return join_tokens(" ".join(tokens[start:end + 1])).replace(" ", "")
+            if not wanted.startswith(joined):
+                break
+    return value
 
 
 def _joined(validator: SlotValidator) -> SlotValidator:

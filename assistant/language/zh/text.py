@@ -70,10 +70,34 @@ def digits(text: str) -> str:
             return text
 
 
+_CLOCK = re.compile(r"([零〇一二两三四五六七八九十\d]{1,3})点"
+                    r"([零〇一二三四五六七八九十\d]{1,3})(分|刻)"
+                    r"|([零〇一二两三四五六七八九十]{1,3})点([零〇][一二三四五六七八九]"
+                    r"|[一二三四五]?十[一二三四五六七八九]?)(?![一二三四五六七八九十])")
+_TWO_OCLOCK = re.compile(r"(?<![\d零〇一二三四五六七八九十])两(?=点)")
+
+
+def _clock_part(numerals: str) -> str:
+    stripped = numerals.lstrip("零〇") or "零"
+    return digits(stripped) if not stripped.isdigit() else str(int(stripped))
+
+
+def clock_times(text: str) -> str:
+    """"八点零五分" -> "8点5分", "七点一刻" -> "7点1刻", "六点四十五" -> "6点45分",
+    "两点" -> "2点": the 点 of a clock time is no decimal point (cn2an alone reads them
+    as 8.05, 7.1 and 6.45). "三点一四" stays a number."""
+    def clock(m: re.Match[str]) -> str:
+        if m[1]:
+            return f"{_clock_part(m[1])}点{_clock_part(m[2])}{m[3]}"
+        return f"{_clock_part(m[4])}点{_clock_part(m[5])}分"
+
+    return _CLOCK.sub(clock, _TWO_OCLOCK.sub("2", text))
+
+
 def normalize(text: str) -> str:
     """The one form intents match: Simplified, digits, tokens separated by spaces."""
     text = unicodedata.normalize("NFKC", text).lower()
-    text = digits(simplified(text))
+    text = digits(clock_times(simplified(text)))
     for pattern, words in _SYMBOLS:
         text = pattern.sub(words, text)
     return " ".join(_TOKEN.findall(text))
