@@ -22,6 +22,8 @@ from assistant.skills.base import (
     Capabilities,
     Confirmations,
     Controls,
+    DidYouMean,
+    NotDone,
     NotSupported,
     Outcome,
     Say,
@@ -155,7 +157,11 @@ class Skills:
         """Run the command in `text` at `now` (seconds, monotonic) and return the reply,
         or None if `text` is not a command."""
         match = self.recognize(text)
-        if self._confirmations.active(now) is not None:
+        pending = self._confirmations.active(now)
+        if pending is not None and pending.about_hearing and (
+                match is None or match.intent not in _ANSWERS):
+            self._confirmations.withdraw()  # said again, or something else: a new request
+        elif pending is not None:
             confirmed = match is not None and match.intent == "Confirm"
             answered = self._confirmations.resolve(confirmed=confirmed, now=now)
             return self._reply(answered) if answered is not None else None
@@ -163,11 +169,25 @@ class Skills:
         if match is None:
             return None
         if match.intent in _ANSWERS:
-            if expired is None:
+            if expired is None or expired.about_hearing:
                 return None  # a "yes" with no question open is conversation
             return self._reply(SkillResult(outcome=AnsweredTooLate(expired.refusal),
                                            intent=match.intent, slots={}))
+        if match.doubtful:
+            return self._reply(self._ask_heard(match, now=now))
         return self._reply(self._run(match, now=now))
+
+    def _ask_heard(self, match: IntentMatch, *, now: float) -> SkillResult:
+        """A command with a slot not heard exactly: asked about, run on a yes."""
+        sure = IntentMatch(intent=match.intent, slots=dict(match.slots), text=match.text)
+
+        def accept() -> list[Outcome]:
+            done = self._run(sure, now=now)
+            return [done.outcome, *done.notes]
+
+        log.debug("not sure of %s in %s", match.doubtful, match.intent)
+        return self._confirmations.ask(match, DidYouMean(match.heard_as), accept=accept,
+                                       refusal=NotDone(), now=now, about_hearing=True)
 
     def due_announcements(self, now: float) -> list[str]:
         """What to say about timers that finished by `now` (each is said once)."""
