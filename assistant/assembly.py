@@ -36,10 +36,11 @@ from assistant.engines.tts import (
 )
 from assistant.engines.vad import SileroVadModel
 from assistant.engines.wake import MicroWakeWordModel
-from assistant.home.home_file import SWITCHABLE, load_home
+from assistant.home.home_file import SWITCHABLE, HomeConfig, load_home
 from assistant.home.state_file import HomeState, default_state_path
 from assistant.language import Language
 from assistant.language.packs import LanguageError, load_language
+from assistant.language.vocabulary import recognizer_hint
 from assistant.language.voice import MissingVoice, VoiceWithoutScript
 from assistant.loop.listener import ListenerSettings
 from assistant.loop.router import ChatSettings
@@ -215,14 +216,22 @@ def build_skills(config: Config, language: Language) -> SkillsEngine:
     state = HomeState(home, path=state_path)
     recognizer = language.load_intents(language.intents_path, home.spoken_lists(),
                                        slot_validators(language.skill_words))
-    hint = language.render(
-        "RecognizerHint",
-        switchable=[d.name for d in home.devices if d.kind in SWITCHABLE],
-        locks=[d.name for d in home.devices if d.kind == "lock"],
-        devices=list(dict.fromkeys(d.name for d in home.devices)))
+    hint = recognizer_hint(language, home_names(home))
     return SkillsEngine(recognizer=recognizer, home=state, say=language.say,
                         words=language.skill_words, hint=hint, tool_calls=skills.tool_calls,
                         problems=[state.problem] if state.problem else [])
+
+
+def home_names(home: HomeConfig) -> dict[str, list[str]]:
+    """The home's canonical names per list (area, device, and per kind), for the hint."""
+    names: dict[str, list[str]] = {"area": [a.name for a in home.areas],
+                                   "device": list(dict.fromkeys(d.name for d in home.devices)),
+                                   "switchable": []}
+    for device in home.devices:
+        names.setdefault(device.kind, []).append(device.name)
+        if device.kind in SWITCHABLE:
+            names["switchable"].append(device.name)
+    return names
 
 
 # -- sessions ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ assembly, is the language that turns them into words.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -145,18 +146,24 @@ class Skills:
     def tool_calls(self) -> bool:
         return self._engine.tool_calls
 
-    def recognize(self, text: str) -> IntentMatch | None:
-        """The command in `text`, without acting on it (None = not a command)."""
+    def recognize(self, text: str, alternatives: Sequence[str] = ()) -> IntentMatch | None:
+        """The command in `text`, without acting on it (None = not a command). With the
+        recognizer's `alternatives` (other readings of the same audio), see
+        `heard_command`."""
         try:
+            if alternatives:
+                return heard_command(self._recognizer, text, alternatives)
             return self._recognizer.recognize(text)
         except Exception:  # noqa: BLE001 - a template bug must not take the assistant down
             log.exception("intent recognition failed")
             return None
 
-    def respond(self, text: str, *, now: float) -> SkillReply | None:
+    def respond(self, text: str, *, now: float,
+                alternatives: Sequence[str] = ()) -> SkillReply | None:
         """Run the command in `text` at `now` (seconds, monotonic) and return the reply,
-        or None if `text` is not a command."""
-        match = self.recognize(text)
+        or None if `text` is not a command. `alternatives`: the recognizer's other
+        readings of the same audio."""
+        match = self.recognize(text, alternatives)
         pending = self._confirmations.active(now)
         if pending is not None and pending.about_hearing and (
                 match is None or match.intent not in _ANSWERS):
@@ -230,6 +237,33 @@ class Skills:
         except Exception:  # noqa: BLE001 - say sorry instead of dying mid-conversation
             log.exception("skill for %s failed", match.intent)
             return _failure(match, SkillFailed())
+
+
+def heard_command(recognizer: IntentMatcher, text: str,
+                  alternatives: Sequence[str]) -> IntentMatch | None:
+    """The command in what the recognizer heard: `text` as written, else the first of its
+    `alternatives` as written, else whatever the recognizer makes of `text` (a language
+    may match by sound). A slot on which another reading of the same command disagrees
+    ("25×17" and "25加17") is doubtful: asked about, not guessed."""
+    written = getattr(recognizer, "recognize_written", recognizer.recognize)
+    readings = [text, *alternatives]
+    found = next(((reading, match) for reading in readings
+                  if (match := written(reading)) is not None), None)
+    if found is None:
+        return recognizer.recognize(text)
+    reading, match = found
+    doubtful = set(match.doubtful)
+    for other in readings:
+        if other == reading:
+            continue
+        rival = written(other)
+        if rival is not None and rival.intent == match.intent:
+            doubtful |= {key for key in {*match.slots, *rival.slots}
+                         if str(match.slots.get(key)) != str(rival.slots.get(key))}
+    if doubtful == set(match.doubtful):
+        return match
+    return dataclasses.replace(match, doubtful=tuple(sorted(doubtful)),
+                               heard_as=match.heard_as or reading)
 
 
 def _failure(match: IntentMatch, outcome: Outcome) -> SkillResult:

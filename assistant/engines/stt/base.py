@@ -30,6 +30,9 @@ class Transcript:
     """Whisper: the probability that the audio held no speech at all."""
     word_confidence: float | None = None
     """Vosk: the mean of its word confidences (0 to 1)."""
+    alternatives: tuple[str, ...] = ()
+    """Other readings of the same audio, most likely first (Whisper's beam, when asked
+    for): what a command may have been if `text` is not one."""
 
     @property
     def confidence(self) -> float | None:

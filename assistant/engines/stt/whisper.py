@@ -68,16 +68,19 @@ class WhisperRecognizer:
 
     def __init__(self, model_dir: Path, *, language: str = "en", beam_size: int = 1,
                  threads: int = 1, workers: int = 2, short_context: bool = True,
-                 prompt: str = "") -> None:
+                 prompt: str = "", alternatives: int = 0) -> None:
         """`threads` per decode; `workers` decodes at once; `prompt` starts every initial
-        prompt (Mandarin: "以下是普通话的句子。", so it writes Simplified characters)."""
+        prompt (Mandarin: "以下是普通话的句子。", so it writes Simplified characters);
+        `alternatives`: how many other readings a transcript carries (the beam searched
+        is at least one wider; 0 keeps `beam_size`)."""
         from faster_whisper import WhisperModel
         from faster_whisper.tokenizer import Tokenizer
 
         if not Path(model_dir).is_dir():
             raise FileNotFoundError(f"Whisper model folder not found: {model_dir}")
         self.language = language
-        self._beam_size = beam_size
+        self._beam_size = max(beam_size, alternatives + 1 if alternatives else 1)
+        self._alternatives = alternatives
         self._short_context = short_context
         self._prompt_text = prompt
         self._model = WhisperModel(str(model_dir), device="cpu", compute_type="int8",
@@ -123,9 +126,11 @@ class WhisperRecognizer:
         return result
 
     def _transcript(self, text: str, samples: np.ndarray, *, avg_logprob: float | None = None,
-                    no_speech_prob: float | None = None) -> Transcript:
+                    no_speech_prob: float | None = None,
+                    alternatives: tuple[str, ...] = ()) -> Transcript:
         return Transcript(text, "whisper", self.language, samples.size / SPEECH_RATE_HZ,
-                          avg_logprob=avg_logprob, no_speech_prob=no_speech_prob)
+                          avg_logprob=avg_logprob, no_speech_prob=no_speech_prob,
+                          alternatives=alternatives)
 
     def decode_async(self, samples: np.ndarray, phrases: Sequence[str] | None = None, *,
                      owner: str = "") -> Future[Transcript]:
@@ -148,6 +153,7 @@ class WhisperRecognizer:
         cap = int(MAX_TOKENS_PER_SECOND * samples.size / SPEECH_RATE_HZ) + 8
         result = self._model.model.generate(
             encoded, [prompt], beam_size=self._beam_size,
+            num_hypotheses=self._alternatives + 1,
             # max_length: the decoder's 448 positions (Whisper's max_target_positions)
             max_length=min(self._model.max_length, len(prompt) + cap), return_scores=True,
             return_no_speech_prob=True,
@@ -167,7 +173,13 @@ class WhisperRecognizer:
             if first is None:
                 return None
             text = first
-        return self._transcript(_drop_repeated_sentences(text), samples, **scores)
+        text = _drop_repeated_sentences(text)
+        others = [str(self._tokenizer.decode([t for t in ids if t < self._tokenizer.eot]))
+                  for ids in result.sequences_ids[1:]]
+        alternatives = tuple(dict.fromkeys(
+            other for other in (_drop_repeated_sentences(o.strip()) for o in others)
+            if other and other != text))
+        return self._transcript(text, samples, alternatives=alternatives, **scores)
 
     def _decode_full(self, samples: np.ndarray, phrases: Sequence[str] | None) -> Transcript:
         prompt = ", ".join(phrases) if phrases else None
