@@ -9,7 +9,7 @@ recognizer returns the text it was told.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
@@ -162,7 +162,7 @@ class FakeRecognizer:
             self._script.pop(0)
 
     def stream(self, *, phrases: Sequence[str] | None = None, hint: str | None = None,
-               owner: str = "") -> FakeStream:
+               hints: Mapping[str, str] | None = None, owner: str = "") -> FakeStream:
         stream = FakeStream(self, hint)
         self.streams.append(stream)
         return stream

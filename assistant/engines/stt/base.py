@@ -8,7 +8,7 @@ future, so the thread that feeds the microphone never waits for a decode.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Protocol
@@ -33,6 +33,12 @@ class Transcript:
     alternatives: tuple[str, ...] = ()
     """Other readings of the same audio, most likely first (Whisper's beam, when asked
     for): what a command may have been if `text` is not one."""
+    language_probability: float | None = None
+    """A recognizer that detects the language: how sure it is of `language` (among the
+    languages it was told are spoken)."""
+    elsewhere: tuple[tuple[str, str], ...] = ()
+    """(language, text): the same audio read in another language, when the detection
+    was in doubt (a short command said in the other language)."""
 
     @property
     def confidence(self) -> float | None:
@@ -83,9 +89,10 @@ class SpeechRecognizer(Protocol):
     language: str
 
     def stream(self, *, phrases: Sequence[str] | None = None, hint: str | None = None,
-               owner: str = "") -> RecognitionStream:
+               hints: Mapping[str, str] | None = None, owner: str = "") -> RecognitionStream:
         """Start recognizing one utterance. `phrases` restricts the output to those phrases
-        where the engine supports a grammar; `hint` is a soft bias (words likely to come).
+        where the engine supports a grammar; `hint` is a soft bias (words likely to come);
+        `hints` the same per language code, for a recognizer that detects the language.
         `owner` (a session id) is whose turn the decodes wait for in the shared queue."""
         ...
 
