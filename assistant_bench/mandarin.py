@@ -27,11 +27,12 @@ from typing import Any
 
 import yaml
 
-from assistant.assembly import build_skills, language_of, language_recognizer, model_store
+from assistant.assembly import build_skills, language_of, model_store
 from assistant.config import Config, load_config, with_language
 from assistant.intents import IntentMatch
 from assistant.language.packs import load_language
 from assistant.language.zh.intents import MandarinIntentRecognizer
+from assistant.loading import language_recognizer
 from assistant.skills import SkillsEngine
 from assistant.wav import read_wav
 from assistant_bench.stats import summarize

@@ -10,19 +10,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.assembly import (
-    build_skills,
-    chat_config,
-    load_chat_model,
-    load_recognizer,
-    load_synthesizer,
-)
+from assistant.assembly import build_skills, chat_config, load_chat_model
 from assistant.config import Config, LlmConfig, SkillsConfig, SttConfig, TtsConfig
 from assistant.engines.llm import ChatModel
 from assistant.engines.stt import SpeechRecognizer
 from assistant.engines.tts import SpeechSynthesizer
 from assistant.language import Language
 from assistant.language.packs import load_language
+from assistant.loading import load_recognizer, load_synthesizer
 from assistant.loop.conversation import Conversation
 from assistant.loop.listener import ListenerSettings
 from assistant.loop.memory import ConversationMemory

@@ -248,13 +248,14 @@ class FakeSkills:
         self.announce_at_s = announce_at_s
         self.calls: list[str] = []
 
-    def respond(self, text: str, *, now: float) -> SkillReply | None:
+    def respond(self, text: str, *, now: float,
+                alternatives: Sequence[str] = ()) -> SkillReply | None:
         self.calls.append(text)
         if "time" in text.lower():
             return SkillReply("It is noon.", "GetTime", {})
         return None
 
-    def recognize(self, text: str) -> str | None:
+    def recognize(self, text: str, *, by_sound: bool = True) -> str | None:
         return "GetTime" if "time" in text.lower() else None
 
     def due_announcements(self, now: float) -> list[str]:

@@ -95,7 +95,8 @@ def _load(folder: Path) -> Language:
             timer_names=_name_rules(skills.get("timer_names") or {}),
             vague_devices=frozenset(skills.get("vague_devices", []))),
         text=text, phrasebook=phrasebook,
-        load_intents=getattr(hooks, "load_intents", None) or _intent_loader(text.normalize))
+        load_intents=getattr(hooks, "load_intents", None) or _intent_loader(text.normalize),
+        recognizer_alternatives=int(recognizer.get("alternatives", 0)))
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

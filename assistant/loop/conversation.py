@@ -12,7 +12,7 @@ a voice, a network stream, a terminal.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +63,11 @@ class Answer:
     @property
     def source(self) -> str:
         return self.reply.source
+
+    @property
+    def language(self) -> str:
+        """The language of the reply (a code)."""
+        return self.reply.language
 
     @property
     def text(self) -> str:
@@ -131,14 +136,19 @@ class Conversation:
         self.router.memory.clear()
 
     def answer(self, text: str, *, now: float, cancel: threading.Event | None = None,
-               heard_clearly: bool = True) -> Answer:
-        """Route `text` (at `now` on the skills' clock). A turn the recognizer was not
-        sure of (`heard_clearly=False`) is neither routed nor remembered: the assistant
-        asks again, unless it is a control phrase (stopping on a doubtful one does no
-        harm)."""
+               heard_clearly: bool = True, language: str | None = None,
+               alternatives: Sequence[str] = (),
+               elsewhere: Sequence[tuple[str, str]] = ()) -> Answer:
+        """Route `text` (at `now` on the skills' clock), heard in `language` (None: the
+        conversation's first), with the recognizer's other readings (see
+        `Router.respond`). A turn the recognizer was not sure of (`heard_clearly=False`)
+        is neither routed nor remembered: the assistant asks again, unless it is a control
+        phrase (stopping on a doubtful one does no harm)."""
         if not heard_clearly and text and not self.router.is_control(text):
-            reply = Reply.saying(Route.UNCLEAR, self.language.say(NotCaught()))
+            heard = self.router.speaking_in(language).language
+            reply = Reply.saying(Route.UNCLEAR, heard.say(NotCaught()), heard.code)
         else:
-            reply = self.router.respond(text, now=now, cancel=cancel)
+            reply = self.router.respond(text, now=now, cancel=cancel, language=language,
+                                        alternatives=alternatives, elsewhere=elsewhere)
         return Answer(question=text, reply=reply, conversation=self,
                       first_pause_words=self._first_pause_words)

@@ -22,9 +22,9 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.audio import Audio, to_speech
 from assistant.config import BargeIn
@@ -80,6 +80,11 @@ class ListenerSettings:
     """Words likely right after interrupting the assistant (the language's "Stop. Cancel."):
     a soft bias for the recognizer
     (tiny.en hears a lone "stop" as "star" now and then)."""
+    hints: Mapping[str, str] = field(default_factory=dict)
+    """Per language code, `hint` for that language: a recognizer that detects the language
+    takes the hint of the one it hears."""
+    barge_in_hints: Mapping[str, str] = field(default_factory=dict)
+    """Per language code, `barge_in_hint` for that language."""
     wake_tail_ms: int = 300
     """After the wake word, speech this long is still the wake word's tail, unless a
     pause comes first."""
@@ -262,9 +267,14 @@ class Listener:
     def _start_capture(self, start_s: float) -> None:
         self.state = State.CAPTURING
         self._emit(SpeechStarted(start_s))
+        settings = self._settings
         hint = " ".join(filter(None, [
-            self._settings.barge_in_hint if self._after_barge_in else "", self._settings.hint]))
-        self._stream = self._recognizer.stream(hint=hint or None, owner=self._owner)
+            settings.barge_in_hint if self._after_barge_in else "", settings.hint]))
+        hints = {code: " ".join(filter(None, [
+            settings.barge_in_hints.get(code, "") if self._after_barge_in else "", words]))
+            for code, words in settings.hints.items()}
+        self._stream = self._recognizer.stream(hint=hint or None, hints=hints or None,
+                                               owner=self._owner)
         if self._final is not None:
             self._stream = SplitStream(self._stream, self._final.stream(owner=self._owner),
                                        keep_early=self._is_command,
@@ -354,20 +364,24 @@ class Listener:
         """The final transcript is ready (on the decoding thread): the user's turn."""
         if done.cancelled():
             return  # the session is closing
+        transcript = None
         try:
             transcript = done.result()
-            text = transcript.text
             clear = heard_clearly(transcript, threshold=self._settings.min_confidence)
         except Exception:  # noqa: BLE001 - the turn still ends, with nothing heard
             log.exception("speech recognition failed")
-            text, clear = "", True
-        if not clear:
-            log.debug("not heard clearly (confidence %.2f): %s", transcript.confidence, text)
+            clear = True
+        if transcript is not None and not clear:
+            log.debug("not heard clearly (confidence %.2f): %s", transcript.confidence,
+                      transcript.text)
         self._emit(UserTurn(
-            turn=ended.turn, text=text, kind=InputKind.SPEECH, wake=ended.wake,
-            follow_up=ended.follow_up, t_decided=ended.t_decided,
+            turn=ended.turn, text=transcript.text if transcript else "", kind=InputKind.SPEECH,
+            wake=ended.wake, follow_up=ended.follow_up, t_decided=ended.t_decided,
             eos_delay_ms=1000.0 * (ended.decided_s - ended.speech_end_s),
-            t_transcript=time.perf_counter(), truncated=ended.truncated, heard_clearly=clear))
+            t_transcript=time.perf_counter(), truncated=ended.truncated, heard_clearly=clear,
+            language=transcript.language if transcript else None,
+            alternatives=transcript.alternatives if transcript else (),
+            elsewhere=transcript.elsewhere if transcript else ()))
 
     def _watch_speech_barge_in(self, block: Audio) -> None:
         if self._settings.barge_in is not BargeIn.SPEECH:

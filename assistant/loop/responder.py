@@ -148,8 +148,11 @@ class Responder:
             return Answer(question=text, reply=Reply(Route.NONE),
                           conversation=self._conversation)
         clear = turn.heard_clearly or turn.kind is not InputKind.SPEECH
-        return self._conversation.answer(text, now=self._now(), cancel=cancel,
-                                         heard_clearly=clear)
+        phrase = self._wake_phrase
+        return self._conversation.answer(
+            text, now=self._now(), cancel=cancel, heard_clearly=clear, language=turn.language,
+            alternatives=tuple(strip_wake_phrase(t, phrase) for t in turn.alternatives),
+            elsewhere=tuple((code, strip_wake_phrase(t, phrase)) for code, t in turn.elsewhere))
 
     def _speak(self, answer: Answer, turn: int, cancel: threading.Event) -> SpokenReply:
         chat = self._conversation.router.chat if answer.route is Route.LLM else None
@@ -188,4 +191,5 @@ def _result(turn: UserTurn, text: str, answer: Answer, spoken: SpokenReply, t_ro
                       route=answer.route, intent=answer.intent, slots=answer.slots,
                       reply=spoken.text, interrupted=interrupted, timings=timings,
                       expects_reply=answer.expects_reply, truncated=turn.truncated,
-                      tokens=spoken.tokens, t_last_token=spoken.t_last_token, extra=extra)
+                      tokens=spoken.tokens, t_last_token=spoken.t_last_token, extra=extra,
+                      language=answer.language)

@@ -113,10 +113,13 @@ class SkillsEngine:
         """Things the user should hear about at start-up (e.g. an unusable state file)."""
 
     def session(self, *, controls: Controls, wallclock: Callable[[], datetime] = datetime.now,
-                capabilities: Capabilities | None = None) -> Skills:
-        """The skills of one conversation over the shared home and recognizer."""
-        confirmations = Confirmations(timeout_s=CONFIRMATION_TIMEOUT_S)
-        timers = TimerSkill(capabilities=capabilities)
+                capabilities: Capabilities | None = None, along: Skills | None = None) -> Skills:
+        """The skills of one conversation over the shared home and recognizer. `along`:
+        the skills of another language of the same conversation, whose timers and pending
+        question these share (a timer set in one language is cancelled in the other)."""
+        confirmations = (along._confirmations if along is not None
+                         else Confirmations(timeout_s=CONFIRMATION_TIMEOUT_S))
+        timers = along._timers if along is not None else TimerSkill(capabilities=capabilities)
         skills: list[Skill] = [
             TimeDateSkill(wallclock=wallclock), timers,
             HomeSkill(self.home, confirmations=confirmations), MathSkill(),
@@ -146,11 +149,16 @@ class Skills:
     def tool_calls(self) -> bool:
         return self._engine.tool_calls
 
-    def recognize(self, text: str, alternatives: Sequence[str] = ()) -> IntentMatch | None:
+    def recognize(self, text: str, alternatives: Sequence[str] = (), *,
+                  by_sound: bool = True) -> IntentMatch | None:
         """The command in `text`, without acting on it (None = not a command). With the
         recognizer's `alternatives` (other readings of the same audio), see
-        `heard_command`."""
+        `heard_command`; `by_sound=False`: only as written (no match by sound)."""
         try:
+            if not by_sound:
+                written = getattr(self._recognizer, "recognize_written",
+                                  self._recognizer.recognize)
+                return written(text)
             if alternatives:
                 return heard_command(self._recognizer, text, alternatives)
             return self._recognizer.recognize(text)
