@@ -221,8 +221,9 @@ def load_engines(config: Config, *, wake: bool = True, chat: bool = True,
         wake=MicroWakeWordModel(config.wake.word) if wake and config.wake.enabled else None,
         voice=voice, chat=load_chat_model(llm, store) if llm is not None else None,
         skills=first,
-        final_recognizer=None if several else load_final_recognizer(config, language, store,
-                                                                    recognizer),
+        # several languages: the detecting recognizer writes non-commands too, unhinted
+        final_recognizer=(recognizer if config.stt.final_model else None) if several
+        else load_final_recognizer(config, language, store, recognizer),
         notices=notices,
         others=tuple(Tongue(other, build_skills(config, other, sharing=first.home)
                             if first is not None else None) for other in languages[1:]))

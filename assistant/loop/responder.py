@@ -185,6 +185,8 @@ def _result(turn: UserTurn, text: str, answer: Answer, spoken: SpokenReply, t_ro
                           t_first_audio=spoken.t_first_audio)
     guard = answer.guard
     extra: dict[str, str] = {"source": answer.source} if answer.source else {}
+    if turn.language:
+        extra["heard_language"] = turn.language
     if guard is not None:
         extra.update(guard=guard.verdict.value, guard_reason=guard.reason)
     return TurnResult(turn=turn.turn, transcript=text, wake=turn.wake, follow_up=turn.follow_up,

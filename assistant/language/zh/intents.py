@@ -16,6 +16,7 @@ taken by sound.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,10 @@ def _numbers_form(text: str) -> str:
     return normalize(numerals_by_sound(text))
 
 
+def _pinyin_numbers_form(text: str) -> str:
+    return pinyin_key(_numbers_form(text))
+
+
 def _template(text: str, spell: Callable[[str], str]) -> str:
     """A template string with its Chinese characters spaced (or spelled in pinyin)."""
     return " ".join(spell(space_han(text)).split())
@@ -90,14 +95,16 @@ def _identity(text: str) -> str:
 
 
 class MandarinIntentRecognizer:
-    """The same interface as `IntentRecognizer`, three passes: characters, pinyin, and
-    characters with numbers heard as homophones written as numbers."""
+    """The same interface as `IntentRecognizer`, four passes: characters, pinyin,
+    characters with numbers heard as homophones written as numbers, and pinyin of that
+    ("时器成以二十三": 十七 by sound, 乘以 by pinyin); then by sound."""
 
     def __init__(self, chars: IntentRecognizer, pinyin: IntentRecognizer,
-                 numbers: IntentRecognizer, *, by_sound: SoundGraph | None = None,
+                 numbers: IntentRecognizer, *more: IntentRecognizer,
+                 by_sound: SoundGraph | None = None,
                  validators: Mapping[str, SlotValidator] | None = None,
                  near_enough: float = NEAR_ENOUGH) -> None:
-        self._passes = (chars, pinyin, numbers)
+        self._passes = (chars, pinyin, numbers, *more)
         self._by_sound = by_sound
         self._validators = dict(validators or {})
         self.near_enough = near_enough
@@ -112,7 +119,7 @@ class MandarinIntentRecognizer:
         checked = {name: _joined(check) for name, check in (validators or {}).items()}
         passes = []
         for spell, form in ((_identity, normalize), (pinyin_key, _pinyin_form),
-                            (_identity, _numbers_form)):
+                            (_identity, _numbers_form), (pinyin_key, _pinyin_numbers_form)):
             intents = build_intents(_convert(data, spell), file)
             slot_lists: dict[str, SlotList] = {
                 name: text_list(name, (lists or {}).get(name, []), form=form)
@@ -165,8 +172,10 @@ class MandarinIntentRecognizer:
                 continue
             log.debug("%r is near %r (%.2f) -> %s %s", text, near.heard_as, near.distance,
                       near.intent, slots)
+            said = re.sub(r"\d+", lambda m: wording.number_words(int(m.group())),
+                          near.heard_as)
             return IntentMatch(intent=near.intent, slots=slots, text=text,
-                               doubtful=near.doubtful, heard_as=near.heard_as)
+                               doubtful=near.doubtful, heard_as=said)
         return None
 
 
