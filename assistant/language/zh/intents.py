@@ -146,7 +146,14 @@ class MandarinIntentRecognizer:
     def recognize(self, text: str) -> IntentMatch | None:
         """The first pass that matches the whole sentence, else the nearest template by
         sound if it is near enough, or None (not a command)."""
-        return self.recognize_written(text) or self.recognize_by_sound(text)
+        written = self.recognize_written(text)
+        if written is not None and "unknown" in written.slots:
+            # a device the home lacks, or one it has, misheard ("咖啡器"): asked about
+            near = self.recognize_by_sound(text)
+            if near is not None and near.intent == written.intent and (
+                    "unknown" not in near.slots):
+                return near
+        return written or self.recognize_by_sound(text)
 
     def recognize_written(self, text: str) -> IntentMatch | None:
         """A whole-sentence match on characters, pinyin or numbers by sound (no guess)."""
