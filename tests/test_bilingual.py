@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.audio import Audio, silence
-from assistant.home.state_file import HomeState, HomeStateError
 from assistant.home.home_file import load_home
+from assistant.home.state_file import HomeState, HomeStateError
 from assistant.language.packs import load_language
 from assistant.language.voice import VoiceByScript
 from assistant.loop.events import Route
