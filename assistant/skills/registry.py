@@ -265,9 +265,10 @@ def heard_command(recognizer: IntentMatcher, text: str,
         if other == reading:
             continue
         rival = written(other)
-        if rival is not None and rival.intent == match.intent:
-            doubtful |= {key for key in {*match.slots, *rival.slots}
-                         if str(match.slots.get(key)) != str(rival.slots.get(key))}
+        if rival is None or rival.intent != match.intent or "unknown" in rival.slots:
+            continue  # another command, or a name the home does not have: no rival
+        doubtful |= {key for key in match.slots
+                     if key in rival.slots and str(match.slots[key]) != str(rival.slots[key])}
     if doubtful == set(match.doubtful):
         return match
     return dataclasses.replace(match, doubtful=tuple(sorted(doubtful)),

@@ -38,6 +38,7 @@ from assistant.audio import SPEECH_RATE_HZ, Audio, StreamResampler, to_speech
 from assistant.engines.stt.base import Transcript
 from assistant.engines.stt.whisper_text import (
     drop_repeated_sentences,
+    echoes,
     first_of_loop,
     repeats,
     suppressed_tokens,
@@ -243,7 +244,8 @@ class WhisperRecognizer:
         alternatives = tuple(dict.fromkeys(
             other for other in (drop_repeated_sentences(o.strip()) for o in others)
             if other and other != text))
-        return self._transcript(text, samples, language, alternatives=alternatives, **scores)
+        found = self._transcript(text, samples, language, alternatives=alternatives, **scores)
+        return dataclasses.replace(found, echoes_prompt=echoes(text, phrases or ()))
 
     def _decode_full(self, samples: np.ndarray, phrases: Sequence[str] | None,
                      language: str) -> Transcript:

@@ -4,6 +4,7 @@ decoding loop recognized (see `assistant.engines.stt.whisper`)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -55,3 +56,15 @@ def suppressed_tokens(tokenizer: Any) -> list[int]:
     from faster_whisper.transcribe import get_suppressed_tokens
 
     return list(get_suppressed_tokens(tokenizer, [-1]))
+
+
+_CUT = re.compile(r"[.!?。！？；;,，、:：]+")
+
+
+def echoes(text: str, prompt: Sequence[str]) -> bool:
+    """True when `text` is, sentence by sentence, made of sentences of `prompt` (its
+    hint: what Whisper writes when it copies its prompt instead of hearing)."""
+    said = {" ".join(part.split()).lower() for chunk in prompt for part in _CUT.split(chunk)}
+    parts = [" ".join(part.split()).lower() for part in _CUT.split(text)]
+    parts = [part for part in parts if part]
+    return bool(parts) and all(part in said for part in parts)
