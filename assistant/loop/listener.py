@@ -365,8 +365,7 @@ class Listener:
             transcript = Transcript("", "none", "", 0.0)
         clear = heard_clearly(transcript, threshold=self._settings.min_confidence)
         if not clear:
-            log.debug("not heard clearly (confidence %.2f): %s", transcript.confidence,
-                      transcript.text)
+            log.debug("not heard clearly (%.2f): %s", transcript.confidence, transcript.text)
         self._emit(UserTurn(
             turn=ended.turn, text=transcript.text, kind=InputKind.SPEECH, wake=ended.wake,
             follow_up=ended.follow_up, t_decided=ended.t_decided,
