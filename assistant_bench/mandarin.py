@@ -48,8 +48,8 @@ from assistant_bench.text import WordErrors, word_errors
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "speech-zh"
 UNCLEAR = "(not heard clearly)"
-"""Marks a transcript the loop would not trust (too unsure, or echoing the hint): the
-assistant says it did not catch that (a control phrase still stops)."""
+"""Marks a transcript the loop would not trust (too unsure, or echoing the hint): a
+command in it is asked about, anything else is asked again (a control phrase stops)."""
 SETS = {"speech-zh": DATA, "tune": DATA.parent / "speech-zh-voices" / "tune",
         "heldout": DATA.parent / "speech-zh-voices" / "heldout"}
 
@@ -143,8 +143,11 @@ def score(utterances: Sequence[Utterance],
         raw += word_errors(utterance.text, text, units="chars", language="zh")
         normalized += word_errors(normalize(utterance.text), normalize(text),
                                   units="chars", language="zh")
-        got = ({"route": "unclear"} if UNCLEAR in others and not pack.is_control(text) else
-               meaning(text, functools.partial(_heard, recognizer, others), pack.is_control))
+        clear = UNCLEAR not in others
+        got = meaning(text, functools.partial(_heard, recognizer, others if clear else ()),
+                      pack.is_control)
+        if not clear and got.get("route") != "control":  # asked about, or asked again
+            got = {**got, "asked": True} if "intent" in got else {"route": "unclear"}
         rows.append({
             "wav": utterance.wav.name, "reference": utterance.text, "transcript": text,
             "alternatives": list(others), "voice": utterance.label.get("voice"),

@@ -248,8 +248,10 @@ class FakeSkills:
         self.announce_at_s = announce_at_s
         self.calls: list[str] = []
 
-    def respond(self, text: str, *, now: float,
-                alternatives: Sequence[str] = ()) -> SkillReply | None:
+    def respond(self, text: str, *, now: float, alternatives: Sequence[str] = (),
+                sure: bool = True) -> SkillReply | None:
+        if not sure:
+            return None
         self.calls.append(text)
         if "time" in text.lower():
             return SkillReply("It is noon.", "GetTime", {})

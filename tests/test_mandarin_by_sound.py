@@ -101,3 +101,14 @@ def test_readings_that_disagree_on_a_slot_are_asked_about(engine) -> None:  # ty
 def test_an_alternative_reading_that_is_a_command_is_taken(engine) -> None:  # type: ignore[no-untyped-def]
     match = heard_command(engine.recognizer, "起点咱们。", ["几点了。"])
     assert match is not None and match.intent == "GetTime" and not match.doubtful
+
+
+def test_a_command_heard_unclearly_is_asked_about_and_a_doubtful_yes_answers_nothing(
+        tmp_path: Path) -> None:
+    skills = building.skills("zh", state_file=tmp_path / "state.json")
+    asked = skills.respond("打开咖啡机。", now=1.0, sure=False)
+    assert asked is not None and asked.text == "你是说“打开咖啡机”吗？"
+    assert skills.respond("是的", now=2.0, sure=False) is None  # not an answer
+    done = skills.respond("是的", now=3.0)
+    assert done is not None and done.text == "好的，咖啡机已打开。"
+    assert skills.respond("天空为什么是蓝色的？", now=4.0, sure=False) is None

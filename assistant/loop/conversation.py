@@ -19,7 +19,6 @@ from typing import Any
 from assistant.loop.controls import AssistantControls
 from assistant.loop.events import Route
 from assistant.loop.memory import remember_turn
-from assistant.loop.outcomes import NotCaught
 from assistant.loop.reply_guard import ReplyGuard, guarded
 from assistant.loop.router import Reply, Router
 from assistant.sentences import SentenceSplitter, clean_for_speech
@@ -142,13 +141,11 @@ class Conversation:
         """Route `text` (at `now` on the skills' clock), heard in `language` (None: the
         conversation's first), with the recognizer's other readings (see
         `Router.respond`). A turn the recognizer was not sure of (`heard_clearly=False`)
-        is neither routed nor remembered: the assistant asks again, unless it is a control
-        phrase (stopping on a doubtful one does no harm)."""
-        if not heard_clearly and text and not self.router.is_control(text):
-            heard = self.router.speaking_in(language).language
-            reply = Reply.saying(Route.UNCLEAR, heard.say(NotCaught()), heard.code)
-        else:
-            reply = self.router.respond(text, now=now, cancel=cancel, language=language,
-                                        alternatives=alternatives, elsewhere=elsewhere)
+        is not answered by the chat model nor remembered: the assistant asks again, or
+        asks whether it heard a command right; a control phrase still stops (stopping on
+        a doubtful one does no harm)."""
+        reply = self.router.respond(text, now=now, cancel=cancel, language=language,
+                                    alternatives=alternatives, elsewhere=elsewhere,
+                                    clearly=heard_clearly or not text)
         return Answer(question=text, reply=reply, conversation=self,
                       first_pause_words=self._first_pause_words)

@@ -26,7 +26,7 @@ from assistant.errors import AssistantError
 from assistant.language import Language
 from assistant.loop.events import Completeness, Route
 from assistant.loop.memory import ConversationMemory
-from assistant.loop.outcomes import NoChatModel, NotSure
+from assistant.loop.outcomes import NoChatModel, NotCaught, NotSure
 from assistant.loop.reply_guard import ReplyGuard
 
 log = logging.getLogger(__name__)
@@ -55,10 +55,10 @@ class SkillsLike(Protocol):
     hint: str
     """Words a recognizer should expect (a soft bias)."""
 
-    def respond(self, text: str, *, now: float,
-                alternatives: Sequence[str] = ()) -> SkillReplyLike | None:
+    def respond(self, text: str, *, now: float, alternatives: Sequence[str] = (),
+                sure: bool = True) -> SkillReplyLike | None:
         """Run the command in `text` (or, failing that, in one of the recognizer's
-        `alternatives`); None when it is not one."""
+        `alternatives`); None when it is not one. `sure=False`: ask before acting."""
         ...
 
     def recognize(self, text: str, *, by_sound: bool = True) -> object | None:
@@ -164,10 +164,11 @@ class Router:
 
     def respond(self, text: str, *, now: float, cancel: threading.Event | None = None,
                 language: str | None = None, alternatives: Sequence[str] = (),
-                elsewhere: Sequence[tuple[str, str]] = ()) -> Reply:
+                elsewhere: Sequence[tuple[str, str]] = (), clearly: bool = True) -> Reply:
         """Answer `text`, heard in `language` (None: the first spoken); `alternatives`
         are other readings in that language, `elsewhere` (language, text) readings of
-        the same audio in others."""
+        the same audio in others. Words not heard `clearly` are not routed: a control
+        phrase still stops, a command is asked about, anything else is asked again."""
         heard = self.current = self.speaking_in(language)
         code = heard.language.code
         if not heard.language.text.normalize(text):
@@ -179,21 +180,21 @@ class Router:
             own = speaking is heard
             reading = text if own else readings.get(speaking.language.code, text)
             answer = self._skill(speaking, reading, now=now,
-                                 alternatives=alternatives if own else ())
+                                 alternatives=alternatives if own else (), sure=clearly)
             if answer is not None:
                 self.current = speaking
                 return answer
+        if not clearly:
+            return Reply.saying(Route.UNCLEAR, heard.language.say(NotCaught()), code)
         return self._chat(heard, text, cancel=cancel)
 
     def _skill(self, speaking: Speaking, text: str, *, now: float,
-               alternatives: Sequence[str]) -> Reply | None:
+               alternatives: Sequence[str], sure: bool) -> Reply | None:
         if speaking.skills is None:
             return None
-        if speaking.skills is self.skills:
-            answer = (speaking.skills.respond(text, now=now, alternatives=alternatives)
-                      or self._tool_call(text, now=now))
-        else:
-            answer = speaking.skills.respond(text, now=now, alternatives=alternatives)
+        answer = speaking.skills.respond(text, now=now, alternatives=alternatives, sure=sure)
+        if answer is None and sure and speaking.skills is self.skills:
+            answer = self._tool_call(text, now=now)
         if answer is None:
             return None
         return Reply(Route.SKILL, intent=answer.intent, slots=dict(answer.slots),

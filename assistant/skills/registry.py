@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -166,13 +167,18 @@ class Skills:
             log.exception("intent recognition failed")
             return None
 
-    def respond(self, text: str, *, now: float,
-                alternatives: Sequence[str] = ()) -> SkillReply | None:
+    def respond(self, text: str, *, now: float, alternatives: Sequence[str] = (),
+                sure: bool = True) -> SkillReply | None:
         """Run the command in `text` at `now` (seconds, monotonic) and return the reply,
         or None if `text` is not a command. `alternatives`: the recognizer's other
-        readings of the same audio."""
+        readings of the same audio; `sure=False`: the recognizer doubts its words, so a
+        command is asked about (and a pending question is not answered)."""
         match = self.recognize(text, alternatives)
         pending = self._confirmations.active(now)
+        if not sure:
+            if match is None or match.intent in _ANSWERS or pending is not None:
+                return None
+            return self._reply(self._ask_heard(match, now=now))
         if pending is not None and pending.about_hearing and (
                 match is None or match.intent not in _ANSWERS):
             self._confirmations.withdraw()  # said again, or something else: a new request
@@ -201,7 +207,10 @@ class Skills:
             return [done.outcome, *done.notes]
 
         log.debug("not sure of %s in %s", match.doubtful, match.intent)
-        return self._confirmations.ask(match, DidYouMean(match.heard_as), accept=accept,
+        said = match.heard_as or match.text.strip()
+        while said and unicodedata.category(said[-1]).startswith("P"):
+            said = said[:-1]  # the question quotes the command, not its full stop
+        return self._confirmations.ask(match, DidYouMean(said), accept=accept,
                                        refusal=NotDone(), now=now, about_hearing=True)
 
     def due_announcements(self, now: float) -> list[str]:
