@@ -124,7 +124,8 @@ def run(config: Config, *, folder: Path = DATA) -> dict[str, Any]:
     setups = {name: score(utterances, transcribe_all(config, utterances, hint), engine)
               for name, hint in (("prompt", ""), ("prompt + hint", engine.hint))}
     return {"set": str(folder), "utterances": len(utterances), "recognizer": "whisper-base",
-            "beam_size": config.stt.beam_size, "prompt": zh.recognizer_prompt,
+            "beam_size": max(config.stt.beam_size, zh.recognizer_alternatives + 1),
+            "alternatives": zh.recognizer_alternatives, "prompt": zh.recognizer_prompt,
             "hint": engine.hint, "setups": setups}
 
 
@@ -198,7 +199,8 @@ def table(results: dict[str, Any]) -> str:
 
     lines = [
         f"Mandarin, {total} utterances of {Path(results['set']).name}, {results['recognizer']} "
-        f"(language zh, beam {results['beam_size']}, prompt {results['prompt']})", "",
+        f"(language zh, beam {results['beam_size']} with {results.get('alternatives', 0)} other "
+        f"readings, prompt {results['prompt']})", "",
         f"| figure | {' | '.join(setups)} |", "|---|" + "---|" * len(setups),
         f"| character error rate, raw | {cells(percent('cer_raw'))} |",
         "| character error rate, normalized (Simplified, digits) | "
