@@ -97,3 +97,10 @@ def test_each_script_is_read_by_its_own_voice() -> None:
     blocks = [*voice.synthesize("好的，客厅灯已打开。"), *voice.synthesize("Okay.")]
     assert all(isinstance(block, Audio) for block in blocks)
     assert mandarin.said == ["好的，客厅灯已打开。"] and english.said == ["Okay."]
+
+
+def test_typed_text_is_answered_in_the_language_of_its_script(tmp_path: Path) -> None:
+    talk = building.bilingual_conversation(state_file=tmp_path / "state.json")
+    assert answer(talk, "打开厨房的灯", None)[1:] == ("zh", "好的，厨房灯已打开。")
+    assert answer(talk, "Is the kitchen light on?", None)[1:] == (
+        "en", "Yes, the kitchen light is on.")

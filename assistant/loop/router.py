@@ -158,6 +158,12 @@ class Router:
         speaks no such language)."""
         return next((s for s in self.speaking if s.language.code == code), self.speaking[0])
 
+    def written_in(self, text: str) -> Speaking:
+        """The language whose script `text` is written in (typed text: no recognizer
+        said which), else the first."""
+        return next((s for s in self.speaking[1:] if s.language.text.written_in(text)),
+                    self.speaking[0])
+
     def is_control(self, text: str) -> bool:
         """A control phrase in any language the conversation speaks."""
         return any(s.language.is_control(text) for s in self.speaking)
@@ -165,11 +171,12 @@ class Router:
     def respond(self, text: str, *, now: float, cancel: threading.Event | None = None,
                 language: str | None = None, alternatives: Sequence[str] = (),
                 elsewhere: Sequence[tuple[str, str]] = (), clearly: bool = True) -> Reply:
-        """Answer `text`, heard in `language` (None: the first spoken); `alternatives`
+        """Answer `text`, heard in `language` (None: by its script); `alternatives`
         are other readings in that language, `elsewhere` (language, text) readings of
         the same audio in others. Words not heard `clearly` are not routed: a control
         phrase still stops, a command is asked about, anything else is asked again."""
-        heard = self.current = self.speaking_in(language)
+        heard = self.current = (self.speaking_in(language) if language is not None
+                                else self.written_in(text))
         code = heard.language.code
         if not heard.language.text.normalize(text):
             return Reply(Route.NONE, language=code)
