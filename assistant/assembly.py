@@ -31,13 +31,15 @@ from assistant.home.state_file import HomeState, default_state_path
 from assistant.language import Language
 from assistant.language.packs import LanguageError, available_languages, load_language
 from assistant.language.vocabulary import recognizer_hint
-from assistant.loading import (
+from assistant.loading import (  # the programs may load an engine through the assembly
     detecting_recognizer,
     language_recognizer,
     load_final_recognizer,
     load_synthesizer,
     spoken_voice,
 )
+from assistant.loading import language_voice as language_voice
+from assistant.loading import load_recognizer as load_recognizer
 from assistant.loop.listener import ListenerSettings
 from assistant.loop.router import ChatSettings
 from assistant.loop.session import SessionSettings
