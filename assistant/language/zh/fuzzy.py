@@ -102,6 +102,8 @@ class SoundGraph:
         self._number_of = number_of
         self._say_number = say_number
         self._particles = frozenset(particles)
+        self._skippable = self._particles
+        """Cheap to hear added: the particles and the syllables of the skip words."""
         self._edges: list[list[tuple[int, int, Any]]] = [[]]
         self._accept: dict[int, tuple[str, IntentData]] = {}
 
@@ -111,8 +113,8 @@ class SoundGraph:
         """The graph of every template of `intents` but the `exclude`d intents; `lists`
         are the lists the caller provides (the home's names)."""
         graph = cls(**hooks)
-        graph._particles |= {t.sound for word in intents.skip_words
-                             for t in graph._tokenize(word)}
+        graph._skippable = graph._particles | {t.sound for word in intents.skip_words
+                                               for t in graph._tokenize(word)}
         excluded = set(exclude)
         for intent in intents.intents.values():
             if intent.name in excluded:
@@ -165,7 +167,7 @@ class SoundGraph:
                 costs[state] = cost
                 back[state] = how
 
-        insert = PARTICLE_COST if token.sound in self._particles else 1.0
+        insert = PARTICLE_COST if token.sound in self._skippable else 1.0
         for state, cost in column.items():
             relax(state, cost + insert, (state, _INS, token))
             for kind, dst, payload in self._edges[state]:
@@ -256,7 +258,7 @@ class SoundGraph:
                 words.append(payload.written)
                 template_tokens += 1
             elif kind == _INS:
-                step = PARTICLE_COST if payload.sound in self._particles else 1.0
+                step = PARTICLE_COST if payload.sound in self._skippable else 1.0
             elif kind == _NUM:
                 heard, value, step = payload
                 words.append(self._say_number(value))

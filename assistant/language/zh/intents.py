@@ -107,6 +107,9 @@ class MandarinIntentRecognizer:
                  validators: Mapping[str, SlotValidator] | None = None,
                  near_enough: float = NEAR_ENOUGH) -> None:
         self._passes = (chars, pinyin, numbers, *more)
+        self._known: frozenset[str] = frozenset()
+        """The home's names, as normalized: an "unknown" device that is one of them is
+        not asked about (it is a device that cannot do that)."""
         self._by_sound = by_sound
         self._validators = dict(validators or {})
         self.near_enough = near_enough
@@ -134,7 +137,11 @@ class MandarinIntentRecognizer:
                                  exclude=NOT_BY_SOUND, tokenize=tokens,
                                  number_of=number_by_sound, say_number=wording.number_words,
                                  particles=[fuzzy(syllable(c)) for c in _PARTICLES])
-        return cls(*passes, by_sound=graph, validators=checked)
+        recognizer = cls(*passes, by_sound=graph, validators=checked)
+        recognizer._known = frozenset(
+            join_tokens(normalize(spoken)).replace(" ", "")
+            for values in (lists or {}).values() for spoken, _ in values)
+        return recognizer
 
     @property
     def characters_only(self) -> IntentRecognizer:
@@ -149,7 +156,9 @@ class MandarinIntentRecognizer:
         """The first pass that matches the whole sentence, else the nearest template by
         sound if it is near enough, or None (not a command)."""
         written = self.recognize_written(text)
-        if written is not None and "unknown" in written.slots:
+        unknown = written.slots.get("unknown") if written is not None else None
+        if written is not None and unknown is not None and (
+                join_tokens(normalize(str(unknown))).replace(" ", "") not in self._known):
             # a device the home lacks, or one it has, misheard ("咖啡器"): asked about
             near = self.recognize_by_sound(text)
             if near is not None and near.intent == written.intent and (
