@@ -16,39 +16,37 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from assistant.audio import silence, to_speech
-from assistant.config import Config, ConfigError, LlmConfig, SttConfig, TtsConfig
+from assistant.config import Config, ConfigError, LlmConfig
 from assistant.engines.chat_choice import choose_chat_model, total_memory_bytes
 from assistant.engines.llm import ChatMessage, prompt_prefix
 from assistant.engines.llm.llama import LlamaChatModel
-from assistant.engines.stt import SpeechRecognizer, choose_engine
-from assistant.engines.stt.vosk import VoskRecognizer
-from assistant.engines.stt.whisper import WhisperRecognizer
-from assistant.engines.tts import (
-    EspeakSynthesizer,
-    PiperSynthesizer,
-    SpeechSynthesizer,
-    VoiceKind,
-    VoiceName,
-)
 from assistant.engines.vad import SileroVadModel
 from assistant.engines.wake import MicroWakeWordModel
 from assistant.everyday_setup import build_everyday
-from assistant.home.home_file import SWITCHABLE, load_home
+from assistant.home.home_file import SWITCHABLE, HomeConfig, load_home
 from assistant.home.state_file import HomeState, default_state_path
 from assistant.language import Language
-from assistant.language.packs import LanguageError, load_language
-from assistant.language.voice import MissingVoice, VoiceWithoutScript
+from assistant.language.packs import LanguageError, available_languages, load_language
+from assistant.language.vocabulary import recognizer_hint
+from assistant.loading import (  # the programs may load an engine through the assembly
+    detecting_recognizer,
+    language_recognizer,
+    load_final_recognizer,
+    load_synthesizer,
+    spoken_voice,
+)
+from assistant.loading import language_voice as language_voice
+from assistant.loading import load_recognizer as load_recognizer
 from assistant.loop.listener import ListenerSettings
 from assistant.loop.router import ChatSettings
 from assistant.loop.session import SessionSettings
-from assistant.loop.shared import Engines
+from assistant.loop.shared import Engines, Tongue
 from assistant.models import ModelStore
-from assistant.models.registry import MULTILINGUAL
 from assistant.retention.recorder import RecordingRecognizer
 from assistant.scheduling.threads import cpu_threads, reply_threads
 from assistant.skills import SkillsEngine, slot_validators
@@ -59,110 +57,48 @@ from assistant.testmode.script import Script, Turn
 log = logging.getLogger(__name__)
 
 
+AUTO = "auto"
+"""`language = "auto"`: every shipped pack, each turn answered in the language heard."""
+
+
 def language_of(config: Config) -> Language:
-    """The pack of `config.language` (a ConfigError naming the key and the choices)."""
+    """The pack of `config.language` (a ConfigError naming the key and the choices); with
+    `language = "auto"`, the first of the languages spoken."""
+    return spoken_languages(config)[0]
+
+
+def spoken_languages(config: Config) -> tuple[Language, ...]:
+    """The packs the program speaks: `config.language`'s, or with "auto" every shipped
+    pack, English first (messages that belong to no turn are said in it)."""
+    codes = ([config.language] if config.language != AUTO else
+             sorted(available_languages(), key=lambda code: (code != "en", code)))
     try:
-        return load_language(config.language)
+        return tuple(load_language(code) for code in codes)
     except LanguageError as error:
         where = f"{config.source}: " if config.source else ""
-        raise ConfigError(f"{where}{error}") from None
+        raise ConfigError(f"{where}{error}; or \"{AUTO}\" for all of them") from None
 
 
 def model_store(config: Config) -> ModelStore:
     return ModelStore.from_config(config.models)
 
 
-# -- speech recognition ------------------------------------------------------------------
-
-def load_recognizer(config: SttConfig, store: ModelStore, *, language: str,
-                    prompt: str | None = None, engine: str | None = None,
-                    model_id: str | None = None) -> SpeechRecognizer:
-    """Load the recognizer `choose_engine` picks for `language` (a recognizer language
-    code), from its explicit local path. A multilingual model is told the language, and
-    `prompt` (the script to write in) when given."""
-    choice = choose_engine(config, store, language=language, engine=engine, model_id=model_id)
-    path = store.require(choice.model_id)
-    spoken = store.registry.get(choice.model_id).language
-    code = language if spoken == MULTILINGUAL else spoken
-    if choice.engine == "vosk":
-        return VoskRecognizer(path, language=code)
-    # two decodes at once (see engines.stt.whisper), so each gets half the cores
-    return WhisperRecognizer(path, language=code, beam_size=config.beam_size,
-                             threads=config.threads or max(1, cpu_threads() // 2), workers=2,
-                             short_context=config.short_context,
-                             prompt=(prompt or "") if spoken == MULTILINGUAL else "")
-
-
-def language_recognizer(config: Config, language: Language,
-                        store: ModelStore) -> SpeechRecognizer:
-    """The recognizer for the language spoken: `stt.model`, else the language's own model
-    (Mandarin: multilingual Whisper base, with a prompt in its script), else the first
-    installed one."""
-    return load_recognizer(config.stt, store, language=language.code,
-                           prompt=language.recognizer_prompt,
-                           model_id=config.stt.model or language.recognizer_model)
-
-
-def load_final_recognizer(config: Config, language: Language, store: ModelStore,
-                          main: SpeechRecognizer) -> SpeechRecognizer | None:
-    """The recognizer of `stt.final_model` (None when there is no split); `main` itself
-    when the final model is the one `main` runs (Mandarin: Whisper base for both), so
-    the model is loaded once."""
-    final = config.stt.final_model
-    if not final:
-        return None
-    main_model = choose_engine(config.stt, store, language=language.code,
-                               model_id=config.stt.model or language.recognizer_model).model_id
-    if main_model == final:
-        return main
-    # the final model names its own engine (stt.engine = "vosk" is the main recognizer's)
-    return load_recognizer(config.stt, store, language=language.code,
-                           prompt=language.recognizer_prompt, engine="auto", model_id=final)
-
-
-# -- the voice -----------------------------------------------------------------------------
-
-def load_synthesizer(config: TtsConfig, store: ModelStore, *, voice: str,
-                     deterministic: bool = False) -> SpeechSynthesizer:
-    """A voice: a Piper model id from the registry, or `espeak[-VOICE]`."""
-    named = VoiceName.parse(voice)
-    if named.kind is VoiceKind.ESPEAK:
-        return EspeakSynthesizer(voice=named.name)
-    path = store.require(named.name)
-    return PiperSynthesizer(path, name=voice, speed=config.speed,
-                            threads=config.threads or reply_threads()[1],
-                            deterministic=deterministic)
-
-
-def language_voice(config: Config, language: Language, store: ModelStore, *,
-                   deterministic: bool = False) -> tuple[SpeechSynthesizer, str]:
-    """The voice for the language, and a sentence to say once ("" = none): `tts.voice`
-    when set, else the language's voice; when that is not installed, the English voice
-    answers what it can read and says, in English, which voice to fetch (replies stay
-    available as text)."""
-    wanted = config.tts.voice or language.voice
-    english = load_language("en")
-    if config.tts.voice is not None or wanted == english.voice or store.is_installed(wanted):
-        return load_synthesizer(config.tts, store, voice=wanted, deterministic=deterministic), ""
-    log.warning("no %s voice installed (%s); answering in text", language.name, wanted)
-    fallback = load_synthesizer(config.tts, store, voice=english.voice,
-                                deterministic=deterministic)
-    voice = VoiceWithoutScript(fallback, unreadable=language.text.written_in)
-    return voice, english.say(MissingVoice(language=language.name, voice=wanted))
-
-
 # -- the chat model ------------------------------------------------------------------------
 
-def chat_config(config: Config, language: Language, store: ModelStore, *,
-                memory_bytes: int | None = None) -> LlmConfig | None:
+def chat_config(config: Config, language: Language | Sequence[Language], store: ModelStore,
+                *, memory_bytes: int | None = None) -> LlmConfig | None:
     """The chat model settings with `llm.model` resolved (assistant/engines/chat_choice.py):
-    the configured model, else the first installed one of those the language names (a
-    language that names none: the registry's default chat models) that fits this machine's
-    memory; None when the language names its own models and none is installed (the router
-    then says which to fetch)."""
+    the configured model, else the first installed one of those the languages name (one
+    that names none: the registry's default chat models too) that fits this machine's
+    memory; None when every language names its own models and none is installed (the
+    router then says which to fetch)."""
+    languages = [language] if isinstance(language, Language) else list(language)
+    named = tuple(dict.fromkeys(m for lang in languages for m in lang.chat.models))
+    own = all(lang.chat.models for lang in languages)
     known = {spec.id for spec in store.registry.models}
     choice = choose_chat_model(
-        config.llm.model, preferred=language.chat.models, defaults=default_chat_models(store),
+        config.llm.model, preferred=named if own else (),
+        defaults=tuple(dict.fromkeys((*named, *default_chat_models(store)))),
         installed=lambda model: model in known and store.is_installed(model),
         memory_bytes=total_memory_bytes() if memory_bytes is None else memory_bytes)
     log.info("chat model: %s (%s)", choice.model or "none", choice.reason)
@@ -190,14 +126,20 @@ def load_chat_model(config: LlmConfig, store: ModelStore) -> LlamaChatModel:
                           threads=reply_threads(config.threads)[0], batch_threads=cpu_threads())
 
 
-def chat_settings(config: Config, language: Language) -> ChatSettings:
-    """The prompt and examples: the config's where set, else the language's."""
+def chat_settings(config: Config, language: Language, *,
+                  model: str | None = None) -> ChatSettings:
+    """The prompt and examples: the config's where set, else the language's. `model`:
+    the chat model loaded, when the language may not be its (another language spoken):
+    a model the language does not name answers in it only if the config chose it."""
     llm = config.llm
+    answers = (model is None or llm.model is not None or not language.chat.models
+               or model in language.chat.models)
     return ChatSettings(
         system_prompt=llm.system_prompt if llm.system_prompt is not None
         else language.chat.system_prompt,
         examples=llm.examples if llm.examples is not None else language.chat.examples,
-        max_reply_tokens=llm.max_reply_tokens, max_sentences=llm.max_sentences)
+        max_reply_tokens=llm.max_reply_tokens, max_sentences=llm.max_sentences,
+        answers=answers)
 
 
 # -- the skills ----------------------------------------------------------------------------
@@ -212,27 +154,40 @@ def intent_recognizer(config: Config, language: Language, *,
 
 
 def build_skills(config: Config, language: Language, *,
-                 store: ModelStore | None = None) -> SkillsEngine:
+                 store: ModelStore | None = None,
+                 sharing: SkillsEngine | None = None) -> SkillsEngine:
     """The home (`skills.home_file`, else the language's), its saved state, the everyday
     skills' shared parts (alarms, reminders, lists, holidays, places), the language's
-    intents over the home's names, and the words the skills say things with. Raises
-    AssistantError subclasses with one line when a file is unusable."""
+    intents over the home's names, and the words the skills say things with. `sharing`:
+    another language's skills, whose house (under this language's names), alarms,
+    reminders and lists these share.
+    Raises AssistantError subclasses with one line when a file is unusable."""
     skills = config.skills
     home = load_home(skills.home_file or language.home_file)
     state_path = Path(skills.state_file).expanduser() if skills.state_file else (
         default_state_path())
-    state = HomeState(home, path=state_path)
+    state = (sharing.home.named_by(home) if sharing is not None
+             else HomeState(home, path=state_path))
     recognizer = language.load_intents(language.intents_path, home.spoken_lists(),
                                        slot_validators(language.skill_words))
-    hint = language.render(
-        "RecognizerHint",
-        switchable=[d.name for d in home.devices if d.kind in SWITCHABLE],
-        locks=[d.name for d in home.devices if d.kind == "lock"],
-        devices=list(dict.fromkeys(d.name for d in home.devices)))
-    everyday = build_everyday(config, language, store or model_store(config))
+    hint = recognizer_hint(language, home_names(home))
+    everyday = build_everyday(config, language, store or model_store(config),
+                              sharing=sharing.everyday if sharing is not None else None)
     return SkillsEngine(recognizer=recognizer, home=state, say=language.say,
                         words=language.skill_words, hint=hint, tool_calls=skills.tool_calls,
                         problems=[state.problem] if state.problem else [], everyday=everyday)
+
+
+def home_names(home: HomeConfig) -> dict[str, list[str]]:
+    """The home's canonical names per list (area, device, and per kind), for the hint."""
+    names: dict[str, list[str]] = {"area": [a.name for a in home.areas],
+                                   "device": list(dict.fromkeys(d.name for d in home.devices)),
+                                   "switchable": []}
+    for device in home.devices:
+        names.setdefault(device.kind, []).append(device.name)
+        if device.kind in SWITCHABLE:
+            names["switchable"].append(device.name)
+    return names
 
 
 # -- sessions ------------------------------------------------------------------------------
@@ -248,10 +203,16 @@ def session_settings(config: Config, language: Language, *,
         no_speech_timeout_ms=vad.no_speech_timeout_ms, barge_in=config.audio.barge_in,
         early_cut_ms=vad.early_cut_ms, question_cut_ms=vad.question_cut_ms,
         min_confidence=config.stt.min_confidence, barge_in_hint=language.barge_in_hint)
-    return SessionSettings(chat=chat_settings(config, language), listener=listener,
-                           memory_tokens=config.memory.max_tokens,
+    languages = spoken_languages(config)
+    chats = {}
+    if len(languages) > 1:  # each language's prompt, and whether the model speaks it
+        loaded = chat_config(config, languages, model_store(config))
+        model = loaded.model if loaded is not None else None
+        chats = {lang.code: chat_settings(config, lang, model=model) for lang in languages}
+    return SessionSettings(chat=chats.get(language.code) or chat_settings(config, language),
+                           listener=listener, memory_tokens=config.memory.max_tokens,
                            new_conversation_on_wake=config.memory.new_conversation_on_wake,
-                           volume=config.audio.volume,
+                           volume=config.audio.volume, chats=chats,
                            alarm_every_s=config.alarms.ring_every_s,
                            alarm_limit_s=config.alarms.ring_minutes * 60)
 
@@ -261,22 +222,28 @@ def load_engines(config: Config, *, wake: bool = True, chat: bool = True,
     """Load the language, recognizer, VAD, wake word, voice, chat model and skills, and
     warm them up."""
     start = time.perf_counter()
-    language = language_of(config)
+    languages = spoken_languages(config)
+    language = languages[0]
     store = model_store(config)
-    recognizer = language_recognizer(config, language, store)
-    voice, notice = language_voice(config, language, store)
-    llm = chat_config(config, language, store) if chat else None
-    skills_engine = build_skills(config, language, store=store) if skills else None
-    notices = [notice] if notice else []
-    if skills_engine is not None and skills_engine.everyday is not None:
-        notices += [language.say(p) for p in skills_engine.everyday.problems()]
+    several = len(languages) > 1
+    recognizer = (detecting_recognizer(config, languages, store) if several
+                  else language_recognizer(config, language, store))
+    voice, notices = spoken_voice(config, languages, store)
+    llm = chat_config(config, languages, store) if chat else None
+    first = build_skills(config, language, store=store) if skills else None
+    if first is not None and first.everyday is not None:
+        notices = [*notices, *(language.say(p) for p in first.everyday.problems())]
     engines = Engines(
         language=language, recognizer=recognizer, vad=SileroVadModel(),
         wake=MicroWakeWordModel(config.wake.word) if wake and config.wake.enabled else None,
         voice=voice, chat=load_chat_model(llm, store) if llm is not None else None,
-        skills=skills_engine,
-        final_recognizer=load_final_recognizer(config, language, store, recognizer),
-        notices=notices)
+        skills=first,
+        # several languages: the detecting recognizer writes non-commands too, unhinted
+        final_recognizer=(recognizer if config.stt.final_model else None) if several
+        else load_final_recognizer(config, language, store, recognizer),
+        notices=notices,
+        others=tuple(Tongue(other, build_skills(config, other, store=store, sharing=first)
+                            if first is not None else None) for other in languages[1:]))
     try:
         warm_up(engines, chat_settings(config, language))
     except BaseException:

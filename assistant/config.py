@@ -265,7 +265,8 @@ class Config:
     """The built-in profile applied under the file's keys ("" = none)."""
     language: str = "en"
     """The language spoken (top-level `language = "zh"`, or `--language zh`): one of the
-    packs in assistant/language/, checked when the assembly loads it."""
+    packs in assistant/language/, checked when the assembly loads it; "auto": every pack,
+    each turn answered in the language heard."""
     source: str = ""
     """The file this configuration came from ("" = built-in defaults)."""
 

@@ -11,13 +11,22 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.assembly import chat_candidates, chat_config, language_of, model_store
+from assistant.assembly import (
+    chat_candidates,
+    chat_config,
+    chat_settings,
+    language_of,
+    model_store,
+    spoken_languages,
+)
 from assistant.config import Config, SttEngine
 from assistant.engines.llm import smoke
 from assistant.engines.stt import choose_engine
 from assistant.errors import AssistantError
 from assistant.extras import EXTRAS, PURPOSE, installed
 from assistant.home.doctor import home_check
+from assistant.language import Language
+from assistant.models import ModelStore
 from assistant.sandbox.kernel import namespace_isolated
 from assistant.sandbox.policy import (
     FALLBACK_FIX,
@@ -131,7 +140,8 @@ def extra_checks(config: Config, *,
                  has_module: Callable[[str], bool] = installed) -> list[Check]:
     """Each extra: installed, or missing (a FAIL only when the config needs it: Mandarin
     for language zh, Vosk for stt.engine = "vosk")."""
-    needed = {"zh": config.language == "zh", "vosk": config.stt.engine is SttEngine.VOSK}
+    needed = {"zh": "zh" in {p.code for p in spoken_languages(config)},
+              "vosk": config.stt.engine is SttEngine.VOSK}
     out = []
     for extra, modules in EXTRAS.items():
         purpose, install = PURPOSE[extra], f"pip install 'assistant[{extra}]'"
@@ -209,13 +219,20 @@ def _model_checks(config: Config, *, full_hash: bool) -> list[Check]:
 
 
 def _language_checks(config: Config) -> list[Check]:
-    """A language other than English: its voice and a chat model that speaks it."""
-    if config.language == "en":
-        return []
-    pack, store = language_of(config), model_store(config)
+    """Each language other than English spoken: its voice and a chat model that speaks
+    it (with `language = "auto"`, one loaded for both)."""
+    store = model_store(config)
+    return [check for pack in spoken_languages(config) if pack.code != "en"
+            for check in _pack_checks(config, pack, store)]
+
+
+def _pack_checks(config: Config, pack: Language, store: ModelStore) -> list[Check]:
     voice = config.tts.voice or pack.voice
     voice_ok = config.tts.voice is not None or store.is_installed(voice)
-    chat = chat_config(config, pack, store)
+    chat = chat_config(config, spoken_languages(config), store)
+    if chat is not None and chat.model is not None and not chat_settings(
+            config, pack, model=chat.model).answers:
+        chat = None
     wanted = pack.chat.models[0] if pack.chat.models else ""
     return [
         Check("ok", f"language: {pack.name} voice {voice}") if voice_ok else

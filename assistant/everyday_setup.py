@@ -107,20 +107,27 @@ def _system_zone() -> zoneinfo.ZoneInfo | None:
         return None
 
 
-def build_everyday(config: Config, language: Language, store: ModelStore) -> Everyday:
-    """The alarm and reminder books, the lists, holidays, places and the place."""
+def build_everyday(config: Config, language: Language, store: ModelStore, *,
+                   sharing: Everyday | None = None) -> Everyday:
+    """The alarm and reminder books, the lists, holidays, places and the place. `sharing`:
+    another language's everyday parts, whose saved books and lists these share (one file
+    has one owner); the holidays, places and words are this language's."""
     skills, alarms = config.skills, config.alarms
     settings = AlarmSettings(ring_s=alarms.ring_minutes * 60, snooze_s=alarms.snooze_minutes * 60,
                              ring_every_s=alarms.ring_every_s)
     words = language.skill_words
-    try:
-        alarm_book = Book(saved_file(skills.alarms_file, "alarms.json"), codec=ALARM_CODEC,
-                          late_s=settings.ring_s, limit=MAX_ALARMS)
-        reminder_book = Book(saved_file(skills.reminders_file, "reminders.json"),
-                             codec=REMINDER_CODEC, late_s=settings.ring_s, limit=MAX_REMINDERS)
-        lists = SavedLists(saved_file(skills.lists_file, "lists.json"))
-    except SavedFileError as error:
-        raise ConfigError(f"[skills]: {error}") from None
+    if sharing is not None:
+        alarm_book, reminder_book, lists = sharing.alarms, sharing.reminders, sharing.lists
+    else:
+        try:
+            alarm_book = Book(saved_file(skills.alarms_file, "alarms.json"), codec=ALARM_CODEC,
+                              late_s=settings.ring_s, limit=MAX_ALARMS)
+            reminder_book = Book(saved_file(skills.reminders_file, "reminders.json"),
+                                 codec=REMINDER_CODEC, late_s=settings.ring_s,
+                                 limit=MAX_REMINDERS)
+            lists = SavedLists(saved_file(skills.lists_file, "lists.json"))
+        except SavedFileError as error:
+            raise ConfigError(f"[skills]: {error}") from None
     places = place_index(language, store)
     return Everyday(
         alarms=alarm_book, reminders=reminder_book, lists=lists,

@@ -46,6 +46,12 @@ class IntentMatch:
     intent: str
     slots: dict[str, Any]
     text: str
+    doubtful: tuple[str, ...] = ()
+    """Slots whose words were not heard as the template says them (a language that
+    matches by sound): the skills ask before acting on them."""
+    heard_as: str = ""
+    """The command as the template says it, when it was matched by sound (what a
+    question about it repeats)."""
 
 
 def text_list(name: str, values: Iterable[tuple[str, Any]], *,
@@ -140,19 +146,24 @@ def build_intents(data: dict[str, Any], file: Path) -> Intents:
 
 
 def _slots(result: RecognizeResult) -> dict[str, Any]:
-    """Entity values as plain Python values; duration parts summed into seconds."""
+    return slot_values((entity.name, entity.value, entity.is_wildcard)
+                       for entity in result.entities_list)
+
+
+def slot_values(entities: Iterable[tuple[str, Any, bool]]) -> dict[str, Any]:
+    """Slot values from (name, value, is wildcard) entities: plain Python values, wildcards
+    stripped, duration parts summed into seconds."""
     slots: dict[str, Any] = {}
     duration = 0.0
     has_duration = False
-    for entity in result.entities_list:
-        value = entity.value
-        if entity.name in _DURATION_PARTS:
-            duration += float(value) * _DURATION_PARTS[entity.name]
+    for name, value, is_wildcard in entities:
+        if name in _DURATION_PARTS:
+            duration += float(value) * _DURATION_PARTS[name]
             has_duration = True
             continue
-        if entity.is_wildcard and isinstance(value, str):
+        if is_wildcard and isinstance(value, str):
             value = value.strip()
-        slots[entity.name] = _plain_number(value)
+        slots[name] = _plain_number(value)
     if has_duration:
         slots["duration"] = _plain_number(duration)
     return slots

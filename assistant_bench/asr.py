@@ -320,7 +320,7 @@ def evaluate(setup: SetUp, sets: list[LabelledSet]) -> dict[str, Any]:
 
 def load_setup(config: Any, store: Any, choice: RecognizerChoice, *,
                is_command: Callable[[str], bool] | None = None) -> SetUp:
-    from assistant.assembly import load_recognizer
+    from assistant.loading import load_recognizer
 
     stt = config.stt
     if choice.short_context is not None:

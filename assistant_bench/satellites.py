@@ -28,10 +28,11 @@ from wyoming.audio import AudioChunk
 from wyoming.client import AsyncTcpClient
 from wyoming.pipeline import PipelineStage, RunPipeline
 
-from assistant.assembly import language_of, load_synthesizer, model_store
+from assistant.assembly import language_of, model_store
 from assistant.audio import SPEECH_RATE_HZ, Audio, silence
 from assistant.config import Config
 from assistant.engines.tts import SpeechSynthesizer
+from assistant.loading import load_synthesizer
 from assistant_bench.allowance import BENCH_PORT
 from assistant_bench.live import request_audio, spoken_span
 from assistant_bench.report import write_json

@@ -18,14 +18,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from assistant.assembly import (
-    language_of,
-    load_engines,
-    load_synthesizer,
-    model_store,
-    session_settings,
-)
+from assistant.assembly import language_of, load_engines, model_store, session_settings
 from assistant.engines.tts import synthesize_all
+from assistant.loading import load_synthesizer
 from assistant.loop.events import Completeness
 from assistant.loop.session import conversation
 from assistant.models.store import CHECKOUT

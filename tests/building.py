@@ -12,25 +12,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.assembly import (
-    build_skills,
-    chat_config,
-    load_chat_model,
-    load_recognizer,
-    load_synthesizer,
-)
+from assistant.assembly import build_skills, chat_config, load_chat_model
 from assistant.config import Config, LlmConfig, SkillsConfig, SttConfig, TtsConfig
 from assistant.engines.llm import ChatModel
 from assistant.engines.stt import SpeechRecognizer
 from assistant.engines.tts import SpeechSynthesizer
 from assistant.language import Language
 from assistant.language.packs import load_language
+from assistant.loading import load_recognizer, load_synthesizer
 from assistant.loop.conversation import Conversation
 from assistant.loop.listener import ListenerSettings
 from assistant.loop.memory import ConversationMemory
 from assistant.loop.router import ChatSettings, Router
 from assistant.loop.session import SessionSettings
 from assistant.loop.session import conversation as make_conversation
+from assistant.loop.shared import Tongue
 from assistant.models import ModelStore
 from assistant.places import PlaceIndex
 from assistant.skills import Capabilities, Skills, SkillsEngine
@@ -110,6 +106,21 @@ def conversation(*, chat: ChatModel | None = None, skills_engine: SkillsEngine |
     """One conversation in language `code`, as a session would have it."""
     return make_conversation(language=language(code), chat=chat, skills_engine=skills_engine,
                              settings=settings or session_settings(), capabilities=capabilities)
+
+
+def bilingual_conversation(*, chat: ChatModel | None = None, state_file: Path | None = None,
+                           zh_chat: bool = False) -> Conversation:
+    """One conversation speaking English and Mandarin (`language = "auto"`), as the
+    assembly builds it: each language's skills over the one home, shared timers;
+    `zh_chat`: whether the chat model speaks Mandarin."""
+    english = skills_engine("en", state_file=state_file)
+    config = Config(language="zh", skills=SkillsConfig(state_file=str(english.home.path)))
+    mandarin = build_skills(config, language("zh"), sharing=english)
+    chat_settings = ChatSettings(system_prompt="Be brief.")
+    settings = SessionSettings(chat=chat_settings, chats={
+        "en": chat_settings, "zh": ChatSettings(system_prompt="简短。", answers=zh_chat)})
+    return make_conversation(language=language("en"), chat=chat, skills_engine=english,
+                             settings=settings, others=[Tongue(language("zh"), mandarin)])
 
 
 def english_voice(store: ModelStore, *, deterministic: bool = True) -> SpeechSynthesizer:

@@ -9,7 +9,7 @@ recognizer returns the text it was told.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
@@ -162,7 +162,7 @@ class FakeRecognizer:
             self._script.pop(0)
 
     def stream(self, *, phrases: Sequence[str] | None = None, hint: str | None = None,
-               owner: str = "") -> FakeStream:
+               hints: Mapping[str, str] | None = None, owner: str = "") -> FakeStream:
         stream = FakeStream(self, hint)
         self.streams.append(stream)
         return stream
@@ -248,13 +248,16 @@ class FakeSkills:
         self.announce_at_s = announce_at_s
         self.calls: list[str] = []
 
-    def respond(self, text: str, *, now: float) -> SkillReply | None:
+    def respond(self, text: str, *, now: float, alternatives: Sequence[str] = (),
+                sure: bool = True) -> SkillReply | None:
+        if not sure:
+            return None
         self.calls.append(text)
         if "time" in text.lower():
             return SkillReply("It is noon.", "GetTime", {})
         return None
 
-    def recognize(self, text: str) -> str | None:
+    def recognize(self, text: str, *, by_sound: bool = True) -> str | None:
         return "GetTime" if "time" in text.lower() else None
 
     def due_announcements(self, now: float) -> list[str]:

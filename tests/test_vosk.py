@@ -13,11 +13,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from assistant.assembly import load_final_recognizer, load_recognizer, load_synthesizer
 from assistant.audio import SPEECH_RATE_HZ, Audio, to_speech
 from assistant.config import Config, SttConfig, SttEngine, TtsConfig
 from assistant.engines.stt import choose_engine
 from assistant.engines.stt.vosk import VoskRecognizer
+from assistant.loading import load_final_recognizer, load_recognizer, load_synthesizer
 from assistant.models import ModelStore
 from assistant.wav import write_wav
 from tests import building

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from assistant.engines.stt.whisper import _drop_repeated_sentences, _first_of_loop, _repeats
+from assistant.engines.stt.whisper_text import (
+    drop_repeated_sentences as _drop_repeated_sentences,
+)
+from assistant.engines.stt.whisper_text import first_of_loop as _first_of_loop
+from assistant.engines.stt.whisper_text import repeats as _repeats
 
 
 def test_an_echoed_sentence_is_kept_once() -> None:

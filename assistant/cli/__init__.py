@@ -51,8 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
                              help=PROFILE_HELP)
     for name in LANGUAGE_COMMANDS:
         subparsers.choices[name].add_argument(
-            "--language", choices=available_languages(), default=None,
-            help="the language spoken (default: the config's top-level `language`, else en)")
+            "--language", choices=[*available_languages(), "auto"], default=None,
+            help="the language spoken, or auto: each turn answered in the language heard "
+                 "(default: the config's top-level `language`, else en)")
     return parser
 
 

@@ -32,24 +32,27 @@ def chat(args: argparse.Namespace, config: Config) -> int:
     from assistant.assembly import (
         build_skills,
         chat_config,
-        language_of,
         load_chat_model,
         model_store,
         session_settings,
+        spoken_languages,
     )
     from assistant.loop.session import conversation
+    from assistant.loop.shared import Tongue
     from assistant.skills import Capabilities
 
-    language = language_of(config)
+    language, *more = spoken_languages(config)
     store = model_store(config)
-    llm = chat_config(config, language, store)
+    llm = chat_config(config, [language, *more], store)
     model = load_chat_model(llm, store) if llm is not None else None
     try:
         # a terminal has no speaker: the skills do not start a timer that could not ring
         skills = None if args.no_skills else build_skills(config, language)
+        others = [Tongue(other, build_skills(config, other, sharing=skills)
+                         if skills is not None else None) for other in more]
         talk = conversation(language=language, chat=model, skills_engine=skills,
                             settings=session_settings(config, language),
-                            capabilities=Capabilities(speaker=False))
+                            capabilities=Capabilities(speaker=False), others=others)
         if args.text is not None:
             _answer(talk, args.text, verbose=args.verbose)
             return 0

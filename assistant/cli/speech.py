@@ -46,8 +46,9 @@ def register(subparsers: Any) -> None:
 
 
 def say(args: argparse.Namespace, config: Config) -> int:
-    from assistant.assembly import language_of, language_voice, load_synthesizer, model_store
+    from assistant.assembly import language_of, model_store
     from assistant.engines.tts import synthesize_all
+    from assistant.loading import language_voice, load_synthesizer
     from assistant.wav import write_wav
 
     if not args.text.strip():
@@ -73,10 +74,11 @@ def say(args: argparse.Namespace, config: Config) -> int:
 
 
 def transcribe(args: argparse.Namespace, config: Config) -> int:
-    from assistant.assembly import language_of, load_recognizer, model_store
+    from assistant.assembly import language_of, model_store
     from assistant.config import SttEngine
     from assistant.engines.trim import trim_leading_silence
     from assistant.engines.vad import SileroVad, speech_ms
+    from assistant.loading import load_recognizer
     from assistant.wav import read_wav
 
     audio = read_wav(args.wav)  # a bad file fails before any model loads

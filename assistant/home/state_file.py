@@ -7,6 +7,7 @@ reported, and the home starts from its defaults: the home file is never lost.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import os
@@ -68,6 +69,19 @@ class HomeState:
         self._lock = threading.Lock()
         if path is not None:
             self._load(path)
+
+    def named_by(self, config: HomeConfig) -> HomeState:
+        """The same house under other names (another language's home file with the same
+        device ids): its states, file and lock are this one's. Raises HomeStateError
+        when the devices differ."""
+        if config is self.config:
+            return self
+        if {d.id for d in config.devices} != set(self._states):
+            raise HomeStateError(f"the homes of the languages spoken must have the same "
+                                 f"devices: {config.source} and {self.config.source} differ")
+        view = copy.copy(self)
+        view.config = config
+        return view
 
     def get(self, device_id: str) -> dict[str, Any]:
         with self._lock:

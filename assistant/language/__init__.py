@@ -112,6 +112,9 @@ class Language:
     text: TextRules
     phrasebook: Phrasebook
     load_intents: IntentLoader
+    recognizer_alternatives: int = 0
+    """How many other readings of each utterance the recognizer returns (its beam's; the
+    skills try them when the best reading is not a command)."""
 
     @property
     def intents_path(self) -> Path:

@@ -101,7 +101,8 @@ def _load(folder: Path) -> Language:
         home_file=folder / str(data.get("home", "home.toml")),
         skill_words=_skill_words(skills, text, hooks),
         text=text, phrasebook=phrasebook,
-        load_intents=getattr(hooks, "load_intents", None) or _intent_loader(text.normalize))
+        load_intents=getattr(hooks, "load_intents", None) or _intent_loader(text.normalize),
+        recognizer_alternatives=int(recognizer.get("alternatives", 0)))
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

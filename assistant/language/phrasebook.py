@@ -45,6 +45,8 @@ class Phrasebook:
         self.words = words
         self._tidy = tidy
         self.source = source
+        self.filters: Mapping[str, Callable[..., Any]] = {}
+        """The language's filters (number, time, ...), for words said outside a template."""
 
     @classmethod
     def load(cls, path: Path, *, filters: Mapping[str, Callable[..., Any]],
@@ -66,6 +68,7 @@ class Phrasebook:
         env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False,
                                             keep_trailing_newline=False)
         env.filters.update(filters)
+        book.filters = dict(filters)
         env.filters["each"] = book.each
         env.globals.update(words=words, phrase=book.phrase, say=book.say_within)
 

@@ -9,7 +9,7 @@ what it can say, and the user hears once, in English, which voice to fetch
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from assistant.audio import Audio
@@ -48,3 +48,26 @@ class VoiceWithoutScript:
 
     def close(self) -> None:
         self._inner.close()
+
+
+class VoiceByScript:
+    """Voices for more than one language: a sentence in a script one of `others` reads
+    (`written_in`) goes to that voice, everything else to `default`."""
+
+    def __init__(self, default: SpeechSynthesizer, *,
+                 others: Sequence[tuple[Callable[[str], bool], SpeechSynthesizer]]) -> None:
+        self._default = default
+        self._others = list(others)
+        self.name = default.name
+        self.rate = default.rate
+
+    def synthesize(self, text: str) -> Iterator[Audio]:
+        for written_in, voice in self._others:
+            if written_in(text):
+                return voice.synthesize(text)
+        return self._default.synthesize(text)
+
+    def close(self) -> None:
+        self._default.close()
+        for _, voice in self._others:
+            voice.close()

@@ -12,14 +12,13 @@ a voice, a network stream, a terminal.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.loop.controls import AssistantControls
 from assistant.loop.events import Route
 from assistant.loop.memory import remember_turn
-from assistant.loop.outcomes import NotCaught
 from assistant.loop.reply_guard import ReplyGuard, guarded
 from assistant.loop.router import Reply, Router
 from assistant.sentences import SentenceSplitter, clean_for_speech
@@ -63,6 +62,11 @@ class Answer:
     @property
     def source(self) -> str:
         return self.reply.source
+
+    @property
+    def language(self) -> str:
+        """The language of the reply (a code)."""
+        return self.reply.language
 
     @property
     def text(self) -> str:
@@ -131,14 +135,17 @@ class Conversation:
         self.router.memory.clear()
 
     def answer(self, text: str, *, now: float, cancel: threading.Event | None = None,
-               heard_clearly: bool = True) -> Answer:
-        """Route `text` (at `now` on the skills' clock). A turn the recognizer was not
-        sure of (`heard_clearly=False`) is neither routed nor remembered: the assistant
-        asks again, unless it is a control phrase (stopping on a doubtful one does no
-        harm)."""
-        if not heard_clearly and text and not self.router.is_control(text):
-            reply = Reply.saying(Route.UNCLEAR, self.language.say(NotCaught()))
-        else:
-            reply = self.router.respond(text, now=now, cancel=cancel)
+               heard_clearly: bool = True, language: str | None = None,
+               alternatives: Sequence[str] = (),
+               elsewhere: Sequence[tuple[str, str]] = ()) -> Answer:
+        """Route `text` (at `now` on the skills' clock), heard in `language` (None: the
+        conversation's first), with the recognizer's other readings (see
+        `Router.respond`). A turn the recognizer was not sure of (`heard_clearly=False`)
+        is not answered by the chat model nor remembered: the assistant asks again, or
+        asks whether it heard a command right; a control phrase still stops (stopping on
+        a doubtful one does no harm)."""
+        reply = self.router.respond(text, now=now, cancel=cancel, language=language,
+                                    alternatives=alternatives, elsewhere=elsewhere,
+                                    clearly=heard_clearly or not text)
         return Answer(question=text, reply=reply, conversation=self,
                       first_pause_words=self._first_pause_words)

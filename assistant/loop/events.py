@@ -103,6 +103,12 @@ class UserTurn:
     truncated: bool = False
     heard_clearly: bool = True
     """False when the recognizer's confidence says the words may never have been said."""
+    language: str | None = None
+    """The language the recognizer heard (None: typed, or not said)."""
+    alternatives: tuple[str, ...] = ()
+    """The recognizer's other readings of the words, in the same language."""
+    elsewhere: tuple[tuple[str, str], ...] = ()
+    """(language, text): the same audio read in another language (a doubtful detection)."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +178,8 @@ class TurnResult:
     tokens: int = 0
     t_last_token: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    language: str = ""
+    """The language of the reply (a code)."""
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ directly by the test mode's driver, so both run the same code):
 
 While BUSY (the assistant is answering) only the wake word is listened for (or, with
 `barge_in = "speech"`, any speech), and it interrupts the reply (barge-in).
-Recognition runs while the user speaks: every block of an utterance goes to the
-recognizer's stream as it arrives. The stream is the listener's own: when speech ends
-it emits `UtteranceEnded`, and `UserTurn` (the words) once the shared recognizer has
-decoded them, from whichever thread finished the decode. The listener never waits.
+Every block of an utterance goes to the listener's own recognizer stream as it arrives;
+when speech ends it emits `UtteranceEnded`, and `UserTurn` (the words, and the language
+heard) once the shared recognizer has decoded them, from whichever thread finished the
+decode. The listener never waits.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.audio import Audio, to_speech
 from assistant.config import BargeIn
@@ -74,22 +74,23 @@ class ListenerSettings:
     pre_roll_ms: int = 250
     barge_in_speech_ms: int = 300
     hint: str = ""
-    """What people usually say to this assistant (the skills' vocabulary): a soft bias
-    for recognizers that take one."""
+    """What people usually say to this assistant (the skills' vocabulary): a soft bias."""
     barge_in_hint: str = ""
     """Words likely right after interrupting the assistant (the language's "Stop. Cancel."):
-    a soft bias for the recognizer
-    (tiny.en hears a lone "stop" as "star" now and then)."""
+    a soft bias (tiny.en hears a lone "stop" as "star" now and then)."""
+    hints: Mapping[str, str] = field(default_factory=dict)
+    barge_in_hints: Mapping[str, str] = field(default_factory=dict)
+    """Per language code, the two above (a recognizer that detects the language takes
+    those of the language it hears)."""
     wake_tail_ms: int = 300
-    """After the wake word, speech this long is still the wake word's tail, unless a
-    pause comes first."""
+    """After the wake word, speech this long is its tail, unless a pause comes first."""
     predecode_ms: int = 100
     """Silence after which the recognizer starts decoding early (the user may be done)."""
     early_cut_ms: int = 0
     """If > 0: end the utterance after this much silence when what was said so far is a
     complete command, instead of waiting for the full `silence_ms`."""
     min_confidence: float = 0.0
-    """A transcript the recognizer is less sure of is marked not heard clearly."""
+    """A transcript the recognizer is less sure of is not heard clearly."""
     question_cut_ms: int = 300
     """The same for a question: longer, as people pause inside questions ("What is the
     capital of... France?") and the recognizer may put a "?" after the fragment."""
@@ -262,9 +263,12 @@ class Listener:
     def _start_capture(self, start_s: float) -> None:
         self.state = State.CAPTURING
         self._emit(SpeechStarted(start_s))
-        hint = " ".join(filter(None, [
-            self._settings.barge_in_hint if self._after_barge_in else "", self._settings.hint]))
-        self._stream = self._recognizer.stream(hint=hint or None, owner=self._owner)
+        settings, barge = self._settings, self._after_barge_in
+        hints = {code: " ".join(filter(None, [settings.barge_in_hints.get(code, "") * barge,
+                                              words])) for code, words in settings.hints.items()}
+        hint = " ".join(filter(None, [settings.barge_in_hint * barge, settings.hint]))
+        self._stream = self._recognizer.stream(hint=hint or None, hints=hints or None,
+                                               owner=self._owner)
         if self._final is not None:
             self._stream = SplitStream(self._stream, self._final.stream(owner=self._owner),
                                        keep_early=self._is_command,
@@ -356,18 +360,19 @@ class Listener:
             return  # the session is closing
         try:
             transcript = done.result()
-            text = transcript.text
-            clear = heard_clearly(transcript, threshold=self._settings.min_confidence)
         except Exception:  # noqa: BLE001 - the turn still ends, with nothing heard
             log.exception("speech recognition failed")
-            text, clear = "", True
+            transcript = Transcript("", "none", "", 0.0)
+        clear = heard_clearly(transcript, threshold=self._settings.min_confidence)
         if not clear:
-            log.debug("not heard clearly (confidence %.2f): %s", transcript.confidence, text)
+            log.debug("not heard clearly (%.2f): %s", transcript.confidence, transcript.text)
         self._emit(UserTurn(
-            turn=ended.turn, text=text, kind=InputKind.SPEECH, wake=ended.wake,
+            turn=ended.turn, text=transcript.text, kind=InputKind.SPEECH, wake=ended.wake,
             follow_up=ended.follow_up, t_decided=ended.t_decided,
             eos_delay_ms=1000.0 * (ended.decided_s - ended.speech_end_s),
-            t_transcript=time.perf_counter(), truncated=ended.truncated, heard_clearly=clear))
+            t_transcript=time.perf_counter(), truncated=ended.truncated, heard_clearly=clear,
+            language=transcript.language or None, alternatives=transcript.alternatives,
+            elsewhere=transcript.elsewhere))
 
     def _watch_speech_barge_in(self, block: Audio) -> None:
         if self._settings.barge_in is not BargeIn.SPEECH:

@@ -154,8 +154,11 @@ class Responder:
             return Answer(question=text, reply=Reply(Route.NONE),
                           conversation=self._conversation)
         clear = turn.heard_clearly or turn.kind is not InputKind.SPEECH
-        return self._conversation.answer(text, now=self._now(), cancel=cancel,
-                                         heard_clearly=clear)
+        phrase = self._wake_phrase
+        return self._conversation.answer(
+            text, now=self._now(), cancel=cancel, heard_clearly=clear, language=turn.language,
+            alternatives=tuple(strip_wake_phrase(t, phrase) for t in turn.alternatives),
+            elsewhere=tuple((code, strip_wake_phrase(t, phrase)) for code, t in turn.elsewhere))
 
     def _speak(self, answer: Answer, turn: int, cancel: threading.Event) -> SpokenReply:
         chat = self._conversation.router.chat if answer.route is Route.LLM else None
@@ -188,10 +191,13 @@ def _result(turn: UserTurn, text: str, answer: Answer, spoken: SpokenReply, t_ro
                           t_first_audio=spoken.t_first_audio)
     guard = answer.guard
     extra: dict[str, str] = {"source": answer.source} if answer.source else {}
+    if turn.language:
+        extra["heard_language"] = turn.language
     if guard is not None:
         extra.update(guard=guard.verdict.value, guard_reason=guard.reason)
     return TurnResult(turn=turn.turn, transcript=text, wake=turn.wake, follow_up=turn.follow_up,
                       route=answer.route, intent=answer.intent, slots=answer.slots,
                       reply=spoken.text, interrupted=interrupted, timings=timings,
                       expects_reply=answer.expects_reply, truncated=turn.truncated,
-                      tokens=spoken.tokens, t_last_token=spoken.t_last_token, extra=extra)
+                      tokens=spoken.tokens, t_last_token=spoken.t_last_token, extra=extra,
+                      language=answer.language)

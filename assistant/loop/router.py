@@ -4,6 +4,12 @@ Control phrases (the language's "stop", "never mind", "停") end the current rep
 intent match runs its skill. Everything else is open conversation for the chat
 model, which streams its answer. Only registered skills can act on the home, and only
 through the intent layer: the chat model's words are never executed.
+
+A conversation may speak more than one language (`language = "auto"`): each turn carries
+the language the recognizer heard, and is answered in it, by its skills and its chat
+prompt. A short command whose language was detected wrong is still a command: the other
+languages' control phrases and skills (on the recognizer's reading in that language,
+when it made one) are tried before the chat model.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from assistant.errors import AssistantError
 from assistant.language import Language
 from assistant.loop.events import Completeness, Route
 from assistant.loop.memory import ConversationMemory
-from assistant.loop.outcomes import NoChatModel, NotSure
+from assistant.loop.outcomes import NoChatModel, NotCaught, NotSure
 from assistant.loop.reply_guard import ReplyGuard
 from assistant.skills.live_facts import NoLiveSource
 
@@ -64,12 +70,15 @@ class SkillsLike(Protocol):
     hint: str
     """Words a recognizer should expect (a soft bias)."""
 
-    def respond(self, text: str, *, now: float) -> SkillReplyLike | None:
-        """Run the command in `text`; None when it is not one."""
+    def respond(self, text: str, *, now: float, alternatives: Sequence[str] = (),
+                sure: bool = True) -> SkillReplyLike | None:
+        """Run the command in `text` (or, failing that, in one of the recognizer's
+        `alternatives`); None when it is not one. `sure=False`: ask before acting."""
         ...
 
-    def recognize(self, text: str) -> object | None:
-        """The command in `text` without acting on it (None = not a command)."""
+    def recognize(self, text: str, *, by_sound: bool = True) -> object | None:
+        """The command in `text` without acting on it (None = not a command);
+        `by_sound=False`: only as written (a language may also match by sound)."""
         ...
 
     def due_announcements(self, now: float) -> list[str]: ...
@@ -122,11 +131,13 @@ class Reply:
     """Checks each sentence of a chat-model reply before it is spoken (None: a skill's)."""
     source: str = ""
     """Where the answer came from ("skill", "model"), for the report and the logs."""
+    language: str = ""
+    """The language the reply is in (a code; "" before routing)."""
 
     @classmethod
-    def saying(cls, route: Route, text: str) -> Reply:
+    def saying(cls, route: Route, text: str, language: str = "") -> Reply:
         """A reply of one fixed sentence."""
-        return cls(route, pieces=_stream([text]))
+        return cls(route, pieces=_stream([text]), language=language)
 
 
 @dataclass(frozen=True)
@@ -140,6 +151,19 @@ class ChatSettings:
     max_reply_tokens: int = 160
     max_sentences: int = 0
     """A chat-model reply ends after this many sentences (0 = no limit)."""
+    answers: bool = True
+    """False when the chat model loaded does not speak this language (another language
+    spoken): the router says which model to fetch instead."""
+
+
+@dataclass(frozen=True)
+class Speaking:
+    """One language a conversation speaks: its pack, its skills (over the one home, with
+    the conversation's timers) and how the chat model is asked in it."""
+
+    language: Language
+    skills: SkillsLike | None
+    settings: ChatSettings
 
 
 class Router:
@@ -147,48 +171,94 @@ class Router:
 
     def __init__(self, *, chat: ChatModel | None, skills: SkillsLike | None,
                  memory: ConversationMemory, language: Language, settings: ChatSettings,
-                 owner: str = "") -> None:
-        """`owner` names the session to the shared chat model (whose turn it is)."""
+                 owner: str = "", others: Sequence[Speaking] = ()) -> None:
+        """`owner` names the session to the shared chat model (whose turn it is);
+        `others`: the other languages spoken (the first is `language`)."""
         self.chat = chat
         self.skills = skills
         self.memory = memory
         self.language = language
         self.settings = settings
         self._owner = owner
+        self.speaking = (Speaking(language, skills, settings), *others)
+        self.current = self.speaking[0]
+        """The language of the last turn (announcements are made in it)."""
+
+    def speaking_in(self, code: str | None) -> Speaking:
+        """The language `code` as this conversation speaks it (the first one when it
+        speaks no such language)."""
+        return next((s for s in self.speaking if s.language.code == code), self.speaking[0])
+
+    def written_in(self, text: str) -> Speaking:
+        """The language whose script `text` is written in (typed text: no recognizer
+        said which), else the first."""
+        return next((s for s in self.speaking[1:] if s.language.text.written_in(text)),
+                    self.speaking[0])
 
     def is_control(self, text: str) -> bool:
-        return self.language.is_control(text)
+        """A control phrase in any language the conversation speaks."""
+        return any(s.language.is_control(text) for s in self.speaking)
 
-    def respond(self, text: str, *, now: float, cancel: threading.Event | None = None) -> Reply:
-        if not self.language.text.normalize(text):
-            return Reply(Route.NONE)
+    def respond(self, text: str, *, now: float, cancel: threading.Event | None = None,
+                language: str | None = None, alternatives: Sequence[str] = (),
+                elsewhere: Sequence[tuple[str, str]] = (), clearly: bool = True) -> Reply:
+        """Answer `text`, heard in `language` (None: by its script); `alternatives`
+        are other readings in that language, `elsewhere` (language, text) readings of
+        the same audio in others. Words not heard `clearly` are not routed: a control
+        phrase still stops, a command is asked about, anything else is asked again."""
+        heard = self.current = (self.speaking_in(language) if language is not None
+                                else self.written_in(text))
+        code = heard.language.code
+        if not heard.language.text.normalize(text):
+            return Reply(Route.NONE, language=code)
         if self.is_control(text):
             stopped = self.skills.stop_ringing() if self.skills is not None else None
             if stopped is not None:  # "stop" while an alarm rings: the alarm stops
                 return Reply(Route.SKILL, intent=stopped.intent,
-                             pieces=_stream([stopped.text]), source="skill")
-            return Reply(Route.CONTROL, intent="Stop")
-        if self.skills is not None:
-            answer = self.skills.respond(text, now=now) or self._tool_call(text, now=now)
+                             pieces=_stream([stopped.text]), source="skill", language=code)
+            return Reply(Route.CONTROL, intent="Stop", language=code)
+        readings = dict(elsewhere)
+        for speaking in (heard, *(s for s in self.speaking if s is not heard)):
+            own = speaking is heard
+            reading = text if own else readings.get(speaking.language.code, text)
+            answer = self._skill(speaking, reading, now=now,
+                                 alternatives=alternatives if own else (), sure=clearly)
             if answer is not None:
-                return Reply(Route.SKILL, intent=answer.intent, slots=dict(answer.slots),
-                             pieces=_stream([answer.text] if answer.text else []),
-                             expects_reply=answer.expects_reply, source="skill")
-        if self.chat is None:
-            wanted = self.language.chat.models[0] if self.language.chat.models else ""
-            return Reply.saying(Route.LLM, self.language.say(NoChatModel(wanted)))
-        settings = self.settings
+                self.current = speaking
+                return answer
+        if not clearly:
+            return Reply.saying(Route.UNCLEAR, heard.language.say(NotCaught()), code)
+        return self._chat(heard, text, cancel=cancel)
+
+    def _skill(self, speaking: Speaking, text: str, *, now: float,
+               alternatives: Sequence[str], sure: bool) -> Reply | None:
+        if speaking.skills is None:
+            return None
+        answer = speaking.skills.respond(text, now=now, alternatives=alternatives, sure=sure)
+        if answer is None and sure and speaking.skills is self.skills:
+            answer = self._tool_call(text, now=now)
+        if answer is None:
+            return None
+        return Reply(Route.SKILL, intent=answer.intent, slots=dict(answer.slots),
+                     pieces=_stream([answer.text] if answer.text else []),
+                     expects_reply=answer.expects_reply, source="skill",
+                     language=speaking.language.code)
+
+    def _chat(self, heard: Speaking, text: str, *, cancel: threading.Event | None) -> Reply:
+        language, settings = heard.language, heard.settings
+        if self.chat is None or not settings.answers:
+            wanted = language.chat.models[0] if language.chat.models else ""
+            return Reply.saying(Route.LLM, language.say(NoChatModel(wanted)), language.code)
         messages = self.memory.messages(settings.system_prompt, text,
                                         examples=settings.examples)
         before = [*self.memory.questions(), *(question for question, _ in settings.examples)]
         guard = ReplyGuard(text, max_sentences=settings.max_sentences, before=before,
-                           language=self.language.code,
-                           not_sure=self.language.say(NotSure()),
-                           live=self.language.chat.live_facts,
-                           no_source=lambda topic: self.language.say(NoLiveSource(topic)))
+                           language=language.code, not_sure=language.say(NotSure()),
+                           live=language.chat.live_facts,
+                           no_source=lambda topic: language.say(NoLiveSource(topic)))
         return Reply(Route.LLM, pieces=_stream(self.chat.stream_reply(
             messages, max_tokens=settings.max_reply_tokens, owner=self._owner, cancel=cancel)),
-            guard=guard, source="model")
+            guard=guard, source="model", language=language.code)
 
     def _tool_call(self, text: str, *, now: float) -> SkillReplyLike | None:
         """The optional tool-call path (`skills.tool_calls`): the chat model may pick a
@@ -219,11 +289,13 @@ class Router:
         go on after a pause, and so may anything ending on a word that needs more."""
         if self.is_control(text):
             return Completeness.COMMAND
-        rules = self.language.text
-        if not rules.normalize(text) or rules.unfinished(text):
-            return None
-        if self.skills is not None and self.skills.recognize(text) is not None:
-            return Completeness.COMMAND
-        if rules.sounds_finished(text):
-            return Completeness.QUESTION
-        return None
+        question = False
+        for speaking in self.speaking:
+            rules = speaking.language.text
+            if not rules.normalize(text) or rules.unfinished(text):
+                continue
+            skills = speaking.skills
+            if skills is not None and skills.recognize(text, by_sound=False) is not None:
+                return Completeness.COMMAND
+            question = question or rules.sounds_finished(text)
+        return Completeness.QUESTION if question else None

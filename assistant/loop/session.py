@@ -17,8 +17,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from assistant.audio import Audio
@@ -42,8 +42,8 @@ from assistant.loop.memory import ConversationMemory
 from assistant.loop.output import BufferedSink
 from assistant.loop.responder import Responder, strip_wake_phrase
 from assistant.loop.ringer import Ringer, chime
-from assistant.loop.router import ChatSettings, Router
-from assistant.loop.shared import Engines
+from assistant.loop.router import ChatSettings, Router, Speaking
+from assistant.loop.shared import Engines, Tongue
 from assistant.loop.speaker import Speaker
 from assistant.skills import Capabilities, SkillsEngine
 
@@ -70,24 +70,35 @@ class SessionSettings:
     """A ringing alarm's chime is played again this often."""
     alarm_limit_s: float = 600.0
     """An alarm nobody stops rings this long."""
+    chats: Mapping[str, ChatSettings] = field(default_factory=dict)
+    """The chat settings of the other languages spoken, by code (else `chat`)."""
 
 
 def conversation(*, language: Language, chat: ChatModel | None,
                  skills_engine: SkillsEngine | None, settings: SessionSettings,
                  owner: str = "", wallclock: Callable[[], datetime] = datetime.now,
-                 capabilities: Capabilities | None = None) -> Conversation:
+                 capabilities: Capabilities | None = None,
+                 others: Sequence[Tongue] = ()) -> Conversation:
     """One conversation over what every conversation shares (the language, the chat
     model, the skills' home): its own memory, controls and skills (timers,
     confirmations). What a session, the Wyoming conversation agent and `assistant chat`
-    each talk to."""
+    each talk to. `others`: more languages it speaks, with the same memory, timers and
+    controls."""
     memory = ConversationMemory(max_tokens=settings.memory_tokens,
                                 count_tokens=chat.count_tokens if chat else _rough_tokens)
     controls = AssistantControls(memory, volume=settings.volume)
     skills = (skills_engine.session(controls=controls, wallclock=wallclock,
                                     capabilities=capabilities, room=owner or "local")
               if skills_engine is not None else None)
+    speaking = [Speaking(tongue.language,
+                         tongue.skills.session(controls=controls, wallclock=wallclock,
+                                               capabilities=capabilities, room=owner or "local",
+                                               along=skills)
+                         if tongue.skills is not None else None,
+                         settings.chats.get(tongue.language.code, settings.chat))
+                for tongue in others]
     router = Router(chat=chat, skills=skills, memory=memory, language=language,
-                    settings=settings.chat, owner=owner)
+                    settings=settings.chat, owner=owner, others=speaking)
     return Conversation(router=router, controls=controls)
 
 
@@ -110,7 +121,8 @@ class Session:
         self._wallclock = wallclock
         self.conversation = conversation(language=engines.language, chat=engines.chat,
                                          skills_engine=engines.skills, settings=settings,
-                                         owner=name, wallclock=wallclock)
+                                         owner=name, wallclock=wallclock,
+                                         others=engines.others)
         self.controls = self.conversation.controls
         self.router = self.conversation.router
         self._observers: list[Callable[[Event], None]] = []
@@ -120,6 +132,13 @@ class Session:
         skills = self.router.skills
         if skills is not None and skills.hint and not listener_settings.hint:
             listener_settings = dataclasses.replace(listener_settings, hint=skills.hint)
+        if engines.others:  # a recognizer that detects the language: a hint for each
+            listener_settings = dataclasses.replace(
+                listener_settings,
+                hints={s.language.code: s.skills.hint for s in self.router.speaking
+                       if s.skills is not None},
+                barge_in_hints={s.language.code: s.language.barge_in_hint
+                                for s in self.router.speaking})
         self._vad = engines.vad.detector()
         self._wake = engines.wake.detector() if engines.wake is not None else None
         self.phrase = engines.wake.phrase if engines.wake is not None else ""
@@ -240,7 +259,7 @@ class Session:
     def _timers_due(self) -> None:
         with self._lock:
             self._timer_armed = None
-        skills = self.router.skills
+        skills = self.router.current.skills  # said in the language of the last turn
         if skills is not None:
             for text in skills.due_announcements(self.clock.now()):
                 self.announce(text)

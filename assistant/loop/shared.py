@@ -19,6 +19,15 @@ from assistant.scheduling.fair import FairExecutor
 from assistant.skills import SkillsEngine
 
 
+@dataclass(frozen=True)
+class Tongue:
+    """Another language the program speaks (`language = "auto"`): its pack, and its skills
+    over the same home."""
+
+    language: Language
+    skills: SkillsEngine | None
+
+
 @dataclass
 class Engines:
     """Every loaded model the sessions share. `close()` stops their workers."""
@@ -40,6 +49,9 @@ class Engines:
     """`stt.final_model`: writes every turn that is not a command (see SplitStream)."""
     notices: list[str] = field(default_factory=list)
     """Said once, by the first session that starts (e.g. which voice to fetch)."""
+    others: tuple[Tongue, ...] = ()
+    """The other languages spoken, after `language` (`language = "auto"`): each turn is
+    answered in the language the recognizer heard."""
 
     def __post_init__(self) -> None:
         if self.phrases is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from datetime import datetime
 from pathlib import Path
@@ -38,12 +38,12 @@ class RecordingRecognizer:
         record_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     def stream(self, *, phrases: Sequence[str] | None = None, hint: str | None = None,
-               owner: str = "") -> RecordingStream:
+               hints: Mapping[str, str] | None = None, owner: str = "") -> RecordingStream:
         with self._lock:  # sessions start utterances on their own threads
             self._count += 1
             number = self._count
-        return RecordingStream(self._inner.stream(phrases=phrases, hint=hint, owner=owner),
-                               self, number)
+        inner = self._inner.stream(phrases=phrases, hint=hint, hints=hints, owner=owner)
+        return RecordingStream(inner, self, number)
 
     def transcribe(self, audio: Audio) -> Transcript:
         return self._inner.transcribe(audio)

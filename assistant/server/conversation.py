@@ -46,7 +46,8 @@ class TextConversation:
     def __init__(self, engines: Engines, settings: SessionSettings, *, owner: str) -> None:
         self.conversation = conversation(
             language=engines.language, chat=engines.chat, skills_engine=engines.skills,
-            settings=settings, owner=owner, capabilities=Capabilities(speaker=False))
+            settings=settings, owner=owner, capabilities=Capabilities(speaker=False),
+            others=engines.others)
         self._cancel = threading.Event()
 
     @property

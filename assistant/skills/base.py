@@ -19,7 +19,8 @@ from assistant.intents import IntentMatch
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "Ask", "Capabilities", "Confirmations", "Controls", "IntentMatch", "Outcome",
+    "Ask", "Capabilities", "Confirmations", "Controls", "DidYouMean", "IntentMatch",
+    "NotDone", "Outcome",
     "PendingConfirmation", "Say", "Skill", "SkillReply", "SkillResult",
 ]
 
@@ -58,6 +59,20 @@ class AnsweredTooLate(Outcome):
     """A yes/no answer came after the question expired; `refusal` is what stays as it was."""
 
     refusal: Outcome
+
+
+@dataclass(frozen=True)
+class DidYouMean(Outcome):
+    """A command heard only nearly, with a slot not heard as said (a device name or a
+    number a syllable off): asked about before anything is done. `said` is the command
+    as the language's own template says it."""
+
+    said: str
+
+
+@dataclass(frozen=True)
+class NotDone(Outcome):
+    """The answer to `DidYouMean` was no: nothing was done."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +169,9 @@ class PendingConfirmation:
     """Runs the action and returns what happened (then any notes)."""
     refusal: Outcome
     expires_at: float
+    about_hearing: bool = False
+    """The question is whether the command was heard right: an answer that is neither
+    yes nor no is a new request, not a refusal."""
 
 
 class Confirmations:
@@ -164,11 +182,16 @@ class Confirmations:
         self._pending: PendingConfirmation | None = None
 
     def ask(self, match: IntentMatch, question: Outcome, *, accept: Callable[[], list[Outcome]],
-            refusal: Outcome, now: float) -> SkillResult:
+            refusal: Outcome, now: float, about_hearing: bool = False) -> SkillResult:
         """Remember the action and return the question (expects_reply=True)."""
         self._pending = PendingConfirmation(match=match, accept=accept, refusal=refusal,
-                                            expires_at=now + self.timeout_s)
+                                            expires_at=now + self.timeout_s,
+                                            about_hearing=about_hearing)
         return result(match, question, expects_reply=True)
+
+    def withdraw(self) -> None:
+        """Forget the pending question (a new request came instead of an answer)."""
+        self._pending = None
 
     def active(self, now: float) -> PendingConfirmation | None:
         """The pending question if it has not expired yet."""

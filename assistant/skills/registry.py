@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,8 @@ from assistant.skills.base import (
     Capabilities,
     Confirmations,
     Controls,
+    DidYouMean,
+    NotDone,
     NotSupported,
     Outcome,
     Say,
@@ -150,11 +153,15 @@ class SkillsEngine:
         """Things the user should hear about at start-up (e.g. an unusable state file)."""
 
     def session(self, *, controls: Controls, wallclock: Callable[[], datetime] = datetime.now,
-                capabilities: Capabilities | None = None, room: str = "local") -> Skills:
+                capabilities: Capabilities | None = None, room: str = "local",
+                along: Skills | None = None) -> Skills:
         """The skills of one conversation over the shared home and recognizer; `room`
-        names the session (alarms and reminders ring in the room that set them)."""
-        confirmations = Confirmations(timeout_s=CONFIRMATION_TIMEOUT_S)
-        timers = TimerSkill(capabilities=capabilities)
+        names the session (alarms and reminders ring in the room that set them). `along`:
+        the skills of another language of the same conversation, whose timers and pending
+        question these share (a timer set in one language is cancelled in the other)."""
+        confirmations = (along._confirmations if along is not None
+                         else Confirmations(timeout_s=CONFIRMATION_TIMEOUT_S))
+        timers = along._timers if along is not None else TimerSkill(capabilities=capabilities)
         skills: list[Skill] = [
             TimeDateSkill(wallclock=wallclock), timers,
             HomeSkill(self.home, confirmations=confirmations), MathSkill(),
@@ -196,26 +203,47 @@ class Skills:
     def tool_calls(self) -> bool:
         return self._engine.tool_calls
 
-    def recognize(self, text: str) -> IntentMatch | None:
-        """The command in `text`, without acting on it (None = not a command)."""
+    def recognize(self, text: str, alternatives: Sequence[str] = (), *,
+                  by_sound: bool = True) -> IntentMatch | None:
+        """The command in `text`, without acting on it (None = not a command). With the
+        recognizer's `alternatives` (other readings of the same audio), see
+        `heard_command`; `by_sound=False`: only as written (no match by sound)."""
         try:
+            if not by_sound:
+                written = getattr(self._recognizer, "recognize_written",
+                                  self._recognizer.recognize)
+                return written(text)
+            if alternatives:
+                return heard_command(self._recognizer, text, alternatives)
             return self._recognizer.recognize(text)
         except Exception:  # noqa: BLE001 - a template bug must not take the assistant down
             log.exception("intent recognition failed")
             return None
 
-    def respond(self, text: str, *, now: float) -> SkillReply | None:
+    def respond(self, text: str, *, now: float, alternatives: Sequence[str] = (),
+                sure: bool = True) -> SkillReply | None:
         """Run the command in `text` at `now` (seconds, monotonic) and return the reply,
-        or None if `text` is not a command."""
-        match = self.recognize(text)
-        asked, self._asked = self._asked, None
-        if asked is not None and now <= asked[1]:
-            answered = self._answer(asked[0], match, text)
-            if answered is not None:
-                return self._reply(answered, now)
+        or None if `text` is not a command. `alternatives`: the recognizer's other
+        readings of the same audio; `sure=False`: the recognizer doubts its words, so a
+        command is asked about (and a pending question is not answered)."""
+        match = self.recognize(text, alternatives)
+        if sure:
+            asked, self._asked = self._asked, None
+            if asked is not None and now <= asked[1]:
+                answered = self._answer(asked[0], match, text)
+                if answered is not None:
+                    return self._reply(answered, now)
         if match is not None and match.intent == "TimeAnswer":
             return None  # a bare time with no question open: conversation
-        if self._confirmations.active(now) is not None:
+        pending = self._confirmations.active(now)
+        if not sure:
+            if match is None or match.intent in _ANSWERS or pending is not None:
+                return None
+            return self._reply(self._ask_heard(match, now=now), now)
+        if pending is not None and pending.about_hearing and (
+                match is None or match.intent not in _ANSWERS):
+            self._confirmations.withdraw()  # said again, or something else: a new request
+        elif pending is not None:
             confirmed = match is not None and match.intent == "Confirm"
             answered = self._confirmations.resolve(confirmed=confirmed, now=now)
             return self._reply(answered, now) if answered is not None else None
@@ -223,10 +251,12 @@ class Skills:
         if match is None:
             return None
         if match.intent in _ANSWERS:
-            if expired is None:
+            if expired is None or expired.about_hearing:
                 return None  # a "yes" with no question open is conversation
             return self._reply(SkillResult(outcome=AnsweredTooLate(expired.refusal),
                                            intent=match.intent, slots={}), now)
+        if match.doubtful:
+            return self._reply(self._ask_heard(match, now=now), now)
         return self._reply(self._run(match, now=now), now)
 
     def _answer(self, ask: Ask, match: IntentMatch | None, text: str) -> SkillResult | None:
@@ -274,6 +304,21 @@ class Skills:
         if self._everyday is not None:
             self._everyday.alarms.ring_over()
 
+    def _ask_heard(self, match: IntentMatch, *, now: float) -> SkillResult:
+        """A command with a slot not heard exactly: asked about, run on a yes."""
+        sure = IntentMatch(intent=match.intent, slots=dict(match.slots), text=match.text)
+
+        def accept() -> list[Outcome]:
+            done = self._run(sure, now=now)
+            return [done.outcome, *done.notes]
+
+        log.debug("not sure of %s in %s", match.doubtful, match.intent)
+        said = match.heard_as or match.text.strip()
+        while said and unicodedata.category(said[-1]).startswith("P"):
+            said = said[:-1]  # the question quotes the command, not its full stop
+        return self._confirmations.ask(match, DidYouMean(said), accept=accept,
+                                       refusal=NotDone(), now=now, about_hearing=True)
+
     def due_announcements(self, now: float) -> list[str]:
         """What to say about timers that finished by `now` (each is said once)."""
         return [self._say(outcome) for outcome in self._timers.due(now)]
@@ -318,6 +363,34 @@ class Skills:
         except Exception:  # noqa: BLE001 - say sorry instead of dying mid-conversation
             log.exception("skill for %s failed", match.intent)
             return _failure(match, SkillFailed())
+
+
+def heard_command(recognizer: IntentMatcher, text: str,
+                  alternatives: Sequence[str]) -> IntentMatch | None:
+    """The command in what the recognizer heard: `text` as written, else the first of its
+    `alternatives` as written, else whatever the recognizer makes of `text` (a language
+    may match by sound). A slot on which another reading of the same command disagrees
+    ("25×17" and "25加17") is doubtful: asked about, not guessed."""
+    written = getattr(recognizer, "recognize_written", recognizer.recognize)
+    readings = [text, *alternatives]
+    found = next(((reading, match) for reading in readings
+                  if (match := written(reading)) is not None), None)
+    if found is None:
+        return recognizer.recognize(text)
+    reading, match = found
+    doubtful = set(match.doubtful)
+    for other in readings:
+        if other == reading:
+            continue
+        rival = written(other)
+        if rival is None or rival.intent != match.intent or "unknown" in rival.slots:
+            continue  # another command, or a name the home does not have: no rival
+        doubtful |= {key for key in match.slots
+                     if key in rival.slots and str(match.slots[key]) != str(rival.slots[key])}
+    if doubtful == set(match.doubtful):
+        return match
+    return dataclasses.replace(match, doubtful=tuple(sorted(doubtful)),
+                               heard_as=match.heard_as or reading)
 
 
 def _failure(match: IntentMatch, outcome: Outcome) -> SkillResult:

@@ -1,10 +1,11 @@
-"""Time and date skill: "what time is it", "what's the date today", "what day is it"."""
+"""Time and date skill: "what time is it", "what's the date today", "what day is it",
+"what day is tomorrow" (the `days_ahead` slot: 1 tomorrow, -1 yesterday)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from assistant.intents import IntentMatch
 from assistant.skills.base import Outcome, SkillResult, result
@@ -18,6 +19,8 @@ class TimeIs(Outcome):
 @dataclass(frozen=True)
 class DateIs(Outcome):
     moment: datetime
+    days_ahead: int = 0
+    """The day asked about, from today (1: tomorrow, -1: yesterday)."""
 
 
 class TimeDateSkill:
@@ -32,4 +35,5 @@ class TimeDateSkill:
         moment = self._wallclock()
         if match.intent == "GetTime":
             return result(match, TimeIs(moment))
-        return result(match, DateIs(moment))
+        days = int(match.slots.get("days_ahead", 0))
+        return result(match, DateIs(moment + timedelta(days=days), days_ahead=days))

@@ -43,7 +43,8 @@ def check_expectations(expect: dict[str, Any], row: dict[str, Any]) -> list[str]
             for name, value in wanted.items():
                 if str(slots.get(name)).lower() != str(value).lower():
                     failures.append(f"slots.{name}: expected {value!r}, got {slots.get(name)!r}")
-        elif key in ("intent", "wake_detected", "interrupted") and row.get(key) != wanted:
+        elif key in ("intent", "wake_detected", "interrupted", "language") and (
+                row.get(key) != wanted):
                 failures.append(f"{key}: expected {wanted!r}, got {row.get(key)!r}")
     return failures
 
@@ -51,7 +52,7 @@ def check_expectations(expect: dict[str, Any], row: dict[str, Any]) -> list[str]
 def turn_row(turn: Turn, *, transcript: str, wake_detected: bool, route: str | None,
              intent: str | None, slots: dict[str, Any], reply: str, reply_audio: str | None,
              announcements: list[str], interrupted: bool,
-             latency_ms: dict[str, float | None]) -> dict[str, Any]:
+             latency_ms: dict[str, float | None], language: str = "") -> dict[str, Any]:
     row: dict[str, Any] = {
         "turn": turn.index,
         "input": {"kind": turn.kind, "value": turn.value, "voice": turn.voice,
@@ -59,6 +60,7 @@ def turn_row(turn: Turn, *, transcript: str, wake_detected: bool, route: str | N
         "transcript": transcript,
         "wake_detected": wake_detected,
         "route": route,
+        "language": language,
         "intent": intent,
         "slots": slots,
         "reply": reply,

@@ -265,11 +265,14 @@ class ScriptRunner:
             intent=result.intent if result else None,
             slots=result.slots if result else {},
             reply=result.reply if result else "",
+            language=result.language if result else "",
             reply_audio=audio_path,
             announcements=log_.announcements,
             interrupted=result.interrupted if result else False,
             latency_ms=_latency(result, log_),
         )
+        if result is not None and "heard_language" in result.extra:
+            row["heard_language"] = result.extra["heard_language"]
         if result is not None and "guard" in result.extra:  # a chat-model reply
             row["guard"] = {"verdict": result.extra["guard"],
                             "reason": result.extra.get("guard_reason", "")}

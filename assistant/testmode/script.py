@@ -25,6 +25,7 @@ EXPECT_KEYS: dict[str, type | tuple[type, ...]] = {
     "transcript_contains": (str, list), "intent": (str, type(None)), "route": str,
     "reply_contains": (str, list), "reply_matches": str, "wake_detected": bool,
     "interrupted": bool, "slots": dict, "announcement_contains": (str, list),
+    "language": str,
 }
 ROUTES = ("skill", "llm", "control", "unclear", "none")
 TOP_KEYS = {"turns": list, "voice": str, "clock": str, "settings": dict, "description": str}

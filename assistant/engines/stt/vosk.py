@@ -7,7 +7,7 @@ time), so `finish` only collects the last words and returns a future that is don
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -30,9 +30,10 @@ class VoskRecognizer:
         self._model = vosk.Model(str(model_dir))  # an explicit path: never the download helper
 
     def stream(self, *, phrases: Sequence[str] | None = None, hint: str | None = None,
-               owner: str = "") -> VoskStream:
-        """`hint` is ignored: a Vosk grammar is a hard restriction, not a bias. Streams are
-        independent (one Kaldi recognizer each over the shared model): `owner` is unused."""
+               hints: Mapping[str, str] | None = None, owner: str = "") -> VoskStream:
+        """`hint` and `hints` are ignored: a Vosk grammar is a hard restriction, not a
+        bias. Streams are independent (one Kaldi recognizer each over the shared model):
+        `owner` is unused."""
         if phrases:
             grammar = json.dumps([p.lower() for p in phrases] + ["[unk]"], ensure_ascii=False)
             recognizer = self._vosk.KaldiRecognizer(self._model, SPEECH_RATE_HZ, grammar)

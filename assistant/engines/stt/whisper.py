@@ -23,11 +23,11 @@ third decode waits, and one decode alone no longer has every core: a long record
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
-import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,14 @@ import numpy as np
 
 from assistant.audio import SPEECH_RATE_HZ, Audio, StreamResampler, to_speech
 from assistant.engines.stt.base import Transcript
+from assistant.engines.stt.whisper_text import (
+    drop_repeated_sentences,
+    echoes,
+    first_of_loop,
+    repeats,
+    suppressed_tokens,
+    weighted_mean,
+)
 from assistant.scheduling.fair import FairExecutor
 
 log = logging.getLogger(__name__)
@@ -59,6 +67,14 @@ PROMPT_MAX_TOKENS = 200
 MAX_TOKENS_PER_SECOND = 6  # fast speech is about 4 tokens/s; more means a loop
 NO_SPEECH_THRESHOLD = 0.6
 LOGPROB_THRESHOLD = -1.0
+AUTO = "auto"
+"""The language setting of a recognizer that detects each utterance's language."""
+LANGUAGE_DOUBT = 0.9
+"""Below this probability of the detected language (among those spoken), the utterance
+is decoded in the runner-up language too (`Transcript.elsewhere`)."""
+
+#: Prompt phrases per language code (what starts Whisper's prompt for that language).
+Prompts = Mapping[str, Sequence[str]]
 
 
 class WhisperRecognizer:
@@ -68,72 +84,95 @@ class WhisperRecognizer:
 
     def __init__(self, model_dir: Path, *, language: str = "en", beam_size: int = 1,
                  threads: int = 1, workers: int = 2, short_context: bool = True,
-                 prompt: str = "") -> None:
+                 prompt: str = "", alternatives: int = 0, languages: Sequence[str] = (),
+                 prompts: Mapping[str, str] | None = None) -> None:
         """`threads` per decode; `workers` decodes at once; `prompt` starts every initial
-        prompt (Mandarin: "以下是普通话的句子。", so it writes Simplified characters)."""
+        prompt (Mandarin: "以下是普通话的句子。", so it writes Simplified characters);
+        `alternatives`: how many other readings a transcript carries (the beam searched
+        is at least one wider; 0 keeps `beam_size`). `language = "auto"` (a multilingual
+        model) detects each utterance's language among `languages`, each with its own
+        start of the prompt in `prompts`."""
         from faster_whisper import WhisperModel
         from faster_whisper.tokenizer import Tokenizer
 
         if not Path(model_dir).is_dir():
             raise FileNotFoundError(f"Whisper model folder not found: {model_dir}")
         self.language = language
-        self._beam_size = beam_size
+        self.languages = tuple(languages) if language == AUTO else (language,)
+        self._beam_size = max(beam_size, alternatives + 1 if alternatives else 1)
+        self._alternatives = alternatives
         self._short_context = short_context
-        self._prompt_text = prompt
+        self._prompts = {**(prompts or {}), **({language: prompt} if prompt else {})}
         self._model = WhisperModel(str(model_dir), device="cpu", compute_type="int8",
                                    cpu_threads=threads, num_workers=workers,
                                    local_files_only=True)
         multilingual = self._model.model.is_multilingual
-        self._tokenizer = Tokenizer(self._model.hf_tokenizer, multilingual, task="transcribe",
-                                    language=language if multilingual else None)
-        self._suppress = _suppressed_tokens(self._tokenizer)
+        if language == AUTO and not (multilingual and self.languages):
+            raise ValueError("language detection needs a multilingual model and languages")
+        self._tokenizers = {code: Tokenizer(self._model.hf_tokenizer, multilingual,
+                                            task="transcribe",
+                                            language=code if multilingual else None)
+                            for code in self.languages}
+        self._suppress = suppressed_tokens(self._tokenizers[self.languages[0]])
         self._jobs = FairExecutor("whisper", workers=workers)
 
     def stream(self, *, phrases: Sequence[str] | None = None, hint: str | None = None,
-               owner: str = "") -> WhisperStream:
-        """Whisper has no grammar: `phrases` and `hint` both become its initial prompt."""
-        prompt = list(phrases or []) + ([hint] if hint else [])
-        if self._prompt_text:
-            prompt = [self._prompt_text, *prompt]
-        return WhisperStream(self, phrases=prompt or None, owner=owner)
+               hints: Mapping[str, str] | None = None, owner: str = "") -> WhisperStream:
+        """Whisper has no grammar: `phrases` and `hint` (or, per language detected, its
+        entry in `hints`) become its initial prompt."""
+        prompts = {code: self._phrases(code, phrases, (hints or {}).get(code, hint))
+                   for code in self.languages}
+        return WhisperStream(self, prompts=prompts, owner=owner)
+
+    def _phrases(self, code: str, phrases: Sequence[str] | None,
+                 hint: str | None) -> list[str]:
+        return [p for p in (self._prompts.get(code), *(phrases or []), hint) if p]
 
     def close(self) -> None:
         self._jobs.close()
 
     def transcribe(self, audio: Audio, *, phrases: Sequence[str] | None = None) -> Transcript:
-        if self._prompt_text:
-            phrases = [self._prompt_text, *(phrases or [])]
         speech = to_speech(audio)
-        return self.decode(speech.to_float()[:, 0], phrases)
+        return self.decode(speech.to_float()[:, 0],
+                           {code: self._phrases(code, phrases, None) for code in self.languages})
 
-    def decode(self, samples: np.ndarray, phrases: Sequence[str] | None = None) -> Transcript:
-        """Transcribe 16 kHz float samples (blocking; thread-safe), with the confidence."""
+    def decode(self, samples: np.ndarray,
+               phrases: Sequence[str] | Prompts | None = None) -> Transcript:
+        """Transcribe 16 kHz float samples (blocking; thread-safe), with the confidence.
+        `phrases`: the prompt, or the prompt per language (a detecting recognizer)."""
+        prompts = (dict(phrases) if isinstance(phrases, Mapping)
+                   else {code: list(phrases or []) for code in self.languages})
         if samples.size < MIN_DECODE_SAMPLES:
-            return self._transcript("", samples)
+            return self._transcript("", samples, self.languages[0])
         start = time.perf_counter()
         result = None
+        language = self.languages[0]
         if self._short_context and samples.size <= SHORT_WINDOW_MAX_SAMPLES:
-            result = self._decode_short(samples, phrases)
+            result, language = self._decode_short(samples, prompts)
             if result is None:  # a loop that is not one sentence repeated
                 log.debug("short-window decode looped; decoding the full window")
         if result is None:
-            result = self._decode_full(samples, phrases)
+            result = self._decode_full(samples, prompts.get(language), language)
         log.debug("decoded %.2f s of audio in %.0f ms", samples.size / SPEECH_RATE_HZ,
                   1000 * (time.perf_counter() - start))
         return result
 
-    def _transcript(self, text: str, samples: np.ndarray, *, avg_logprob: float | None = None,
-                    no_speech_prob: float | None = None) -> Transcript:
-        return Transcript(text, "whisper", self.language, samples.size / SPEECH_RATE_HZ,
-                          avg_logprob=avg_logprob, no_speech_prob=no_speech_prob)
+    def _transcript(self, text: str, samples: np.ndarray, language: str, *,
+                    avg_logprob: float | None = None, no_speech_prob: float | None = None,
+                    alternatives: tuple[str, ...] = ()) -> Transcript:
+        return Transcript(text, "whisper", language, samples.size / SPEECH_RATE_HZ,
+                          avg_logprob=avg_logprob, no_speech_prob=no_speech_prob,
+                          alternatives=alternatives)
 
-    def decode_async(self, samples: np.ndarray, phrases: Sequence[str] | None = None, *,
-                     owner: str = "") -> Future[Transcript]:
+    def decode_async(self, samples: np.ndarray, phrases: Sequence[str] | Prompts | None = None,
+                     *, owner: str = "") -> Future[Transcript]:
         """Decode on the shared workers, taking turns with other owners (sessions)."""
         return self._jobs.submit(owner, self.decode, samples, phrases)
 
     def _decode_short(self, samples: np.ndarray,
-                      phrases: Sequence[str] | None) -> Transcript | None:
+                      prompts: Prompts) -> tuple[Transcript | None, str]:
+        """The short-window decode in the utterance's language (detected, with the
+        runner-up's reading when the detection is in doubt), and that language."""
         import ctranslate2
 
         frames = samples.size // HOP_SAMPLES
@@ -144,62 +183,103 @@ class WhisperRecognizer:
         features = np.ascontiguousarray(features[:, :window], dtype=np.float32)
         encoded = self._model.model.encode(ctranslate2.StorageView.from_array(features[None]),
                                            to_cpu=False)
-        prompt = self._prompt(phrases)
+        ranked = self._detect(encoded)
+        language, probability = ranked[0]
+        found = self._generate(encoded, samples, language, prompts.get(language))
+        if found is None or probability is None:
+            return found, language
+        elsewhere: tuple[tuple[str, str], ...] = ()
+        if probability < LANGUAGE_DOUBT and len(ranked) > 1:
+            other = self._generate(encoded, samples, ranked[1][0], prompts.get(ranked[1][0]))
+            if other is not None and other.text:
+                elsewhere = ((ranked[1][0], other.text),)
+        return dataclasses.replace(found, language_probability=probability,
+                                   elsewhere=elsewhere), language
+
+    def _detect(self, encoded: Any) -> list[tuple[str, float | None]]:
+        """The languages spoken, most probable first, with their probability among them
+        (None: the language is fixed)."""
+        if self.language != AUTO:
+            return [(self.language, None)]
+        found = {token[2:-2]: prob for token, prob in
+                 self._model.model.detect_language(encoded)[0]}
+        total = sum(found.get(code, 0.0) for code in self.languages) or 1.0
+        ranked = sorted(((code, found.get(code, 0.0) / total) for code in self.languages),
+                        key=lambda item: -item[1])
+        log.debug("language %s (%.2f)", *ranked[0])
+        return list(ranked)
+
+    def _generate(self, encoded: Any, samples: np.ndarray, language: str,
+                  phrases: Sequence[str] | None) -> Transcript | None:
+        """One decode of the encoded audio in `language`; None for a loop that is not one
+        sentence repeated (the full window then decodes)."""
+        tokenizer = self._tokenizers[language]
+        prompt = self._prompt(phrases, tokenizer)
         cap = int(MAX_TOKENS_PER_SECOND * samples.size / SPEECH_RATE_HZ) + 8
         result = self._model.model.generate(
             encoded, [prompt], beam_size=self._beam_size,
+            num_hypotheses=self._alternatives + 1,
             # max_length: the decoder's 448 positions (Whisper's max_target_positions)
             max_length=min(self._model.max_length, len(prompt) + cap), return_scores=True,
             return_no_speech_prob=True,
             suppress_blank=True, suppress_tokens=self._suppress,
         )[0]
-        tokens = [t for t in result.sequences_ids[0] if t < self._tokenizer.eot]
+        tokens = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
         # faster-whisper's average (sum over tokens + 1); no token at all is not probable
         avg_logprob = (result.scores[0] * len(tokens) / (len(tokens) + 1) if tokens
                        else -math.inf)
         scores = {"avg_logprob": avg_logprob, "no_speech_prob": result.no_speech_prob}
         if result.no_speech_prob > NO_SPEECH_THRESHOLD and avg_logprob < LOGPROB_THRESHOLD:
             log.debug("no speech (p=%.2f, logprob=%.2f)", result.no_speech_prob, avg_logprob)
-            return self._transcript("", samples, **scores)
-        text = str(self._tokenizer.decode(tokens)).strip()
-        if len(tokens) >= cap or _repeats(tokens):
-            first = _first_of_loop(text)
+            return self._transcript("", samples, language, **scores)
+        text = str(tokenizer.decode(tokens)).strip()
+        if len(tokens) >= cap or repeats(tokens):
+            first = first_of_loop(text)
             if first is None:
                 return None
             text = first
-        return self._transcript(_drop_repeated_sentences(text), samples, **scores)
+        text = drop_repeated_sentences(text)
+        others = [str(tokenizer.decode([t for t in ids if t < tokenizer.eot]))
+                  for ids in result.sequences_ids[1:]]
+        alternatives = tuple(dict.fromkeys(
+            other for other in (drop_repeated_sentences(o.strip()) for o in others)
+            if other and other != text))
+        found = self._transcript(text, samples, language, alternatives=alternatives, **scores)
+        return dataclasses.replace(found, echoes_prompt=echoes(text, phrases or ()))
 
-    def _decode_full(self, samples: np.ndarray, phrases: Sequence[str] | None) -> Transcript:
+    def _decode_full(self, samples: np.ndarray, phrases: Sequence[str] | None,
+                     language: str) -> Transcript:
         prompt = ", ".join(phrases) if phrases else None
         segments, _ = self._model.transcribe(
-            samples, language=self.language, beam_size=self._beam_size, vad_filter=False,
+            samples, language=language, beam_size=self._beam_size, vad_filter=False,
             condition_on_previous_text=False, without_timestamps=True, initial_prompt=prompt,
         )
         kept = list(segments)
         if not kept:
-            return self._transcript("", samples)
+            return self._transcript("", samples, language)
         # weighted by length: a long segment says more about the whole than a short one
         weights = [max(1, len(segment.tokens)) for segment in kept]
         return self._transcript(
-            " ".join(segment.text.strip() for segment in kept).strip(), samples,
-            avg_logprob=_weighted_mean([s.avg_logprob for s in kept], weights),
-            no_speech_prob=_weighted_mean([s.no_speech_prob for s in kept], weights))
+            " ".join(segment.text.strip() for segment in kept).strip(), samples, language,
+            avg_logprob=weighted_mean([s.avg_logprob for s in kept], weights),
+            no_speech_prob=weighted_mean([s.no_speech_prob for s in kept], weights))
 
-    def _prompt(self, phrases: Sequence[str] | None) -> list[int]:
+    @staticmethod
+    def _prompt(phrases: Sequence[str] | None, tokenizer: Any) -> list[int]:
         tokens: list[int] = []
         if phrases:
-            hint = self._tokenizer.encode(" " + ", ".join(phrases))[-PROMPT_MAX_TOKENS:]
-            tokens = [self._tokenizer.sot_prev, *hint]
-        return [*tokens, *self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
+            hint = tokenizer.encode(" " + ", ".join(phrases))[-PROMPT_MAX_TOKENS:]
+            tokens = [tokenizer.sot_prev, *hint]
+        return [*tokens, *tokenizer.sot_sequence, tokenizer.no_timestamps]
 
 
 class WhisperStream:
     """Buffers one utterance; decodes early on `prepare()`, at the latest on `finish()`."""
 
-    def __init__(self, recognizer: WhisperRecognizer, *,
-                 phrases: Sequence[str] | None, owner: str = "") -> None:
+    def __init__(self, recognizer: WhisperRecognizer, *, prompts: Prompts,
+                 owner: str = "") -> None:
         self._recognizer = recognizer
-        self._phrases = phrases
+        self._prompts = prompts
         self._owner = owner
         self._chunks: list[np.ndarray] = []
         self._samples = 0
@@ -262,57 +342,9 @@ class WhisperStream:
         return result
 
     def _decode_all(self) -> Future[Transcript]:
-        return self._recognizer.decode_async(self._audio(), self._phrases, owner=self._owner)
+        return self._recognizer.decode_async(self._audio(), self._prompts, owner=self._owner)
 
     def _audio(self) -> np.ndarray:
         return np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.float32)
 
 
-def _weighted_mean(values: list[float], weights: list[int]) -> float:
-    return sum(v * w for v, w in zip(values, weights, strict=True)) / sum(weights)
-
-
-def _first_of_loop(text: str) -> str | None:
-    """"Set the volume to 50%. Set the volume to 50%. Set the vol" -> the first sentence;
-    None when the loop is not a repeated whole sentence (then the full window decodes)."""
-    sentences = _sentences(text)
-    if len(sentences) >= 2 and _words(sentences[0]) == _words(sentences[1]):
-        return sentences[0].strip()
-    return None
-
-
-def _sentences(text: str) -> list[str]:
-    return re.findall(r"[^.!?]+[.!?]*\s*", text)
-
-
-def _drop_repeated_sentences(text: str) -> str:
-    """"Turn on the light. Turn on the light." -> "Turn on the light." (a decoding echo)."""
-    sentences = _sentences(text)
-    kept: list[str] = []
-    for sentence in sentences:
-        if kept and _words(kept[-1]) == _words(sentence):
-            continue
-        kept.append(sentence)
-    return "".join(kept).strip()
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[\w']+", text.lower())
-
-
-def _repeats(tokens: list[int], *, size: int = 4, times: int = 3) -> bool:
-    """True when some run of `size` tokens occurs `times` times (a decoding loop)."""
-    seen: dict[tuple[int, ...], int] = {}
-    for i in range(len(tokens) - size + 1):
-        gram = tuple(tokens[i : i + size])
-        seen[gram] = seen.get(gram, 0) + 1
-        if seen[gram] >= times:
-            return True
-    return False
-
-
-def _suppressed_tokens(tokenizer: Any) -> list[int]:
-    """The token set faster-whisper suppresses by default (non-speech symbols, specials)."""
-    from faster_whisper.transcribe import get_suppressed_tokens
-
-    return list(get_suppressed_tokens(tokenizer, [-1]))
