@@ -22,6 +22,7 @@ from typing import Any
 
 from assistant.audio import silence, to_speech
 from assistant.config import Config, ConfigError, LlmConfig, SttConfig, TtsConfig
+from assistant.config_home import HomeBackend
 from assistant.engines.llm import ChatMessage, prompt_prefix
 from assistant.engines.llm.llama import LlamaChatModel
 from assistant.engines.stt import SpeechRecognizer, choose_engine
@@ -36,8 +37,14 @@ from assistant.engines.tts import (
 )
 from assistant.engines.vad import SileroVadModel
 from assistant.engines.wake import MicroWakeWordModel
-from assistant.home.home_file import SWITCHABLE, load_home
+from assistant.home.assemble import build_backend
+from assistant.home.backend import DeviceBackend
+from assistant.home.home_file import load_home
+from assistant.home.homeassistant import HomeAssistantBackend
+from assistant.home.model import LOCK, ON_OFF, Home
+from assistant.home.simulated import home_of
 from assistant.home.state_file import HomeState, default_state_path
+from assistant.home.weather import HomeWeather
 from assistant.language import Language
 from assistant.language.packs import LanguageError, load_language
 from assistant.language.voice import MissingVoice, VoiceWithoutScript
@@ -50,6 +57,7 @@ from assistant.models.registry import MULTILINGUAL
 from assistant.retention.recorder import RecordingRecognizer
 from assistant.scheduling.threads import cpu_threads, reply_threads
 from assistant.skills import SkillsEngine, slot_validators
+from assistant.skills.home_names import home_lists
 from assistant.skills.registry import IntentMatcher
 from assistant.testmode.run import TestVoices, run_script, script_config
 from assistant.testmode.script import Script, Turn
@@ -195,34 +203,59 @@ def chat_settings(config: Config, language: Language) -> ChatSettings:
 
 # -- the skills ----------------------------------------------------------------------------
 
+HINT_DEVICES = 40
+"""Device names in the recognizer's hint at most (Whisper's prompt is short)."""
+
+
 def intent_recognizer(config: Config, language: Language, *,
                       home_file: str | None = None) -> IntentMatcher:
-    """The language's intents over the names of the home (`home_file`, else
-    `skills.home_file`, else the language's built-in home)."""
-    home = load_home(home_file or config.skills.home_file or language.home_file)
-    return language.load_intents(language.intents_path, home.spoken_lists(),
+    """The language's intents over the names of a simulated home (`home_file`, else
+    `skills.home_file`, else the language's built-in home), for `assistant intents`."""
+    home = home_of(load_home(home_file or config.skills.home_file or language.home_file))
+    return language.load_intents(language.intents_path, home_lists(home),
                                  slot_validators(language.skill_words))
 
 
-def build_skills(config: Config, language: Language) -> SkillsEngine:
-    """The home (`skills.home_file`, else the language's), its saved state, the language's
-    intents over the home's names, and the words the skills say things with. Raises
-    AssistantError subclasses with one line when a file is unusable."""
+def home_backend(config: Config, language: Language) -> tuple[DeviceBackend, list[str]]:
+    """The configured home, not started, and what the user should hear about it: the
+    simulated home (`skills.home_file`, else the language's, with its saved state), Home
+    Assistant or an MQTT broker. Raises AssistantError subclasses with one line when a
+    file is unusable."""
+    if config.home.backend is not HomeBackend.SIMULATED:
+        return build_backend(config.home), []
     skills = config.skills
-    home = load_home(skills.home_file or language.home_file)
     state_path = Path(skills.state_file).expanduser() if skills.state_file else (
         default_state_path())
-    state = HomeState(home, path=state_path)
-    recognizer = language.load_intents(language.intents_path, home.spoken_lists(),
-                                       slot_validators(language.skill_words))
-    hint = language.render(
-        "RecognizerHint",
-        switchable=[d.name for d in home.devices if d.kind in SWITCHABLE],
-        locks=[d.name for d in home.devices if d.kind == "lock"],
-        devices=list(dict.fromkeys(d.name for d in home.devices)))
-    return SkillsEngine(recognizer=recognizer, home=state, say=language.say,
-                        words=language.skill_words, hint=hint, tool_calls=skills.tool_calls,
-                        problems=[state.problem] if state.problem else [])
+    state = HomeState(load_home(skills.home_file or language.home_file), path=state_path)
+    return build_backend(config.home, simulated=state), [state.problem] if state.problem else []
+
+
+def build_skills(config: Config, language: Language, *,
+                 backend: DeviceBackend | None = None) -> SkillsEngine:
+    """The skills over the configured home (or `backend`; not started: `start()` connects
+    it), the language's intents over the home's names (rebuilt when the home changes), the
+    weather of the home if it has one, and the words the skills say things with."""
+    problems: list[str] = []
+    if backend is None:
+        backend, problems = home_backend(config, language)
+    validators = slot_validators(language.skill_words)
+
+    def intents(home: Home) -> IntentMatcher:
+        return language.load_intents(language.intents_path, home_lists(home), validators)
+
+    def hint(home: Home) -> str:
+        return language.render(
+            "RecognizerHint",
+            switchable=[d.name for d in home.devices if d.can(ON_OFF)],
+            locks=[d.name for d in home.devices if d.kind == LOCK],
+            devices=list(dict.fromkeys(d.name for d in home.devices))[:HINT_DEVICES])
+
+    weather = HomeWeather(backend, backend) if isinstance(backend, HomeAssistantBackend) \
+        else None
+    return SkillsEngine(backend=backend, intents=intents, say=language.say,
+                        words=language.skill_words, hint=hint,
+                        tool_calls=config.skills.tool_calls, weather=weather,
+                        problems=problems)
 
 
 # -- sessions ------------------------------------------------------------------------------
@@ -246,21 +279,20 @@ def session_settings(config: Config, language: Language, *,
 
 def load_engines(config: Config, *, wake: bool = True, chat: bool = True,
                  skills: bool = True) -> Engines:
-    """Load the language, recognizer, VAD, wake word, voice, chat model and skills, and
-    warm them up."""
+    """Connect the home (first: a refused token fails in a second, before any model
+    loads), load the language, recognizer, VAD, wake word, voice, chat model and skills,
+    and warm them up."""
     start = time.perf_counter()
     language = language_of(config)
-    store = model_store(config)
-    recognizer = language_recognizer(config, language, store)
-    voice, notice = language_voice(config, language, store)
-    llm = chat_config(config, language, store) if chat else None
-    engines = Engines(
-        language=language, recognizer=recognizer, vad=SileroVadModel(),
-        wake=MicroWakeWordModel(config.wake.word) if wake and config.wake.enabled else None,
-        voice=voice, chat=load_chat_model(llm, store) if llm is not None else None,
-        skills=build_skills(config, language) if skills else None,
-        final_recognizer=load_final_recognizer(config, language, store, recognizer),
-        notices=[notice] if notice else [])
+    skills_engine = build_skills(config, language) if skills else None
+    if skills_engine is not None:
+        skills_engine.start()
+    try:
+        engines = _load_models(config, language, wake=wake, chat=chat, skills=skills_engine)
+    except BaseException:
+        if skills_engine is not None:
+            skills_engine.close()
+        raise
     try:
         warm_up(engines, chat_settings(config, language))
     except BaseException:
@@ -268,9 +300,24 @@ def load_engines(config: Config, *, wake: bool = True, chat: bool = True,
         raise
     if config.privacy.record_dir:  # after the warm-up: only the user's words are recorded
         engines.recognizer = RecordingRecognizer(
-            recognizer, Path(config.privacy.record_dir).expanduser())
+            engines.recognizer, Path(config.privacy.record_dir).expanduser())
     engines.load_seconds = time.perf_counter() - start
     return engines
+
+
+def _load_models(config: Config, language: Language, *, wake: bool, chat: bool,
+                 skills: SkillsEngine | None) -> Engines:
+    store = model_store(config)
+    recognizer = language_recognizer(config, language, store)
+    voice, notice = language_voice(config, language, store)
+    llm = chat_config(config, language, store) if chat else None
+    return Engines(
+        language=language, recognizer=recognizer, vad=SileroVadModel(),
+        wake=MicroWakeWordModel(config.wake.word) if wake and config.wake.enabled else None,
+        voice=voice, chat=load_chat_model(llm, store) if llm is not None else None,
+        skills=skills, final_recognizer=load_final_recognizer(config, language, store,
+                                                              recognizer),
+        notices=[notice] if notice else [])
 
 
 def warm_up(engines: Engines, chat: ChatSettings) -> None:

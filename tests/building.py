@@ -13,6 +13,7 @@ from typing import Any
 from assistant.assembly import (
     build_skills,
     chat_config,
+    home_backend,
     load_chat_model,
     load_recognizer,
     load_synthesizer,
@@ -21,6 +22,7 @@ from assistant.config import Config, LlmConfig, SkillsConfig, SttConfig, TtsConf
 from assistant.engines.llm import ChatModel
 from assistant.engines.stt import SpeechRecognizer
 from assistant.engines.tts import SpeechSynthesizer
+from assistant.home.backend import DeviceBackend
 from assistant.language import Language
 from assistant.language.packs import load_language
 from assistant.loop.conversation import Conversation
@@ -31,6 +33,7 @@ from assistant.loop.session import SessionSettings
 from assistant.loop.session import conversation as make_conversation
 from assistant.models import ModelStore
 from assistant.skills import Capabilities, Skills, SkillsEngine
+from assistant.skills.weather import WeatherSource
 from tests.fakes import MemoryControls
 
 
@@ -39,23 +42,32 @@ def language(code: str = "en") -> Language:
 
 
 def skills_engine(code: str = "en", *, state_file: Path | None = None,
-                  home_file: str | None = None, tool_calls: bool = False) -> SkillsEngine:
+                  home_file: str | None = None, tool_calls: bool = False,
+                  home: Callable[[DeviceBackend], DeviceBackend] | None = None) -> SkillsEngine:
     """The skills of language `code` over its home (or `home_file`); the state in
-    `state_file` (None: a fresh temporary file, never the user's own)."""
+    `state_file` (None: a fresh temporary file, never the user's own); `home` wraps the
+    simulated backend (a fake that fails like a real home)."""
     if state_file is None:
         state_file = Path(tempfile.mkdtemp(prefix="assistant-test-")) / "home-state.json"
     config = Config(language=code, skills=SkillsConfig(
         home_file=home_file, state_file=str(state_file), tool_calls=tool_calls))
-    return build_skills(config, language(code))
+    backend, problems = home_backend(config, language(code))
+    engine = build_skills(config, language(code), backend=home(backend) if home else backend)
+    engine.problems = problems
+    return engine
 
 
 def skills(code: str = "en", *, state_file: Path | None = None, home_file: str | None = None,
            controls: MemoryControls | None = None, tool_calls: bool = False,
            wallclock: Callable[[], datetime] = datetime.now,
-           capabilities: Capabilities | None = None) -> Skills:
-    """One conversation's skills (timers, confirmations) in language `code`."""
+           capabilities: Capabilities | None = None,
+           home: Callable[[DeviceBackend], DeviceBackend] | None = None,
+           weather: WeatherSource | None = None) -> Skills:
+    """One conversation's skills (timers, confirmations) in language `code` (`weather`:
+    the weather source, none by default)."""
     engine = skills_engine(code, state_file=state_file, home_file=home_file,
-                           tool_calls=tool_calls)
+                           tool_calls=tool_calls, home=home)
+    engine.weather = weather
     return engine.session(controls=controls or MemoryControls(), wallclock=wallclock,
                           capabilities=capabilities)
 

@@ -45,9 +45,11 @@ def chat(args: argparse.Namespace, config: Config) -> int:
     store = model_store(config)
     llm = chat_config(config, language, store)
     model = load_chat_model(llm, store) if llm is not None else None
+    skills = None if args.no_skills else build_skills(config, language)
     try:
+        if skills is not None:
+            skills.start()
         # a terminal has no speaker: the skills do not start a timer that could not ring
-        skills = None if args.no_skills else build_skills(config, language)
         talk = conversation(language=language, chat=model, skills_engine=skills,
                             settings=session_settings(config, language),
                             capabilities=Capabilities(speaker=False))
@@ -64,6 +66,8 @@ def chat(args: argparse.Namespace, config: Config) -> int:
                 break
             _answer(talk, line, verbose=args.verbose)
     finally:
+        if skills is not None:
+            skills.close()
         if model is not None:
             model.close()
     return 0

@@ -46,8 +46,10 @@ class SkillReplyLike(Protocol):
 class SkillsLike(Protocol):
     """What the loop uses of one conversation's skills (`assistant.skills.Skills`)."""
 
-    hint: str
-    """Words a recognizer should expect (a soft bias)."""
+    @property
+    def hint(self) -> str:
+        """Words a recognizer should expect (a soft bias)."""
+        ...
 
     def respond(self, text: str, *, now: float) -> SkillReplyLike | None:
         """Run the command in `text`; None when it is not one."""

@@ -56,8 +56,11 @@ class Engines:
                 return taken
 
     def close(self) -> None:
-        """Cancel queued work and join every engine worker (running work finishes)."""
+        """Cancel queued work and join every engine worker (running work finishes);
+        disconnect the home."""
         self.synthesis.close()
+        if self.skills is not None:
+            self.skills.close()
         if self.chat is not None:
             self.chat.close()
         self.recognizer.close()

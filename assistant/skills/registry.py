@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from assistant.home.state_file import HomeState
+from assistant.home.backend import DeviceBackend
+from assistant.home.model import Home
 from assistant.intents import IntentMatch, SlotValidator
 from assistant.skills.base import (
     AnsweredTooLate,
@@ -32,10 +33,13 @@ from assistant.skills.base import (
 )
 from assistant.skills.control import ControlSkill, validate_volume_slots
 from assistant.skills.home import HomeSkill
+from assistant.skills.home_access import HomeAccess
+from assistant.skills.home_names import LiveHome
 from assistant.skills.math_units import MathSkill, math_slot_validator
 from assistant.skills.time_date import TimeDateSkill
 from assistant.skills.timers import NameRules, TimerSkill, timer_slot_validator
-from assistant.skills.tools import ToolCallError, grammar, tool_specs, validate
+from assistant.skills.tools import ToolCallError, ToolSpec, grammar, tool_specs, validate
+from assistant.skills.weather import WeatherSkill, WeatherSource
 
 log = logging.getLogger(__name__)
 
@@ -90,34 +94,79 @@ def slot_validators(words: SkillWords) -> dict[str, SlotValidator]:
     }
 
 
-class SkillsEngine:
-    """What every session shares: the intent recognizer, the one home and its state, the
-    tool specs, the language's `say` and the recognizer hint. `session()` makes one
-    conversation's `Skills` (its own timers, pending confirmations and controls)."""
+@dataclass(frozen=True)
+class Names:
+    """What the skills know of the home's names at one moment: the intent recognizer over
+    them, the recognizer hint and the tool specs (replaced whole when the home changes)."""
 
-    def __init__(self, *, recognizer: IntentMatcher, home: HomeState, say: Say,
-                 words: SkillWords, hint: str = "", tool_calls: bool = False,
+    recognizer: IntentMatcher
+    hint: str
+    specs: tuple[ToolSpec, ...]
+
+
+class SkillsEngine:
+    """What every session shares: the one home (its backend, started and stopped with the
+    engines) and the names the intents know of it, the weather source, the tool specs,
+    the language's `say` and the recognizer hint. `session()` makes one conversation's
+    `Skills` (its own timers, pending confirmations and controls)."""
+
+    def __init__(self, *, backend: DeviceBackend, intents: Callable[[Home], IntentMatcher],
+                 say: Say, words: SkillWords, hint: Callable[[Home], str] = lambda home: "",
+                 tool_calls: bool = False, weather: WeatherSource | None = None,
                  problems: Sequence[str] = ()) -> None:
-        self.recognizer = recognizer
+        """`intents` and `hint` build the recognizer and Whisper's hint for a home (the
+        language's templates over its names): called now, and again when it changes."""
         self.words = words
-        self.home = home
         self.say = say
-        self.hint = hint
-        """Words a recognizer should expect: a soft bias for Whisper's prompt."""
-        self.specs = tuple(tool_specs(home.config))
         self.tool_calls = tool_calls
+        self.weather = weather
         self.problems = list(problems)
         """Things the user should hear about at start-up (e.g. an unusable state file)."""
+        self._intents = intents
+        self._hint = hint
+        self.live = LiveHome(backend, on_home=self._use)
+        self.home = HomeAccess(backend, reachable=self.live.reachable)
+        self._names = self._build(backend.home())
+
+    def start(self) -> None:
+        """Connect the home and learn its names (HomeAuthError: one clear line)."""
+        self.live.start()
+
+    def close(self) -> None:
+        """Disconnect the home (idempotent)."""
+        self.live.stop()
+
+    @property
+    def recognizer(self) -> IntentMatcher:
+        return self._names.recognizer
+
+    @property
+    def hint(self) -> str:
+        """Words a recognizer should expect: a soft bias for Whisper's prompt."""
+        return self._names.hint
+
+    @property
+    def specs(self) -> tuple[ToolSpec, ...]:
+        return self._names.specs
+
+    def _build(self, home: Home) -> Names:
+        return Names(recognizer=self._intents(home), hint=self._hint(home),
+                     specs=tool_specs(home))
+
+    def _use(self, home: Home) -> None:
+        self._names = self._build(home)
 
     def session(self, *, controls: Controls, wallclock: Callable[[], datetime] = datetime.now,
-                capabilities: Capabilities | None = None) -> Skills:
-        """The skills of one conversation over the shared home and recognizer."""
+                capabilities: Capabilities | None = None,
+                home: HomeAccess | None = None) -> Skills:
+        """The skills of one conversation over the shared home and recognizer (`home`:
+        another view of the home, such as Home Assistant's own agent's)."""
         confirmations = Confirmations(timeout_s=CONFIRMATION_TIMEOUT_S)
         timers = TimerSkill(capabilities=capabilities)
         skills: list[Skill] = [
             TimeDateSkill(wallclock=wallclock), timers,
-            HomeSkill(self.home, confirmations=confirmations), MathSkill(),
-            ControlSkill(controls),
+            HomeSkill(home or self.home, confirmations=confirmations), MathSkill(),
+            ControlSkill(controls), WeatherSkill(self.weather, wallclock=wallclock),
         ]
         return Skills(engine=self, skills=skills, confirmations=confirmations, timers=timers)
 
@@ -128,9 +177,7 @@ class Skills:
     def __init__(self, *, engine: SkillsEngine, skills: Sequence[Skill],
                  confirmations: Confirmations, timers: TimerSkill) -> None:
         self._engine = engine
-        self._recognizer = engine.recognizer
         self._say = engine.say
-        self.hint = engine.hint
         self._confirmations = confirmations
         self._timers = timers
         self.problems = engine.problems
@@ -143,10 +190,14 @@ class Skills:
     def tool_calls(self) -> bool:
         return self._engine.tool_calls
 
+    @property
+    def hint(self) -> str:
+        return self._engine.hint
+
     def recognize(self, text: str) -> IntentMatch | None:
         """The command in `text`, without acting on it (None = not a command)."""
         try:
-            return self._recognizer.recognize(text)
+            return self._engine.recognizer.recognize(text)
         except Exception:  # noqa: BLE001 - a template bug must not take the assistant down
             log.exception("intent recognition failed")
             return None
