@@ -45,6 +45,7 @@ from assistant.loop.router import ChatSettings, Router
 from assistant.loop.shared import Engines
 from assistant.loop.speaker import Speaker
 from assistant.skills import Capabilities, SkillsEngine
+from assistant.skills.home_access import HomeAccess
 
 log = logging.getLogger(__name__)
 
@@ -64,16 +65,18 @@ class SessionSettings:
 def conversation(*, language: Language, chat: ChatModel | None,
                  skills_engine: SkillsEngine | None, settings: SessionSettings,
                  owner: str = "", wallclock: Callable[[], datetime] = datetime.now,
-                 capabilities: Capabilities | None = None) -> Conversation:
+                 capabilities: Capabilities | None = None,
+                 home: HomeAccess | None = None) -> Conversation:
     """One conversation over what every conversation shares (the language, the chat
     model, the skills' home): its own memory, controls and skills (timers,
     confirmations). What a session, the Wyoming conversation agent and `assistant chat`
-    each talk to."""
+    each talk to (`home`: another view of the home, such as the agent's, whose commands
+    Home Assistant carries out)."""
     memory = ConversationMemory(max_tokens=settings.memory_tokens,
                                 count_tokens=chat.count_tokens if chat else _rough_tokens)
     controls = AssistantControls(memory, volume=settings.volume)
     skills = (skills_engine.session(controls=controls, wallclock=wallclock,
-                                    capabilities=capabilities)
+                                    capabilities=capabilities, home=home)
               if skills_engine is not None else None)
     router = Router(chat=chat, skills=skills, memory=memory, language=language,
                     settings=settings.chat, owner=owner)
