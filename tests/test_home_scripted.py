@@ -22,8 +22,8 @@ import pytest
 from assistant.assembly import run_test_script
 from assistant.config import config_from_dict
 from assistant.testmode.script import Turn, parse_script
-from tests.home_assistant import HomeAssistant
-from tests.mosquitto import (
+from assistant_bench.home_assistant import HomeAssistant
+from assistant_bench.mosquitto import (
     Broker,
     running_broker,
     z2m_climate,

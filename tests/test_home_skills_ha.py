@@ -1,4 +1,4 @@
-"""The home skill over a real Home Assistant (tests/home_assistant.py): sentences switch
+"""The home skill over a real Home Assistant (assistant_bench/home_assistant.py): sentences switch
 HA's entities (read back through HA's own API), questions are answered from HA's states,
 the weather from its weather entity, and a light added in HA can be spoken to without a
 restart. The skills are built by the assembly from a [home] section, as `assistant run`
@@ -16,9 +16,9 @@ import pytest
 from assistant.assembly import build_skills
 from assistant.config import config_from_dict
 from assistant.skills import Skills, SkillsEngine
+from assistant_bench.home_assistant import HomeAssistant
 from tests import building
 from tests.fakes import MemoryControls
-from tests.home_assistant import HomeAssistant
 from tests.test_home_assistant import ha_state
 
 WAIT_S = 30.0

@@ -1,6 +1,6 @@
 """`assistant serve` as a real Home Assistant uses it: its Wyoming integration added
 through its config flow, and Assist pipelines run through HA's WebSocket API with our
-server as speech-to-text and wake word (Home Assistant 2025.4.4, tests/home_assistant.py).
+server as speech-to-text and wake word (Home Assistant 2025.4.4, assistant_bench/home_assistant.py).
 
 Also, against a wyoming client: HA's wake-word detection request outlasts
 `serve.max_audio_s` (detection buffers nothing), and leading silence does not throw the
@@ -20,7 +20,7 @@ from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.wake import Detect
 
 from assistant.audio import Audio, silence, to_speech
-from tests.home_assistant import HomeAssistant
+from assistant_bench.home_assistant import HomeAssistant
 from tests.test_serve import client, synthesize, transcribe
 from tests.words import words
 from tests.wyoming_server import free_port, running_server
