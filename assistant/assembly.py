@@ -22,14 +22,21 @@ from typing import Any
 
 from assistant.audio import silence, to_speech
 from assistant.config import Config, ConfigError, LlmConfig
+from assistant.config_home import HomeBackend
 from assistant.engines.chat_choice import choose_chat_model, total_memory_bytes
 from assistant.engines.llm import ChatMessage, prompt_prefix
 from assistant.engines.llm.llama import LlamaChatModel
 from assistant.engines.vad import SileroVadModel
 from assistant.engines.wake import MicroWakeWordModel
 from assistant.everyday_setup import build_everyday
-from assistant.home.home_file import SWITCHABLE, HomeConfig, load_home
+from assistant.home.assemble import build_backend
+from assistant.home.backend import DeviceBackend
+from assistant.home.home_file import load_home
+from assistant.home.homeassistant import HomeAssistantBackend
+from assistant.home.model import Home
+from assistant.home.simulated import SimulatedBackend, home_of
 from assistant.home.state_file import HomeState, default_state_path
+from assistant.home.weather import HomeWeather
 from assistant.language import Language
 from assistant.language.packs import LanguageError, available_languages, load_language
 from assistant.language.vocabulary import recognizer_hint
@@ -50,7 +57,9 @@ from assistant.models import ModelStore
 from assistant.retention.recorder import RecordingRecognizer
 from assistant.scheduling.threads import cpu_threads, reply_threads
 from assistant.skills import SkillsEngine, slot_validators
+from assistant.skills.home_names import home_lists
 from assistant.skills.registry import IntentMatcher
+from assistant.skills.weather import HomeWeatherSource
 from assistant.testmode.run import TestVoices, run_script, script_config
 from assistant.testmode.script import Script, Turn
 
@@ -144,49 +153,94 @@ def chat_settings(config: Config, language: Language, *,
 
 # -- the skills ----------------------------------------------------------------------------
 
+HINT_DEVICES = 40
+"""Device names in the recognizer's hint at most (Whisper's prompt is short)."""
+
+
 def intent_recognizer(config: Config, language: Language, *,
                       home_file: str | None = None) -> IntentMatcher:
-    """The language's intents over the names of the home (`home_file`, else
-    `skills.home_file`, else the language's built-in home)."""
-    home = load_home(home_file or config.skills.home_file or language.home_file)
-    return language.load_intents(language.intents_path, home.spoken_lists(),
+    """The language's intents over the names of a simulated home (`home_file`, else
+    `skills.home_file`, else the language's built-in home), for `assistant intents`."""
+    home = home_of(load_home(home_file or config.skills.home_file or language.home_file))
+    return language.load_intents(language.intents_path, home_lists(home),
                                  slot_validators(language.skill_words))
 
 
-def build_skills(config: Config, language: Language, *,
-                 store: ModelStore | None = None,
-                 sharing: SkillsEngine | None = None) -> SkillsEngine:
-    """The home (`skills.home_file`, else the language's), its saved state, the everyday
-    skills' shared parts (alarms, reminders, lists, holidays, places), the language's
-    intents over the home's names, and the words the skills say things with. `sharing`:
-    another language's skills, whose house (under this language's names), alarms,
-    reminders and lists these share.
+def home_backend(config: Config, language: Language, *,
+                 sharing: DeviceBackend | None = None) -> tuple[DeviceBackend, list[str]]:
+    """The configured home, not started, and what the user should hear about it: the
+    simulated home (`skills.home_file`, else the language's, with its saved state), Home
+    Assistant or an MQTT broker. `sharing`: another language's backend, the same house
+    (the simulated one under this language's names; any other one itself, borrowed).
     Raises AssistantError subclasses with one line when a file is unusable."""
+    if config.home.backend is not HomeBackend.SIMULATED:
+        return (Borrowed(sharing) if sharing is not None else build_backend(config.home)), []
     skills = config.skills
     home = load_home(skills.home_file or language.home_file)
+    if isinstance(sharing, SimulatedBackend):
+        return SimulatedBackend(sharing.saved.named_by(home)), []
     state_path = Path(skills.state_file).expanduser() if skills.state_file else (
         default_state_path())
-    state = (sharing.home.named_by(home) if sharing is not None
-             else HomeState(home, path=state_path))
-    recognizer = language.load_intents(language.intents_path, home.spoken_lists(),
-                                       slot_validators(language.skill_words))
-    hint = recognizer_hint(language, home_names(home))
-    everyday = build_everyday(config, language, store or model_store(config),
-                              sharing=sharing.everyday if sharing is not None else None)
-    return SkillsEngine(recognizer=recognizer, home=state, say=language.say,
-                        words=language.skill_words, hint=hint, tool_calls=skills.tool_calls,
-                        problems=[state.problem] if state.problem else [], everyday=everyday)
+    state = HomeState(home, path=state_path)
+    return build_backend(config.home, simulated=state), [state.problem] if state.problem else []
 
 
-def home_names(home: HomeConfig) -> dict[str, list[str]]:
+class Borrowed:
+    """Another language's connection to the home: everything but its lifecycle, which
+    belongs to the skills that made it (started and stopped once)."""
+
+    def __init__(self, backend: DeviceBackend) -> None:
+        self._backend = backend
+        self.name = backend.name
+
+    def start(self) -> None:
+        """Started by its owner."""
+
+    def stop(self) -> None:
+        """Stopped by its owner."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._backend, name)
+
+
+def build_skills(config: Config, language: Language, *,
+                 backend: DeviceBackend | None = None, store: ModelStore | None = None,
+                 sharing: SkillsEngine | None = None) -> SkillsEngine:
+    """The skills over the configured home (or `backend`; not started: `start()` connects
+    it), the language's intents over the home's names (rebuilt when the home changes), the
+    weather of the home if it has one, the everyday skills' shared parts (alarms,
+    reminders, lists, holidays, places), and the words the skills say things with.
+    `sharing`: another language's skills, whose house (under this language's names),
+    alarms, reminders and lists these share."""
+    problems: list[str] = []
+    if backend is None:
+        backend, problems = home_backend(
+            config, language, sharing=sharing.live.backend if sharing is not None else None)
+    validators = slot_validators(language.skill_words)
+
+    def intents(home: Home) -> IntentMatcher:
+        return language.load_intents(language.intents_path, home_lists(home), validators)
+
+    def hint(home: Home) -> str:
+        return recognizer_hint(language, home_names(home))
+
+    # the weather from the home's weather entity, when the home is Home Assistant
+    weather = HomeWeatherSource(HomeWeather(backend, backend)) if isinstance(
+        backend, HomeAssistantBackend) else None
+    shared = sharing.everyday if sharing is not None else None
+    everyday = build_everyday(config, language, store or model_store(config), sharing=shared,
+                              weather=shared.weather if shared is not None else weather)
+    return SkillsEngine(backend=backend, intents=intents, say=language.say,
+                        words=language.skill_words, hint=hint,
+                        tool_calls=config.skills.tool_calls, problems=problems,
+                        everyday=everyday)
+
+
+def home_names(home: Home) -> dict[str, list[str]]:
     """The home's canonical names per list (area, device, and per kind), for the hint."""
-    names: dict[str, list[str]] = {"area": [a.name for a in home.areas],
-                                   "device": list(dict.fromkeys(d.name for d in home.devices)),
-                                   "switchable": []}
-    for device in home.devices:
-        names.setdefault(device.kind, []).append(device.name)
-        if device.kind in SWITCHABLE:
-            names["switchable"].append(device.name)
+    names = {name: list(dict.fromkeys(value for _, value in pairs))
+             for name, pairs in home.spoken_lists().items()}
+    names["device"] = names.get("device", [])[:HINT_DEVICES]
     return names
 
 
@@ -219,31 +273,26 @@ def session_settings(config: Config, language: Language, *,
 
 def load_engines(config: Config, *, wake: bool = True, chat: bool = True,
                  skills: bool = True) -> Engines:
-    """Load the language, recognizer, VAD, wake word, voice, chat model and skills, and
-    warm them up."""
+    """Connect the home (first: a refused token fails in a second, before any model
+    loads), load the language, recognizer, VAD, wake word, voice, chat model and skills,
+    and warm them up."""
     start = time.perf_counter()
     languages = spoken_languages(config)
     language = languages[0]
     store = model_store(config)
-    several = len(languages) > 1
-    recognizer = (detecting_recognizer(config, languages, store) if several
-                  else language_recognizer(config, language, store))
-    voice, notices = spoken_voice(config, languages, store)
-    llm = chat_config(config, languages, store) if chat else None
     first = build_skills(config, language, store=store) if skills else None
-    if first is not None and first.everyday is not None:
-        notices = [*notices, *(language.say(p) for p in first.everyday.problems())]
-    engines = Engines(
-        language=language, recognizer=recognizer, vad=SileroVadModel(),
-        wake=MicroWakeWordModel(config.wake.word) if wake and config.wake.enabled else None,
-        voice=voice, chat=load_chat_model(llm, store) if llm is not None else None,
-        skills=first,
-        # several languages: the detecting recognizer writes non-commands too, unhinted
-        final_recognizer=(recognizer if config.stt.final_model else None) if several
-        else load_final_recognizer(config, language, store, recognizer),
-        notices=notices,
-        others=tuple(Tongue(other, build_skills(config, other, store=store, sharing=first)
-                            if first is not None else None) for other in languages[1:]))
+    others = [Tongue(other, build_skills(config, other, store=store, sharing=first)
+                     if first is not None else None) for other in languages[1:]]
+    started = [engine for engine in (first, *(t.skills for t in others)) if engine is not None]
+    try:
+        for engine in started:
+            engine.start()
+        engines = _load_models(config, languages, store, wake=wake, chat=chat, skills=first,
+                               others=others)
+    except BaseException:
+        for engine in started:
+            engine.close()
+        raise
     try:
         warm_up(engines, chat_settings(config, language))
     except BaseException:
@@ -251,9 +300,31 @@ def load_engines(config: Config, *, wake: bool = True, chat: bool = True,
         raise
     if config.privacy.record_dir:  # after the warm-up: only the user's words are recorded
         engines.recognizer = RecordingRecognizer(
-            recognizer, Path(config.privacy.record_dir).expanduser())
+            engines.recognizer, Path(config.privacy.record_dir).expanduser())
     engines.load_seconds = time.perf_counter() - start
     return engines
+
+
+def _load_models(config: Config, languages: Sequence[Language], store: ModelStore, *,
+                 wake: bool, chat: bool, skills: SkillsEngine | None,
+                 others: Sequence[Tongue]) -> Engines:
+    language = languages[0]
+    several = len(languages) > 1
+    recognizer = (detecting_recognizer(config, languages, store) if several
+                  else language_recognizer(config, language, store))
+    voice, notices = spoken_voice(config, languages, store)
+    if skills is not None and skills.everyday is not None:
+        notices = [*notices, *(language.say(p) for p in skills.everyday.problems())]
+    llm = chat_config(config, languages, store) if chat else None
+    return Engines(
+        language=language, recognizer=recognizer, vad=SileroVadModel(),
+        wake=MicroWakeWordModel(config.wake.word) if wake and config.wake.enabled else None,
+        voice=voice, chat=load_chat_model(llm, store) if llm is not None else None,
+        skills=skills,
+        # several languages: the detecting recognizer writes non-commands too, unhinted
+        final_recognizer=(recognizer if config.stt.final_model else None) if several
+        else load_final_recognizer(config, language, store, recognizer),
+        notices=notices, others=tuple(others))
 
 
 def warm_up(engines: Engines, chat: ChatSettings) -> None:

@@ -24,6 +24,7 @@ from assistant.skills.alarms import ALARM_CODEC, MAX_ALARMS
 from assistant.skills.everyday import AlarmSettings, Everyday
 from assistant.skills.holiday_calendar import HolidayCalendar, known_country
 from assistant.skills.list_store import SavedLists
+from assistant.skills.live_facts import WeatherSource
 from assistant.skills.reminders import MAX_REMINDERS, REMINDER_CODEC
 from assistant.skills.schedule import Book
 from assistant.skills.world_clock import PLACES_MODEL, Here
@@ -108,10 +109,12 @@ def _system_zone() -> zoneinfo.ZoneInfo | None:
 
 
 def build_everyday(config: Config, language: Language, store: ModelStore, *,
-                   sharing: Everyday | None = None) -> Everyday:
+                   sharing: Everyday | None = None,
+                   weather: WeatherSource | None = None) -> Everyday:
     """The alarm and reminder books, the lists, holidays, places and the place. `sharing`:
     another language's everyday parts, whose saved books and lists these share (one file
-    has one owner); the holidays, places and words are this language's."""
+    has one owner); the holidays, places and words are this language's. `weather`: where
+    the weather comes from (None: the skills say there is no source)."""
     skills, alarms = config.skills, config.alarms
     settings = AlarmSettings(ring_s=alarms.ring_minutes * 60, snooze_s=alarms.snooze_minutes * 60,
                              ring_every_s=alarms.ring_every_s)
@@ -135,4 +138,5 @@ def build_everyday(config: Config, language: Language, store: ModelStore, *,
                                  subdivision=config.place.subdivision,
                                  language=words.holidays_language, fold=words.fold,
                                  aliases=dict(words.holiday_aliases)),
-        places=places, here=here(config, places), list_words=words.lists, settings=settings)
+        places=places, here=here(config, places), weather=weather, list_words=words.lists,
+        settings=settings)

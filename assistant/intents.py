@@ -22,6 +22,7 @@ from typing import Any
 from hassil import Intents, RecognizeResult, SlotList, TextSlotList, recognize_ranked
 
 from assistant.errors import AssistantError
+from assistant.home.model import KINDS
 from assistant.yaml_file import read_yaml_tree
 
 log = logging.getLogger(__name__)
@@ -29,8 +30,10 @@ log = logging.getLogger(__name__)
 #: Checks and normalizes the slots of one intent; None rejects the match.
 SlotValidator = Callable[[dict[str, Any]], "dict[str, Any] | None"]
 
-#: Lists the templates expect the caller to provide (filled from the home config).
-HOME_LISTS = ("area", "device", "light", "plug", "switchable", "thermostat", "blinds", "lock")
+#: Lists the templates expect the caller to provide (filled from the home: see
+#: `Home.spoken_lists`): places, every device, what switches on and off, and one list per
+#: device kind (light, switch, climate, cover, lock, scene, script, sensor, ...).
+HOME_LISTS = ("area", "device", "switchable", *KINDS)
 
 _DURATION_PARTS = {"hours": 3600, "minutes": 60, "seconds": 1}
 

@@ -7,6 +7,7 @@ is printed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
 import sys
@@ -61,11 +62,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "simulated satellites speaking at once (Wyoming clients on "
                         "127.0.0.1:10710); end of speech to first reply audio, commands and "
                         "questions apart; writes satellites.json and satellites.md")
-    parser.add_argument("--typed-questions", nargs="*", metavar="SET",
-                        help="only the typed question sets (default: general heldout zh), "
-                        "each answered by the chat model alone, with the encyclopedia's "
-                        "context, and with the data first; writes qa-typed.json and "
-                        "qa-typed.md")
+    parser.add_argument("--home", action="store_true",
+                        help="only the home: command latency with the simulated home, a "
+                        "Mosquitto broker (127.0.0.1:10711) and a Home Assistant core "
+                        "(127.0.0.1:10712) side by side (needs mosquitto and Python 3.13 for "
+                        "scripts/home_assistant.sh); writes home.json and home.md")
     parser.add_argument("--skip", action="append", choices=SECTIONS, default=[],
                         metavar="PART", help=f"leave out a part: {', '.join(SECTIONS)} "
                         "(repeatable)")
@@ -89,8 +90,8 @@ def run(args: argparse.Namespace, config: Any, *,
 
     if args.satellites:
         return _satellites(args, config)
-    if args.typed_questions is not None:
-        return _typed_questions(args, config)
+    if getattr(args, "home", False):
+        return _home(args, config)
     options = Options(reps=args.reps or (QUICK_REPS if args.quick else DEFAULT_REPS),
                       out=args.out, quick=args.quick, cpus=args.cpus, realtime=args.realtime,
                       live=args.live, skip=tuple(args.skip),
@@ -113,18 +114,24 @@ def _satellites(args: argparse.Namespace, config: Any) -> int:
     return 0
 
 
-def _typed_questions(args: argparse.Namespace, config: Any) -> int:
+def _home(args: argparse.Namespace, config: Any, *, labs: Any = None) -> int:
+    """`--home`: with the labs started before the network policy (`labs`: homes and
+    notes, from `main`), or started now."""
     from pathlib import Path
 
-    from assistant_bench.qa_score import QUESTION_SETS
-    from assistant_bench.typed import run_typed_bench, typed_table
+    from assistant_bench.home import run_home_bench
+    from assistant_bench.home_lab import home_labs
 
     out = Path(args.out or Path("benchmarks") / machine_label())
-    results = run_typed_bench(config, out=out, sets=tuple(args.typed_questions or
-                                                          QUESTION_SETS),
-                              say=lambda line: print(line, file=sys.stderr))
-    print("\n".join(typed_table(results)))
+    with contextlib.nullcontext(labs) if labs is not None else home_labs(_say) as started:
+        homes, notes = started
+        run_home_bench(config, homes=homes, notes=notes, reps=args.reps or QUICK_REPS,
+                       out=out, say=_say)
     return 0
+
+
+def _say(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str] | None = None, *, prog: str = "benchmark.py") -> int:
@@ -148,9 +155,18 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "benchmark.py") -> in
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         config = load_config(args.config, profile=args.profile)
-        apply_network_policy(argparse.Namespace(command="bench", satellites=args.satellites,
-                                                network_allowance=bench_allowance), config)
-        return run(args, config)
+        with contextlib.ExitStack() as stack:
+            if args.home:  # the broker and HA are not the assistant: started before the policy
+                from assistant_bench.home_lab import home_labs
+
+                labs = stack.enter_context(home_labs(_say))
+            apply_network_policy(argparse.Namespace(
+                command="bench", satellites=args.satellites, home=args.home,
+                network_allowance=bench_allowance), config)
+            if args.home:
+                require_extras(args)
+                return _home(args, config, labs=labs)
+            return run(args, config)
     except AssistantError as error:
         if args.debug:
             raise

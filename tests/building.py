@@ -12,11 +12,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.assembly import build_skills, chat_config, load_chat_model
+from assistant.assembly import (
+    build_skills,
+    chat_config,
+    home_backend,
+    load_chat_model,
+)
 from assistant.config import Config, LlmConfig, SkillsConfig, SttConfig, TtsConfig
 from assistant.engines.llm import ChatModel
 from assistant.engines.stt import SpeechRecognizer
 from assistant.engines.tts import SpeechSynthesizer
+from assistant.home.backend import DeviceBackend
 from assistant.language import Language
 from assistant.language.packs import load_language
 from assistant.loading import load_recognizer, load_synthesizer
@@ -30,6 +36,7 @@ from assistant.loop.shared import Tongue
 from assistant.models import ModelStore
 from assistant.places import PlaceIndex
 from assistant.skills import Capabilities, Skills, SkillsEngine
+from assistant.skills.weather import HomeForecasts, HomeWeatherSource
 from tests.fakes import MemoryControls
 
 
@@ -45,11 +52,13 @@ ZONE = zoneinfo.ZoneInfo("Europe/London")
 
 def skills_engine(code: str = "en", *, state_file: Path | None = None,
                   home_file: str | None = None, tool_calls: bool = False,
-                  seed: int = 21) -> SkillsEngine:
+                  seed: int = 21,
+                  home: Callable[[DeviceBackend], DeviceBackend] | None = None) -> SkillsEngine:
     """The skills of language `code` over its home (or `home_file`); the state, alarms,
     reminders and lists next to `state_file` (None: a fresh temporary folder, never the
-    user's own). The everyday skills look places up in tests/data/places, read the wall
-    clock as London time and draw chance from a Random seeded with `seed`."""
+    user's own); `home` wraps the simulated backend (a fake that fails like a real home).
+    The everyday skills look places up in tests/data/places, read the wall clock as London
+    time and draw chance from a Random seeded with `seed`."""
     if state_file is None:
         state_file = Path(tempfile.mkdtemp(prefix="assistant-test-")) / "home-state.json"
     folder = state_file.parent
@@ -57,7 +66,9 @@ def skills_engine(code: str = "en", *, state_file: Path | None = None,
         home_file=home_file, state_file=str(state_file), tool_calls=tool_calls,
         alarms_file=str(folder / "alarms.json"), reminders_file=str(folder / "reminders.json"),
         lists_file=str(folder / "lists.json")))
-    engine = build_skills(config, language(code))
+    backend, problems = home_backend(config, language(code))
+    engine = build_skills(config, language(code), backend=home(backend) if home else backend)
+    engine.problems = problems
     if engine.everyday is not None:
         words = language(code).skill_words
         engine.everyday.places = PlaceIndex(
@@ -71,10 +82,15 @@ def skills_engine(code: str = "en", *, state_file: Path | None = None,
 def skills(code: str = "en", *, state_file: Path | None = None, home_file: str | None = None,
            controls: MemoryControls | None = None, tool_calls: bool = False,
            wallclock: Callable[[], datetime] = datetime.now,
-           capabilities: Capabilities | None = None) -> Skills:
-    """One conversation's skills (timers, confirmations) in language `code`."""
+           capabilities: Capabilities | None = None,
+           home: Callable[[DeviceBackend], DeviceBackend] | None = None,
+           weather: HomeForecasts | None = None) -> Skills:
+    """One conversation's skills (timers, confirmations) in language `code` (`weather`:
+    the home's weather entity, none by default)."""
     engine = skills_engine(code, state_file=state_file, home_file=home_file,
-                           tool_calls=tool_calls)
+                           tool_calls=tool_calls, home=home)
+    if engine.everyday is not None:
+        engine.everyday.weather = HomeWeatherSource(weather) if weather is not None else None
     return engine.session(controls=controls or MemoryControls(), wallclock=wallclock,
                           capabilities=capabilities)
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from assistant.models import ModelStore, load_registry
-from tests.home_assistant import HomeAssistant, start_home_assistant
-from tests.mosquitto import free_port
+from assistant_bench.home_assistant import HomeAssistant, start_home_assistant
+from assistant_bench.mosquitto import free_port
 
 
 @dataclass
@@ -159,8 +159,8 @@ def require_models(store: ModelStore, *ids: str) -> None:
 
 @pytest.fixture(scope="session")
 def home_assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HomeAssistant]:
-    """One real Home Assistant core for the session (see tests/home_assistant.py): its venv
-    is made by scripts/home_assistant.sh on first use and cached."""
+    """One real Home Assistant core for the session (see assistant_bench/home_assistant.py):
+    its venv is made by scripts/home_assistant.sh on first use and cached."""
     ha = start_home_assistant(tmp_path_factory.mktemp("home-assistant"), free_port())
     try:
         yield ha

@@ -304,6 +304,12 @@ class FakeSkillsEngine:
     def session(self, **_: object) -> FakeSkills:
         return self.skills
 
+    def start(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
 
 class InstantSink(BufferedSink):
     """A speaker that plays everything the moment it is queued (no clock to drive)."""
@@ -338,3 +344,163 @@ class MemoryControls:
 
     def last_reply(self) -> str | None:
         return self.last
+
+
+class FaultyHome:
+    """A home backend (the simulated one, wrapped) that fails the way Home Assistant or a
+    broker can: `fault` is "unreachable", "refused", "auth", "not_exposed", "gone" (the
+    device vanished) or "unavailable" (no state); on `devices` (ids; empty: every one)."""
+
+    ERRORS = {"unreachable": "HomeUnreachable", "refused": "HomeRefused", "auth": "HomeAuthError",
+              "not_exposed": "NotExposed", "gone": "UnknownDevice"}
+
+    def __init__(self, backend: Any, fault: str, devices: Sequence[str] = (), *,
+                 name: str = "homeassistant") -> None:
+        from assistant.home import backend as errors
+
+        self._backend = backend
+        self._fault = fault
+        self._devices = set(devices)
+        self._error = getattr(errors, self.ERRORS[fault]) if fault in self.ERRORS else None
+        self.name = name
+        self.sent: list[tuple[str, Any]] = []
+
+    def _hit(self, device_id: str) -> bool:
+        return not self._devices or device_id in self._devices
+
+    def start(self) -> None:
+        self._backend.start()
+
+    def stop(self) -> None:
+        self._backend.stop()
+
+    def home(self) -> Any:
+        return self._backend.home()
+
+    def state(self, device_id: str) -> Any:
+        from assistant.home.model import DeviceState
+
+        if self._fault == "unavailable" and self._hit(device_id):
+            return DeviceState(device_id=device_id, available=False)
+        return self._backend.state(device_id)
+
+    def send(self, device_id: str, command: Any) -> Any:
+        if self._error is not None and self._hit(device_id):
+            raise self._error(f"the test says {self._fault} for {device_id}",
+                              device_id=device_id)
+        self.sent.append((device_id, command))
+        return self._backend.send(device_id, command)
+
+    def subscribe(self, listener: Callable[[Any], None]) -> Callable[[], None]:
+        return self._backend.subscribe(listener)
+
+
+@dataclass
+class FakeWeather:
+    """A home weather entity with fixed weather (assistant.skills.weather.HomeForecasts)."""
+
+    current: Any = None
+    """assistant.home.weather.WeatherNow, or None."""
+    days: tuple[Any, ...] = ()
+    """assistant.home.model.Forecast periods."""
+    name: str = "homeassistant"
+
+    @classmethod
+    def of(cls, data: dict[str, Any], clock: Any) -> FakeWeather:
+        """From a case file's `weather:` ({now: [condition, °C, humidity], days:
+        [[days from `clock`, condition, high, low, chance of rain], ...]})."""
+        from datetime import timedelta
+
+        from assistant.home.model import Forecast
+        from assistant.home.weather import WeatherNow
+
+        now = WeatherNow(*data["now"]) if data.get("now") else None
+        days = tuple(Forecast(time=(clock + timedelta(days=offset)).date().isoformat()
+                              + "T00:00:00", condition=condition, high=high, low=low,
+                              precipitation_probability=rain)
+                     for offset, condition, high, low, rain in data.get("days", []))
+        return cls(current=now, days=days)
+
+    def now(self) -> Any:
+        return self.current
+
+    def daily(self) -> tuple[Any, ...]:
+        return self.days
+
+
+class MemoryHome:
+    """A home backend in memory that behaves like a network one: `start()` may fail
+    (unreachable while `down`, or `refuse` the credentials), devices come and go
+    (`add`, `remove`: HomeChanged to the listeners), the connection drops (`drop`)."""
+
+    def __init__(self, devices: Sequence[Any] = (), *, down: bool = False,
+                 refuse: bool = False, name: str = "homeassistant") -> None:
+        from assistant.home.backend import Listeners
+
+        self.name = name
+        self.devices = list(devices)
+        self.states: dict[str, Any] = {}
+        self.sent: list[tuple[str, Any]] = []
+        self.down = down
+        self.refuse = refuse
+        self.starts = 0
+        self.connected = False
+        self.known = False
+        """The home was read once (a backend keeps it while disconnected)."""
+        self._listeners = Listeners()
+
+    def start(self) -> None:
+        from assistant.home.backend import ConnectionChanged, HomeAuthError, HomeUnreachable
+
+        self.starts += 1
+        if self.refuse:
+            raise HomeAuthError("Home Assistant at 127.0.0.1:1 refused the access token")
+        if self.down:
+            raise HomeUnreachable("cannot reach Home Assistant at 127.0.0.1:1 (test)")
+        self.connected = self.known = True
+        self._listeners.emit(ConnectionChanged(True))
+
+    def stop(self) -> None:
+        self.connected = False
+
+    def home(self) -> Any:
+        from assistant.home.model import Home
+
+        return Home(devices=tuple(self.devices)) if self.known else Home()
+
+    def state(self, device_id: str) -> Any:
+        from assistant.home.model import DeviceState
+
+        return self.states.get(device_id, DeviceState(device_id=device_id))
+
+    def send(self, device_id: str, command: Any) -> Any:
+        from assistant.home.backend import HomeUnreachable, TurnOn
+        from assistant.home.model import DeviceState
+
+        if not self.connected:
+            raise HomeUnreachable("cannot reach Home Assistant at 127.0.0.1:1 (test)")
+        self.sent.append((device_id, command))
+        on = isinstance(command, TurnOn)
+        self.states[device_id] = DeviceState(device_id=device_id, on=on)
+        return self.states[device_id]
+
+    def subscribe(self, listener: Callable[[Any], None]) -> Callable[[], None]:
+        return self._listeners.add(listener)
+
+    def add(self, device: Any) -> None:
+        from assistant.home.backend import HomeChanged
+
+        self.devices.append(device)
+        self._listeners.emit(HomeChanged(self.home()))
+
+    def remove(self, device_id: str) -> None:
+        from assistant.home.backend import HomeChanged
+
+        self.devices = [d for d in self.devices if d.id != device_id]
+        self._listeners.emit(HomeChanged(self.home()))
+
+    def drop(self) -> None:
+        from assistant.home.backend import ConnectionChanged
+
+        self.connected = False
+        self._listeners.emit(ConnectionChanged(False, "test"))

@@ -342,3 +342,32 @@ def test_quick_benchmark_end_to_end(real_store: object, tmp_path: Path) -> None:
     assert (out / "chart.png").stat().st_size > 5000
     assert "End of speech to first audio" in (out / "table.md").read_text(encoding="utf-8")
     assert "End of speech to first audio" in result.stdout
+
+
+def test_the_home_table_sets_each_home_beside_the_simulated_one() -> None:
+    from assistant_bench.home import _compare, home_table
+
+    def home(spoken: float, typed: float) -> dict[str, Any]:
+        return {"spoken_ms": {"p50": spoken, "p90": spoken + 100},
+                "skill_ms": {"p50": typed, "p90": typed + 5}, "ok": 25, "turns": 25}
+
+    results = {"homes": {"simulated": home(650.0, 24.0), "mqtt": home(690.5, 3.0)},
+               "notes": ["homeassistant: not measured: no Python 3.13"], "reps": 5,
+               "cores": 2, "load_average": {"before": [1.0], "after": [1.2]}}
+    _compare(results)
+    assert results["homes"]["mqtt"]["spoken_ms_over_simulated"] == 40.5
+    assert results["homes"]["mqtt"]["skill_ms_over_simulated"] == -21.0
+    table = home_table(results)
+    assert "| mqtt | 690.5 (790.5) | +40.5 ms | 3.0 (8.0) | -21.0 ms | 25/25 |" in table
+    assert "homeassistant: not measured" in table
+
+
+def test_bench_home_may_reach_exactly_its_broker_and_home_assistant() -> None:
+    from assistant.config import Config
+    from assistant_bench.allowance import bench_allowance
+
+    allowed = bench_allowance(argparse.Namespace(home=True, satellites=None), Config())
+    assert allowed is not None
+    assert allowed.describe() == ("listen on 127.0.0.1:10711, 127.0.0.1:10712; connect to "
+                                  "127.0.0.1:10711, 127.0.0.1:10712")
+    assert bench_allowance(argparse.Namespace(home=False, satellites=None), Config()) is None

@@ -1,6 +1,7 @@
-"""The Home Assistant backend against a real Home Assistant core (tests/home_assistant.py):
-switch its entities and read HA's own states back, follow what HA pushes, refuse what HA
-does not expose or no longer has, a wrong token, HA restarting mid-command."""
+"""The Home Assistant backend against a real Home Assistant core
+(assistant_bench/home_assistant.py): switch its entities and read HA's own states back,
+follow what HA pushes, refuse what HA does not expose or no longer has, a wrong token, HA
+restarting mid-command."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from assistant.home.backend import (
     Unlock,
 )
 from assistant.home.homeassistant import HaSettings, HomeAssistantBackend
-from tests.home_assistant import HomeAssistant
+from assistant_bench.home_assistant import HomeAssistant
 from tests.test_home_mqtt import Seen
 
 WAIT_S = 20.0

@@ -31,7 +31,7 @@ from assistant.home.backend import (
     Unlock,
 )
 from assistant.home.mqtt import MqttBackend, MqttSettings
-from tests.mosquitto import (
+from assistant_bench.mosquitto import (
     Broker,
     running_broker,
     z2m_climate,
@@ -238,7 +238,7 @@ def test_a_broker_that_goes_away_is_unreachable_then_reconnected(
 
 
 def test_no_broker_at_start_is_one_clear_error(tmp_path: Path) -> None:
-    from tests.mosquitto import free_port
+    from assistant_bench.mosquitto import free_port
 
     backend = MqttBackend(MqttSettings(host="127.0.0.1", port=free_port(), timeout_s=2.0))
     with pytest.raises(HomeUnreachable, match=r"cannot reach the MQTT broker at 127\.0\.0\.1"):

@@ -14,7 +14,7 @@ import pytest
 
 from assistant.home.backend import TurnOff
 from assistant.home.homeassistant import HaSettings, HomeAssistantBackend
-from tests.home_assistant import HomeAssistant
+from assistant_bench.home_assistant import HomeAssistant
 
 ROOT = Path(__file__).resolve().parents[1]
 

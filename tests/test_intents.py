@@ -14,8 +14,10 @@ from assistant.assembly import intent_recognizer
 from assistant.cli import intents as intents_command
 from assistant.config import Config
 from assistant.home.home_file import load_home
+from assistant.home.simulated import home_of
 from assistant.intents import IntentRecognizer, IntentTemplateError
 from assistant.language.en.text import normalize
+from assistant.skills.home_names import home_lists
 from assistant.skills.registry import IntentMatcher
 from tests import building
 
@@ -83,7 +85,7 @@ def test_rooms_and_devices_come_from_the_home(tmp_path: Path) -> None:
 def test_a_validator_can_veto_a_match() -> None:
     rejected = build_recognizer()
     vetoing = IntentRecognizer.load(path=ENGLISH.intents_path, normalizer=normalize,
-                                    lists=load_home(ENGLISH.home_file).spoken_lists(),
+                                    lists=home_lists(home_of(load_home(ENGLISH.home_file))),
                                     validators={"GetTime": lambda slots: None})
     assert rejected.recognize("what time is it") is not None
     assert vetoing.recognize("what time is it") is None

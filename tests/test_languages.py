@@ -23,7 +23,7 @@ import assistant
 from assistant.language import available_languages
 from assistant.skills.base import Outcome
 from tests import building
-from tests.fakes import MemoryControls
+from tests.fakes import FakeWeather, FaultyHome, MemoryControls
 
 CASES_DIR = Path(__file__).parent / "languages"
 ALWAYS_SAID = {"RecognizerHint", "WarmUp"}
@@ -40,6 +40,10 @@ class Case:
     reply: str | None
     before: tuple[str, ...]
     at: float
+    fault: dict[str, Any] | None = None
+    """The home fails (tests.fakes.FaultyHome): {error: unreachable, devices: [ids]}."""
+    weather: dict[str, Any] | None = None
+    """The weather source: {now: [...], days: [[...], ...]} (see the case files)."""
 
     def __str__(self) -> str:
         return f"{self.language}: {self.sentence}"
@@ -50,13 +54,15 @@ def load_cases(path: Path) -> list[Case]:
     clock = datetime.fromisoformat(str(data["clock"]))
     cases = []
     for entry in data["cases"]:
-        unknown = set(entry) - {"sentences", "intent", "slots", "reply", "before", "at"}
+        unknown = set(entry) - {"sentences", "intent", "slots", "reply", "before", "at",
+                                "fault", "weather"}
         assert not unknown, f"{path}: unknown keys {unknown} in {entry}"
         for sentence in entry["sentences"]:
             cases.append(Case(language=data["language"], clock=clock, sentence=sentence,
                               intent=entry["intent"], slots=entry.get("slots"),
                               reply=entry.get("reply"), before=tuple(entry.get("before", [])),
-                              at=float(entry.get("at", 1))))
+                              at=float(entry.get("at", 1)), fault=entry.get("fault"),
+                              weather=entry.get("weather")))
     return cases
 
 
@@ -69,8 +75,14 @@ def test_every_language_has_cases() -> None:
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=str)
 def test_sentence(case: Case, tmp_path: Path) -> None:
+    fault = case.fault
     skills = building.skills(case.language, state_file=tmp_path / "state.json",
-                             controls=MemoryControls(), wallclock=lambda: case.clock)
+                             controls=MemoryControls(), wallclock=lambda: case.clock,
+                             home=(lambda backend: FaultyHome(
+                                 backend, fault["error"], fault.get("devices", []),
+                                 name=fault.get("home", "homeassistant"))) if fault else None,
+                             weather=FakeWeather.of(case.weather, case.clock)
+                             if case.weather else None)
     for before in case.before:
         assert skills.respond(before, now=0.0) is not None, f"not a command: {before!r}"
     reply = skills.respond(case.sentence, now=case.at)

@@ -1,6 +1,6 @@
 """`assistant serve` as a real Home Assistant uses it: its Wyoming integration added
 through its config flow, and Assist pipelines run through HA's WebSocket API with our
-server as speech-to-text and wake word (Home Assistant 2025.4.4, tests/home_assistant.py).
+server as speech-to-text and wake word (Home Assistant 2025.4.4, assistant_bench/home_assistant.py).
 
 Also, against a wyoming client: HA's wake-word detection request outlasts
 `serve.max_audio_s` (detection buffers nothing), and leading silence does not throw the
@@ -20,7 +20,7 @@ from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.wake import Detect
 
 from assistant.audio import Audio, silence, to_speech
-from tests.home_assistant import HomeAssistant
+from assistant_bench.home_assistant import HomeAssistant
 from tests.test_serve import client, synthesize, transcribe
 from tests.words import words
 from tests.wyoming_server import free_port, running_server
@@ -32,9 +32,10 @@ COMMAND = "Turn on the kitchen light."
 @pytest.fixture(scope="module")
 def server(real_store: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     port = free_port()
-    with running_server(tmp_path_factory.mktemp("serve-ha"), port=port,
-                        extra=f"max_audio_s = {MAX_AUDIO_S}\n") as process:
+    tmp = tmp_path_factory.mktemp("serve-ha")
+    with running_server(tmp, port=port, extra=f"max_audio_s = {MAX_AUDIO_S}\n") as process:
         process.port = port  # type: ignore[attr-defined]
+        process.tmp = tmp  # type: ignore[attr-defined]
         yield process
 
 
@@ -164,3 +165,83 @@ def test_ha_wake_word_stage_outlasts_max_audio_s(home_assistant: HomeAssistant,
     end = next(e for e in events if e["type"] in ("wake_word-end", "error"))
     assert end["type"] == "wake_word-end", events
     assert end["data"]["wake_word_output"].get("wake_word_id") == "hey_jarvis", events
+
+
+# -- Home Assistant running our conversation agent ----------------------------------------
+
+def run_text_pipeline(ha: HomeAssistant, pipeline: str, text: str) -> list[dict]:
+    """One Assist pipeline run from text (the intent stage only): HA hands the text to
+    the pipeline's conversation agent, ours."""
+    from websockets.sync.client import connect
+
+    with connect(f"ws://127.0.0.1:{ha.port}/api/websocket", max_size=None) as ws:
+        ws.recv(timeout=30)
+        ws.send(json.dumps({"type": "auth", "access_token": ha.token}))
+        assert json.loads(ws.recv(timeout=30))["type"] == "auth_ok"
+        ws.send(json.dumps({"id": 1, "type": "assist_pipeline/run", "pipeline": pipeline,
+                            "start_stage": "intent", "end_stage": "intent",
+                            "input": {"text": text}}))
+        events: list[dict] = []
+        while True:
+            message = json.loads(ws.recv(timeout=120))
+            if message["type"] == "result":
+                assert message["success"], message
+                continue
+            events.append(message["event"])
+            if message["event"]["type"] in ("run-end", "error"):
+                return events
+
+
+def speech(events: list[dict]) -> str:
+    end = next(e for e in events if e["type"] in ("intent-end", "error"))
+    assert end["type"] == "intent-end", events
+    return str(end["data"]["intent_output"]["response"]["speech"]["plain"]["speech"])
+
+
+def set_entity(ha: HomeAssistant, service: str, entity_id: str) -> None:
+    with ha.admin() as admin:
+        admin.call({"type": "call_service", "domain": entity_id.partition(".")[0],
+                    "service": service, "target": {"entity_id": entity_id}})
+
+
+def state_of(ha: HomeAssistant, entity_id: str, wanted: str) -> str:
+    deadline = time.monotonic() + 20
+    with ha.admin() as admin:
+        while (state := admin.state(entity_id)["state"]) != wanted \
+                and time.monotonic() < deadline:
+            time.sleep(0.1)
+    return str(state)
+
+
+def test_our_agent_hands_the_command_back_and_home_assistant_switches_its_light(
+        home_assistant: HomeAssistant, pipeline_id: str, server: Any) -> None:
+    set_entity(home_assistant, "turn_off", "input_boolean.kitchen_light")
+    events = run_text_pipeline(home_assistant, pipeline_id, "Turn on the kitchen light")
+    assert speech(events) == "Okay, the kitchen light is on."
+    assert state_of(home_assistant, "light.kitchen_light", "on") == "on"
+    assert not (server.tmp / "home-state.json").exists()  # never the simulated home
+
+
+def test_a_spoken_command_through_home_assistants_pipeline(
+        home_assistant: HomeAssistant, pipeline_id: str, command_audio: Audio) -> None:
+    """Speech to text and the agent both ours, the light Home Assistant's."""
+    set_entity(home_assistant, "turn_off", "input_boolean.kitchen_light")
+    events = run_pipeline(home_assistant, {
+        "pipeline": pipeline_id, "start_stage": "stt", "end_stage": "intent",
+        "input": {"sample_rate": 16000}}, silence(300) + command_audio + silence(1500))
+    assert speech(events) == "Okay, the kitchen light is on."
+    assert state_of(home_assistant, "light.kitchen_light", "on") == "on"
+
+
+def test_unlocking_through_home_assistant_is_confirmed_first(
+        home_assistant: HomeAssistant, pipeline_id: str) -> None:
+    """HA 2025.4.4 sends no conversation id: its requests share one conversation (per
+    client address), so the question and its answer meet."""
+    set_entity(home_assistant, "turn_on", "input_boolean.front_door_locked")
+    assert speech(run_text_pipeline(home_assistant, pipeline_id, "Unlock the front door")) \
+        == "Are you sure you want to unlock the front door?"
+    assert state_of(home_assistant, "lock.front_door", "locked") == "locked"
+    assert speech(run_text_pipeline(home_assistant, pipeline_id, "Yes.")) == (
+        "Okay, the front door is unlocked.")
+    assert state_of(home_assistant, "lock.front_door", "unlocked") == "unlocked"
+    set_entity(home_assistant, "turn_on", "input_boolean.front_door_locked")

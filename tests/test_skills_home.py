@@ -317,8 +317,8 @@ def test_the_default_home() -> None:
     kinds = {d.name: d.kind for d in home.devices}
     assert kinds["thermostat"] == "thermostat" and kinds["front door"] == "lock"
     assert kinds["coffee machine"] == "plug" and kinds["living room blinds"] == "blinds"
-    door = home.device_named("front door")
-    assert door is not None and door.sensitive
+    door = next(d for d in home.devices if d.name == "front door")
+    assert door.sensitive
 
 
 @pytest.mark.parametrize(("content", "message"), [

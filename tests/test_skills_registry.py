@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from assistant.cli.intents import load_cases
 from assistant.intents import IntentMatch, IntentRecognizer
-from assistant.skills import SkillReply, Skills
+from assistant.skills import SkillReply, Skills, SkillsEngine
 from assistant.skills.base import Confirmations, SkillFailed, SkillResult
 from assistant.skills.timers import TimerSkill
 from tests import building
@@ -90,8 +90,9 @@ class BrokenRecognizer(IntentRecognizer):
 
 
 def test_a_recognizer_failure_means_not_a_command() -> None:
-    engine = building.skills_engine()
-    engine.recognizer = BrokenRecognizer()
+    base = building.skills_engine()
+    engine = SkillsEngine(backend=base.home.backend, intents=lambda home: BrokenRecognizer(),
+                          say=base.say, words=base.words)
     timers = TimerSkill()
     skills = Skills(engine=engine, skills=[timers], confirmations=Confirmations(),
                     timers=timers)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant.home.home_file import load_home
+from assistant.home.simulated import home_of
 from assistant.skills import Skills, ToolCallError
 from assistant.skills.tools import ToolSpec, grammar, tool_specs, validate
 from tests import building
@@ -156,7 +157,7 @@ def _example(spec: ToolSpec) -> dict:
 
 
 def test_the_grammar_accepts_every_valid_call_shape() -> None:
-    specs = tool_specs(load_home(building.language().home_file))
+    specs = tool_specs(home_of(load_home(building.language().home_file)))
     pattern = grammar_regex(grammar(specs))
     for spec in specs:
         arguments = _example(spec)
@@ -177,12 +178,12 @@ def test_the_grammar_accepts_every_valid_call_shape() -> None:
     '{"name": "GetTime", "arguments": {}} and also',
 ])
 def test_the_grammar_rejects_calls_outside_the_schemas(text: str) -> None:
-    pattern = grammar_regex(grammar(tool_specs(load_home(building.language().home_file))))
+    pattern = grammar_regex(grammar(tool_specs(home_of(load_home(building.language().home_file)))))
     assert not pattern.fullmatch(text)
 
 
 def test_the_router_s_grammar_also_lets_the_model_decline() -> None:
-    specs = tool_specs(load_home(building.language().home_file))
+    specs = tool_specs(home_of(load_home(building.language().home_file)))
     declining = grammar_regex(grammar(specs, decline=True))
     assert declining.fullmatch('{"name": "none"}')
     assert declining.fullmatch(call("GetTime", {}))
@@ -191,7 +192,7 @@ def test_the_router_s_grammar_also_lets_the_model_decline() -> None:
 
 
 def test_a_free_text_name_is_written_in_plain_words() -> None:
-    pattern = grammar_regex(grammar(tool_specs(load_home(building.language().home_file))))
+    pattern = grammar_regex(grammar(tool_specs(home_of(load_home(building.language().home_file)))))
     assert pattern.fullmatch(call("TimerSet", {"duration": 60, "name": "mum's pasta"}))
     for name in ("Pasta", "pasta\n", "", "p" * 31, 'pasta\", "x": "y'):
         assert not pattern.fullmatch(call("TimerSet", {"duration": 60, "name": name})), name
@@ -200,7 +201,7 @@ def test_a_free_text_name_is_written_in_plain_words() -> None:
 def test_a_home_without_locks_offers_no_lock_tools(tmp_path: Path) -> None:
     home = tmp_path / "home.toml"
     home.write_text('[devices.lamp]\nkind = "light"\n')
-    names = {spec.name for spec in tool_specs(load_home(home))}
+    names = {spec.name for spec in tool_specs(home_of(load_home(home)))}
     assert "HomeUnlock" not in names and "HomeTurnOn" in names
 
 

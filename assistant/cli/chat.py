@@ -45,11 +45,14 @@ def chat(args: argparse.Namespace, config: Config) -> int:
     store = model_store(config)
     llm = chat_config(config, [language, *more], store)
     model = load_chat_model(llm, store) if llm is not None else None
+    skills = None if args.no_skills else build_skills(config, language)
+    others = [Tongue(other, build_skills(config, other, sharing=skills)
+                     if skills is not None else None) for other in more]
+    every = [engine for engine in (skills, *(t.skills for t in others)) if engine is not None]
     try:
+        for engine in every:
+            engine.start()
         # a terminal has no speaker: the skills do not start a timer that could not ring
-        skills = None if args.no_skills else build_skills(config, language)
-        others = [Tongue(other, build_skills(config, other, sharing=skills)
-                         if skills is not None else None) for other in more]
         talk = conversation(language=language, chat=model, skills_engine=skills,
                             settings=session_settings(config, language),
                             capabilities=Capabilities(speaker=False), others=others)
@@ -66,6 +69,8 @@ def chat(args: argparse.Namespace, config: Config) -> int:
                 break
             _answer(talk, line, verbose=args.verbose)
     finally:
+        for engine in every:
+            engine.close()
         if model is not None:
             model.close()
     return 0

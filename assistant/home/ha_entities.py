@@ -28,7 +28,7 @@ from assistant.home.backend import (
     TurnOn,
     Unlock,
 )
-from assistant.home.model import Area, Device, DeviceState, Floor, Home, spoken
+from assistant.home.model import Area, Device, DeviceState, Floor, Forecast, Home, spoken
 
 KINDS = {"light": model.LIGHT, "switch": model.SWITCH, "input_boolean": model.SWITCH,
          "climate": model.CLIMATE, "cover": model.COVER, "lock": model.LOCK,
@@ -173,9 +173,17 @@ def state_of(state: dict[str, Any], *, fahrenheit: bool = False) -> DeviceState:
     if domain in ("sensor", "weather"):
         values["value"] = _number_or_text(value)
     if domain == "weather":
-        values["current_temperature"] = _number(attributes.get("temperature"))
+        values["current_temperature"] = _celsius(attributes.get("temperature"), fahrenheit)
         values["humidity"] = _number(attributes.get("humidity"))
     return DeviceState(**{**vars(result), **values})
+
+
+def forecast_of(period: dict[str, Any], *, fahrenheit: bool = False) -> Forecast:
+    """One period of `weather.get_forecasts`, in degrees Celsius."""
+    return Forecast(time=str(period.get("datetime")), condition=period.get("condition"),
+                    high=_celsius(period.get("temperature"), fahrenheit),
+                    low=_celsius(period.get("templow"), fahrenheit),
+                    precipitation_probability=_number(period.get("precipitation_probability")))
 
 
 def service_call(device: Device, command: Command, *,

@@ -15,8 +15,11 @@ from typing import Any
 from assistant.errors import AssistantError
 from assistant.toml_file import read_toml
 
-DEVICE_KINDS = ("light", "plug", "thermostat", "blinds", "lock")
+DEVICE_KINDS = ("light", "plug", "thermostat", "blinds", "lock", "scene", "sensor")
 SWITCHABLE = ("light", "plug")
+#: What a scene may set each kind of device to (a scene never unlocks or opens a lock).
+SCENE_STATES = {"light": ("on", "off"), "plug": ("on", "off"), "blinds": ("open", "closed"),
+                "lock": ("locked",)}
 
 
 class HomeConfigError(AssistantError, ValueError):
@@ -47,6 +50,13 @@ class Device:
     max_temperature: float = 30.0
     temperature: float = 20.0
     """Thermostats: allowed range and initial target, degrees Celsius."""
+    color: bool = False
+    """Lights: takes a colour."""
+    sets: tuple[tuple[str, str], ...] = ()
+    """Scenes: (device id, state) pairs it sets ("kitchen_light", "off")."""
+    value: float = 0.0
+    unit: str = ""
+    """Sensors: their (fixed) reading and its unit ("°C", "%")."""
 
 
 @dataclass(frozen=True)
@@ -57,35 +67,6 @@ class HomeConfig:
 
     def device(self, device_id: str) -> Device:
         return next(d for d in self.devices if d.id == device_id)
-
-    def device_named(self, name: str) -> Device | None:
-        return next((d for d in self.devices if d.name == name), None)
-
-    def area_named(self, name: str) -> Area | None:
-        return next((a for a in self.areas if a.name == name), None)
-
-    def spoken_lists(self) -> dict[str, list[tuple[str, str]]]:
-        """(spoken form, canonical name) pairs for the recognizer's home lists."""
-        lists: dict[str, list[tuple[str, str]]] = {
-            "area": [(spoken, a.name) for a in self.areas for spoken in (a.name, *a.aliases)],
-            "device": [], "switchable": [],
-        }
-        for device in self.devices:
-            forms = [(spoken, device.name) for spoken in _spoken_forms(device)]
-            lists["device"] += forms
-            lists.setdefault(device.kind, []).extend(forms)
-            if device.kind in SWITCHABLE:
-                lists["switchable"] += forms
-        return lists
-
-
-def _spoken_forms(device: Device) -> list[str]:
-    forms = []
-    for name in (device.name, *device.aliases):
-        forms.append(name)
-        if not name.endswith("s"):
-            forms.append(f"{name}s")  # "kill the kitchen lights"
-    return forms
 
 
 def load_home(path: str | Path) -> HomeConfig:
@@ -115,7 +96,8 @@ def home_from_dict(data: dict[str, Any], *, source: str = "") -> HomeConfig:
     devices = [_device(where, key, value, room_ids)
                for key, value in _tables(where, data, "devices").items()]
     _check_unique_names(where, [*rooms, *groups], "area")
-    _check_unique_names(where, devices, "device")
+    _check_unique_names(where, devices, "device", aliases=False)
+    _check_scenes(where, devices)
     return HomeConfig(areas=(*rooms, *groups), devices=tuple(devices), source=source)
 
 
@@ -154,28 +136,58 @@ def _device(where: str, key: str, table: dict[str, Any], room_ids: set[str]) -> 
     if kind not in DEVICE_KINDS:
         raise HomeConfigError(f"{where}{prefix}.kind must be one of "
                               f"{', '.join(DEVICE_KINDS)}, got {kind!r}")
-    allowed = {"kind", "name", "room", "aliases", "sensitive"}
-    if kind == "thermostat":
-        allowed |= {"min_temperature", "max_temperature", "temperature"}
-    _check_keys(where, prefix, table, allowed)
+    _check_keys(where, prefix, table, {"kind", "name", "room", "aliases", "sensitive"}
+                | _KIND_KEYS.get(kind, set()))
     room = table.get("room", "")
     if room and room not in room_ids:
         raise HomeConfigError(f"{where}{prefix}.room: unknown room {room!r}")
     sensitive = table.get("sensitive", kind == "lock")
-    if not isinstance(sensitive, bool):
-        raise HomeConfigError(f"{where}{prefix}.sensitive must be true or false")
-    numbers = {}
-    for field_name in ("min_temperature", "max_temperature", "temperature"):
-        value = table.get(field_name, getattr(Device, field_name))
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise HomeConfigError(f"{where}{prefix}.{field_name} must be a number")
-        numbers[field_name] = float(value)
+    color = table.get("color", False)
+    for name, flag in (("sensitive", sensitive), ("color", color)):
+        if not isinstance(flag, bool):
+            raise HomeConfigError(f"{where}{prefix}.{name} must be true or false")
+    numbers = {name: _number(where, f"{prefix}.{name}",
+                             table.get(name, getattr(Device, name)))
+               for name in ("min_temperature", "max_temperature", "temperature", "value")}
     if not numbers["min_temperature"] <= numbers["temperature"] <= numbers["max_temperature"]:
         raise HomeConfigError(f"{where}{prefix}.temperature must lie between "
                               "min_temperature and max_temperature")
+    unit = table.get("unit", "")
+    if not isinstance(unit, str):
+        raise HomeConfigError(f"{where}{prefix}.unit must be a string such as \"°C\"")
+    sets = table.get("sets", {})
+    if not isinstance(sets, dict) or not all(isinstance(v, str) for v in sets.values()):
+        raise HomeConfigError(f"{where}{prefix}.sets must be a table like "
+                              '{ kitchen_light = "off" }')
     return Device(id=key, kind=kind, name=_name(where, prefix, table, key), room=room,
                   aliases=tuple(_strings(where, f"{prefix}.aliases", table.get("aliases", []))),
-                  sensitive=sensitive, **numbers)
+                  sensitive=sensitive, color=color, unit=unit,
+                  sets=tuple((k, v.strip().lower()) for k, v in sets.items()), **numbers)
+
+
+_KIND_KEYS = {"light": {"color"}, "scene": {"sets"}, "sensor": {"value", "unit"},
+              "thermostat": {"min_temperature", "max_temperature", "temperature"}}
+
+
+def _number(where: str, key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise HomeConfigError(f"{where}{key} must be a number")
+    return float(value)
+
+
+def _check_scenes(where: str, devices: list[Device]) -> None:
+    """Every scene sets devices the home has, to a state that kind can take."""
+    kinds = {d.id: d.kind for d in devices}
+    for scene in (d for d in devices if d.kind == "scene"):
+        for target, state in scene.sets:
+            allowed = SCENE_STATES.get(kinds.get(target, ""), ())
+            if target not in kinds:
+                raise HomeConfigError(f"{where}devices.{scene.id}.sets: unknown device "
+                                      f"{target!r}")
+            if state not in allowed:
+                raise HomeConfigError(
+                    f"{where}devices.{scene.id}.sets.{target} must be one of "
+                    f"{', '.join(allowed) or '(nothing: a scene cannot set it)'}, got {state!r}")
 
 
 def _check_keys(where: str, prefix: str, table: dict[str, Any], allowed: set[str]) -> None:
@@ -185,10 +197,13 @@ def _check_keys(where: str, prefix: str, table: dict[str, Any], allowed: set[str
                                   f"(known: {', '.join(sorted(allowed))})")
 
 
-def _check_unique_names(where: str, items: list[Any], what: str) -> None:
+def _check_unique_names(where: str, items: list[Any], what: str, *,
+                        aliases: bool = True) -> None:
+    """Names (and, with `aliases`, aliases) used by two items are an error. Devices may
+    share an alias ("lamp"): saying it asks which one; their names must tell them apart."""
     owners: dict[str, str] = {}
     for item in items:
-        for spoken in (item.name, *item.aliases):
+        for spoken in (item.name, *item.aliases) if aliases else (item.name,):
             if spoken in owners and owners[spoken] != item.id:
                 raise HomeConfigError(f"{where}the {what} name {spoken!r} is used by both "
                                       f"{owners[spoken]} and {item.id}")

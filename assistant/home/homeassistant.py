@@ -75,6 +75,9 @@ class HomeAssistantBackend:
         self._states: dict[str, dict[str, Any]] = {}
         self._reconnect: asyncio.Event | None = None
         self._reload: asyncio.TimerHandle | None = None
+        self._refused: HomeAuthError | None = None
+        """Set while HA refuses our token on reconnection (a revoked token): commands say
+        so instead of "cannot reach"."""
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -153,9 +156,11 @@ class HomeAssistantBackend:
             while self._connection is None:
                 try:
                     await self._connect()
+                    self._refused = None
                     log.info("connected to Home Assistant %s again", self.version)
                 except HomeAuthError as error:
                     log.error("%s", error)
+                    self._refused = error
                     delay = self.settings.reconnect_max_s
                 except HomeError as error:
                     log.info("%s; trying again in %.1f s", error, delay)
@@ -232,6 +237,8 @@ class HomeAssistantBackend:
             while self._connection is None and asyncio.get_running_loop().time() < deadline:
                 await asyncio.sleep(0.05)
             connection = self._connection
+        if connection is None and self._refused is not None:
+            raise HomeAuthError(str(self._refused))
         if connection is None:
             raise HomeUnreachable(f"cannot reach Home Assistant at {self.settings.url} "
                                   "(it is restarting or the network is down)")
@@ -244,9 +251,8 @@ class HomeAssistantBackend:
         answer = self._call_service("weather", "get_forecasts", device_id, {"type": kind},
                                     response=True)
         periods = ((answer or {}).get("response") or {}).get(device_id, {}).get("forecast", [])
-        return tuple(Forecast(time=str(p.get("datetime")), condition=p.get("condition"),
-                              high=p.get("temperature"), low=p.get("templow"),
-                              precipitation_probability=p.get("precipitation_probability"))
+        fahrenheit = bool(self._registries and self._registries.fahrenheit)
+        return tuple(ha_entities.forecast_of(p, fahrenheit=fahrenheit)
                      for p in periods if isinstance(p, dict))
 
     def todo_lists(self) -> dict[str, str]:

@@ -22,6 +22,14 @@ TARGET_TEMPERATURE = "target_temperature"
 OPEN_CLOSE, POSITION = "open_close", "position"
 LOCKING, ACTIVATE, READ = "locking", "activate", "read"
 
+#: Colours a light can be asked for, by canonical name (CSS's, as Home Assistant's
+#: intents name them): red, green, blue 0-255. The languages say the names.
+COLORS: dict[str, tuple[int, int, int]] = {
+    "red": (255, 0, 0), "orange": (255, 165, 0), "yellow": (255, 255, 0),
+    "green": (0, 128, 0), "cyan": (0, 255, 255), "blue": (0, 0, 255),
+    "purple": (128, 0, 128), "pink": (255, 192, 203), "magenta": (255, 0, 255),
+    "white": (255, 255, 255)}
+
 
 def spoken(name: str) -> str:
     """A name as the recognizer writes it: lower case, single spaces."""
@@ -38,6 +46,10 @@ class Floor:
     areas: tuple[str, ...] = ()
     """Ids of the areas on it."""
 
+    @property
+    def is_floor(self) -> bool:
+        return True
+
 
 @dataclass(frozen=True)
 class Area:
@@ -47,6 +59,11 @@ class Area:
     name: str
     aliases: tuple[str, ...] = ()
     floor: str | None = None
+
+    @property
+    def is_floor(self) -> bool:
+        """False: a room (a floor says True), for the phrases that name either."""
+        return False
 
 
 @dataclass(frozen=True)
@@ -136,6 +153,9 @@ class Home:
                      and (area is None or d.area == area)
                      and (allowed is None or d.kind in allowed))
 
+    def area(self, area_id: str | None) -> Area | None:
+        return next((a for a in self.areas if a.id == area_id), None)
+
     def area_named(self, name: str) -> Area | None:
         wanted = spoken(name)
         return next((a for a in self.areas if wanted in (a.name, *a.aliases)), None)
@@ -147,16 +167,34 @@ class Home:
     def in_area(self, area_id: str) -> tuple[Device, ...]:
         return tuple(d for d in self.devices if d.area == area_id)
 
+    def in_place(self, place: Area | Floor) -> tuple[Device, ...]:
+        """The devices in an area, or in every area of a floor."""
+        areas = set(place.areas) if isinstance(place, Floor) else {place.id}
+        return tuple(d for d in self.devices if d.area in areas)
+
+    def place_named(self, name: str) -> Area | Floor | None:
+        """The area, else the floor, called `name`."""
+        return self.area_named(name) or self.floor_named(name)
+
     def spoken_lists(self) -> dict[str, list[tuple[str, str]]]:
-        """(spoken form, canonical name) pairs for the recognizer's lists: "area" (areas
-        and floors), "device", and one list per kind."""
+        """(spoken form, slot value) pairs for the recognizer's lists: "area" (areas and
+        floors), "device", "switchable" (what turns on and off) and one list per kind.
+        The value is the device's name, or the form itself when it names several devices
+        (an alias such as "lamp": the skill asks which one)."""
         places = [(a.name, a.aliases) for a in self.areas]
         places += [(f.name, f.aliases) for f in self.floors]
+        owners: dict[str, set[str]] = {}
+        for device in self.devices:
+            for form in device.names:
+                owners.setdefault(form, set()).add(device.id)
         lists: dict[str, list[tuple[str, str]]] = {
             "area": [(form, name) for name, aliases in places for form in (name, *aliases)],
-            "device": []}
+            "device": [], "switchable": []}
         for device in self.devices:
-            forms = [(form, device.name) for form in device.names]
+            forms = [(form, device.name if len(owners[form]) == 1 else form)
+                     for form in device.names]
             lists["device"] += forms
             lists.setdefault(device.kind, []).extend(forms)
+            if device.can(ON_OFF):
+                lists["switchable"] += forms
         return lists

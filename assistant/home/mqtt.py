@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 import ssl
 import threading
 from collections.abc import Callable
@@ -175,10 +176,12 @@ class MqttBackend:
 
     async def _session(self) -> None:
         s = self.settings
-        async with aiomqtt.Client(
-                s.host, port=s.port, username=s.username or None, password=s.password or None,
-                identifier=s.client_id, tls_context=self._tls(), timeout=s.timeout_s,
-                keepalive=max(5, int(s.reconnect_max_s))) as client:
+        client = aiomqtt.Client(
+            s.host, port=s.port, username=s.username or None, password=s.password or None,
+            identifier=s.client_id, tls_context=self._tls(), timeout=s.timeout_s,
+            keepalive=max(5, int(s.reconnect_max_s)))
+        connect_without_binding(client._client)
+        async with client:
             self._client = client
             prefix = s.discovery_prefix
             await client.subscribe([(f"{prefix}/+/+/config", 1), (f"{prefix}/+/+/+/config", 1)])
@@ -328,6 +331,19 @@ class MqttBackend:
 
     def _where(self) -> str:
         return f"{self.settings.host}:{self.settings.port}"
+
+
+def connect_without_binding(paho: Any) -> None:
+    """paho-mqtt binds every socket to ("", 0) before it connects (socket.create_connection
+    with a source address), and the network policy refuses every bind but the listen
+    addresses a command is allowed (Landlock would otherwise have to allow listening on any
+    ephemeral port): connect the socket without a bind. Relies on paho's
+    `_create_socket_connection` (2.x; tested with 2.2.0) behind aiomqtt's `_client`."""
+    def create() -> socket.socket:
+        return socket.create_connection((paho._host, paho._port),
+                                        timeout=paho._connect_timeout)
+
+    paho._create_socket_connection = create
 
 
 def _merge(state: DeviceState, asked: DeviceState) -> DeviceState:

@@ -2,7 +2,8 @@
 persisted state file (the demo, the test mode, a first start with no set-up).
 
 Kinds map onto the common model: a plug is a switch, a thermostat a climate device,
-blinds a cover that opens and closes; rooms are areas and groups are floors.
+blinds a cover (open, closed or part way), a scene sets several devices at once, a sensor
+has a fixed reading; rooms are areas and groups are floors.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from assistant.home import model
 from assistant.home.backend import (
+    Activate,
     CloseCover,
     Command,
     HomeRefused,
@@ -21,6 +23,8 @@ from assistant.home.backend import (
     Lock,
     OpenCover,
     SetBrightness,
+    SetColor,
+    SetPosition,
     SetTemperature,
     StateChanged,
     TurnOff,
@@ -38,9 +42,14 @@ KINDS: dict[str, tuple[str, frozenset[str]]] = {
     "light": (model.LIGHT, frozenset({model.ON_OFF, model.BRIGHTNESS})),
     "plug": (model.SWITCH, frozenset({model.ON_OFF})),
     "thermostat": (model.CLIMATE, frozenset({model.TARGET_TEMPERATURE})),
-    "blinds": (model.COVER, frozenset({model.OPEN_CLOSE})),
+    "blinds": (model.COVER, frozenset({model.OPEN_CLOSE, model.POSITION})),
     "lock": (model.LOCK, frozenset({model.LOCKING})),
+    "scene": (model.SCENE, frozenset({model.ACTIVATE})),
+    "sensor": (model.SENSOR, frozenset({model.READ})),
 }
+#: A scene's state words as the commands that set them.
+SCENE_COMMANDS: dict[str, Command] = {"on": TurnOn(), "off": TurnOff(), "open": OpenCover(),
+                                      "closed": CloseCover(), "locked": Lock()}
 
 
 def home_of(config: HomeConfig) -> Home:
@@ -59,9 +68,11 @@ def _device(device: FileDevice) -> model.Device:
     climate = device.kind == "thermostat"
     return model.Device(
         id=device.id, kind=kind, name=device.name, aliases=device.aliases,
-        area=device.room or None, capabilities=capabilities, sensitive=device.sensitive,
+        area=device.room or None,
+        capabilities=capabilities | ({model.COLOR} if device.color else set()),
+        sensitive=device.sensitive,
         min_temperature=device.min_temperature if climate else None,
-        max_temperature=device.max_temperature if climate else None)
+        max_temperature=device.max_temperature if climate else None, unit=device.unit)
 
 
 class SimulatedBackend:
@@ -76,6 +87,11 @@ class SimulatedBackend:
         self._listeners = Listeners()
         self._lock = threading.Lock()
 
+    @property
+    def saved(self) -> HomeState:
+        """The states and the file they are kept in (another language's home shares them)."""
+        return self._state
+
     def start(self) -> None:
         """Nothing to connect to."""
 
@@ -88,16 +104,26 @@ class SimulatedBackend:
     def state(self, device_id: str) -> DeviceState:
         device = self._device(device_id)
         values = self._state.get(device_id)
+        if device.kind == model.SENSOR:
+            return DeviceState(device_id=device_id,
+                               value=self._state.config.device(device_id).value)
         return _state_of(device, values)
 
     def send(self, device_id: str, command: Command) -> DeviceState:
+        """Carry out `command` (a scene: each of its settings) and persist the result."""
         device = self._device(device_id)
+        if device.kind == model.SCENE and isinstance(command, (Activate, TurnOn)):
+            targets = [(self._device(target), SCENE_COMMANDS[state])
+                       for target, state in self._state.config.device(device_id).sets]
+        else:
+            targets = [(device, command)]
         with self._lock:
-            changes = _changes(device, command, self._state.get(device_id))
-            self._state.update({device_id: changes})
-            state = self.state(device_id)
-        self._listeners.emit(StateChanged(state))
-        return state
+            changes = {d.id: _changes(d, c, self._state.get(d.id)) for d, c in targets}
+            self._state.update(changes)
+            states = [self.state(d.id) for d, _ in targets]
+        for state in states:
+            self._listeners.emit(StateChanged(state))
+        return self.state(device_id)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         return self._listeners.add(listener)
@@ -112,13 +138,15 @@ class SimulatedBackend:
 
 def _state_of(device: model.Device, values: dict[str, Any]) -> DeviceState:
     kind = device.kind
+    color = values.get("color") if kind == model.LIGHT else None
     return DeviceState(
         device_id=device.id,
         on=values["on"] if kind in (model.LIGHT, model.SWITCH) else None,
         brightness=values.get("brightness") if kind == model.LIGHT else None,
+        color=(color[0], color[1], color[2]) if color else None,
         target_temperature=values.get("target") if kind == model.CLIMATE else None,
         open=values.get("open") if kind == model.COVER else None,
-        position=(100 if values["open"] else 0) if kind == model.COVER else None,
+        position=values.get("position") if kind == model.COVER else None,
         locked=values.get("locked") if kind == model.LOCK else None)
 
 
@@ -138,8 +166,15 @@ def _changes(device: model.Device, command: Command, now: dict[str, Any]) -> dic
             raise HomeRefused(f"{command.celsius} °C is outside {device.name}'s range "
                               f"{low}-{high} °C", device_id=device.id)
         return {"target": float(command.celsius)}
+    if isinstance(command, SetColor) and device.can(model.COLOR):
+        return {"on": True, "color": list(command.rgb)}
     if isinstance(command, (OpenCover, CloseCover)) and device.can(model.OPEN_CLOSE):
-        return {"open": isinstance(command, OpenCover)}
+        opening = isinstance(command, OpenCover)
+        return {"open": opening, "position": 100 if opening else 0}
+    if isinstance(command, SetPosition) and device.can(model.POSITION):
+        if not 0 <= command.percent <= 100:
+            raise HomeRefused(f"position {command.percent} % is not 0-100", device_id=device.id)
+        return {"open": command.percent > 0, "position": int(command.percent)}
     if isinstance(command, (Lock, Unlock)) and device.can(model.LOCKING):
         return {"locked": isinstance(command, Lock)}
     raise HomeRefused(f"the {device.name} cannot {type(command).__name__}",

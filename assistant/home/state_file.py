@@ -23,13 +23,16 @@ log = logging.getLogger(__name__)
 
 STATE_VERSION = 1
 
-#: State keys per device kind and their types.
+#: State keys per device kind and their types (a colour is a list of three 0-255 values
+#: or null); a key missing from an older file takes its default.
 _STATE_SCHEMA: dict[str, dict[str, type]] = {
-    "light": {"on": bool, "brightness": int},
+    "light": {"on": bool, "brightness": int, "color": list},
     "plug": {"on": bool},
     "thermostat": {"target": float},
-    "blinds": {"open": bool},
+    "blinds": {"open": bool, "position": int},
     "lock": {"locked": bool},
+    "scene": {},
+    "sensor": {},
 }
 
 
@@ -44,13 +47,15 @@ def default_state_path() -> Path:
 
 def default_state(device: Device) -> dict[str, Any]:
     defaults: dict[str, dict[str, Any]] = {
-        "light": {"on": False, "brightness": 100},
+        "light": {"on": False, "brightness": 100, **({"color": None} if device.color else {})},
         "plug": {"on": False},
         "thermostat": {"target": device.temperature},
-        "blinds": {"open": False},
+        "blinds": {"open": False, "position": 0},
         "lock": {"locked": True},
+        "scene": {},
+        "sensor": {},
     }
-    return defaults[device.kind]
+    return dict(defaults[device.kind])
 
 
 class HomeState:
@@ -149,18 +154,32 @@ def _parse_states(data: Any, config: HomeConfig) -> dict[str, dict[str, Any]]:
         if device is None:
             log.debug("ignoring state of %s, which is no longer in the home", device_id)
             continue
-        schema = _STATE_SCHEMA[device.kind]
-        if not isinstance(values, dict) or set(values) != set(schema):
+        if not isinstance(values, dict) or set(values) - set(_STATE_SCHEMA[device.kind]):
             raise ValueError(f"bad state for {device_id}")
-        for key, kind in schema.items():
-            value = values[key]
-            ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
-            if kind is float and isinstance(value, int) and not isinstance(value, bool):
-                value, ok = float(value), True
-            if not ok:
-                raise ValueError(f"bad value for {device_id}.{key}: {value!r}")
-            values = {**values, key: value}
-        if device.kind == "light" and not 0 <= values["brightness"] <= 100:
-            raise ValueError(f"bad brightness for {device_id}")
-        states[device_id] = values
+        state = {**default_state(device), **_checked(device, values)}
+        if device.kind == "blinds" and "position" not in values:  # a file from before positions
+            state["position"] = 100 if state["open"] else 0
+        states[device_id] = state
     return states
+
+
+def _checked(device: Device, values: dict[str, Any]) -> dict[str, Any]:
+    """`values` with each key's type checked (raises ValueError)."""
+    checked = {}
+    for key, value in values.items():
+        kind = _STATE_SCHEMA[device.kind][key]
+        if key == "color" and value is not None:
+            ok = isinstance(value, list) and len(value) == 3 and all(
+                isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 255 for c in value)
+        elif key == "color":
+            ok = True
+        elif kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value, ok = float(value), True
+        else:
+            ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
+        if not ok:
+            raise ValueError(f"bad value for {device.id}.{key}: {value!r}")
+        if key in ("brightness", "position") and not 0 <= value <= 100:
+            raise ValueError(f"bad {key} for {device.id}")
+        checked[key] = value
+    return checked

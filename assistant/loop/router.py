@@ -67,8 +67,10 @@ class RingLike(Protocol):
 class SkillsLike(Protocol):
     """What the loop uses of one conversation's skills (`assistant.skills.Skills`)."""
 
-    hint: str
-    """Words a recognizer should expect (a soft bias)."""
+    @property
+    def hint(self) -> str:
+        """Words a recognizer should expect (a soft bias)."""
+        ...
 
     def respond(self, text: str, *, now: float, alternatives: Sequence[str] = (),
                 sure: bool = True) -> SkillReplyLike | None:

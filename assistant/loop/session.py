@@ -46,6 +46,7 @@ from assistant.loop.router import ChatSettings, Router, Speaking
 from assistant.loop.shared import Engines, Tongue
 from assistant.loop.speaker import Speaker
 from assistant.skills import Capabilities, SkillsEngine
+from assistant.skills.home_access import HomeAccess
 
 log = logging.getLogger(__name__)
 
@@ -78,17 +79,20 @@ def conversation(*, language: Language, chat: ChatModel | None,
                  skills_engine: SkillsEngine | None, settings: SessionSettings,
                  owner: str = "", wallclock: Callable[[], datetime] = datetime.now,
                  capabilities: Capabilities | None = None,
-                 others: Sequence[Tongue] = ()) -> Conversation:
+                 others: Sequence[Tongue] = (),
+                 home: HomeAccess | None = None) -> Conversation:
     """One conversation over what every conversation shares (the language, the chat
     model, the skills' home): its own memory, controls and skills (timers,
     confirmations). What a session, the Wyoming conversation agent and `assistant chat`
     each talk to. `others`: more languages it speaks, with the same memory, timers and
-    controls."""
+    controls; `home`: another view of the home, such as the agent's, whose commands Home
+    Assistant carries out."""
     memory = ConversationMemory(max_tokens=settings.memory_tokens,
                                 count_tokens=chat.count_tokens if chat else _rough_tokens)
     controls = AssistantControls(memory, volume=settings.volume)
     skills = (skills_engine.session(controls=controls, wallclock=wallclock,
-                                    capabilities=capabilities, room=owner or "local")
+                                    capabilities=capabilities, room=owner or "local",
+                                    home=home)
               if skills_engine is not None else None)
     speaking = [Speaking(tongue.language,
                          tongue.skills.session(controls=controls, wallclock=wallclock,

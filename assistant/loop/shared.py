@@ -68,8 +68,12 @@ class Engines:
                 return taken
 
     def close(self) -> None:
-        """Cancel queued work and join every engine worker (running work finishes)."""
+        """Cancel queued work and join every engine worker (running work finishes);
+        disconnect the home."""
         self.synthesis.close()
+        for skills in (self.skills, *(tongue.skills for tongue in self.others)):
+            if skills is not None:
+                skills.close()
         if self.chat is not None:
             self.chat.close()
         self.recognizer.close()

@@ -95,7 +95,7 @@ class WyomingServer:
         host, port = str(peer[0]), peer[1]
         name = f"client {next(self._count)} ({host}:{port})"
         connection = Connection(reader, writer, context=self.context, name=name,
-                                permitted=self.plan.permits_client(host))
+                                permitted=self.plan.permits_client(host), peer=host)
         self._connections.add(connection)
         connection.closed_callback = lambda: self._connections.discard(connection)
         return connection

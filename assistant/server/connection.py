@@ -70,10 +70,14 @@ class Connection(AsyncEventHandler):
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *,
                  context: ServerContext, name: str, limits: WireLimits | None = None,
-                 permitted: bool = True) -> None:
+                 permitted: bool = True, peer: str = "") -> None:
+        """`peer`: the client's address; its requests without a conversation id share
+        one conversation (Home Assistant before 2025.7 sends none, and opens a connection
+        per request)."""
         super().__init__(reader, writer)
         self.context = context
         self.name = name
+        self.peer = peer
         self.limits = limits or context.limits
         self.permitted = permitted
         self.closed = asyncio.Event()
@@ -216,6 +220,8 @@ class Connection(AsyncEventHandler):
         conversation_id = context.get("conversation_id") if isinstance(context, dict) else None
         if isinstance(conversation_id, str) and conversation_id:
             chat = self.context.conversation(conversation_id)
+        elif self.peer:
+            chat = self.context.conversation(f"client {self.peer}")
         else:
             if self._chat is None:
                 self._chat = TextConversation(self.engines, self.context.settings,

@@ -1,271 +1,248 @@
-"""Smart-home skill: lights, plugs, thermostat, blinds and locks.
+"""Smart-home skill: lights, switches, thermostats, covers, locks, scenes and sensors of
+whatever home the assembly hands it (a `DeviceBackend`: the simulated home, Home
+Assistant or an MQTT broker).
 
-Targets come from the slots: `name` (one device), `area` (a room or group, optionally
-narrowed by `domain`), or `scope: all`. With none of them the skill asks which device
-and changes nothing. Unlocking a sensitive device asks for a spoken confirmation first.
-Every result is an outcome (assistant/skills/home_outcomes.py); the language says it.
+Targets come from the slots (see `home_targets.find`): a name, a room or floor, a kind,
+or everything. A command that names no device asks which, and a name several devices
+share asks which one; nothing changes until it is clear. Unlocking a sensitive lock or
+opening a sensitive cover (a garage door) asks for a spoken confirmation first. Every
+result is an outcome (home_outcomes.py), failures of the home too (unreachable, refused,
+not shared, gone); the language says it.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
-from assistant.home.home_file import SWITCHABLE, Device
-from assistant.home.state_file import HomeState, HomeStateError
+from assistant.home import model
+from assistant.home.backend import (
+    Activate,
+    CloseCover,
+    Command,
+    Lock,
+    OpenCover,
+    SetBrightness,
+    SetColor,
+    SetPosition,
+    SetTemperature,
+    TurnOff,
+    TurnOn,
+    Unlock,
+)
+from assistant.home.model import Device
 from assistant.intents import IntentMatch
 from assistant.skills.base import Confirmations, Outcome, SkillResult, result
+from assistant.skills.home_access import HomeAccess
 from assistant.skills.home_outcomes import (
+    Activated,
     AlreadyInState,
     AskWhich,
     BrightnessOutOfRange,
     BrightnessSet,
-    DeviceCannot,
-    DeviceStatus,
+    ColorSet,
     FlagSet,
-    Group,
-    NoSuchDevice,
-    NoThermostat,
-    NothingToControl,
-    NotSaved,
+    OpenQuestion,
+    PositionOutOfRange,
+    PositionSet,
+    StaysClosed,
     StaysLocked,
     Switched,
     TemperatureAtLimit,
-    TemperatureIs,
     TemperatureOutOfRange,
     TemperatureSet,
     TemperatureStepped,
-    UnknownArea,
-    UnknownDevice,
     Unlocked,
     UnlockQuestion,
 )
+from assistant.skills.home_reads import read_state, read_temperature, thermostat, unavailable
+from assistant.skills.home_targets import Found, ask_which, find, unknown
 
-log = logging.getLogger(__name__)
-
-#: What `_targets` finds: the devices, or why there are none.
-Targets = list[Device] | Outcome
+Said = list[Outcome]
+"""An outcome, then the notes said after it."""
 
 
 class HomeSkill:
-    """Controls the devices of a `HomeState`; every change is persisted at once."""
+    """Controls and reads the devices of one home backend (shared by every session)."""
 
     intents = frozenset({
-        "HomeTurnOn", "HomeTurnOff", "HomeSetBrightness", "HomeSetTemperature",
-        "HomeTemperatureStep", "HomeGetTemperature", "HomeGetState", "HomeOpen",
-        "HomeClose", "HomeLock", "HomeUnlock",
+        "HomeTurnOn", "HomeTurnOff", "HomeSetBrightness", "HomeSetColor", "HomeSetPosition",
+        "HomeSetTemperature", "HomeTemperatureStep", "HomeGetTemperature", "HomeGetState",
+        "HomeOpen", "HomeClose", "HomeLock", "HomeUnlock", "HomeActivate",
     })
 
-    def __init__(self, state: HomeState, *, confirmations: Confirmations) -> None:
-        self.state = state
-        self.config = state.config
+    def __init__(self, home: HomeAccess, *, confirmations: Confirmations) -> None:
+        self.home = home
         self._confirmations = confirmations
 
     def handle(self, match: IntentMatch, *, now: float) -> SkillResult:
-        if match.intent == "HomeUnlock":
-            return self._unlock(match, now=now)
+        if match.intent in ("HomeUnlock", "HomeOpen"):
+            return self._guarded(match, now=now)
         slots = match.slots
-        handlers: dict[str, Callable[[], list[Outcome]]] = {
+        handlers: dict[str, Callable[[], Said]] = {
             "HomeTurnOn": lambda: self._switch(slots, on=True),
             "HomeTurnOff": lambda: self._switch(slots, on=False),
             "HomeSetBrightness": lambda: self._set_brightness(slots),
+            "HomeSetColor": lambda: self._set_color(slots),
+            "HomeSetPosition": lambda: self._set_position(slots),
             "HomeSetTemperature": lambda: self._set_temperature(slots),
             "HomeTemperatureStep": lambda: self._step_temperature(slots),
-            "HomeGetTemperature": lambda: self._get_temperature(slots),
-            "HomeGetState": lambda: [self._get_state(slots)],
-            "HomeOpen": lambda: self._set_flag(slots, "blinds", "open", True, "open"),
-            "HomeClose": lambda: self._set_flag(slots, "blinds", "open", False, "closed"),
-            "HomeLock": lambda: self._set_flag(slots, "lock", "locked", True, "locked"),
+            "HomeGetTemperature": lambda: [read_temperature(self.home, slots)],
+            "HomeGetState": lambda: [read_state(self.home, slots)],
+            "HomeClose": lambda: self._set_flag(slots, "close"),
+            "HomeLock": lambda: self._set_flag(slots, "lock"),
+            "HomeActivate": lambda: self._activate(slots),
         }
         outcome, *notes = handlers[match.intent]()
         return result(match, outcome, notes=tuple(notes))
 
-    # ------------------------------------------------------------------ on and off
-    def _switch(self, slots: dict[str, Any], *, on: bool) -> list[Outcome]:
-        action = "turn_on" if on else "turn_off"
+    # ------------------------------------------------------------------ targets
+    def _find(self, slots: dict[str, Any], action: str) -> Found | Outcome:
+        """The devices to act on, or what to say instead: which one? an unknown name? (or,
+        while the home cannot be reached and so its names are not known, that)."""
+        home = self.home.home()
         if "unknown" in slots:
-            return [self._unknown(str(slots["unknown"]), action)]
-        targets = self._targets(slots, SWITCHABLE)
-        if not isinstance(targets, list):
-            return [targets]
-        if not targets:
-            return [self._ask_which(slots, action)]
-        state = "on" if on else "off"
-        changes = {d.id: {"on": on} for d in targets if self.state.get(d.id)["on"] != on}
-        if len(targets) == 1 and not changes:
-            return [AlreadyInState(targets[0], state)]
-        return [Switched(tuple(targets), on=on, group=_group(self, slots)),
-                *self._apply(changes)]
+            found: Found | Outcome = unknown(home, str(slots["unknown"]), action)
+        else:
+            found = find(home, slots, action)
+            if isinstance(found, Found) and not found.devices:
+                found = ask_which(home, slots, action)
+        if isinstance(found, Found) or self.home.reachable():
+            return found
+        return self.home.unreachable()
 
-    def _set_brightness(self, slots: dict[str, Any]) -> list[Outcome]:
+    def _changed(self, found: Found, key: str, value: object, state: str,
+                 command: Command, success: Callable[[tuple[Device, ...]], Outcome]) -> Said:
+        """Send `command` to the devices whose `key` is not `value` yet; one device
+        already there is "already `state`"."""
+        pending = [d for d in found.devices
+                   if getattr(self.home.current(d), key, None) is not value]
+        if len(found.devices) == 1 and not pending:
+            return [AlreadyInState(found.devices[0], state)]
+        sent = self.home.send(pending, command)
+        return sent.outcomes(lambda done: success(
+            tuple(d for d in found.devices if d not in sent.failed)))
+
+    # ------------------------------------------------------------------ switching
+    def _switch(self, slots: dict[str, Any], *, on: bool) -> Said:
+        found = self._find(slots, "turn_on" if on else "turn_off")
+        if not isinstance(found, Found):
+            return [found]
+        return self._changed(found, "on", on, "on" if on else "off",
+                             TurnOn() if on else TurnOff(),
+                             lambda done: Switched(done, on=on, group=found.group))
+
+    def _set_brightness(self, slots: dict[str, Any]) -> Said:
         level = slots.get("brightness")
         if not isinstance(level, (int, float)) or not 0 <= level <= 100:
             return [BrightnessOutOfRange()]
-        lights = {**slots, "domain": slots.get("domain", "light")}
-        targets = self._targets(lights, ("light",))
-        if not isinstance(targets, list):
-            return [targets]
-        if not targets:
-            return [self._ask_which({**slots, "domain": "light"}, "dim")]
-        level = int(round(level))
-        notes = self._apply({d.id: {"on": level > 0, "brightness": max(level, 1)}
-                             for d in targets})
-        return [BrightnessSet(tuple(targets), group=_group(self, lights), level=level), *notes]
+        percent = int(round(level))
+        slots = {**slots, "domain": slots.get("domain", model.LIGHT)}
+        return self._set(slots, "dim", SetBrightness(percent),
+                         lambda done, found: BrightnessSet(done, group=found.group,
+                                                           level=percent))
 
-    # ------------------------------------------------------------------ thermostat
-    def _thermostat(self, slots: dict[str, Any]) -> Device | None:
-        if "name" in slots:
-            device = self.config.device_named(str(slots["name"]))
-            if device is not None and device.kind == "thermostat":
-                return device
-        return next((d for d in self.config.devices if d.kind == "thermostat"), None)
+    def _set_color(self, slots: dict[str, Any]) -> Said:
+        color = str(slots.get("color", ""))
+        return self._set(slots, "color", SetColor(model.COLORS[color]),
+                         lambda done, found: ColorSet(done, group=found.group, color=color))
 
-    def _set_temperature(self, slots: dict[str, Any]) -> list[Outcome]:
-        device = self._thermostat(slots)
-        if device is None:
-            return [NoThermostat()]
+    def _set_position(self, slots: dict[str, Any]) -> Said:
+        position = slots.get("position")
+        if not isinstance(position, (int, float)) or not 0 <= position <= 100:
+            return [PositionOutOfRange()]
+        percent = int(round(position))
+        return self._set(slots, "position", SetPosition(percent),
+                         lambda done, found: PositionSet(done, group=found.group,
+                                                         position=percent))
+
+    def _set(self, slots: dict[str, Any], action: str, command: Command,
+             success: Callable[[tuple[Device, ...], Found], Outcome]) -> Said:
+        found = self._find(slots, action)
+        if not isinstance(found, Found):
+            return [found]
+        return self.home.send(found.devices, command).outcomes(
+            lambda done: success(done, found))
+
+    def _activate(self, slots: dict[str, Any]) -> Said:
+        found = self._find(slots, "activate")
+        if not isinstance(found, Found):
+            return [found]
+        return self.home.send(found.devices[:1], Activate()).outcomes(
+            lambda done: Activated(done[0]))
+
+    # ------------------------------------------------------------------ thermostats
+    def _set_temperature(self, slots: dict[str, Any]) -> Said:
+        device = thermostat(self.home, slots)
+        if isinstance(device, Outcome):
+            return [device]
         target = float(slots.get("temperature", 0))
-        if not device.min_temperature <= target <= device.max_temperature:
-            return [TemperatureOutOfRange(device, low=device.min_temperature,
-                                          high=device.max_temperature)]
-        notes = self._apply({device.id: {"target": target}})
-        return [TemperatureSet(device, target=target), *notes]
+        low, high = device.min_temperature, device.max_temperature
+        if low is not None and high is not None and not low <= target <= high:
+            return [TemperatureOutOfRange(device, low=low, high=high)]
+        return self.home.send([device], SetTemperature(target)).outcomes(
+            lambda done: TemperatureSet(device, target=target))
 
-    def _step_temperature(self, slots: dict[str, Any]) -> list[Outcome]:
-        device = self._thermostat(slots)
-        if device is None:
-            return [NoThermostat()]
+    def _step_temperature(self, slots: dict[str, Any]) -> Said:
+        device = thermostat(self.home, slots)
+        if isinstance(device, Outcome):
+            return [device]
+        now = getattr(self.home.current(device), "target_temperature", None)
+        if now is None:
+            return [unavailable(self.home, device)]
         up = slots.get("direction", "up") == "up"
         amount = float(slots.get("amount", 1))
-        current = float(self.state.get(device.id)["target"])
         limit = device.max_temperature if up else device.min_temperature
-        if current == limit:
+        if limit is not None and now == limit:
             return [TemperatureAtLimit(device, highest=up, limit=limit)]
-        target = min(current + amount, limit) if up else max(current - amount, limit)
-        notes = self._apply({device.id: {"target": target}})
-        return [TemperatureStepped(device, up=up, target=target), *notes]
+        target = now + amount if up else now - amount
+        if limit is not None:
+            target = min(target, limit) if up else max(target, limit)
+        return self.home.send([device], SetTemperature(target)).outcomes(
+            lambda done: TemperatureStepped(device, up=up, target=target))
 
-    def _get_temperature(self, slots: dict[str, Any]) -> list[Outcome]:
-        device = self._thermostat(slots)
-        if device is None:
-            return [NoThermostat()]
-        return [TemperatureIs(device, target=float(self.state.get(device.id)["target"]))]
+    # -------------------------------------------------------- covers and locks
+    def _set_flag(self, slots: dict[str, Any], action: str) -> Said:
+        found = self._find(slots, action)
+        if not isinstance(found, Found):
+            return [found]
+        if action == "lock":
+            return self._changed(found, "locked", True, "locked", Lock(),
+                                 lambda done: FlagSet(done, state="locked"))
+        return self._changed(found, "open", False, "closed", CloseCover(),
+                             lambda done: FlagSet(done, state="closed"))
 
-    # -------------------------------------------------------------- questions
-    def _get_state(self, slots: dict[str, Any]) -> Outcome:
-        name = str(slots.get("name", ""))
-        device = self.config.device_named(name)
-        if device is None:
-            return UnknownDevice(name)
-        state = self.state.get(device.id)
-        status = _status(device, state)
-        asked = str(slots["state"]) if slots.get("state") else None
-        return DeviceStatus(device, status=status, asked=asked,
-                            brightness=int(state["brightness"]) if "brightness" in state
-                            else None,
-                            target=float(state["target"]) if "target" in state else None)
+    def _guarded(self, match: IntentMatch, *, now: float) -> SkillResult:
+        """Unlocking and opening: a sensitive device (a lock, a garage door) only after a
+        spoken yes, and only one at a time; several covers at once open all but those."""
+        action = "unlock" if match.intent == "HomeUnlock" else "open"
+        found = self._find(match.slots, action)
+        if not isinstance(found, Found):
+            return result(match, found)
+        devices = found.devices
+        if action == "open" and (len(devices) > 1 or not devices[0].sensitive):
+            safe = Found(tuple(d for d in devices if not d.sensitive), found.group)
+            outcome, *notes = self._changed(
+                safe, "open", True, "open", OpenCover(),
+                lambda done: FlagSet(done, state="open")) if safe.devices else [
+                AskWhich(action=action, kind=model.COVER, choices=devices)]
+            return result(match, outcome, notes=tuple(notes))
+        if len(devices) > 1:
+            return result(match, AskWhich(action=action, kind=model.LOCK, choices=devices))
+        device = devices[0]
+        unlock = action == "unlock"
+        state = getattr(self.home.current(device), "locked" if unlock else "open", None)
+        if state is (not unlock):
+            return result(match, AlreadyInState(device, "unlocked" if unlock else "open"))
 
-    # -------------------------------------------------------- blinds and locks
-    def _unlock(self, match: IntentMatch, *, now: float) -> SkillResult:
-        targets = self._targets(match.slots, ("lock",))
-        if not isinstance(targets, list):
-            return result(match, targets)
-        if len(targets) != 1:
-            return result(match, self._ask_which({**match.slots, "domain": "lock"}, "unlock"))
-        device = targets[0]
-        if not self.state.get(device.id)["locked"]:
-            return result(match, AlreadyInState(device, "unlocked"))
-
-        def unlock() -> list[Outcome]:
-            return [Unlocked(device), *self._apply({device.id: {"locked": False}})]
+        def carry_out() -> Said:
+            return self.home.send([device], Unlock() if unlock else OpenCover()).outcomes(
+                lambda done: Unlocked(device) if unlock else FlagSet(done, state="open"))
 
         if not device.sensitive:
-            outcome, *notes = unlock()
+            outcome, *notes = carry_out()
             return result(match, outcome, notes=tuple(notes))
-        return self._confirmations.ask(match, UnlockQuestion(device), accept=unlock,
-                                       refusal=StaysLocked(device), now=now)
-
-    def _set_flag(self, slots: dict[str, Any], kind: str, key: str, value: bool,
-                  state: str) -> list[Outcome]:
-        targets = self._targets(slots, (kind,))
-        if not isinstance(targets, list):
-            return [targets]
-        action = {"open": "open", "closed": "close", "locked": "lock"}[state]
-        if not targets:
-            return [self._ask_which({**slots, "domain": kind}, action)]
-        changes = {d.id: {key: value} for d in targets if self.state.get(d.id)[key] != value}
-        if len(targets) == 1 and not changes:
-            return [AlreadyInState(targets[0], state)]
-        return [FlagSet(tuple(targets), state=state), *self._apply(changes)]
-
-    # ------------------------------------------------------------------ helpers
-    def _targets(self, slots: dict[str, Any], kinds: tuple[str, ...]) -> Targets:
-        """Devices the slots point at ([] when they name none: ask which), or the
-        outcome that says why they cannot be used."""
-        if "name" in slots:
-            device = self.config.device_named(str(slots["name"]))
-            if device is None:
-                return UnknownDevice(str(slots["name"]))
-            if device.kind not in kinds:
-                return DeviceCannot(device, action=None)
-            return [device]
-        domain = slots.get("domain")
-        wanted = (domain,) if domain in kinds else kinds
-        if "area" in slots:
-            area = self.config.area_named(str(slots["area"]))
-            if area is None:
-                return UnknownArea(str(slots["area"]))
-            found = [d for d in self.config.devices if d.kind in wanted and d.room in area.rooms]
-            return found or NoSuchDevice(kind=domain, area=area)
-        if slots.get("scope") == "all":
-            found = [d for d in self.config.devices if d.kind in wanted]
-            return found or NoSuchDevice(kind=domain, area=None)
-        return []
-
-    def _ask_which(self, slots: dict[str, Any], action: str) -> Outcome:
-        domain = slots.get("domain")
-        kinds = (domain,) if domain else SWITCHABLE
-        choices = tuple(d for d in self.config.devices if d.kind in kinds)
-        if not choices:
-            return NothingToControl(action)
-        return AskWhich(action=action, kind=domain, choices=choices)
-
-    def _unknown(self, spoken: str, action: str) -> Outcome:
-        """A switch command for a name that is no switchable device: a device that cannot
-        be switched, or one the home does not have."""
-        words = spoken.lower().split()
-        wanted = {" ".join(words), " ".join(words[1:])} - {""}
-        for device in self.config.devices:
-            forms = {f.lower() for f in (device.name, *device.aliases)}
-            if wanted & forms:
-                return DeviceCannot(device, action=action)
-        return UnknownDevice(" ".join(words))
-
-    def _apply(self, changes: dict[str, dict[str, Any]]) -> list[Outcome]:
-        """Change and persist; on a save error, a note to say after the reply."""
-        if not changes:
-            return []
-        try:
-            self.state.update(changes)
-        except HomeStateError as error:
-            log.error("%s", error)
-            return [NotSaved()]
-        return []
-
-
-def _group(skill: HomeSkill, slots: dict[str, Any]) -> Group:
-    """How a command named its devices: a room or group, all of a kind, or everything."""
-    area = skill.config.area_named(str(slots["area"])) if "area" in slots else None
-    domain = slots.get("domain")
-    return Group(kind=str(domain) if domain else None, area=area)
-
-
-def _status(device: Device, state: dict[str, Any]) -> str:
-    if device.kind == "lock":
-        return "locked" if state["locked"] else "unlocked"
-    if device.kind == "blinds":
-        return "open" if state["open"] else "closed"
-    if device.kind == "thermostat":
-        return "set"
-    return "on" if state["on"] else "off"
+        return self._confirmations.ask(
+            match, UnlockQuestion(device) if unlock else OpenQuestion(device),
+            accept=carry_out, refusal=StaysLocked(device) if unlock else StaysClosed(device),
+            now=now)

@@ -34,6 +34,10 @@ class WeatherUnavailable(AssistantError):
     """The weather source could not be read just now."""
 
 
+class NoWeatherHere(WeatherUnavailable):
+    """The source has no weather after all (a home without a weather entity)."""
+
+
 @dataclass(frozen=True)
 class DayForecast:
     day: date
@@ -122,6 +126,8 @@ class LiveFactsSkill:
             return result(match, NoLiveSource("weather"))
         try:
             report = self._weather.report()
+        except NoWeatherHere:
+            return result(match, NoLiveSource("weather"))
         except WeatherUnavailable:
             return result(match, WeatherNotAvailable())
         days_ahead = {"tomorrow": 1, "day_after_tomorrow": 2}.get(

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from assistant.home.state_file import HomeState
+from assistant.home.backend import DeviceBackend
+from assistant.home.model import Home
 from assistant.intents import IntentMatch, SlotValidator
 from assistant.skills.base import (
     WANTS_TEXT,
@@ -39,11 +40,13 @@ from assistant.skills.base import (
 from assistant.skills.control import ControlSkill, validate_volume_slots
 from assistant.skills.everyday import Everyday, EverydaySkills, Ring
 from assistant.skills.home import HomeSkill
+from assistant.skills.home_access import HomeAccess
+from assistant.skills.home_names import LiveHome
 from assistant.skills.lists import ListWords, list_slot_validator
 from assistant.skills.math_units import MathSkill, math_slot_validator
 from assistant.skills.time_date import TimeDateSkill
 from assistant.skills.timers import NameRules, TimerSkill, timer_slot_validator
-from assistant.skills.tools import ToolCallError, grammar, tool_specs, validate
+from assistant.skills.tools import ToolCallError, ToolSpec, grammar, tool_specs, validate
 
 log = logging.getLogger(__name__)
 
@@ -131,40 +134,83 @@ def slot_validators(words: SkillWords) -> dict[str, SlotValidator]:
     }
 
 
-class SkillsEngine:
-    """What every session shares: the intent recognizer, the one home and its state, the
-    tool specs, the language's `say` and the recognizer hint. `session()` makes one
-    conversation's `Skills` (its own timers, pending confirmations and controls)."""
+@dataclass(frozen=True)
+class Names:
+    """What the skills know of the home's names at one moment: the intent recognizer over
+    them, the recognizer hint and the tool specs (replaced whole when the home changes)."""
 
-    def __init__(self, *, recognizer: IntentMatcher, home: HomeState, say: Say,
-                 words: SkillWords, hint: str = "", tool_calls: bool = False,
+    recognizer: IntentMatcher
+    hint: str
+    specs: tuple[ToolSpec, ...]
+
+
+class SkillsEngine:
+    """What every session shares: the one home (its backend, started and stopped with the
+    engines) and the names the intents know of it, the tool specs,
+    the language's `say` and the recognizer hint. `session()` makes one conversation's
+    `Skills` (its own timers, pending confirmations and controls)."""
+
+    def __init__(self, *, backend: DeviceBackend, intents: Callable[[Home], IntentMatcher],
+                 say: Say, words: SkillWords, hint: Callable[[Home], str] = lambda home: "",
+                 tool_calls: bool = False,
                  problems: Sequence[str] = (), everyday: Everyday | None = None) -> None:
-        self.recognizer = recognizer
+        """`intents` and `hint` build the recognizer and Whisper's hint for a home (the
+        language's templates over its names): called now, and again when it changes.
+        `everyday`: alarms, reminders, lists, dates... (None: only the core skills)."""
         self.everyday = everyday
-        """Alarms, reminders, lists, dates... (None: only the core skills)."""
         self.words = words
-        self.home = home
         self.say = say
-        self.hint = hint
-        """Words a recognizer should expect: a soft bias for Whisper's prompt."""
-        self.specs = tuple(tool_specs(home.config))
         self.tool_calls = tool_calls
         self.problems = list(problems)
         """Things the user should hear about at start-up (e.g. an unusable state file)."""
+        self._intents = intents
+        self._hint = hint
+        self.live = LiveHome(backend, on_home=self._use)
+        self.home = HomeAccess(backend, reachable=self.live.reachable)
+        self._names = self._build(backend.home())
+
+    def start(self) -> None:
+        """Connect the home and learn its names (HomeAuthError: one clear line)."""
+        self.live.start()
+
+    def close(self) -> None:
+        """Disconnect the home (idempotent)."""
+        self.live.stop()
+
+    @property
+    def recognizer(self) -> IntentMatcher:
+        return self._names.recognizer
+
+    @property
+    def hint(self) -> str:
+        """Words a recognizer should expect: a soft bias for Whisper's prompt."""
+        return self._names.hint
+
+    @property
+    def specs(self) -> tuple[ToolSpec, ...]:
+        return self._names.specs
+
+    def _build(self, home: Home) -> Names:
+        return Names(recognizer=self._intents(home), hint=self._hint(home),
+                     specs=tool_specs(home))
+
+    def _use(self, home: Home) -> None:
+        self._names = self._build(home)
 
     def session(self, *, controls: Controls, wallclock: Callable[[], datetime] = datetime.now,
                 capabilities: Capabilities | None = None, room: str = "local",
-                along: Skills | None = None) -> Skills:
+                along: Skills | None = None, home: HomeAccess | None = None) -> Skills:
         """The skills of one conversation over the shared home and recognizer; `room`
         names the session (alarms and reminders ring in the room that set them). `along`:
         the skills of another language of the same conversation, whose timers and pending
-        question these share (a timer set in one language is cancelled in the other)."""
+        question these share (a timer set in one language is cancelled in the other).
+        `home`: another view of the home, such as Home Assistant's own agent's."""
         confirmations = (along._confirmations if along is not None
                          else Confirmations(timeout_s=CONFIRMATION_TIMEOUT_S))
         timers = along._timers if along is not None else TimerSkill(capabilities=capabilities)
         skills: list[Skill] = [
             TimeDateSkill(wallclock=wallclock), timers,
-            HomeSkill(self.home, confirmations=confirmations), MathSkill(),
+            HomeSkill(home or self.home, confirmations=confirmations), MathSkill(),
             ControlSkill(controls),
         ]
         everyday = None
@@ -188,9 +234,7 @@ class Skills:
         self._wallclock = wallclock
         self._asked: tuple[Ask, float] | None = None
         """A question for what a request lacked, and until when (on the `now` clock)."""
-        self._recognizer = engine.recognizer
         self._say = engine.say
-        self.hint = engine.hint
         self._confirmations = confirmations
         self._timers = timers
         self.problems = engine.problems
@@ -203,19 +247,24 @@ class Skills:
     def tool_calls(self) -> bool:
         return self._engine.tool_calls
 
+    @property
+    def hint(self) -> str:
+        return self._engine.hint
+
     def recognize(self, text: str, alternatives: Sequence[str] = (), *,
                   by_sound: bool = True) -> IntentMatch | None:
         """The command in `text`, without acting on it (None = not a command). With the
         recognizer's `alternatives` (other readings of the same audio), see
         `heard_command`; `by_sound=False`: only as written (no match by sound)."""
+        recognizer = self._engine.recognizer
         try:
             if not by_sound:
-                written = getattr(self._recognizer, "recognize_written",
-                                  self._recognizer.recognize)
+                written = getattr(recognizer, "recognize_written",
+                                  recognizer.recognize)
                 return written(text)
             if alternatives:
-                return heard_command(self._recognizer, text, alternatives)
-            return self._recognizer.recognize(text)
+                return heard_command(recognizer, text, alternatives)
+            return recognizer.recognize(text)
         except Exception:  # noqa: BLE001 - a template bug must not take the assistant down
             log.exception("intent recognition failed")
             return None

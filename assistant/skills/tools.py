@@ -3,7 +3,7 @@
 A tool call is `{"name": "<Intent>", "arguments": {<slot>: <value>, ...}}`. The
 schemas, the grammar (llama.cpp's JSON-schema converter) and the argument check
 (jsonschema) are built from the same `ToolSpec`s, with the allowed device and room
-names taken from the home config, so a grammar-constrained model can only produce
+names taken from the home, so a grammar-constrained model can only produce
 calls that `validate` accepts. Yes/no answers are never tools: a model cannot
 confirm a sensitive action on the user's behalf.
 """
@@ -19,7 +19,8 @@ from typing import Any
 import jsonschema
 
 from assistant.errors import AssistantError
-from assistant.home.home_file import SWITCHABLE, HomeConfig
+from assistant.home import model
+from assistant.home.model import Home
 from assistant.skills.math_units import BINARY, UNARY, UNITS
 from assistant.skills.timers import MAX_TIMER_S, NameRules
 
@@ -82,7 +83,7 @@ class ToolSpec:
         }
 
 
-def tool_specs(home: HomeConfig) -> tuple[ToolSpec, ...]:
+def tool_specs(home: Home) -> tuple[ToolSpec, ...]:
     """The callable intents for this home. Empty name lists drop the parameter, or the
     whole tool when the parameter is required."""
     specs = [*_clock_specs(), *_home_specs(home), *_number_specs(), *_volume_specs()]
@@ -113,47 +114,62 @@ def _clock_specs() -> list[ToolSpec]:
     ]
 
 
-def _home_specs(home: HomeConfig) -> list[ToolSpec]:
-    def names(*kinds: str) -> tuple[str, ...]:
-        return tuple(d.name for d in home.devices if d.kind in kinds)
+def _home_specs(home: Home) -> list[ToolSpec]:
+    def device(*able: str, required: bool = False) -> Param:
+        names = tuple(dict.fromkeys(d.name for d in home.devices
+                                    if not able or any(d.can(c) for c in able)))
+        return Param("name", "string", "The device", required=required, enum=names)
 
-    def device(kinds: Sequence[str], *, required: bool = False) -> Param:
-        return Param("name", "string", "The device", required=required, enum=names(*kinds))
-
-    thermostats = [d for d in home.devices if d.kind == "thermostat"]
-    low = min((d.min_temperature for d in thermostats), default=10.0)
-    high = max((d.max_temperature for d in thermostats), default=30.0)
-    area = Param("area", "string", "A room or group of rooms",
-                 enum=tuple(a.name for a in home.areas))
+    thermostats = [d for d in home.devices if d.can(model.TARGET_TEMPERATURE)]
+    low = min((d.min_temperature for d in thermostats if d.min_temperature is not None),
+              default=5.0)
+    high = max((d.max_temperature for d in thermostats if d.max_temperature is not None),
+               default=35.0)
+    area = Param("area", "string", "A room or floor",
+                 enum=tuple([a.name for a in home.areas] + [f.name for f in home.floors]))
     everything = Param("scope", "string", "all = every matching device in the home",
                        enum=("all",))
-    domain = Param("domain", "string", "Kind of device", enum=SWITCHABLE)
+    domain = Param("domain", "string", "Kind of device", enum=(model.LIGHT, model.SWITCH))
+    switchable = device(model.ON_OFF)
     return [
-        ToolSpec("HomeTurnOn", "Switch on lights or plugs.",
-                 (device(SWITCHABLE), area, domain, everything)),
-        ToolSpec("HomeTurnOff", "Switch off lights or plugs.",
-                 (device(SWITCHABLE), area, domain, everything)),
+        ToolSpec("HomeTurnOn", "Switch on lights or switches.",
+                 (switchable, area, domain, everything)),
+        ToolSpec("HomeTurnOff", "Switch off lights or switches.",
+                 (switchable, area, domain, everything)),
         ToolSpec("HomeSetBrightness", "Set the brightness of lights.", (
             Param("brightness", "integer", "Percent", required=True, minimum=0, maximum=100),
-            device(("light",)), area, everything)),
-        ToolSpec("HomeSetTemperature", "Set the thermostat's target temperature.", (
+            device(model.BRIGHTNESS), area, everything)),
+        ToolSpec("HomeSetColor", "Set the colour of lights.", (
+            Param("color", "string", "The colour", required=True, enum=tuple(model.COLORS)),
+            device(model.COLOR), area, everything)),
+        ToolSpec("HomeSetTemperature", "Set a thermostat's target temperature.", (
             Param("temperature", "number", "Degrees Celsius", required=True, minimum=low,
-                  maximum=high), device(("thermostat",)))),
+                  maximum=high), device(model.TARGET_TEMPERATURE), area)),
         ToolSpec("HomeTemperatureStep", "Make it warmer or cooler.", (
             Param("direction", "string", "up = warmer", required=True, enum=("up", "down")),
             Param("amount", "number", "Degrees", minimum=0.5, maximum=10),
-            device(("thermostat",)))),
-        ToolSpec("HomeGetTemperature", "Say what the thermostat is set to.",
-                 (device(("thermostat",)),)),
-        ToolSpec("HomeGetState", "Say whether a device is on, open or locked.", (
-            device(tuple(d.kind for d in home.devices), required=True),
-            Param("state", "string", "The state asked about",
-                  enum=("on", "off", "open", "closed", "locked", "unlocked")))),
-        ToolSpec("HomeOpen", "Open blinds.", (device(("blinds",)), area, everything)),
-        ToolSpec("HomeClose", "Close blinds.", (device(("blinds",)), area, everything)),
-        ToolSpec("HomeLock", "Lock a door.", (device(("lock",)), everything)),
+            device(model.TARGET_TEMPERATURE), area)),
+        ToolSpec("HomeGetTemperature", "Say the temperature measured somewhere, or (what = "
+                 "target) what a thermostat is set to.", (
+                     Param("what", "string", "measured or target",
+                           enum=("measured", "target")), device(), area)),
+        ToolSpec("HomeGetState", "Say whether a device is on, open or locked, or what a "
+                 "sensor reads.", (
+                     device(required=True),
+                     Param("state", "string", "The state asked about",
+                           enum=("on", "off", "open", "closed", "locked", "unlocked")))),
+        ToolSpec("HomeOpen", "Open blinds or covers.", (device(model.OPEN_CLOSE), area,
+                                                        everything)),
+        ToolSpec("HomeClose", "Close blinds or covers.", (device(model.OPEN_CLOSE), area,
+                                                          everything)),
+        ToolSpec("HomeSetPosition", "Open blinds or covers part way.", (
+            Param("position", "integer", "Percent open", required=True, minimum=0,
+                  maximum=100), device(model.POSITION), area, everything)),
+        ToolSpec("HomeLock", "Lock a door.", (device(model.LOCKING), everything)),
         ToolSpec("HomeUnlock", "Unlock a door (the user is asked to confirm).",
-                 (device(("lock",), required=True),)),
+                 (device(model.LOCKING, required=True),)),
+        ToolSpec("HomeActivate", "Start a scene or script (good night, movie time).",
+                 (device(model.ACTIVATE, required=True),)),
     ]
 
 

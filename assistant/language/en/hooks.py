@@ -82,12 +82,13 @@ def tidy(text: str) -> str:
     return re.sub(r"(?<!\.)\.\.(?!\.)", ".", text)
 
 
-def first_few(items: list[str], limit: int = 4) -> str:
+def first_few(items: list[str], limit: int = 4, conjunction: str = "and") -> str:
     """Up to `limit` items read out, the rest counted: nobody listens to twenty."""
     items = list(items)
     if len(items) <= limit:
-        return join_words(items)
-    return join_words([*items[:limit], f"{number_words(len(items) - limit)} more"])
+        return join_words(items, conjunction=conjunction)
+    return join_words([*items[:limit], f"{number_words(len(items) - limit)} more"],
+                      conjunction=conjunction)
 
 
 def level(volume: float) -> str:

@@ -65,12 +65,12 @@ def timer_label(timer: Any) -> str:
     return f"{wording.duration_words(timer.duration_s)}的定时器"
 
 
-def first_few(items: list[str], limit: int = 4) -> str:
+def first_few(items: list[str], limit: int = 4, conjunction: str = "和") -> str:
     items = list(items)
     if len(items) <= limit:
-        return wording.join_words(items)
+        return wording.join_words(items, conjunction=conjunction)
     rest = wording.count_words(len(items) - limit)
-    return wording.join_words([*items[:limit], f"另外{rest}个"])
+    return wording.join_words([*items[:limit], f"另外{rest}个"], conjunction=conjunction)
 
 
 def level(volume: float) -> str:

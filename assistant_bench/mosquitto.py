@@ -1,5 +1,6 @@
-"""A real Mosquitto broker for the MQTT tests (Debian's `mosquitto`), on a free loopback port
-with its config in a tmp dir, and devices published the way Zigbee2MQTT publishes them.
+"""A real Mosquitto broker for the MQTT tests and the benchmark (Debian's `mosquitto`), on a
+loopback port with its config in a tmp dir, and devices published the way Zigbee2MQTT
+publishes them.
 
 `Broker.publish`/`Broker.read` use Mosquitto's own clients (`mosquitto_pub`,
 `mosquitto_sub`), so what the tests read is what the broker holds, not what our backend
@@ -18,8 +19,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 READY_TIMEOUT_S = 10.0
 Z2M = "zigbee2mqtt"
@@ -148,11 +147,19 @@ def make_certificates(tmp: Path) -> None:
             "-CAcreateserial", "-days", "1", "-extfile", "san.ext", "-out", "server.crt")
 
 
-def require_mosquitto() -> None:
+def missing_mosquitto() -> str | None:
+    """What is missing to run a broker (None: nothing), as a line to print."""
     for program in ("mosquitto", "mosquitto_pub", "mosquitto_sub"):
         if shutil.which(program) is None:
-            pytest.fail(f"{program} is not installed (Debian: apt-get install mosquitto "
-                        "mosquitto-clients)")
+            return (f"{program} is not installed (Debian: apt-get install mosquitto "
+                    "mosquitto-clients)")
+    return None
+
+
+def require_mosquitto() -> None:
+    missing = missing_mosquitto()
+    if missing:
+        raise RuntimeError(missing)
 
 
 @contextmanager

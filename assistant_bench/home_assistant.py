@@ -88,10 +88,11 @@ template:
         humidity_template: "{{ 81 }}"
         temperature_unit: "°C"
         forecast_daily_template: >-
-          {{ [{'datetime': '2030-01-01T00:00:00+00:00', 'condition': 'sunny',
+          {{ [{'datetime': today_at('00:00').isoformat(), 'condition': 'sunny',
                 'temperature': 15.0, 'templow': 7.0, 'precipitation_probability': 10},
-               {'datetime': '2030-01-02T00:00:00+00:00', 'condition': 'rainy',
-                'temperature': 11.0, 'templow': 6.0, 'precipitation_probability': 80}] }}
+               {'datetime': (today_at('00:00') + timedelta(days=1)).isoformat(),
+                'condition': 'rainy', 'temperature': 11.0, 'templow': 6.0,
+                'precipitation_probability': 80}] }}
 lock:
   - platform: template
     name: Front door
