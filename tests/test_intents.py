@@ -12,9 +12,16 @@ from hypothesis import strategies as st
 
 from assistant.commands import intents as intents_command
 from assistant.config import Config, SkillsConfig
-from assistant.intents import IntentRecognizer, IntentTemplateError, normalize
+from assistant.intents import (
+    MAX_COMMAND_CHARS,
+    MAX_COMMAND_WORDS,
+    IntentRecognizer,
+    IntentTemplateError,
+    normalize,
+)
 from assistant.skills.home_state import load_home
 from assistant.skills.registry import build_recognizer
+from tests.intent_lengths import longest_command
 
 ROOT = Path(__file__).resolve().parents[1]
 SENTENCES = ROOT / "tests" / "data" / "intents_en.yaml"
@@ -182,3 +189,31 @@ def test_a_custom_home_can_be_named_on_the_command_line(
     home.write_text('[devices.fan]\nkind = "plug"\nname = "desk fan"\n')
     assert run_command("recognize", "--home", str(home), "switch on the desk fan") == 0
     assert capsys.readouterr().out.strip() == "HomeTurnOn name=desk fan"
+
+
+# ------------------------------------------------------------ how long a command can be
+def test_every_command_is_far_inside_the_length_bound() -> None:
+    """The bound on command length leaves room for long device and timer names: the
+    longest sentence of either language's templates is at most a third of it."""
+    from assistant.language.zh.intents import MandarinIntentRecognizer
+
+    lists = load_home().spoken_lists()
+    english = longest_command(IntentRecognizer.load(language="en", lists=lists))
+    mandarin = longest_command(MandarinIntentRecognizer.load(lists=lists).characters_only)
+    for longest in (english, mandarin):
+        assert 10 <= longest.words <= MAX_COMMAND_WORDS // 3, longest
+
+
+def test_a_text_longer_than_any_command_is_not_matched() -> None:
+    """hassil matches these (a wildcard takes any words; no skill's validator here to
+    refuse a long name) in time and memory growing with the square of the length; past
+    the bound they are not commands at all."""
+    bare = IntentRecognizer.load(language="en", lists=load_home().spoken_lists())
+    command = "turn on the {}"
+    inside = bare.recognize(command.format(" ".join(["garden"] * (MAX_COMMAND_WORDS - 3))))
+    assert inside is not None and inside.intent == "HomeTurnOn"
+    assert bare.recognize(command.format(" ".join(["garden"] * (MAX_COMMAND_WORDS - 2)))) \
+        is None
+    spaced = "turn on the kitchen light" + " " * MAX_COMMAND_CHARS
+    assert bare.recognize(spaced) is None  # the text as heard is bounded too
+    assert bare.recognize("turn on the kitchen light " * 40_000) is None  # 1 MB
