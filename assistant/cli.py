@@ -89,8 +89,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     # SIGTERM unwinds like Ctrl-C, so every temporary file is removed on the way out
-    # (`run` replaces this with its own clean stop).
+    # (`run` replaces this with its own clean stop). SIGINT is set explicitly too: Python
+    # leaves it ignored when the parent ignored it (a shell script's `&`, a CI runner),
+    # and a SIGINT that does nothing let `models fetch` and `script` run on to the end.
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         config = load_config(args.config, profile=args.profile)
         if getattr(args, "language", None) in LANGUAGES:

@@ -24,6 +24,7 @@ from assistant.models import fetch_models
 from assistant.models.archive import ArchiveError, member_path
 from assistant.models.fetch import PIP_ARGS_ENV
 from assistant.models.progress import progress_bar
+from tests.signals import sigint_ignored
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 FILES = {
@@ -486,14 +487,18 @@ def test_cli_unknown_model_and_bad_registry(model_kit):
     assert "model 'm': key 'role' must be one of stt, llm, tts, got 'sst'" in bad.stderr
 
 
-def test_ctrl_c_during_download_leaves_nothing(model_kit):
+@pytest.mark.parametrize("parent", ["plain", "SIGINT ignored"])
+def test_ctrl_c_during_download_leaves_nothing(model_kit, parent):
+    """Also when the parent ignored SIGINT (as CI's runner does): the download stalls until
+    the test server gives up, so an ignored SIGINT shows as a timeout here."""
     model_kit.serve("m.zip", zip_bytes(prefixed("pkg/")))
     model_kit.store(model_kit.model("m", archive_source(model_kit.url("stall/m.zip")),
                                     files=model_kit.files(FILES)))
+    argv = [sys.executable, "-m", "assistant", "models", "--registry", str(model_kit.registry),
+            "fetch", "m"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "models", "--registry", str(model_kit.registry),
-         "fetch", "m"], cwd=model_kit.tmp, env=cli_env(model_kit),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        sigint_ignored(argv) if parent == "SIGINT ignored" else argv, cwd=model_kit.tmp,
+        env=cli_env(model_kit), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 20
     while not model_kit.requests and time.monotonic() < deadline:
         time.sleep(0.02)
