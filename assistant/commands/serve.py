@@ -6,11 +6,12 @@ The handler is in `assistant.commands.serve_run` (imported when the command runs
 from __future__ import annotations
 
 import argparse
+import ipaddress
 from typing import Any
 
 from assistant.commands import lazy
 from assistant.config import Config
-from assistant.privacy.allowance import NetworkAllowance
+from assistant.privacy.allowance import LOCAL_NETWORKS, IPNetwork, NetworkAllowance
 
 
 def register(subparsers: Any) -> None:
@@ -44,6 +45,37 @@ def listen_address(args: argparse.Namespace, config: Config) -> str:
 def satellite_addresses(args: argparse.Namespace, config: Config) -> list[str]:
     given = [*config.serve.satellites, *getattr(args, "satellite", [])]
     return [s.strip().removeprefix("tcp://") for s in given]
+
+
+def client_networks(args: argparse.Namespace, config: Config) -> tuple[IPNetwork, ...]:
+    """The networks of `serve.clients` and `--client`; ValueError naming one that is not a
+    network, or one beyond the local network without `serve.allow_public_clients`."""
+    networks = []
+    for text in [*config.serve.clients, *getattr(args, "client", [])]:
+        try:
+            network = ipaddress.ip_network(str(text).strip(), strict=False)
+        except ValueError:
+            raise ValueError(f"serve.clients: {text!r} is not a network such as "
+                             "192.168.1.10/32") from None
+        if _beyond_local(network) and not config.serve.allow_public_clients:
+            raise ValueError(
+                f"serve.clients: {text!r} reaches beyond the local network: anyone who can "
+                "reach the port could give commands and hear the answers. Name Home "
+                "Assistant's address (e.g. 192.168.1.10/32), or set "
+                "serve.allow_public_clients = true to accept it knowingly")
+        networks.append(network)
+    return tuple(networks)
+
+
+def public_clients(networks: tuple[IPNetwork, ...]) -> list[str]:
+    """The networks reaching beyond the local network (for the start-up warning)."""
+    return [str(network) for network in networks if _beyond_local(network)]
+
+
+def _beyond_local(network: IPNetwork) -> bool:
+    return not any(network.version == local.version
+                   and network.subnet_of(local)  # type: ignore[arg-type]
+                   for local in LOCAL_NETWORKS)
 
 
 def serve_allowance(args: argparse.Namespace, config: Config) -> NetworkAllowance:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ipaddress
+import sys
 import time
 
-from assistant.commands.serve import serve_allowance
-from assistant.config import Config
+from assistant.commands.serve import client_networks, public_clients, serve_allowance
+from assistant.config import Config, ServeConfig
 from assistant.engines.loader import load_engines
 from assistant.errors import AssistantError
 from assistant.loop.clock import WallClock
@@ -33,9 +33,7 @@ def serve(args: argparse.Namespace, config: Config) -> int:
         context = ServerContext(
             engines=engines, settings=SessionSettings.from_config(config, wake=wake),
             info=describe(engines, language=config.skills.language).event(),
-            limits=WireLimits(max_event_bytes=serve_config.max_event_bytes,
-                              idle_timeout_s=serve_config.idle_timeout_ms / 1000,
-                              max_audio_s=serve_config.max_audio_s),
+            limits=wire_limits(serve_config),
             clock=clock, observers=(transcripts.observe,) if transcripts else ())
         server = WyomingServer(context, plan)
 
@@ -52,12 +50,26 @@ def serve(args: argparse.Namespace, config: Config) -> int:
 
 def serve_plan(args: argparse.Namespace, config: Config) -> ServePlan:
     allowance = serve_allowance(args, config)
-    clients = []
-    for text in [*config.serve.clients, *args.client]:
-        try:
-            clients.append(ipaddress.ip_network(text.strip(), strict=False))
-        except ValueError:
-            raise AssistantError(f"serve.clients: {text!r} is not a network such as "
-                                 "192.168.1.10/32") from None
+    try:
+        clients = client_networks(args, config)
+    except ValueError as error:
+        raise AssistantError(str(error)) from None
+    if public_clients(clients):
+        print(f"warning: serve.allow_public_clients: clients from "
+              f"{', '.join(public_clients(clients))} may connect: anyone who can reach the "
+              "port can give commands and hear the answers", file=sys.stderr, flush=True)
+    serve = config.serve
     return ServePlan(listen=allowance.listen[0], satellites=allowance.peers,
-                     clients=tuple(clients), reconnect_max_s=config.serve.reconnect_max_s)
+                     clients=clients, reconnect_max_s=serve.reconnect_max_s,
+                     max_connections=serve.max_connections,
+                     max_connections_per_peer=serve.max_connections_per_peer)
+
+
+def wire_limits(config: ServeConfig) -> WireLimits:
+    """The per-connection limits of `[serve]` (see `assistant.server.wire`)."""
+    return WireLimits(max_event_bytes=config.max_event_bytes,
+                      idle_timeout_s=config.idle_timeout_ms / 1000,
+                      first_event_timeout_s=config.first_event_timeout_ms / 1000,
+                      max_audio_s=config.max_audio_s,
+                      write_timeout_s=config.write_timeout_ms / 1000,
+                      max_text_chars=config.max_text_chars)

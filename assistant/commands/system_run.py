@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.commands.serve import serve_allowance
+from assistant.commands.serve import client_networks, serve_allowance
 from assistant.config import Config, TtsConfig
 from assistant.engines import llm_check
 from assistant.engines.loader import language_chat, model_store
@@ -93,9 +93,10 @@ def serve_check(config: Config) -> Check:
     """What `assistant serve` would be allowed to reach with this config: exactly these."""
     try:
         allowance = serve_allowance(argparse.Namespace(), config)
+        client_networks(argparse.Namespace(), config)
     except ValueError as error:
         return Check("FAIL", f"assistant serve: {error}",
-                     "fix serve.listen / serve.satellites in the config")
+                     "fix serve.listen / serve.satellites / serve.clients in the config")
     clients = ", ".join(config.serve.clients) or "none beyond loopback and the satellites"
     return Check("ok", f"assistant serve (Wyoming) may only {allowance.describe()}; other "
                  f"clients allowed: {clients}")
