@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from assistant import __version__
 from assistant.config import LANGUAGES, load_config, with_language
 from assistant.errors import AssistantError
+from assistant.logs import configure as configure_logging
 from assistant.privacy.policy import apply_network_policy
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="TOML config file (default: ./assistant.toml, else "
                         "~/.config/assistant/assistant.toml, else built-in defaults)")
     parser.add_argument("--debug", action="store_true",
-                        help="log debug messages and show tracebacks on errors")
+                        help="log debug messages and show tracebacks on errors (what was "
+                        "heard and answered only with --log-transcripts)")
+    parser.add_argument("--log-transcripts", action="store_true",
+                        help="with --debug, also log what was heard and answered (keep such "
+                        "a log private)")
     parser.add_argument("--profile", metavar="NAME", default=None, help=PROFILE_HELP)
     parser.add_argument("--version", action="version", version=f"assistant {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -84,10 +89,7 @@ def _terminate(signum: int, frame: object) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(debug=args.debug, transcripts=args.log_transcripts)
     # SIGTERM unwinds like Ctrl-C, so every temporary file is removed on the way out
     # (`run` replaces this with its own clean stop). SIGINT is set explicitly too: Python
     # leaves it ignored when the parent ignored it (a shell script's `&`, a CI runner),

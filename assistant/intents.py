@@ -30,6 +30,7 @@ import yaml
 from hassil import Intents, RecognizeResult, SlotList, TextSlotList, recognize_ranked
 
 from assistant.errors import AssistantError
+from assistant.logs import SAID
 from assistant.numbers import rewrite_amount_idioms, words_to_digits
 
 log = logging.getLogger(__name__)
@@ -199,9 +200,9 @@ class IntentRecognizer:
                 if checked is None:
                     continue
                 slots = checked
-            log.debug("%r -> %s %s", normalized, result.intent.name, slots)
+            log.debug("%r -> %s %s", normalized, result.intent.name, slots, extra=SAID)
             return IntentMatch(intent=result.intent.name, slots=slots, text=text)
-        log.debug("%r -> no intent", normalized)
+        log.debug("%r -> no intent", normalized, extra=SAID)
         return None
 
 

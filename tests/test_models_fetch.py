@@ -323,6 +323,31 @@ def test_tofu_archive_records_every_file(model_kit, capsys):
     assert store.status("m") == "damaged"
 
 
+@pytest.mark.parametrize("max_bytes", [None, 1 << 20])
+def test_a_tofu_archive_bomb_is_refused_and_leaves_nothing(model_kit, max_bytes):
+    """A 611 KB zip once installed a 600 MB file: without sizes in the registry an archive
+    may unpack to `max_bytes`, else 20 times its own size or 64 MiB (weights barely
+    compress)."""
+    bomb = zip_bytes({"pkg/final.mdl": bytes(80 << 20)})  # 80 MiB of zeros, ~80 KB zipped
+    url = model_kit.serve("m.zip", bomb)
+    extra = "tofu_archive = true\n" + (f"max_bytes = {max_bytes}\n" if max_bytes else "")
+    store = model_kit.store(model_kit.model("m", archive_source(url), extra=extra,
+                                            files="files = []\n"))
+    limit = max_bytes or 64 << 20
+    with pytest.raises(FetchError, match=f"unpacks to more than {limit} bytes"):
+        fetch_models(store, ["m"], progress=False)
+    assert listing(model_kit.models) == []
+
+
+def test_a_tofu_download_larger_than_max_bytes_is_refused(model_kit):
+    url = model_kit.serve("m.zip", zip_bytes(prefixed("pkg/")))
+    store = model_kit.store(model_kit.model("m", archive_source(url), files="files = []\n",
+                                            extra="tofu_archive = true\nmax_bytes = 100\n"))
+    with pytest.raises(FetchError, match="more than the 100 this model may take"):
+        fetch_models(store, ["m"], progress=False)
+    assert listing(model_kit.models) == []
+
+
 def test_force_refetches_and_replaces(model_kit):
     url = model_kit.serve("m.zip", zip_bytes(prefixed("pkg/")))
     store = model_kit.store(model_kit.model("m", archive_source(url),

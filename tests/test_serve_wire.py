@@ -145,6 +145,26 @@ def test_who_may_connect() -> None:
         serve_plan(serve_args(client=["the kitchen"]), config)
 
 
+def test_a_client_network_beyond_the_local_network_needs_an_explicit_yes(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """serve.clients = ["0.0.0.0/0"] was accepted silently: anyone who could reach the port
+    (a forwarded one) could give commands. Refused, unless allow_public_clients says so."""
+    wide = config_from_dict({"serve": {"clients": ["0.0.0.0/0"]}})
+    with pytest.raises(AssistantError, match="'0.0.0.0/0' reaches beyond the local network"):
+        serve_plan(serve_args(), wide)
+    with pytest.raises(AssistantError, match="allow_public_clients"):
+        serve_plan(serve_args(client=["203.0.113.0/24"]), config_from_dict({}))
+    check = serve_check(wide)
+    assert check.status == "FAIL" and "serve.clients" in check.fix
+    lan = serve_plan(serve_args(client=["192.168.0.0/16", "fd00::/8"]), config_from_dict({}))
+    assert lan.permits_client("192.168.7.7") and not lan.permits_client("8.8.8.8")
+    assert capsys.readouterr().err == ""
+    allowed = config_from_dict({"serve": {"clients": ["0.0.0.0/0"],
+                                          "allow_public_clients": True}})
+    assert serve_plan(serve_args(), allowed).permits_client("8.8.8.8")
+    assert "clients from 0.0.0.0/0 may connect" in capsys.readouterr().err
+
+
 def test_doctor_lists_what_serve_may_reach() -> None:
     config = config_from_dict({"serve": {"listen": "192.168.1.5:10700",
                                          "satellites": ["192.168.1.30:10700"]}})

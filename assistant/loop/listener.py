@@ -31,6 +31,7 @@ from assistant.engines.stt import RecognitionStream, SpeechRecognizer, Transcrip
 from assistant.engines.stt.split import SplitStream
 from assistant.engines.vad import VoiceActivityDetector
 from assistant.engines.wake import WakeWordDetector
+from assistant.logs import SAID
 from assistant.loop.events import (
     Completeness,
     Event,
@@ -360,7 +361,8 @@ class Listener:
             log.exception("speech recognition failed")
             text, clear = "", True
         if not clear:
-            log.debug("not heard clearly (confidence %.2f): %s", transcript.confidence, text)
+            log.debug("not heard clearly (confidence %.2f): %s", transcript.confidence, text,
+                      extra=SAID)
         self._emit(UserTurn(
             turn=ended.turn, text=text, kind=InputKind.SPEECH, wake=ended.wake,
             follow_up=ended.follow_up, t_decided=ended.t_decided,

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from assistant.logs import SAID
 from assistant.loop.controls import AssistantControls
 from assistant.loop.events import (
     Event,
@@ -127,7 +128,7 @@ class Responder:
             if turn.turn <= self._interrupted_upto:
                 cancel.set()  # interrupted before its answer began
         text = strip_wake_phrase(turn.text, self._wake_phrase)
-        log.debug("heard: %s", text)
+        log.debug("heard: %s", text, extra=SAID)
         if turn.wake and self._new_conversation_on_wake:
             self._router.memory.clear()
         reply = self._route(turn, text, cancel)
@@ -143,7 +144,7 @@ class Responder:
                       guard_failed=reply.guard is not None and reply.guard.failed)
         if reply.route in (Route.SKILL, Route.LLM):
             self._controls.said(said)
-        log.debug("replied (%s): %s", reply.route.value, spoken.text)
+        log.debug("replied (%s): %s", reply.route.value, spoken.text, extra=SAID)
         listen_again = reply.route in (Route.SKILL, Route.LLM, Route.UNCLEAR) and not interrupted
         if turn.text.strip() and not text:
             listen_again = True  # only the wake word was heard: the request comes next

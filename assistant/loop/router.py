@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from assistant.engines.llm import ChatMessage, ChatModel
 from assistant.errors import AssistantError
+from assistant.logs import SAID
 from assistant.loop.events import Completeness, Route
 from assistant.loop.memory import ConversationMemory
 from assistant.loop.reply_guard import NOT_SURE, ReplyGuard
@@ -222,7 +223,7 @@ class Router:
                 return None
             return self.skills.call_tool(call["name"], call.get("arguments", {}), now=now)
         except (AssistantError, ValueError, KeyError, TypeError) as error:
-            log.debug("tool call not used: %s", error)  # may quote the user: DEBUG only
+            log.debug("tool call not used: %s", error, extra=SAID)  # may quote the user
             return None
 
     def is_complete(self, text: str) -> Completeness | None:

@@ -17,6 +17,7 @@ from typing import Any
 from assistant.config import LANGUAGES, SkillsConfig
 from assistant.intents import IntentMatch, IntentRecognizer, SlotValidator
 from assistant.language import IntentMatcher, Language, language_pack
+from assistant.logs import SAID
 from assistant.skills.base import Confirmations, Controls, Skill, SkillReply
 from assistant.skills.control import validate_volume_slots
 from assistant.skills.home_state import (
@@ -229,7 +230,7 @@ class Skills:
         if not self.tool_calls:
             raise ToolCallError("tool calls are off (set skills.tool_calls = true)")
         slots = validate(self._specs, name, arguments)
-        log.debug("tool call %s %s", name, slots)
+        log.debug("tool call %s %s", name, slots, extra=SAID)
         return self._run(IntentMatch(intent=name, slots=slots, text=""), now=now)
 
     def _run(self, match: IntentMatch, *, now: float) -> SkillReply:
