@@ -287,6 +287,7 @@ class Member:
     peer: str
     last_active: float
     busy: bool = False
+    gone: bool = False
     evicted: bool = False
 
     def evict(self) -> None:
@@ -326,3 +327,6 @@ def test_at_a_cap_the_quietest_idle_connection_makes_room(caplog: pytest.LogCapt
         report()
     assert "4 more like this" in caplog.records[-1].getMessage()
     assert admission.members == {a3, b1, c1}
+    b1.gone = True  # busy, but its client has left: its answer has no reader
+    d5 = Member("d", 90.0)
+    assert admission.admit(d5, name="d5") and b1.evicted and admission.members == {a3, c1, d5}

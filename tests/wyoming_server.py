@@ -74,7 +74,7 @@ async def describe(server: Any) -> Info:
     async with client(server) as c:
         await c.write_event(Describe().event())
         event = await c.read_event()
-        assert event is not None and event.type == "info"
+        assert event is not None and event.type == "info", event
         return Info.from_event(event)
 
 

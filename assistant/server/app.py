@@ -32,6 +32,9 @@ from assistant.server.satellite import SatelliteLink
 
 log = logging.getLogger(__name__)
 
+STOP_WAIT_S = 10.0
+"""At a stop, how long the connections get to wind down (each is told to stop first)."""
+
 
 @dataclass(frozen=True)
 class ServePlan:
@@ -78,6 +81,9 @@ class WyomingServer:
         self.links: list[SatelliteLink] = []
         self._flood: FloodLog | None = None
         self._admission: Admission | None = None
+        self._connections: set[Connection] = set()
+        """Every connection still running (admitted, or closed to make room and winding
+        down)."""
 
     def stop(self) -> None:
         self._stop.set()
@@ -113,9 +119,21 @@ class WyomingServer:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            members = list(self._admission.members)
-            await asyncio.gather(*(c.closed.wait() for c in members
-                                   if isinstance(c, Connection)))
+            await self._close_all()
+
+    async def _close_all(self) -> None:
+        """Stop every connection's work (a reply the chat model has not started is
+        skipped) and wait, a bounded time, for them to end."""
+        connections = list(self._connections)
+        for connection in connections:
+            connection.evict()
+        waits = [asyncio.ensure_future(c.closed.wait()) for c in connections]
+        if waits:
+            _, late = await asyncio.wait(waits, timeout=STOP_WAIT_S)
+            for wait in late:
+                wait.cancel()
+            if late:
+                log.warning("stopping with %d connections still busy", len(late))
 
     def _connection(self, reader: asyncio.StreamReader,
                     writer: asyncio.StreamWriter) -> AsyncEventHandler:
@@ -131,8 +149,14 @@ class WyomingServer:
         connection.peer = host
         if not self._admission.admit(connection, name=name):
             return _Refused(reader, writer)
-        admission = self._admission
-        connection.closed_callback = lambda: admission.leave(connection)
+        admission, connections = self._admission, self._connections
+        connections.add(connection)
+
+        def closed() -> None:
+            admission.leave(connection)
+            connections.discard(connection)
+
+        connection.closed_callback = closed
         return connection
 
     def _loop_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:

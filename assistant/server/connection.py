@@ -102,6 +102,8 @@ class Connection(AsyncEventHandler):
         self._asr: TranscribeRequest | None = None
         self._detect: DetectRequest | None = None
         self._chat: TextConversation | None = None
+        self._answering: TextConversation | None = None
+        """The conversation writing a reply for this connection now."""
         self._speech: StreamingRequest | None = None
         self.pipeline: SatellitePipeline | None = None
         self._told: set[str] = set()
@@ -125,8 +127,16 @@ class Connection(AsyncEventHandler):
         return bool(self._working or self.pipeline or self._speech or self._detect
                     or self._asr)
 
+    @property
+    def gone(self) -> bool:
+        """The client has closed its side: whatever it still waits for, nobody may read."""
+        return self.reader.at_eof() or self.writer.transport.is_closing()
+
     def evict(self) -> None:
-        """Close an idle connection to make room for another (see `flood.Admission`)."""
+        """Close this connection to make room for another (see `flood.Admission`); a reply
+        the chat model has not started yet is skipped."""
+        if self._answering is not None:
+            self._answering.stop()
         self.writer.close()
 
     async def run(self) -> None:
@@ -314,7 +324,11 @@ class Connection(AsyncEventHandler):
                 self._chat = TextConversation(self.engines, self.context.settings,
                                               owner=self.name)
             chat = self._chat
-        await conversation.handle(chat, event, send=self.write_event)
+        self._answering = chat
+        try:
+            await conversation.handle(chat, event, send=self.write_event)
+        finally:
+            self._answering = None
 
     async def _run_pipeline(self, event: Event) -> None:
         if self.pipeline is None:

@@ -2,8 +2,9 @@
 
 `Admission` caps connections overall and per peer address. At a cap, the connection that
 has been quiet longest and has no request in progress (an idle or slowloris client) is
-closed to make room; when every one is busy the newcomer is refused. A good client that
-talks therefore always gets in past any number of idle ones.
+closed to make room, else the quietest whose client has already closed its side (its
+answer has no reader); when every one is busy with a client still there the newcomer is
+refused. A client that talks therefore always gets in past idle and abandoned ones.
 
 `FloodLog` logs the first problem of a kind at once and counts the rest, then logs one
 line with the count after `interval_s`: 2,000 idle sockets are two log lines, not 38,868
@@ -28,6 +29,11 @@ class Member(Protocol):
 
     @property
     def last_active(self) -> float: ...
+
+    @property
+    def gone(self) -> bool:
+        """The client closed its side (a request may still be in progress)."""
+        ...
 
     def evict(self) -> None:
         """Close it (its own task then ends and calls `Admission.leave`)."""
@@ -101,13 +107,15 @@ class Admission:
         self.members.discard(member)
 
     def _evict(self, candidates: Iterable[Member], name: str) -> bool:
-        idle = [m for m in candidates if not m.busy]
+        members = list(candidates)
+        idle = [m for m in members if not m.busy] or [m for m in members if m.gone]
         if not idle:
             return False
         quietest = min(idle, key=lambda m: m.last_active)
         self.members.discard(quietest)
         quietest.evict()
-        self._flood.note("evicted", "%s: closed a connection idle for %.0f s to make room "
+        self._flood.note("evicted", "%s: closed a connection %s for %.0f s to make room "
                          "(serve.max_connections, serve.max_connections_per_peer)", name,
+                         "abandoned" if quietest.busy else "idle",
                          self._clock() - quietest.last_active)
         return True

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +73,7 @@ async def _read(reader: asyncio.StreamReader, limits: WireLimits) -> Event | Non
         raise WireError("event data that is not a JSON object")
     try:
         if data_length:
-            extra = json.loads(await reader.readexactly(data_length))
+            extra = _json(await reader.readexactly(data_length))
             if not isinstance(extra, dict):
                 raise WireError("additional data that is not a JSON object")
             data.update(extra)
@@ -85,9 +86,26 @@ async def _read(reader: asyncio.StreamReader, limits: WireLimits) -> Event | Non
     return Event(type=header["type"], data=data, payload=payload)
 
 
+def _json(text: bytes) -> Any:
+    """Strict JSON: NaN, Infinity and numbers too large for a float (1e400) are refused,
+    so every number an event carries is finite."""
+    return json.loads(text, parse_constant=_not_a_number, parse_float=_finite)
+
+
+def _not_a_number(text: str) -> float:
+    raise ValueError(f"{text} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is too large")
+    return value
+
+
 def _header(line: bytes) -> dict[str, Any]:
     try:
-        header = json.loads(line)
+        header = _json(line)
     except (ValueError, RecursionError):  # RecursionError: [[[[...]]]] 64 KiB deep
         raise WireError("a header line that is not JSON") from None
     if not isinstance(header, dict) or not isinstance(header.get("type"), str):
