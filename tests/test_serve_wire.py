@@ -64,6 +64,10 @@ def test_an_event_with_data_and_payload_is_read() -> None:
     (header(type="x", payload_length="12"), "byte count"),
     (header(type="x", data=[1]), "object"),
     (header(type="x", data_length=3) + b"[1]", "object"),
+    (b'{"type": "audio-chunk", "data": {"rate": 1e400}}\n', "not JSON"),  # float inf
+    (b'{"type": "ping", "data": {"text": NaN}}\n', "not JSON"),
+    (header(type="x", data_length=17) + b'{"rate": Infinity}', "not JSON"),
+    (b'{"type": "ping", "data": ' + b"[" * 20_000 + b"]" * 20_000 + b"}\n", "not JSON"),
 ])
 def test_a_broken_event_is_refused_with_the_reason(data: bytes, problem: str) -> None:
     with pytest.raises(WireError, match=problem):
