@@ -25,7 +25,9 @@ from assistant.config import config_from_dict
 from assistant.engines.loader import Engines
 from assistant.engines.scheduler import FairExecutor
 from assistant.errors import AssistantError
+from assistant.privacy.allowance import Endpoint
 from assistant.server import tts
+from assistant.server.app import ServePlan, WyomingServer
 from assistant.server.flood import Admission, FloodLog
 from assistant.server.wire import AudioIn, WireError, WireLimits, read_event
 from tests.fakes import FakeRecognizer, FakeVadModel, FakeVoice
@@ -334,3 +336,25 @@ def test_at_a_cap_the_quietest_idle_connection_makes_room(caplog: pytest.LogCapt
     b1.gone = True  # busy, but its client has left: its answer has no reader
     d5 = Member("d", 90.0)
     assert admission.admit(d5, name="d5") and b1.evicted and admission.members == {a3, c1, d5}
+
+
+def test_the_event_loop_failing_to_accept_is_logged_once_per_burst(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Out of file descriptors, asyncio logs a traceback for every failed accept (38,868
+    lines in 15 s); the server's handler logs the first and counts the rest."""
+    later = Later()
+    server = WyomingServer(context=None, plan=ServePlan(listen=Endpoint.parse(  # type: ignore[arg-type]
+        "127.0.0.1:10700", role="listen address")))
+    server._flood = FloodLog(logging.getLogger("t"), schedule=later)
+    loop = asyncio.new_event_loop()
+    try:
+        for _ in range(500):
+            server._loop_error(loop, {"message": "socket.accept() out of system resource",
+                                      "exception": OSError(24, "Too many open files")})
+    finally:
+        loop.close()
+    for report in later.due:
+        report()
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2 and "Too many open files" in lines[0]
+    assert lines[1].startswith("499 more like this")
