@@ -113,8 +113,8 @@ def test_streamed_text_is_spoken_before_it_ends(server: Any) -> None:
     that do not stream: ignored here) and `synthesize-stop`; it plays the audio as it comes
     and stops reading at `synthesize-stopped`. The first sentence's audio arrives before the
     second sentence has been sent at all."""
-    first = "The kitchen light is on and the front door is locked. "
-    second = "So the house is ready for the night."
+    first = "The weather is sunny and warm today. "
+    second = "Tomorrow it will rain in the morning."
 
     async def run() -> tuple[Audio, list[str]]:
         async with client(server) as c:
