@@ -216,13 +216,28 @@ class ServeConfig:
     """wyoming-satellite programs to connect to, "ADDRESS:PORT" each (local network only)."""
     clients: tuple[str, ...] = ()
     """Networks whose clients may connect, e.g. Home Assistant's "192.168.1.10/32"; empty =
-    loopback and the satellites' addresses only."""
+    loopback and the satellites' addresses only. Local networks only (see
+    `allow_public_clients`)."""
+    allow_public_clients: bool = False
+    """Accept `clients` networks beyond the local network (such as "0.0.0.0/0"): anyone who
+    can reach the port could then give commands and hear the answers. Off: refused."""
     max_event_bytes: int = option(1_048_576, low=4096, high=67_108_864)
     """The largest event (JSON data plus payload) a client may send; bigger: disconnected."""
     max_audio_s: int = option(60, low=1, high=600)
-    """The longest audio one request (transcribe, detect) may buffer."""
+    """The longest audio one transcribe request may buffer (counted at 16 kHz mono)."""
+    max_text_chars: int = option(10_000, low=100, high=1_000_000)
+    """The longest text of one request (transcript, recognize, synthesize or a synthesis
+    stream); longer: answered with an error event."""
+    max_connections: int = option(64, low=1, high=10_000)
+    """Connections served at once; at the cap the quietest idle one makes room."""
+    max_connections_per_peer: int = option(32, low=1, high=10_000)
+    """Connections from one address at once (Home Assistant opens one per request)."""
+    first_event_timeout_ms: int = option(10_000, low=100, high=3_600_000)
+    """A new client must send its first event within this, or it is disconnected."""
     idle_timeout_ms: int = option(30_000, low=100, high=3_600_000)
     """A client that sends nothing for this long is disconnected (satellites stream audio)."""
+    write_timeout_ms: int = option(10_000, low=100, high=3_600_000)
+    """A client that does not read what it is sent for this long is disconnected."""
     reconnect_max_s: float = option(30.0, low=0.1, high=3600.0)
     """The longest wait between two attempts to reach a satellite (the back-off doubles)."""
 

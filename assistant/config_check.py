@@ -50,8 +50,10 @@ def check_value(name: str, value: Any, hint: Any, meta: Any, where: str = "") ->
         value, ok = tuple(value), True
     if not ok:
         raise ConfigError(
-            f"{where}{name} must be {_type_word(expected)}, got {type(value).__name__} {value!r}"
-        )
+            f"{where}{name} must be {_type_word(expected)}, got {type(value).__name__} "
+            f"{_short(value)}")
+    if expected is tuple:
+        _check_items(name, value, hint, where)
     if isinstance(value, float) and not math.isfinite(value):
         raise ConfigError(f"{where}{name} must be a finite number, got {value!r}")
     choices = meta.get("choices") or ()
@@ -79,6 +81,29 @@ def _member(name: str, value: Any, kind: type[enum.Enum], where: str) -> enum.En
 def _optional(hint: Any) -> bool:
     return typing.get_origin(hint) in (typing.Union, types.UnionType) and \
         type(None) in typing.get_args(hint)
+
+
+def _check_items(name: str, value: tuple[Any, ...], hint: Any, where: str) -> None:
+    """Each element of a `tuple[X, ...]` value is an X (a list for a tuple: the section's
+    own check looks inside it)."""
+    args = typing.get_args(hint)
+    if len(args) != 2 or args[1] is not Ellipsis:
+        return
+    item = _python_type(args[0])
+    for index, element in enumerate(value):
+        ok = isinstance(element, item) or (item is tuple and isinstance(element, list))
+        if not ok or (item is not bool and isinstance(element, bool)):
+            raise ConfigError(f"{where}{name}[{index}] must be {_type_word(item)}, got "
+                              f"{type(element).__name__} {_short(element)}")
+
+
+def _short(value: Any) -> str:
+    """A value for an error message: its repr, cut (a hostile file can hold megabytes)."""
+    try:
+        text = repr(value)
+    except RecursionError:
+        return "(nested too deeply to show)"
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _python_type(hint: Any) -> type:

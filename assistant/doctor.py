@@ -36,7 +36,7 @@ from assistant.sandbox.policy import (
 )
 from assistant.sandbox.probe import PROBE_ADDRESS, try_python_socket
 from assistant.sandbox.ways import Way
-from assistant.server.allowance import serve_allowance
+from assistant.server.allowance import client_networks, serve_allowance
 from assistant.sound.devices import resolve_device, sounddevice
 
 ENGINE_PACKAGES = (
@@ -81,9 +81,10 @@ def serve_check(config: Config) -> Check:
     """What `assistant serve` would be allowed to reach with this config: exactly these."""
     try:
         allowance = serve_allowance(config)
+        client_networks(config)
     except ValueError as error:
         return Check("FAIL", f"assistant serve: {error}",
-                     "fix serve.listen / serve.satellites / home in the config")
+                     "fix serve.listen / serve.satellites / serve.clients / home in the config")
     clients = ", ".join(config.serve.clients) or "none beyond loopback and the satellites"
     return Check("ok", f"assistant serve (Wyoming) may only {allowance.describe()}; other "
                  f"clients allowed: {clients}")

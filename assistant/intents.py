@@ -9,6 +9,10 @@ minutes" both become "set a timer for 10 minutes".
 A match is a whole-sentence match of one template, never a guess; anything else is
 None and goes to the chat model. Skills can veto a match through a slot validator
 (for example a "number" that is really a word), and the next-best match is tried.
+
+A text longer than any command (`MAX_COMMAND_CHARS`, `MAX_COMMAND_WORDS`) is not one and
+never reaches hassil, whose matching time and memory grow with the square of the length
+(a 900 KB text once grew a server to 22 GB).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from hassil import Intents, RecognizeResult, SlotList, TextSlotList, recognize_r
 
 from assistant.errors import AssistantError
 from assistant.home.model import KINDS
+from assistant.logs import SAID
 from assistant.yaml_file import read_yaml_tree
 
 log = logging.getLogger(__name__)
@@ -36,6 +41,15 @@ SlotValidator = Callable[[dict[str, Any]], "dict[str, Any] | None"]
 HOME_LISTS = ("area", "device", "switchable", *KINDS)
 
 _DURATION_PARTS = {"hours": 3600, "minutes": 60, "seconds": 1}
+
+MAX_COMMAND_WORDS = 64
+"""No command is longer (normalized words; a Chinese character counts as one). The
+longest sentence the shipped templates accept is 16 words in English and 19 characters
+in Mandarin, with the default home's names and a one-word wildcard (`tests/
+intent_lengths.py` measures it): room for long device and timer names."""
+MAX_COMMAND_CHARS = 512
+"""The same bound on the text as heard, before normalization (numbers still spelled
+out: "one hour twenty three minutes" is 5 words, 29 characters)."""
 
 
 class IntentTemplateError(AssistantError):
@@ -102,10 +116,22 @@ class IntentRecognizer:
     def intent_names(self) -> list[str]:
         return sorted(self._intents.intents)
 
+    @property
+    def templates(self) -> Intents:
+        """The parsed templates (read-only: the tests measure the longest command)."""
+        return self._intents
+
+    @property
+    def slot_lists(self) -> Mapping[str, SlotList]:
+        return self._lists
+
     def recognize(self, text: str) -> IntentMatch | None:
-        """The best whole-sentence match for `text`, or None if it is not a command."""
+        """The best whole-sentence match for `text`, or None if it is not a command
+        (a text longer than any command is not matched at all)."""
+        if len(text) > MAX_COMMAND_CHARS:
+            return None
         normalized = self._normalize(text)
-        if not normalized:
+        if not normalized or len(normalized.split()) > MAX_COMMAND_WORDS:
             return None
         try:
             results = recognize_ranked(
@@ -123,9 +149,9 @@ class IntentRecognizer:
                 if checked is None:
                     continue
                 slots = checked
-            log.debug("%r -> %s %s", normalized, result.intent.name, slots)
+            log.debug("%r -> %s %s", normalized, result.intent.name, slots, extra=SAID)
             return IntentMatch(intent=result.intent.name, slots=slots, text=text)
-        log.debug("%r -> no intent", normalized)
+        log.debug("%r -> no intent", normalized, extra=SAID)
         return None
 
 

@@ -23,6 +23,10 @@ _PAUSE = re.compile(r"[,;:](?=\s)|[，；：、]")
 _CLAUSE = re.compile(r"\s(?=(?:because|but|which|although|while|whereas|since|when|where|"
                      r"if|unless|until|using|including)\s)", re.IGNORECASE)
 CLAUSE_MIN_WORDS = 4
+_LOOKAHEAD = 8
+"""Characters past `max_chars` a sentence end may use (closing quotes, the space after)."""
+_WORD_WINDOW = 32
+"""Characters before a full stop searched for an abbreviation or a list number."""
 _MARKDOWN = re.compile(r"[*_`#>|~]+|^\s*[-+]\s+|^\s*\d+[.)]\s+", re.MULTILINE)
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _NON_SPEECH = re.compile(
@@ -72,7 +76,10 @@ class SentenceSplitter:
         return []
 
     def _next_cut(self) -> int | None:
-        text = self._buffer
+        # Only the first `max_chars` are searched: a sentence is never longer, and each
+        # cut costs the same however much text is waiting (a whole 10,000-character text
+        # of "a. a. a." was cubic).
+        text = self._buffer[: self._max_chars + _LOOKAHEAD]
         for match in _END.finditer(text):
             if match.group().startswith("\n") or not _is_abbreviation(text, match.start()):
                 return match.end()
@@ -83,7 +90,7 @@ class SentenceSplitter:
             for match in _CLAUSE.finditer(text):  # "The sky is blue | because of ..."
                 if len(text[: match.start()].split()) >= CLAUSE_MIN_WORDS:
                     return match.start()
-        if len(text) > self._max_chars:
+        if len(self._buffer) > self._max_chars:
             space = text.rfind(" ", 0, self._max_chars)
             return space if space > 0 else self._max_chars
         return None
@@ -95,12 +102,14 @@ def _speakable(sentence: str) -> bool:
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
-    """True when the period at `dot` ends an abbreviation or a list marker."""
+    """True when the period at `dot` ends an abbreviation or a list marker (only the few
+    characters before it are looked at)."""
     if text[dot] != ".":
         return False
-    if text[text.rfind("\n", 0, dot) + 1 : dot].strip().isdigit():
+    before = text[max(0, dot - _WORD_WINDOW) : dot]
+    if before[before.rfind("\n") + 1 :].strip().isdigit():
         return True  # a numbered list marker ("1. Open the door"), not a sentence
-    word = text[:dot].split()[-1].lower() if text[:dot].split() else ""
+    word = before.split()[-1].lower() if before.split() else ""
     word = word.lstrip("(\"'")
     if word in _ABBREVIATIONS:
         return True

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import struct
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -22,6 +23,8 @@ _EXTENSIBLE = 0xFFFE
 
 #: Longest recording accepted (a bound on memory; a voice turn is seconds).
 MAX_SECONDS = 600.0
+#: The chunks before the audio (format, metadata) are read up to this many bytes.
+MAX_HEADER_BYTES = 1 << 20
 
 
 class WavError(AssistantError, ValueError):
@@ -29,15 +32,46 @@ class WavError(AssistantError, ValueError):
 
 
 def read_wav(path: str | Path, *, max_seconds: float = MAX_SECONDS) -> Audio:
-    """Read a WAV file: 8/16/24/32-bit integer or 32/64-bit float, any rate and channels."""
+    """Read a WAV file: 8/16/24/32-bit integer or 32/64-bit float, any rate and channels.
+    The read is bounded (`_read_bounded`): /dev/zero or a 40 GB file costs little."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            data = _read_bounded(file, name=str(path), max_seconds=max_seconds)
     except IsADirectoryError:
         raise WavError(f"{path}: is a directory, not a WAV file") from None
     except OSError as error:
         raise WavError(f"{path}: cannot read ({error.strerror})") from None
     return parse_wav(data, name=str(path), max_seconds=max_seconds)
+
+
+def _read_bounded(file: BinaryIO, *, name: str, max_seconds: float) -> bytes:
+    """The bytes `parse_wav` needs, chunk by chunk: the chunks before the audio at most
+    `MAX_HEADER_BYTES`, the audio at most `max_seconds` (a longer one is refused from its
+    declared size). Anything odd stops the read early and `parse_wav` names the problem."""
+    out = bytearray(file.read(12))
+    if len(out) < 12 or out[:4] != b"RIFF" or out[8:12] != b"WAVE":
+        return bytes(out)
+    frame_bytes, rate = 0, 0
+    while len(header := file.read(8)) == 8:
+        out += header
+        chunk_id, (size,) = header[:4], struct.unpack("<I", header[4:])
+        if chunk_id == b"data":
+            if frame_bytes and size > (int(max_seconds * rate) + 1) * frame_bytes:
+                raise WavError(f"{name}: too long ({size / frame_bytes / rate:.0f} s); the "
+                               f"limit is {max_seconds:.0f} s")
+            out += file.read(size if frame_bytes else 0)
+            return bytes(out)
+        if len(out) + size > MAX_HEADER_BYTES:
+            raise WavError(f"{name}: a {chunk_id!r} chunk of {size} bytes before the audio "
+                           f"(at most {MAX_HEADER_BYTES} bytes of them are read)")
+        body = file.read(size + (size & 1))
+        out += body
+        if chunk_id == b"fmt " and len(body) >= 16:
+            _, channels, rate, bits = _parse_fmt(body[:size], name)
+            frame_bytes = channels * bits // 8
+    out += header
+    return bytes(out)
 
 
 def parse_wav(data: bytes, *, name: str = "<bytes>", max_seconds: float = MAX_SECONDS,

@@ -106,6 +106,11 @@ def test_search_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ("[tts]\nspeed = nan\n", "tts.speed must be a finite number"),
     ("wake = 3\n", "[wake] must be a table"),
     ("[wake\n", "line 1"),
+    ("[serve]\nsatellites = [5]\n", "serve.satellites[0] must be a string, got int 5"),
+    ("[serve]\nsatellites = ['192.168.1.30:10700', {a = 1}]\n",
+     "serve.satellites[1] must be a string, got dict {'a': 1}"),
+    ("[serve]\nclients = " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+    ("[serve]\nclients = '" + "x" * 5000 + "'\n", "must be a list, got str 'xxxx"),
 ])
 def test_errors_name_the_file_and_key(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "bad.toml"

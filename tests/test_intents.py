@@ -15,11 +15,17 @@ from assistant.cli import intents as intents_command
 from assistant.config import Config
 from assistant.home.home_file import load_home
 from assistant.home.simulated import home_of
-from assistant.intents import IntentRecognizer, IntentTemplateError
+from assistant.intents import (
+    MAX_COMMAND_CHARS,
+    MAX_COMMAND_WORDS,
+    IntentRecognizer,
+    IntentTemplateError,
+)
 from assistant.language.en.text import normalize
 from assistant.skills.home_names import home_lists
 from assistant.skills.registry import IntentMatcher
 from tests import building
+from tests.intent_lengths import longest_command
 
 ENGLISH = building.language("en")
 
@@ -186,3 +192,43 @@ def test_a_custom_home_can_be_named_on_the_command_line(
     home.write_text('[devices.fan]\nkind = "plug"\nname = "desk fan"\n')
     assert run_command("recognize", "--home", str(home), "switch on the desk fan") == 0
     assert capsys.readouterr().out.strip() == "HomeTurnOn name=desk fan"
+
+
+# ------------------------------------------------------------ how long a command can be
+def bare_recognizer(code: str) -> IntentMatcher:
+    """A language's intents over its home's names, with no skill's validator."""
+    pack = building.language(code)
+    lists = home_lists(home_of(load_home(pack.home_file)))
+    return pack.load_intents(pack.intents_path, lists, {})
+
+
+def test_every_command_is_far_inside_the_length_bound() -> None:
+    """The bound on command length leaves room for long device and timer names: the
+    longest sentence of either language's templates is at most a third of it."""
+    english = longest_command(bare_recognizer("en"))
+    mandarin = longest_command(bare_recognizer("zh").characters_only)
+    for longest in (english, mandarin):
+        assert 10 <= longest.words <= MAX_COMMAND_WORDS // 3, longest
+
+
+def test_a_text_longer_than_any_command_is_not_matched() -> None:
+    """hassil matches these (a wildcard takes any words; no skill's validator here to
+    refuse a long name) in time and memory growing with the square of the length; past
+    the bound they are not commands at all."""
+    bare = bare_recognizer("en")
+    command = "turn on the {}"
+    inside = bare.recognize(command.format(" ".join(["garden"] * (MAX_COMMAND_WORDS - 3))))
+    assert inside is not None and inside.intent == "HomeTurnOn"
+    assert bare.recognize(command.format(" ".join(["garden"] * (MAX_COMMAND_WORDS - 2)))) \
+        is None
+    spaced = "turn on the kitchen light" + " " * MAX_COMMAND_CHARS
+    assert bare.recognize(spaced) is None  # the text as heard is bounded too
+    assert bare.recognize("turn on the kitchen light " * 40_000) is None  # 1 MB
+
+
+def test_a_long_mandarin_text_is_not_matched_by_sound_either() -> None:
+    """The Mandarin recognizer aligns a transcript with every template by sound: a text
+    longer than any command is not aligned at all."""
+    bare = bare_recognizer("zh")
+    assert bare.recognize("打开厨房的灯") is not None
+    assert bare.recognize("打开厨房的灯" * 200_000) is None  # 1.2 M characters

@@ -23,6 +23,7 @@ from assistant.errors import FetchError
 from assistant.models.archive import ArchiveError, member_path
 from assistant.models.fetch import PIP_ARGS_ENV, fetch_models
 from assistant.models.progress import progress_bar
+from tests.signals import sigint_ignored
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 FILES = {
@@ -321,6 +322,31 @@ def test_tofu_archive_records_every_file(model_kit, capsys):
     assert store.status("m") == "damaged"
 
 
+@pytest.mark.parametrize("max_bytes", [None, 1 << 20])
+def test_a_tofu_archive_bomb_is_refused_and_leaves_nothing(model_kit, max_bytes):
+    """A 611 KB zip once installed a 600 MB file: without sizes in the registry an archive
+    may unpack to `max_bytes`, else 20 times its own size or 64 MiB (weights barely
+    compress)."""
+    bomb = zip_bytes({"pkg/final.mdl": bytes(80 << 20)})  # 80 MiB of zeros, ~80 KB zipped
+    url = model_kit.serve("m.zip", bomb)
+    extra = "tofu_archive = true\n" + (f"max_bytes = {max_bytes}\n" if max_bytes else "")
+    store = model_kit.store(model_kit.model("m", archive_source(url), extra=extra,
+                                            files="files = []\n"))
+    limit = max_bytes or 64 << 20
+    with pytest.raises(FetchError, match=f"unpacks to more than {limit} bytes"):
+        fetch_models(store, ["m"], progress=False)
+    assert listing(model_kit.models) == []
+
+
+def test_a_tofu_download_larger_than_max_bytes_is_refused(model_kit):
+    url = model_kit.serve("m.zip", zip_bytes(prefixed("pkg/")))
+    store = model_kit.store(model_kit.model("m", archive_source(url), files="files = []\n",
+                                            extra="tofu_archive = true\nmax_bytes = 100\n"))
+    with pytest.raises(FetchError, match="more than the 100 this model may take"):
+        fetch_models(store, ["m"], progress=False)
+    assert listing(model_kit.models) == []
+
+
 def test_force_refetches_and_replaces(model_kit):
     url = model_kit.serve("m.zip", zip_bytes(prefixed("pkg/")))
     store = model_kit.store(model_kit.model("m", archive_source(url),
@@ -485,14 +511,18 @@ def test_cli_unknown_model_and_bad_registry(model_kit):
     assert "model 'm': key 'role' must be one of stt, llm, tts, got 'sst'" in bad.stderr
 
 
-def test_ctrl_c_during_download_leaves_nothing(model_kit):
+@pytest.mark.parametrize("parent", ["plain", "SIGINT ignored"])
+def test_ctrl_c_during_download_leaves_nothing(model_kit, parent):
+    """Also when the parent ignored SIGINT (as CI's runner does): the download stalls until
+    the test server gives up, so an ignored SIGINT shows as a timeout here."""
     model_kit.serve("m.zip", zip_bytes(prefixed("pkg/")))
     model_kit.store(model_kit.model("m", archive_source(model_kit.url("stall/m.zip")),
                                     files=model_kit.files(FILES)))
+    argv = [sys.executable, "-m", "assistant", "models", "--registry", str(model_kit.registry),
+            "fetch", "m"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "models", "--registry", str(model_kit.registry),
-         "fetch", "m"], cwd=model_kit.tmp, env=cli_env(model_kit),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        sigint_ignored(argv) if parent == "SIGINT ignored" else argv, cwd=model_kit.tmp,
+        env=cli_env(model_kit), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 20
     while not model_kit.requests and time.monotonic() < deadline:
         time.sleep(0.02)

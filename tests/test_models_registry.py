@@ -132,6 +132,8 @@ def test_unknown_id_lists_the_known_ones(tmp_path):
     ('archive = "tar"', 'archive = "rar"', "model 'm-2': source #1: key 'archive' must be one"),
     ('url = "https://example.org/m2.tar.gz"', 'url = "https://example.org/{path}"',
      "model 'm-2': source #1: a url with {path}"),
+    ('tofu_archive = true', 'tofu_archive = true\nmax_bytes = 0',
+     "model 'm-2': key 'max_bytes' must be a byte count, got 0"),
     ('tofu_archive = true', 'tofu_archive = "yes"',
      "model 'm-2': key 'tofu_archive' must be true or false"),
     ('tofu_archive = true', 'tofu_archive = false', "model 'm-2': key 'files' lists no file"),

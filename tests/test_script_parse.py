@@ -74,12 +74,59 @@ def test_json_scripts_work_too(tmp_path: Path) -> None:
     ("turns:\n  - say: [unclosed\n", "not valid YAML"),
     ("clock: yesterday\nturns:\n  - say: hi\n", "clock must be an ISO date-time"),
     ("turns:\n  - text: hi\n    barge_in: true\n", "barge_in needs a spoken turn"),
+    ("settings: {skills: {state_file: /home/me/notes.txt}}\nturns:\n  - text: hi\n",
+     "settings.skills.state_file cannot be set by a script"),
+    ("settings: {privacy: {network_guard: false}}\nturns:\n  - text: hi\n",
+     "settings.privacy cannot be set by a script"),
+    ("settings: {models: {dir: /tmp}}\nturns:\n  - text: hi\n",
+     "settings.models cannot be set by a script"),
+    ("settings: {audio: {output_device: 3}}\nturns:\n  - text: hi\n",
+     "settings.audio.output_device cannot be set by a script"),
+    ("turns:\n  - text: " + "[" * 200 + "\n", "s.yaml:2: nested more than 32 levels deep"),
 ])
 def test_bad_scripts_name_the_turn_and_key(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(ScriptError) as error:
         load_script(write(tmp_path, body))
     assert message in str(error.value)
     assert str(tmp_path / "s.yaml") in str(error.value)
+
+
+def test_what_a_script_may_set_is_accepted(tmp_path: Path) -> None:
+    script = load_script(write(tmp_path, """
+language: en
+settings:
+  language: zh
+  stt: {model: whisper-base, beam_size: 2}
+  llm: {temperature: 0.0, max_sentences: 1}
+  skills: {home_file: home.toml, tool_calls: true}
+  wake: {follow_up_ms: 4000}
+  audio: {barge_in: speech, volume: 0.5}
+turns:
+  - text: hi
+""".replace("language: en\n", "")))
+    assert script.settings["skills"] == {"home_file": "home.toml", "tool_calls": True}
+
+
+def test_a_yaml_bomb_is_refused_before_it_is_expanded(tmp_path: Path) -> None:
+    """Nine levels of ten aliases each: a billion strings once expanded (under `expect:` it
+    grew past 2 GB); the walk that counts them stops at the bound, wherever they are."""
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
+    turns = "turns:\n  - text: hi\n    expect: {reply_contains: *a9}\n"
+    for section in ("laughs:\n", "settings:\n  wake:\n    "):
+        indent = "\n" + " " * (len(section) - section.rfind("\n") - 1)
+        body = section + indent.join(lines) + "\n" + turns
+        with pytest.raises(ScriptError, match="more than 2,000,000 values and characters"):
+            load_script(write(tmp_path, body.replace("\n\n", "\n")))
+
+
+def test_a_script_of_endless_bytes_is_refused_after_a_bounded_read(tmp_path: Path) -> None:
+    with pytest.raises(ScriptError, match="larger than 1024 KiB"):
+        load_script("/dev/zero")
+    big = tmp_path / "big.yaml"
+    big.write_text("turns:\n" + "  - text: hi\n" * 100_000)
+    with pytest.raises(ScriptError, match=f"{big}: larger than"):
+        load_script(big)
 
 
 def test_unreadable_script(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.sentences import SentenceSplitter, clean_for_speech
+from assistant.sentences import SentenceSplitter, clean_for_speech, split_text
 
 
 def split(pieces: list[str] | str, **options: int) -> list[str]:
@@ -84,6 +84,19 @@ def test_a_run_on_sentence_is_cut_at_a_space() -> None:
     said = split(tokens(text), max_chars=50)
     assert all(len(s) <= 50 for s in said) and len(said) > 1
     assert " ".join(said).split() == text.split()
+
+
+def test_a_whole_text_is_cut_into_sentences_of_bounded_length() -> None:
+    """A full stop far beyond `max_chars` does not make one long sentence of a whole text,
+    and a text of nothing but initials ("a. a. a.", each looked back at) is cut as fast as
+    any other: each cut looks at the first `max_chars` only."""
+    run_on = " ".join(["word"] * 200) + ". Short one."
+    said = split_text(run_on)
+    assert all(len(s) <= 300 for s in said) and said[-1] == "Short one."
+    assert " ".join(said).split() == run_on.split()
+    initials = "a. " * 100_000
+    pieces = split_text(initials)
+    assert all(len(s) <= 308 for s in pieces) and sum(len(p.split()) for p in pieces) == 100_000
 
 
 def spoken_words(text: str) -> list[str]:

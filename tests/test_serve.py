@@ -14,25 +14,33 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from wyoming.asr import Transcribe, Transcript
-from wyoming.audio import AudioChunk, AudioStart, AudioStop
-from wyoming.client import AsyncTcpClient
+from wyoming.asr import Transcript
+from wyoming.audio import AudioChunk
 from wyoming.event import Event
-from wyoming.info import Describe, Info
+from wyoming.info import Describe
 from wyoming.intent import Recognize
-from wyoming.tts import Synthesize
+from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop
 
 from assistant.audio import Audio, to_speech
 from assistant.sandbox.landlock import NET_ABI, abi_version
 from assistant.wav import read_wav
 from tests.words import heard_enough, words
-from tests.wyoming_server import IDLE_TIMEOUT_MS, free_port, running_server
+from tests.wyoming_server import (
+    HOST,
+    IDLE_TIMEOUT_MS,
+    answered,
+    client,
+    describe,
+    free_port,
+    raw,
+    running_server,
+    synthesize,
+    transcribe,
+)
 
-HOST = "127.0.0.1"
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
 COMMAND = "Calculate seventeen times twenty three."
 QUESTION = "Which city is the capital of France?"
-READ_TIMEOUT_S = 120.0
 
 
 @pytest.fixture(scope="module")
@@ -41,49 +49,6 @@ def server(real_store: object, tmp_path_factory: pytest.TempPathFactory) -> Iter
     with running_server(tmp_path_factory.mktemp("serve"), port=port) as process:
         process.port = port  # type: ignore[attr-defined]
         yield process
-
-
-def client(server: Any) -> AsyncTcpClient:
-    return AsyncTcpClient(HOST, server.port, connect_timeout=10, read_timeout=READ_TIMEOUT_S)
-
-
-async def describe(server: Any) -> Info:
-    async with client(server) as c:
-        await c.write_event(Describe().event())
-        event = await c.read_event()
-        assert event is not None and event.type == "info"
-        return Info.from_event(event)
-
-
-async def synthesize(server: Any, text: str) -> Audio:
-    async with client(server) as c:
-        await c.write_event(Synthesize(text=text).event())
-        pcm, rate = bytearray(), 0
-        while (event := await c.read_event()) is not None and event.type != "audio-stop":
-            if event.type == "audio-chunk":
-                chunk = AudioChunk.from_event(event)
-                pcm += chunk.audio
-                rate = chunk.rate
-        assert event is not None, "the server closed the connection mid-reply"
-        return Audio(bytes(pcm), rate)
-
-
-async def transcribe(server: Any, audio: Audio, *, extra: list[Event] | None = None) -> str:
-    async with client(server) as c:
-        await c.write_event(Transcribe(language="en").event())
-        await c.write_event(AudioStart(rate=audio.rate, width=audio.width,
-                                       channels=audio.channels).event())
-        for event in extra or []:
-            await c.write_event(event)
-        step = 4096
-        for i in range(0, len(audio.pcm), step):
-            await c.write_event(AudioChunk(rate=audio.rate, width=audio.width,
-                                           channels=audio.channels,
-                                           audio=audio.pcm[i:i + step]).event())
-        await c.write_event(AudioStop().event())
-        event = await c.read_event()
-        assert event is not None and event.type == "transcript"
-        return Transcript.from_event(event).text
 
 
 async def handle(server: Any, texts: list[str]) -> list[list[Event]]:
@@ -103,12 +68,6 @@ async def handle(server: Any, texts: list[str]) -> list[list[Event]]:
 
 def says_391(text: str) -> bool:
     return "three hundred ninety one" in " ".join(words(text))
-
-
-def answered(server: Any) -> None:
-    """A well-behaved client is still answered."""
-    info = asyncio.run(describe(server))
-    assert info.asr and info.tts, server.output()
 
 
 # -- the services -------------------------------------------------------------------------
@@ -147,6 +106,46 @@ def test_text_is_synthesized_and_heard_back(server: Any) -> None:
     assert audio.rate == 22050 and 2.5 < audio.seconds < 12, audio.seconds
     heard = asyncio.run(transcribe(server, to_speech(audio)))
     assert heard_enough(text, heard, share=0.7), heard
+
+
+def test_streamed_text_is_spoken_before_it_ends(server: Any) -> None:
+    """Home Assistant 2025.7+ streams a reply's text as its agent writes it:
+    `synthesize-start`, `synthesize-chunk`s, the whole text as `synthesize` (for servers
+    that do not stream: ignored here) and `synthesize-stop`; it plays the audio as it comes
+    and stops reading at `synthesize-stopped`. The first sentence's audio arrives before the
+    second sentence has been sent at all."""
+    first = "The weather is sunny and warm today. "
+    second = "Tomorrow it will rain in the morning."
+
+    async def run() -> tuple[Audio, list[str]]:
+        async with client(server) as c:
+            await c.write_event(SynthesizeStart().event())
+            for i in range(0, len(first), 9):  # pieces, as a chat model writes them
+                await c.write_event(SynthesizeChunk(text=first[i:i + 9]).event())
+            types, pcm = [], bytearray()
+            while (event := await c.read_event()) is not None:
+                types.append(event.type)
+                if event.type == "audio-chunk":
+                    pcm += AudioChunk.from_event(event).audio
+                    break
+            for i in range(0, len(second), 9):
+                await c.write_event(SynthesizeChunk(text=second[i:i + 9]).event())
+            await c.write_event(Synthesize(text=first + second).event())
+            await c.write_event(SynthesizeStop().event())
+            while (event := await c.read_event()) is not None:
+                types.append(event.type)
+                if event.type == "audio-chunk":
+                    pcm += AudioChunk.from_event(event).audio
+                if event.type == "synthesize-stopped":
+                    break
+            return Audio(bytes(pcm), 22050), types
+
+    audio, types = asyncio.run(run())
+    assert types[0] == "audio-start" and types[-2:] == ["audio-stop", "synthesize-stopped"]
+    assert types.count("audio-start") == types.count("audio-stop") == 1
+    heard = asyncio.run(transcribe(server, to_speech(audio)))
+    assert heard_enough(first + second, heard, share=0.7), heard  # spoken once, not twice
+    assert asyncio.run(describe(server)).tts[0].supports_synthesize_streaming
 
 
 def test_recognize_names_the_command_without_running_it(server: Any) -> None:
@@ -189,17 +188,6 @@ def test_the_conversation_agent_answers_as_the_test_mode_does(server: Any,
 
 
 # -- bad input on the wire: closed or ignored, and the server goes on ---------------------
-
-async def raw(server: Any, data: bytes, *, wait_s: float = 10.0) -> bytes:
-    """Send raw bytes; what comes back until the server closes (or `wait_s`)."""
-    reader, writer = await asyncio.open_connection(HOST, server.port)
-    writer.write(data)
-    await writer.drain()
-    try:
-        return await asyncio.wait_for(reader.read(), wait_s)
-    finally:
-        writer.close()
-
 
 def test_a_malformed_header_closes_only_that_connection(server: Any) -> None:
     assert asyncio.run(raw(server, b"{this is not json\n")) == b""

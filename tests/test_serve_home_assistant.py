@@ -33,7 +33,7 @@ COMMAND = "Turn on the kitchen light."
 def server(real_store: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     port = free_port()
     tmp = tmp_path_factory.mktemp("serve-ha")
-    with running_server(tmp, port=port, extra=f"max_audio_s = {MAX_AUDIO_S}\n") as process:
+    with running_server(tmp, port=port, serve={"max_audio_s": MAX_AUDIO_S}) as process:
         process.port = port  # type: ignore[attr-defined]
         process.tmp = tmp  # type: ignore[attr-defined]
         yield process

@@ -6,21 +6,32 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import subprocess
 import sys
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from wyoming.audio import AudioChunk, AudioStart
 from wyoming.event import Event
 
+from assistant.addresses import Endpoint
 from assistant.cli.serve import serve_plan
 from assistant.config import config_from_dict
 from assistant.doctor import serve_check
 from assistant.errors import AssistantError
+from assistant.loop.shared import Engines
+from assistant.scheduling.fair import FairExecutor
+from assistant.server import tts
 from assistant.server.allowance import serve_allowance
+from assistant.server.app import ServePlan, WyomingServer
+from assistant.server.flood import Admission, FloodLog
 from assistant.server.wire import AudioIn, WireError, WireLimits, read_event
 from assistant_bench.allowance import BENCH_PORT, bench_allowance
 from assistant_bench.satellites import counts_up_to
+from tests import building
+from tests.fakes import FakeRecognizer, FakeVadModel, FakeVoice
 
 LIMITS = WireLimits(max_event_bytes=1000, idle_timeout_s=0.2, max_audio_s=1.0)
 
@@ -56,6 +67,10 @@ def test_an_event_with_data_and_payload_is_read() -> None:
     (header(type="x", payload_length="12"), "byte count"),
     (header(type="x", data=[1]), "object"),
     (header(type="x", data_length=3) + b"[1]", "object"),
+    (b'{"type": "audio-chunk", "data": {"rate": 1e400}}\n', "not JSON"),  # float inf
+    (b'{"type": "ping", "data": {"text": NaN}}\n', "not JSON"),
+    (header(type="x", data_length=17) + b'{"rate": Infinity}', "not JSON"),
+    (b'{"type": "ping", "data": ' + b"[" * 20_000 + b"]" * 20_000 + b"}\n", "not JSON"),
 ])
 def test_a_broken_event_is_refused_with_the_reason(data: bytes, problem: str) -> None:
     with pytest.raises(WireError, match=problem):
@@ -83,7 +98,7 @@ def test_audio_in_another_format_than_announced_is_refused() -> None:
     assert audio.chunk(chunk(channels=2)) is None
     unannounced = AudioIn(max_s=None)
     block = unannounced.chunk(chunk(rate=22050, channels=2))
-    assert block is not None and block.channels == 2
+    assert block is not None and (block.rate, block.width, block.channels) == (16000, 2, 1)
     assert unannounced.chunk(chunk(rate=1)) is None and "cannot read" in unannounced.problem
     assert unannounced.chunk(Event(type="audio-chunk", data={})) is None
 
@@ -93,6 +108,20 @@ def test_one_request_buffers_at_most_max_audio_s() -> None:
     for _ in range(10):
         assert audio.chunk(chunk(seconds=0.1)) is not None
     assert audio.chunk(chunk(seconds=0.1)) is None and "1 s of audio" in audio.problem
+
+
+def test_the_bound_is_in_samples_after_conversion_not_in_announced_bytes() -> None:
+    """60 s announced at 192 kHz, 32-bit, 8 channels was 369 MB held per connection; kept
+    as 16 kHz mono 16-bit it is 1.9 MB, and the limit counts those samples."""
+    audio = AudioIn(max_s=1.0)
+    audio.start(AudioStart(rate=192000, width=4, channels=8).event())
+    kept = []
+    while (block := audio.chunk(chunk(rate=192000, seconds=0.25, width=4, channels=8))):
+        kept.append(block)
+    assert all((b.rate, b.width, b.channels) == (16000, 2, 1) for b in kept)
+    total = sum(b.frames for b in kept) + (tail.frames if (tail := audio.flush()) else 0)
+    assert total == 16000 and "1 s of audio" in audio.problem
+    assert 3 <= len(kept) <= 5  # 0.25 s each (the resampler holds a little back)
 
 
 def serve_args(**given: object) -> argparse.Namespace:
@@ -121,6 +150,26 @@ def test_who_may_connect() -> None:
     assert not plan.permits_client("::ffff:192.168.1.11")
     with pytest.raises(AssistantError, match="serve.clients"):
         serve_plan(serve_args(client=["the kitchen"]), config)
+
+
+def test_a_client_network_beyond_the_local_network_needs_an_explicit_yes(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """serve.clients = ["0.0.0.0/0"] was accepted silently: anyone who could reach the port
+    (a forwarded one) could give commands. Refused, unless allow_public_clients says so."""
+    wide = config_from_dict({"serve": {"clients": ["0.0.0.0/0"]}})
+    with pytest.raises(AssistantError, match="'0.0.0.0/0' reaches beyond the local network"):
+        serve_plan(serve_args(), wide)
+    with pytest.raises(AssistantError, match="allow_public_clients"):
+        serve_plan(serve_args(client=["203.0.113.0/24"]), config_from_dict({}))
+    check = serve_check(wide)
+    assert check.status == "FAIL" and "serve.clients" in check.fix
+    lan = serve_plan(serve_args(client=["192.168.0.0/16", "fd00::/8"]), config_from_dict({}))
+    assert lan.permits_client("192.168.7.7") and not lan.permits_client("8.8.8.8")
+    assert capsys.readouterr().err == ""
+    allowed = config_from_dict({"serve": {"clients": ["0.0.0.0/0"],
+                                          "allow_public_clients": True}})
+    assert serve_plan(serve_args(), allowed).permits_client("8.8.8.8")
+    assert "clients from 0.0.0.0/0 may connect" in capsys.readouterr().err
 
 
 def test_doctor_lists_what_serve_may_reach() -> None:
@@ -152,3 +201,162 @@ def test_bench_satellites_counts_and_its_one_port() -> None:
     assert allowance.listen_ports == allowance.peer_ports == (BENCH_PORT,)
     assert allowance.permits_connect("127.0.0.1", BENCH_PORT)
     assert not allowance.permits_connect("192.168.1.1", BENCH_PORT)
+
+
+# -- synthesis: backpressure and streaming, on a fake voice ---------------------------------
+
+class CountingExecutor(FairExecutor):
+    """The voice's queue, counting what was submitted."""
+
+    def __init__(self) -> None:
+        super().__init__("voice", workers=1, per_owner=1)
+        self.submitted = 0
+
+    def submit(self, owner: str, fn: Any, *args: Any, urgent: bool = False) -> Any:
+        self.submitted += 1
+        return super().submit(owner, fn, *args, urgent=urgent)
+
+
+def voice_engines(voice: FakeVoice) -> Engines:
+    return Engines(language=building.language("en"), recognizer=FakeRecognizer(),
+                   vad=FakeVadModel(), wake=None, voice=voice, chat=None, skills=None,
+                   synthesis=CountingExecutor())  # type: ignore[arg-type]
+
+
+SENTENCES = [f"Sentence number {i} is here." for i in range(20)]
+
+
+def test_synthesis_stays_a_sentence_ahead_of_a_reader_that_stopped() -> None:
+    """The client stops reading at the first audio chunk: the sender blocks there with
+    one more sentence synthesized, not the whole text; once it reads, the rest follows."""
+    voice = FakeVoice()
+    engines = voice_engines(voice)
+    reading = asyncio.Event()
+    sent: list[str] = []
+
+    async def send(event: Event) -> None:
+        sent.append(event.type)
+        if event.type == "audio-chunk":
+            await reading.wait()
+
+    async def run() -> int:
+        task = asyncio.ensure_future(tts.synthesize(engines, " ".join(SENTENCES), owner="c",
+                                                    send=send))
+        while "audio-chunk" not in sent:
+            await asyncio.sleep(0.01)
+        submitted = engines.synthesis.submitted  # type: ignore[attr-defined]
+        reading.set()
+        await task
+        return submitted
+
+    try:
+        assert asyncio.run(run()) == 1 + tts.AHEAD
+    finally:
+        engines.synthesis.close()
+    assert voice.spoken == SENTENCES
+    assert sent[0] == "audio-start" and sent[-1] == "audio-stop"
+    assert sent.count("audio-start") == 1
+
+
+def test_a_stream_speaks_each_sentence_once_its_text_is_complete() -> None:
+    voice = FakeVoice()
+    engines = voice_engines(voice)
+    sent: list[Event] = []
+
+    async def send(event: Event) -> None:
+        sent.append(event)
+
+    async def run() -> list[str]:
+        stream = tts.StreamingRequest(engines, owner="c", send=send, max_chars=200)
+        text = "The first sentence is here. The second one is"
+        for i in range(0, len(text), 7):  # pieces as a chat model writes them
+            assert stream.add(text[i:i + 7])
+        while not any(e.type == "audio-chunk" for e in sent):  # the first, before the end
+            await asyncio.sleep(0.01)
+        spoken_early = list(voice.spoken)
+        assert stream.add(" not.")
+        assert not stream.add("x" * 200)  # past max_chars: refused, nothing added
+        await stream.finish()
+        return spoken_early
+
+    try:
+        assert asyncio.run(run()) == ["The first sentence is here."]
+    finally:
+        engines.synthesis.close()
+    assert voice.spoken == ["The first sentence is here.", "The second one is not."]
+    types = [e.type for e in sent]
+    assert types[0] == "audio-start" and types[-2:] == ["audio-stop", "synthesize-stopped"]
+
+
+# -- admission and the flood log ------------------------------------------------------------
+
+@dataclass(eq=False)
+class Member:
+    peer: str
+    last_active: float
+    busy: bool = False
+    gone: bool = False
+    evicted: bool = False
+
+    def evict(self) -> None:
+        self.evicted = True
+
+
+class Later:
+    """`loop.call_later` for a FloodLog: the scheduled reports, run by hand."""
+
+    def __init__(self) -> None:
+        self.due: list[Any] = []
+
+    def __call__(self, delay: float, report: Any) -> None:
+        self.due.append(report)
+
+
+def test_at_a_cap_the_quietest_idle_connection_makes_room(caplog: pytest.LogCaptureFixture
+                                                          ) -> None:
+    later = Later()
+    admission = Admission(max_total=3, max_per_peer=2,
+                          flood=FloodLog(logging.getLogger("t"), schedule=later),
+                          clock=lambda: 100.0)
+    a1, a2 = Member("a", 10.0), Member("a", 5.0)
+    assert admission.admit(a1, name="a1") and admission.admit(a2, name="a2")
+    a3 = Member("a", 50.0)
+    assert admission.admit(a3, name="a3") and a2.evicted and not a1.evicted  # its own peer
+    b1 = Member("b", 60.0, busy=True)
+    assert admission.admit(b1, name="b1")
+    c1 = Member("c", 70.0)
+    assert admission.admit(c1, name="c1") and a1.evicted and not b1.evicted
+    a3.busy = c1.busy = True
+    for i in range(5):  # every member busy: refused, and logged once
+        assert not admission.admit(Member("d", 80.0 + i), name=f"d{i}")
+    refusals = [r for r in caplog.records if "all busy" in r.getMessage()]
+    assert len(refusals) == 1
+    for report in later.due:
+        report()
+    assert "4 more like this" in caplog.records[-1].getMessage()
+    assert admission.members == {a3, b1, c1}
+    b1.gone = True  # busy, but its client has left: its answer has no reader
+    d5 = Member("d", 90.0)
+    assert admission.admit(d5, name="d5") and b1.evicted and admission.members == {a3, c1, d5}
+
+
+def test_the_event_loop_failing_to_accept_is_logged_once_per_burst(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Out of file descriptors, asyncio logs a traceback for every failed accept (38,868
+    lines in 15 s); the server's handler logs the first and counts the rest."""
+    later = Later()
+    server = WyomingServer(context=None, plan=ServePlan(listen=Endpoint.parse(  # type: ignore[arg-type]
+        "127.0.0.1:10700", role="listen address")))
+    server._flood = FloodLog(logging.getLogger("t"), schedule=later)
+    loop = asyncio.new_event_loop()
+    try:
+        for _ in range(500):
+            server._loop_error(loop, {"message": "socket.accept() out of system resource",
+                                      "exception": OSError(24, "Too many open files")})
+    finally:
+        loop.close()
+    for report in later.due:
+        report()
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2 and "Too many open files" in lines[0]
+    assert lines[1].startswith("499 more like this")

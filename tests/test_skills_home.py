@@ -198,12 +198,15 @@ def test_state_file_is_private_and_written_whole(skills: Skills, state_file: Pat
     say(skills, "turn on the kitchen light")
     assert stat.S_IMODE(state_file.stat().st_mode) == 0o600
     assert [p.name for p in state_file.parent.iterdir()] == [state_file.name]  # no temp left
-    assert json.loads(state_file.read_text())["version"] == 1
+    data = json.loads(state_file.read_text())
+    assert data["format"] == "assistant home state" and data["version"] == 1
 
 
 @pytest.mark.parametrize("content", [
-    "{not json", '{"version": 1, "devices": {"kitchen_light": {"on": "yes", "brightness": 5}}}',
-    '{"version": 99, "devices": {}}', "[]", "\udcff",
+    '{"version": 1, "devices": {"kitchen_light": {"on": "yes", "brightness": 5}}}',
+    '{"format": "assistant home state", "version": 99, "devices": {}}',
+    '{"version": 99, "devices": {}}',  # written before the header: still ours
+    '{"format": "assistant home state", "version": 1, "devices": []}',
 ])
 def test_a_corrupt_state_file_is_set_aside(state_file: Path, content: str) -> None:
     state_file.parent.mkdir(parents=True)
@@ -216,6 +219,23 @@ def test_a_corrupt_state_file_is_set_aside(state_file: Path, content: str) -> No
     assert say(skills, "is the front door locked").text == "Yes, the front door is locked."
     say(skills, "turn on the kitchen light")
     assert saved(state_file)["kitchen_light"]["on"] is True
+
+
+@pytest.mark.parametrize("content", [
+    "{not json", "[]", "\udcff", "precious notes\n", '{"devices": {}, "owner": "me"}',
+    "[" * 100_000,
+])
+def test_a_file_that_is_not_a_state_file_is_never_touched(state_file: Path,
+                                                          content: str) -> None:
+    """skills.state_file naming someone's file (a script once pointed it at one: the
+    file was moved to .corrupt and overwritten with JSON) stops the start instead."""
+    state_file.parent.mkdir(parents=True)
+    state_file.write_text(content, errors="surrogateescape")
+    before = state_file.read_bytes()
+    with pytest.raises(HomeStateError, match="not a home state file of the assistant"):
+        make_skills(state_file)
+    assert state_file.read_bytes() == before
+    assert [p.name for p in state_file.parent.iterdir()] == [state_file.name]
 
 
 def test_state_of_devices_no_longer_in_the_home_is_ignored(state_file: Path) -> None:

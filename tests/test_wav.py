@@ -241,6 +241,28 @@ def test_a_recording_over_the_limit_is_refused_before_decoding() -> None:
         parse_wav(data, name="long.wav", max_seconds=2.0)
 
 
+def test_reading_is_bounded_whatever_the_file_claims(tmp_path: Path) -> None:
+    """`transcribe /dev/zero` read without end (a bare MemoryError); a data chunk that
+    declares more than the limit is refused from its header, before it is read."""
+    with pytest.raises(WavError, match="/dev/zero: not a WAV file"):
+        read_wav("/dev/zero")
+    fmt = struct.pack("<HHIIHH", 1, 1, 8000, 16000, 2, 16)
+    riff = b"RIFF" + struct.pack("<I", 0xFFFFFFF0) + b"WAVE" + b"fmt " + struct.pack("<I", 16)
+    huge = tmp_path / "huge.wav"
+    huge.write_bytes(riff + fmt + b"data" + struct.pack("<I", 0xFFFFF000) + bytes(100))
+    with pytest.raises(WavError, match=r"too long \(268435 s\); the limit is 600 s"):
+        read_wav(huge)
+    padded = tmp_path / "padded.wav"
+    padded.write_bytes(riff + fmt + b"LIST" + struct.pack("<I", 0x7FFFFFFF) + bytes(100))
+    with pytest.raises(WavError, match="chunk of 2147483647 bytes before the audio"):
+        read_wav(padded)
+    within = tmp_path / "within.wav"
+    within.write_bytes(wav_bytes(np.zeros(8000 * 3), 8000))
+    assert read_wav(within, max_seconds=3.0).seconds == pytest.approx(3.0)
+    with pytest.raises(WavError, match="too long"):
+        read_wav(within, max_seconds=2.0)
+
+
 def test_wav_error_is_an_assistant_error_and_a_value_error() -> None:
     from assistant.errors import AssistantError
 

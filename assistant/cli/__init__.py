@@ -21,6 +21,7 @@ from assistant.cli import bench, chat, intents, models, privacy, serve, speech, 
 from assistant.config import load_config, with_language
 from assistant.errors import AssistantError
 from assistant.language import available_languages
+from assistant.logs import configure as configure_logging
 from assistant.sandbox.policy import apply_network_policy
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="TOML config file (default: ./assistant.toml, else "
                         "~/.config/assistant/assistant.toml, else built-in defaults)")
     parser.add_argument("--debug", action="store_true",
-                        help="log debug messages and show tracebacks on errors")
+                        help="log debug messages and show tracebacks on errors (what was "
+                        "heard and answered only with --log-transcripts)")
+    parser.add_argument("--log-transcripts", action="store_true",
+                        help="with --debug, also log what was heard and answered (keep such "
+                        "a log private)")
     parser.add_argument("--profile", metavar="NAME", default=None, help=PROFILE_HELP)
     parser.add_argument("--version", action="version", version=f"assistant {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -77,13 +82,13 @@ def _terminate(signum: int, frame: object) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(debug=args.debug, transcripts=args.log_transcripts)
     # SIGTERM unwinds like Ctrl-C, so every temporary file is removed on the way out
-    # (`run` replaces this with its own clean stop).
+    # (`run` replaces this with its own clean stop). SIGINT is set explicitly too: Python
+    # leaves it ignored when the parent ignored it (a shell script's `&`, a CI runner),
+    # and a SIGINT that does nothing let `models fetch` and `script` run on to the end.
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         config = load_config(args.config, profile=args.profile)
         if getattr(args, "language", None) is not None:

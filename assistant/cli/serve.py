@@ -4,18 +4,24 @@ network allowance (exactly the listen address and the satellites) and the handle
 from __future__ import annotations
 
 import argparse
-import ipaddress
+import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from assistant.config import Config
+from assistant.config import Config, ServeConfig
 from assistant.errors import AssistantError
 from assistant.extras import require
 from assistant.sandbox.allowance import NetworkAllowance
-from assistant.server.allowance import satellite_peers, serve_allowance
+from assistant.server.allowance import (
+    beyond_local,
+    client_networks,
+    satellite_peers,
+    serve_allowance,
+)
 
 if TYPE_CHECKING:
     from assistant.server.app import ServePlan
+    from assistant.server.wire import WireLimits
 
 
 def register(subparsers: Any) -> None:
@@ -53,7 +59,6 @@ def serve(args: argparse.Namespace, config: Config) -> int:
     from assistant.server.app import WyomingServer
     from assistant.server.connection import ServerContext
     from assistant.server.info import describe
-    from assistant.server.wire import WireLimits
     from assistant.sound.priority import raise_process_priority
 
     started = time.perf_counter()
@@ -67,9 +72,7 @@ def serve(args: argparse.Namespace, config: Config) -> int:
         context = ServerContext(
             engines=engines, settings=session_settings(config, engines.language, wake=wake),
             info=describe(engines, language=engines.language.code).event(),
-            limits=WireLimits(max_event_bytes=serve_config.max_event_bytes,
-                              idle_timeout_s=serve_config.idle_timeout_ms / 1000,
-                              max_audio_s=serve_config.max_audio_s),
+            limits=wire_limits(serve_config),
             clock=clock, observers=(transcripts.observe,) if transcripts else ())
         server = WyomingServer(context, plan)
 
@@ -98,12 +101,29 @@ def serve_plan(args: argparse.Namespace, config: Config) -> ServePlan:
 
     reach = serve_allowance(config, listen=args.listen, satellites=args.satellite)
     satellites = NetworkAllowance.parse(peers=satellite_peers(config.serve, args.satellite))
-    clients = []
-    for text in [*config.serve.clients, *args.client]:
-        try:
-            clients.append(ipaddress.ip_network(text.strip(), strict=False))
-        except ValueError:
-            raise AssistantError(f"serve.clients: {text!r} is not a network such as "
-                                 "192.168.1.10/32") from None
-    return ServePlan(listen=reach.listen[0], satellites=satellites.peers,
-                     clients=tuple(clients), reconnect_max_s=config.serve.reconnect_max_s)
+    try:
+        clients = client_networks(config, args.client)
+    except ValueError as error:
+        raise AssistantError(str(error)) from None
+    public = [str(network) for network in clients if beyond_local(network)]
+    if public:
+        print(f"warning: serve.allow_public_clients: clients from {', '.join(public)} may "
+              "connect: anyone who can reach the port can give commands and hear the answers",
+              file=sys.stderr, flush=True)
+    serve = config.serve
+    return ServePlan(listen=reach.listen[0], satellites=satellites.peers, clients=clients,
+                     reconnect_max_s=serve.reconnect_max_s,
+                     max_connections=serve.max_connections,
+                     max_connections_per_peer=serve.max_connections_per_peer)
+
+
+def wire_limits(config: ServeConfig) -> WireLimits:
+    """The per-connection limits of `[serve]` (see `assistant.server.wire`)."""
+    from assistant.server.wire import WireLimits
+
+    return WireLimits(max_event_bytes=config.max_event_bytes,
+                      idle_timeout_s=config.idle_timeout_ms / 1000,
+                      first_event_timeout_s=config.first_event_timeout_ms / 1000,
+                      max_audio_s=config.max_audio_s,
+                      write_timeout_s=config.write_timeout_ms / 1000,
+                      max_text_chars=config.max_text_chars)

@@ -1,8 +1,10 @@
 """The simulated home's persisted device states (what is on, locked, at which temperature).
 
 The state lives in a JSON file written atomically (temp file, fsync, rename) with
-owner-only permissions. A state file that cannot be used is moved aside as `*.corrupt`,
-reported, and the home starts from its defaults: the home file is never lost.
+owner-only permissions, headed `"format": "assistant home state"`. A state file of ours
+that cannot be used is moved aside as `*.corrupt`, reported, and the home starts from its
+defaults: the home file is never lost. A file that is not ours (no header: the path names
+some other file) is never moved or overwritten: the start stops with an error naming it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from assistant.home.home_file import Device, HomeConfig
 log = logging.getLogger(__name__)
 
 STATE_VERSION = 1
+STATE_FORMAT = "assistant home state"
+"""The header that marks a state file as ours (files written before it have exactly the
+keys "version" and "devices", and are ours too)."""
 
 #: State keys per device kind and their types (a colour is a list of three 0-255 values
 #: or null); a key missing from an older file takes its default.
@@ -62,7 +67,8 @@ class HomeState:
     """Current device states, saved after every change. `path=None` keeps them in memory.
     One house: every session (room) reads and changes the same state, under one lock.
 
-    Raises HomeStateError if `path` is a directory.
+    Raises HomeStateError if `path` is a directory or a file that is not a state file of
+    ours (it is left as it is).
     """
 
     def __init__(self, config: HomeConfig, *, path: Path | None) -> None:
@@ -106,13 +112,15 @@ class HomeState:
                                  "set skills.state_file to a file path")
         try:
             text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # nothing saved yet (or cannot be)
             return
-        except (OSError, UnicodeDecodeError) as error:
-            self._set_aside(path, f"cannot read it ({error})")
-            return
+        except UnicodeDecodeError:
+            raise HomeStateError(_foreign(path, "it is not text")) from None
+        except OSError as error:
+            raise HomeStateError(f"cannot read the home state file {path}: {error}") from None
+        data = _ours(path, text)
         try:
-            loaded = _parse_states(json.loads(text), self.config)
+            loaded = _parse_states(data, self.config)
         except (ValueError, TypeError) as error:
             self._set_aside(path, str(error))
             return
@@ -131,13 +139,31 @@ class HomeState:
         log.warning("%s", self.problem)
 
     def _save(self, path: Path) -> None:
-        payload = json.dumps({"version": STATE_VERSION, "devices": self._states},
-                             indent=2, sort_keys=True)
+        payload = json.dumps({"format": STATE_FORMAT, "version": STATE_VERSION,
+                              "devices": self._states}, indent=2, sort_keys=True)
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             write_atomic(path, (payload + "\n").encode("utf-8"))
         except OSError as error:
             raise HomeStateError(f"cannot save the home state to {path}: {error}") from None
+
+
+def _ours(path: Path, text: str) -> dict[str, Any]:
+    """A state file's JSON when the file is one of ours; HomeStateError otherwise."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        raise HomeStateError(_foreign(path, "it is not JSON")) from None
+    if isinstance(data, dict) and (data.get("format") == STATE_FORMAT
+                                   or set(data) == {"version", "devices"}):
+        return data
+    raise HomeStateError(_foreign(path, f"it has no \"format\": \"{STATE_FORMAT}\""))
+
+
+def _foreign(path: Path, why: str) -> str:
+    return (f"{path} is not a home state file of the assistant ({why}), so it is left "
+            "as it is; set skills.state_file to another path, or delete the file if it is "
+            "yours to lose")
 
 
 def _parse_states(data: Any, config: HomeConfig) -> dict[str, dict[str, Any]]:

@@ -32,6 +32,7 @@ from assistant.engines.stt import RecognitionStream, SpeechRecognizer, Transcrip
 from assistant.engines.stt.split import SplitStream
 from assistant.engines.vad import VoiceActivityDetector
 from assistant.engines.wake import WakeWordDetector
+from assistant.logs import SAID
 from assistant.loop.events import (
     Completeness,
     Event,
@@ -365,7 +366,8 @@ class Listener:
             transcript = Transcript("", "none", "", 0.0)
         clear = heard_clearly(transcript, threshold=self._settings.min_confidence)
         if not clear:
-            log.debug("not heard clearly (%.2f): %s", transcript.confidence, transcript.text)
+            log.debug("not heard clearly (confidence %.2f): %s", transcript.confidence,
+                      transcript.text, extra=SAID)
         self._emit(UserTurn(
             turn=ended.turn, text=transcript.text, kind=InputKind.SPEECH, wake=ended.wake,
             follow_up=ended.follow_up, t_decided=ended.t_decided,

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from assistant.logs import SAID
 from assistant.loop.conversation import Answer, Conversation
 from assistant.loop.events import (
     Event,
@@ -128,7 +129,7 @@ class Responder:
             if turn.turn <= self._interrupted_upto:
                 cancel.set()  # interrupted before its answer began
         text = strip_wake_phrase(turn.text, self._wake_phrase)
-        log.debug("heard: %s", text)
+        log.debug("heard: %s", text, extra=SAID)
         if turn.wake and self._new_conversation_on_wake:
             self._conversation.new_topic()
         answer = self._answer(turn, text, cancel)
@@ -139,7 +140,7 @@ class Responder:
         finished = self._wait_heard(cancel)
         interrupted = not finished or cancel.is_set()
         answer.finish(heard=spoken.heard, interrupted=interrupted)
-        log.debug("replied (%s): %s", answer.route.value, spoken.text)
+        log.debug("replied (%s): %s", answer.route.value, spoken.text, extra=SAID)
         route = answer.route
         listen_again = route in (Route.SKILL, Route.LLM, Route.UNCLEAR) and not interrupted
         if turn.text.strip() and not text:

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from assistant.engines.llm import ChatMessage, ChatModel
 from assistant.errors import AssistantError
 from assistant.language import Language
+from assistant.logs import SAID
 from assistant.loop.events import Completeness, Route
 from assistant.loop.memory import ConversationMemory
 from assistant.loop.outcomes import NoChatModel, NotCaught, NotSure
@@ -281,7 +282,7 @@ class Router:
                 return None
             return self.skills.call_tool(call["name"], call.get("arguments", {}), now=now)
         except (AssistantError, ValueError, KeyError, TypeError) as error:
-            log.debug("tool call not used: %s", error)  # may quote the user: DEBUG only
+            log.debug("tool call not used: %s", error, extra=SAID)  # may quote the user
             return None
 
     def is_complete(self, text: str) -> Completeness | None:

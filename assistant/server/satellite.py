@@ -12,6 +12,7 @@ When the satellite goes away the session ends; the link tries again after 1 s, t
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 
 from wyoming.info import Describe
@@ -19,7 +20,6 @@ from wyoming.satellite import RunSatellite
 
 from assistant.sandbox.allowance import Endpoint
 from assistant.server.connection import Connection, ServerContext
-from assistant.server.wire import WireLimits
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +36,8 @@ class SatelliteLink:
         self._context = context
         self._reconnect_max_s = reconnect_max_s
         # A satellite may be silent until its own wake word: no idle limit.
-        limits = context.limits
-        self._limits = WireLimits(max_event_bytes=limits.max_event_bytes,
-                                  idle_timeout_s=None, max_audio_s=limits.max_audio_s)
+        self._limits = dataclasses.replace(context.limits, idle_timeout_s=None,
+                                           first_event_timeout_s=None)
         self.connected = asyncio.Event()
         self.connection: Connection | None = None
 

@@ -78,11 +78,15 @@ class AudioSender:
             self._loop.call_soon_threadsafe(self._changed.set)
 
     async def run(self) -> None:
-        """Until cancelled (the connection closed)."""
-        while True:
-            await self._changed.wait()
-            self._changed.clear()
-            await self._pump()
+        """Until cancelled or the connection fails (a satellite that stopped reading is
+        dropped by the connection's write timeout; its reader then ends the session)."""
+        try:
+            while True:
+                await self._changed.wait()
+                self._changed.clear()
+                await self._pump()
+        except ConnectionError as error:
+            log.info("reply audio stopped: %s", error)
 
     async def _pump(self) -> None:
         rate = self._sink.rate

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from assistant.home.backend import DeviceBackend
 from assistant.home.model import Home
 from assistant.intents import IntentMatch, SlotValidator
+from assistant.logs import SAID
 from assistant.skills.base import (
     WANTS_TEXT,
     AnsweredTooLate,
@@ -391,7 +392,7 @@ class Skills:
             raise ToolCallError("tool calls are off (set skills.tool_calls = true)")
         slots = validate(self._engine.specs, name, arguments,
                          names=self._engine.words.timer_names)
-        log.debug("tool call %s %s", name, slots)
+        log.debug("tool call %s %s", name, slots, extra=SAID)
         return self._reply(self._run(IntentMatch(intent=name, slots=slots, text=""), now=now),
                            now)
 

@@ -4,6 +4,13 @@ A script is a mapping with a `turns:` list. Each turn is exactly one of `say` (s
 by a voice), `audio` (a WAV recording, relative to the script), `text` (typed),
 `silence_ms` or `noise_ms` (generated), plus options and an `expect:` block. Unknown
 keys and wrong types are errors naming the file, the turn, its line and the key.
+
+`settings:` may change what a test is about (`SCRIPT_SETTINGS`: the language, the engines
+and models by id, the listening and the conversation), never where the assistant writes
+or what it may reach (privacy, models, serve, the home's state file). A script is read
+with bounds: at most `MAX_SCRIPT_BYTES`, `MAX_DEPTH` levels of nesting, and `MAX_EXPANDED`
+values and characters once YAML aliases are expanded (a "billion laughs" file is refused
+before it is expanded).
 """
 
 from __future__ import annotations
@@ -28,6 +35,18 @@ EXPECT_KEYS: dict[str, type | tuple[type, ...]] = {
     "language": str,
 }
 ROUTES = ("skill", "llm", "control", "unclear", "none")
+ANY_KEY = "*"
+SCRIPT_SETTINGS: dict[str, tuple[str, ...]] = {
+    "stt": (ANY_KEY,), "llm": (ANY_KEY,), "tts": (ANY_KEY,), "memory": (ANY_KEY,),
+    "wake": (ANY_KEY,), "vad": (ANY_KEY,),
+    "skills": ("language", "home_file", "tool_calls"),
+    "audio": ("block_ms", "output_buffer_ms", "barge_in", "volume"),
+}
+"""What a script's `settings:` may change, by section (the top-level `language` too)."""
+MAX_SCRIPT_BYTES = 1 << 20
+MAX_DEPTH = 32
+MAX_EXPANDED = 2_000_000
+"""Values plus characters of the whole script once aliases are expanded."""
 TOP_KEYS = {"turns": list, "voice": str, "clock": str, "settings": dict, "description": str}
 DEFAULT_PAUSE_MS = 300
 
@@ -64,8 +83,26 @@ class Script:
     settings: dict[str, Any] = field(default_factory=dict)
 
 
+class _TooDeep(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
 class _LineLoader(yaml.SafeLoader):
-    """Records the line of every mapping so errors can point at it."""
+    """Records the line of every mapping so errors can point at it; refuses nesting deeper
+    than `MAX_DEPTH` while composing (PyYAML composes recursively)."""
+
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -80,14 +117,42 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 def load_script(path: str | Path) -> Script:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            raw = file.read(MAX_SCRIPT_BYTES + 1)
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ScriptError(f"{path}: cannot read the script ({error})") from None
+    if len(raw) > MAX_SCRIPT_BYTES:
+        raise ScriptError(f"{path}: larger than {MAX_SCRIPT_BYTES // 1024} KiB, which no "
+                          "script needs (is it the right file?)")
     try:
         data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as error:
         raise ScriptError(f"{path}: not valid YAML/JSON: {error}") from None
+    except _TooDeep as error:
+        raise ScriptError(f"{path}:{error.line}: nested more than {MAX_DEPTH} levels "
+                          "deep") from None
+    _check_size(data, where=str(path))
     return parse_script(data, path=path)
+
+
+def _check_size(data: Any, *, where: str) -> None:
+    """Refuse a script whose values, counted with every alias expanded, exceed
+    `MAX_EXPANDED` (values plus characters): the walk stops at the bound, so a bomb costs
+    no more than a large honest script."""
+    budget = MAX_EXPANDED
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        value, at = stack.pop()
+        budget -= 1 + (len(value) if isinstance(value, str) else 0)
+        if budget < 0:
+            raise ScriptError(f"{where}: {at or 'the script'}: more than {MAX_EXPANDED:,} "
+                              "values and characters once its aliases are expanded")
+        if isinstance(value, dict):
+            stack.extend((item, f"{at}.{key}".lstrip(".")) for key, item in value.items()
+                         if key != "__line__")
+        elif isinstance(value, list):
+            stack.extend((item, f"{at}[{i}]") for i, item in enumerate(value))
 
 
 def parse_script(data: Any, *, path: Path) -> Script:
@@ -113,8 +178,29 @@ def parse_script(data: Any, *, path: Path) -> Script:
             raise ScriptError(f"{where}: clock must be an ISO date-time like "
                               f"2026-11-29T19:45:00, got {data['clock']!r}") from None
     turns = tuple(_parse_turn(i + 1, raw, where, path.parent) for i, raw in enumerate(turns_data))
+    settings = _strip_lines(data.get("settings", {}))
+    _check_settings(settings, where)
     return Script(path=path, turns=turns, voice=data.get("voice"), clock=clock,
-                  settings=_strip_lines(data.get("settings", {})))
+                  settings=settings)
+
+
+def _check_settings(settings: dict[Any, Any], where: str) -> None:
+    """Only what `SCRIPT_SETTINGS` lists (the values are checked like a config file's)."""
+    allowed = ", ".join(["language", *(f"{s}.{k}" if k != ANY_KEY else s
+                                       for s, keys in SCRIPT_SETTINGS.items() for k in keys)])
+    for section, values in settings.items():
+        if section == "language":
+            continue
+        keys = SCRIPT_SETTINGS.get(str(section))
+        if keys is None:
+            raise ScriptError(f"{where}: settings.{section} cannot be set by a script (it "
+                              f"may set {allowed})")
+        if ANY_KEY in keys or not isinstance(values, dict):
+            continue  # a non-table is refused when the settings are applied
+        for key in values:
+            if key not in keys:
+                raise ScriptError(f"{where}: settings.{section}.{key} cannot be set by a "
+                                  f"script (it may set {allowed})")
 
 
 def _parse_turn(index: int, raw: Any, where: str, base: Path) -> Turn:

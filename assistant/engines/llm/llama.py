@@ -78,6 +78,9 @@ class LlamaChatModel:
     def _generate(self, messages: list[ChatMessage], max_tokens: int, pieces: Handoff[str],
                   cancel: threading.Event | None) -> None:
         """The worker's side of `stream_reply`: write until done, cancelled or unread."""
+        if cancel is not None and cancel.is_set():  # cancelled while queued: skip the prompt
+            pieces.finish()
+            return
         try:
             chunks: Any = self._llama.create_chat_completion(
                 messages=_as_dicts(messages), stream=True, max_tokens=max_tokens,

@@ -25,6 +25,7 @@ from hassil import SlotList
 
 from assistant.intents import (
     HOME_LISTS,
+    MAX_COMMAND_CHARS,
     IntentMatch,
     IntentRecognizer,
     SlotValidator,
@@ -154,7 +155,10 @@ class MandarinIntentRecognizer:
 
     def recognize(self, text: str) -> IntentMatch | None:
         """The first pass that matches the whole sentence, else the nearest template by
-        sound if it is near enough, or None (not a command)."""
+        sound if it is near enough, or None (not a command; nor is a text longer than
+        any command, `MAX_COMMAND_CHARS`)."""
+        if len(text) > MAX_COMMAND_CHARS:
+            return None
         written = self.recognize_written(text)
         unknown = written.slots.get("unknown") if written is not None else None
         if written is not None and unknown is not None and (
@@ -181,7 +185,7 @@ class MandarinIntentRecognizer:
     def recognize_by_sound(self, text: str) -> IntentMatch | None:
         """The nearest template by sound within `near_enough`, its slots checked, with
         the slots not heard exactly marked doubtful."""
-        if self._by_sound is None:
+        if self._by_sound is None or len(text) > MAX_COMMAND_CHARS:
             return None
         for near in self._by_sound.nearest(text):
             if near.distance > self.near_enough:
