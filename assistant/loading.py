@@ -34,10 +34,12 @@ log = logging.getLogger(__name__)
 
 def load_recognizer(config: SttConfig, store: ModelStore, *, language: str,
                     prompt: str | None = None, engine: str | None = None,
-                    model_id: str | None = None, alternatives: int = 0) -> SpeechRecognizer:
+                    model_id: str | None = None, alternatives: int = 0,
+                    doubt_echoes: bool = False) -> SpeechRecognizer:
     """Load the recognizer `choose_engine` picks for `language` (a recognizer language
     code), from its explicit local path. A multilingual model is told the language, and
-    `prompt` (the script to write in) when given."""
+    `prompt` (the script to write in) when given; `doubt_echoes`: a transcript that only
+    copies the prompt is marked (the language pack's `recognizer.doubt_echoes`)."""
     choice = choose_engine(config, store, language=language, engine=engine, model_id=model_id)
     path = store.require(choice.model_id)
     spoken = store.registry.get(choice.model_id).language
@@ -49,7 +51,8 @@ def load_recognizer(config: SttConfig, store: ModelStore, *, language: str,
                              threads=config.threads or max(1, cpu_threads() // 2), workers=2,
                              short_context=config.short_context,
                              prompt=(prompt or "") if spoken == MULTILINGUAL else "",
-                             alternatives=alternatives)
+                             alternatives=alternatives,
+                             doubt_echoes=(code,) if doubt_echoes else ())
 
 
 def language_recognizer(config: Config, language: Language,
@@ -60,7 +63,8 @@ def language_recognizer(config: Config, language: Language,
     return load_recognizer(config.stt, store, language=language.code,
                            prompt=language.recognizer_prompt,
                            model_id=config.stt.model or language.recognizer_model,
-                           alternatives=language.recognizer_alternatives)
+                           alternatives=language.recognizer_alternatives,
+                           doubt_echoes=language.recognizer_doubts_echoes)
 
 
 def load_final_recognizer(config: Config, language: Language, store: ModelStore,
@@ -135,7 +139,8 @@ def detecting_recognizer(config: Config, languages: Sequence[Language],
                  if lang.recognizer_prompt},
         beam_size=stt.beam_size, threads=stt.threads or max(1, cpu_threads() // 2),
         workers=2, short_context=stt.short_context,
-        alternatives=max(lang.recognizer_alternatives for lang in languages))
+        alternatives=max(lang.recognizer_alternatives for lang in languages),
+        doubt_echoes=[lang.code for lang in languages if lang.recognizer_doubts_echoes])
 
 
 def spoken_voice(config: Config, languages: Sequence[Language], store: ModelStore, *,

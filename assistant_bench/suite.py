@@ -97,8 +97,11 @@ def run_suite(config: Any, options: Options) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="assistant-bench-") as scratch:
         config = dataclasses.replace(
             config, llm=dataclasses.replace(config.llm, temperature=0.0),
-            skills=dataclasses.replace(config.skills,
-                                       state_file=str(Path(scratch) / "home-state.json")))
+            skills=dataclasses.replace(  # never the user's saved home, alarms or lists
+                config.skills, state_file=str(Path(scratch) / "home-state.json"),
+                alarms_file=str(Path(scratch) / "alarms.json"),
+                reminders_file=str(Path(scratch) / "reminders.json"),
+                lists_file=str(Path(scratch) / "lists.json")))
         _engines_parts(results, config, store, options)
     if options.live:
         with timed(results, "live"):

@@ -130,8 +130,8 @@ def bilingual_conversation(*, chat: ChatModel | None = None, state_file: Path | 
     assembly builds it: each language's skills over the one home, shared timers;
     `zh_chat`: whether the chat model speaks Mandarin."""
     english = skills_engine("en", state_file=state_file)
-    config = Config(language="zh", skills=SkillsConfig(state_file=str(english.home.path)))
-    mandarin = build_skills(config, language("zh"), sharing=english)
+    # the same house, alarms and lists as the English skills (no file of its own)
+    mandarin = build_skills(Config(language="zh"), language("zh"), sharing=english)
     chat_settings = ChatSettings(system_prompt="Be brief.")
     settings = SessionSettings(chat=chat_settings, chats={
         "en": chat_settings, "zh": ChatSettings(system_prompt="简短。", answers=zh_chat)})

@@ -115,6 +115,11 @@ class Language:
     recognizer_alternatives: int = 0
     """How many other readings of each utterance the recognizer returns (its beam's; the
     skills try them when the best reading is not a command)."""
+    recognizer_doubts_echoes: bool = False
+    """A transcript that only repeats sentences of the recognizer's hint must be heard
+    with more confidence (`ECHO_CONFIDENCE`): Whisper base copies its Mandarin hint when it
+    cannot make out the audio. English commands said as the hint words them are not doubted
+    (the everyday benchmark: "Snooze." was asked about)."""
 
     @property
     def intents_path(self) -> Path:

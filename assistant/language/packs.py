@@ -102,7 +102,8 @@ def _load(folder: Path) -> Language:
         skill_words=_skill_words(skills, text, hooks),
         text=text, phrasebook=phrasebook,
         load_intents=getattr(hooks, "load_intents", None) or _intent_loader(text.normalize),
-        recognizer_alternatives=int(recognizer.get("alternatives", 0)))
+        recognizer_alternatives=int(recognizer.get("alternatives", 0)),
+        recognizer_doubts_echoes=bool(recognizer.get("doubt_echoes", False)))
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -27,7 +27,7 @@ import dataclasses
 import logging
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -85,13 +85,16 @@ class WhisperRecognizer:
     def __init__(self, model_dir: Path, *, language: str = "en", beam_size: int = 1,
                  threads: int = 1, workers: int = 2, short_context: bool = True,
                  prompt: str = "", alternatives: int = 0, languages: Sequence[str] = (),
-                 prompts: Mapping[str, str] | None = None) -> None:
+                 prompts: Mapping[str, str] | None = None,
+                 doubt_echoes: Collection[str] = ()) -> None:
         """`threads` per decode; `workers` decodes at once; `prompt` starts every initial
         prompt (Mandarin: "以下是普通话的句子。", so it writes Simplified characters);
         `alternatives`: how many other readings a transcript carries (the beam searched
         is at least one wider; 0 keeps `beam_size`). `language = "auto"` (a multilingual
         model) detects each utterance's language among `languages`, each with its own
-        start of the prompt in `prompts`."""
+        start of the prompt in `prompts`. `doubt_echoes`: the languages in which a
+        transcript that only repeats sentences of the prompt is marked (`echoes_prompt`:
+        Whisper base copies its Mandarin hint when it cannot make out the audio)."""
         from faster_whisper import WhisperModel
         from faster_whisper.tokenizer import Tokenizer
 
@@ -101,6 +104,7 @@ class WhisperRecognizer:
         self.languages = tuple(languages) if language == AUTO else (language,)
         self._beam_size = max(beam_size, alternatives + 1 if alternatives else 1)
         self._alternatives = alternatives
+        self._doubt_echoes = frozenset(doubt_echoes)
         self._short_context = short_context
         self._prompts = {**(prompts or {}), **({language: prompt} if prompt else {})}
         self._model = WhisperModel(str(model_dir), device="cpu", compute_type="int8",
@@ -245,7 +249,8 @@ class WhisperRecognizer:
             other for other in (drop_repeated_sentences(o.strip()) for o in others)
             if other and other != text))
         found = self._transcript(text, samples, language, alternatives=alternatives, **scores)
-        return dataclasses.replace(found, echoes_prompt=echoes(text, phrases or ()))
+        return dataclasses.replace(found, echoes_prompt=language in self._doubt_echoes
+                                   and echoes(text, phrases or ()))
 
     def _decode_full(self, samples: np.ndarray, phrases: Sequence[str] | None,
                      language: str) -> Transcript:

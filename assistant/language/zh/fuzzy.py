@@ -86,7 +86,19 @@ class _Slot:
     value: Any
     kind: str
     tokens: list[Token] = field(default_factory=list)
-    cost: float = 0.0
+    steps: list[tuple[int, float]] = field(default_factory=list)
+    """(kind, cost) of each step inside the slot."""
+
+    @property
+    def cost(self) -> float:
+        """What the slot's own words cost: syllables heard added at its edges belong to
+        the words around it ("帮我把厨房的灯": 我 and 把 are not part of the name)."""
+        steps = list(self.steps)
+        while steps and steps[0][0] == _INS:
+            steps.pop(0)
+        while steps and steps[-1][0] == _INS:
+            steps.pop()
+        return sum(cost for _, cost in steps)
 
 
 class SoundGraph:
@@ -268,8 +280,8 @@ class SoundGraph:
             elif kind == _ANY:
                 words.append(payload.written)
                 template_tokens += 1
-            if open_slot is not None:
-                open_slot.cost += step
+            if open_slot is not None and kind in (_SUB, _DEL, _INS, _NUM, _ANY):
+                open_slot.steps.append((kind, step))
                 if kind in (_ANY, _INS):
                     open_slot.tokens.append(payload)
         values = dict(data.slots or {})
