@@ -18,6 +18,7 @@ from typing import Any
 
 from assistant.config_check import ConfigError, build_section, option
 from assistant.config_home import HomeBackendConfig
+from assistant.config_llm import BACKENDS, FALLBACKS, ChatServer, chat_server
 from assistant.config_place import AlarmsConfig, PlaceConfig
 from assistant.profiles import ProfileError, profile_overrides, profiles_file
 from assistant.toml_file import read_toml
@@ -94,8 +95,25 @@ class LlmConfig:
     unset = the language's."""
     max_sentences: int = option(2, low=1, high=100)
     """A reply ends after this many sentences (the rest is not written)."""
+    backend: str = option("local", choices=BACKENDS)
+    """"openai": an OpenAI-compatible chat server at `url` writes the replies."""
+    url: str = ""
+    """The chat server, http://ADDRESS:PORT on the local network (docs/models.md)."""
+    allow_public_url: bool = False
+    """Accept a `url` beyond the local network (every question leaves the house)."""
+    timeout_s: float = option(10.0, low=0.5, high=600.0)
+    """The server's longest silence: before its first byte and between two pieces."""
+    fallback: str = option("none", choices=FALLBACKS)
+    """"local": this machine's model answers when the server cannot (loaded too)."""
+
+    def server(self) -> ChatServer | None:
+        """The chat server of `backend = "openai"` (ConfigError naming llm.url)."""
+        if self.backend != "openai":
+            return None
+        return chat_server(self.url, allow_public=self.allow_public_url)
 
     def __post_init__(self) -> None:
+        self.server()  # a bad llm.url fails when the file is read
         if self.examples is None:
             return
         pairs = []
