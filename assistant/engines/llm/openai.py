@@ -101,8 +101,41 @@ class OpenAIChatModel:
         finally:
             connection.close()
 
+    def probe(self) -> list[str]:
+        """The models the server offers (`GET /v1/models`), to show it answers;
+        ChatServerError when it does not."""
+        server = self.server
+        connection = self._connection()
+        try:
+            connection.request("GET", server.path.removesuffix("/chat/completions") + "/models")
+            response = connection.getresponse()
+            if response.status != 200:
+                raise ChatServerError("error", f"{server.peer} answered HTTP "
+                                      f"{response.status} {response.reason}")
+            body = _reading_all(response, self._max_bytes, self._timeout_s)
+        except TimeoutError:
+            raise ChatServerError("slow", f"{server.peer} did not answer in "
+                                  f"{self._timeout_s:g} s") from None
+        except (OSError, http.client.HTTPException) as error:
+            raise ChatServerError("unreachable", f"cannot reach {server.peer}: "
+                                  f"{error or type(error).__name__}") from None
+        finally:
+            connection.close()
+        try:
+            return [str(m["id"]) for m in json.loads(body)["data"]]
+        except (ValueError, KeyError, TypeError):
+            raise ChatServerError("garbled", "GET /v1/models: not a model list") from None
+
     def close(self) -> None:
         """Nothing is held between replies."""
+
+    def _connection(self) -> http.client.HTTPConnection:
+        server = self.server
+        if server.tls:
+            return http.client.HTTPSConnection(server.host, server.port,
+                                               timeout=self._timeout_s,
+                                               context=ssl.create_default_context())
+        return http.client.HTTPConnection(server.host, server.port, timeout=self._timeout_s)
 
     def _body(self, messages: Sequence[ChatMessage], max_tokens: int, *,
               stream: bool) -> dict[str, Any]:
@@ -115,12 +148,7 @@ class OpenAIChatModel:
                                                     http.client.HTTPResponse]:
         """Send the request; the response once its status is 200 (ChatServerError else)."""
         server = self.server
-        connection = (http.client.HTTPSConnection(server.host, server.port,
-                                                  timeout=self._timeout_s,
-                                                  context=ssl.create_default_context())
-                      if server.tls else
-                      http.client.HTTPConnection(server.host, server.port,
-                                                 timeout=self._timeout_s))
+        connection = self._connection()
         try:
             connection.request("POST", server.path, body=json.dumps(body).encode("utf-8"),
                                headers={"Content-Type": "application/json",
