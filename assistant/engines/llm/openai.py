@@ -29,6 +29,11 @@ log = logging.getLogger(__name__)
 
 #: Bytes of an HTTP error's body kept for the log.
 ERROR_BODY_BYTES = 2048
+#: The most one streamed token may cost (bytes): its event is JSON of 200-400 bytes (some
+#: servers repeat the model's path in each), so `max_tokens` bounds a reply's bytes.
+EVENT_BYTES = 1024
+#: A reply may always send this much (bytes), however few tokens it may have.
+MIN_REPLY_BYTES = 64 * 1024
 #: UTF-8 bytes per token, a low estimate (English runs ~4, Chinese 3 per character), so
 #: the prompt is cut before the server's context window would be passed.
 BYTES_PER_TOKEN = 3
@@ -43,7 +48,8 @@ class OpenAIChatModel:
                  timeout_s: float = 10.0, max_reply_bytes: int = MAX_REPLY_BYTES) -> None:
         """`name`: the model the server should use ("" lets it choose its own);
         `timeout_s`: its longest silence (to connect, before its first byte, between two
-        pieces of the reply); `max_reply_bytes`: the most one reply may send."""
+        pieces of the reply); `max_reply_bytes`: the most one reply may send (also at most `EVENT_BYTES` per
+        token asked for)."""
         self.server = server
         self.name = name or server.describe()
         self.context_tokens = context_tokens
@@ -65,9 +71,11 @@ class OpenAIChatModel:
                      owner: str = "", cancel: threading.Event | None = None) -> Iterator[str]:
         fitted = fit_to_context(messages, budget_tokens=self.context_tokens - max_tokens,
                                 count=self.count_tokens)
-        return self._stream(self._body(fitted, max_tokens, stream=True), cancel)
+        limit = min(self._max_bytes, max(MIN_REPLY_BYTES, max_tokens * EVENT_BYTES))
+        return self._stream(self._body(fitted, max_tokens, stream=True), cancel, limit)
 
-    def _stream(self, body: dict[str, Any], cancel: threading.Event | None) -> Iterator[str]:
+    def _stream(self, body: dict[str, Any], cancel: threading.Event | None,
+                limit: int) -> Iterator[str]:
         if cancel is not None and cancel.is_set():
             return
         connection, response = self._post(body)
@@ -79,7 +87,7 @@ class OpenAIChatModel:
             return response.readline(limit)
 
         try:
-            for piece in _reading(stream_pieces(readline, max_bytes=self._max_bytes),
+            for piece in _reading(stream_pieces(readline, max_bytes=limit),
                                   self._timeout_s):
                 if cancel is not None and cancel.is_set():
                     return
