@@ -22,7 +22,8 @@ from tests import building
 from tests.chat_servers import LlamaServer, start_llama_server
 from tests.conftest import require_models
 
-pytest.importorskip("llama_cpp.server.app", reason="the server extra: pip install -e .[remote-test]")
+pytest.importorskip("llama_cpp.server.app",
+                    reason="the server extra: pip install -e .[remote-test]")
 
 MODEL = "smollm2-135m-instruct-q4_1"
 

@@ -48,8 +48,8 @@ class OpenAIChatModel:
                  timeout_s: float = 10.0, max_reply_bytes: int = MAX_REPLY_BYTES) -> None:
         """`name`: the model the server should use ("" lets it choose its own);
         `timeout_s`: its longest silence (to connect, before its first byte, between two
-        pieces of the reply); `max_reply_bytes`: the most one reply may send (also at most `EVENT_BYTES` per
-        token asked for)."""
+        pieces of the reply); `max_reply_bytes`: the most one reply may send (and at most
+        `EVENT_BYTES` per token asked for)."""
         self.server = server
         self.name = name or server.describe()
         self.context_tokens = context_tokens
