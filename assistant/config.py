@@ -96,21 +96,17 @@ class LlmConfig:
     max_sentences: int = option(2, low=1, high=100)
     """A reply ends after this many sentences (the rest is not written)."""
     backend: str = option("local", choices=BACKENDS)
-    """"openai": an OpenAI-compatible chat server at `url` writes the replies."""
+    """"openai": the chat server at `url` (local unless `allow_public_url`) writes the
+    replies; silent `timeout_s`, it fails them, or the local model does (`fallback`)."""
     url: str = ""
-    """The chat server, http://ADDRESS:PORT on the local network (docs/models.md)."""
     allow_public_url: bool = False
-    """Accept a `url` beyond the local network (every question leaves the house)."""
     timeout_s: float = option(10.0, low=0.5, high=600.0)
-    """The server's longest silence: before its first byte and between two pieces."""
     fallback: str = option("none", choices=FALLBACKS)
-    """"local": this machine's model answers when the server cannot (loaded too)."""
 
     def server(self) -> ChatServer | None:
         """The chat server of `backend = "openai"` (ConfigError naming llm.url)."""
-        if self.backend != "openai":
-            return None
-        return chat_server(self.url, allow_public=self.allow_public_url)
+        on = self.backend == "openai"
+        return chat_server(self.url, allow_public=self.allow_public_url) if on else None
 
     def __post_init__(self) -> None:
         self.server()  # a bad llm.url fails when the file is read

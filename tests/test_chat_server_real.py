@@ -6,6 +6,7 @@ mid-reply, and this machine's model answering once it is gone (`llm.fallback`)."
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,8 +23,13 @@ from tests import building
 from tests.chat_servers import LlamaServer, start_llama_server
 from tests.conftest import require_models
 
-pytest.importorskip("llama_cpp.server.app",
-                    reason="the server extra: pip install -e .[remote-test]")
+try:
+    import llama_cpp.server.app  # noqa: F401 - the server extra: pip install -e .[remote-test]
+except ImportError as missing:
+    if os.environ.get("ASSISTANT_REQUIRE_MODELS") == "1":  # CI: a missing extra fails
+        raise
+    pytest.skip(f"llama-cpp-python's server extra is not installed ({missing})",
+                allow_module_level=True)
 
 MODEL = "smollm2-135m-instruct-q4_1"
 
