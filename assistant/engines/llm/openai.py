@@ -187,7 +187,7 @@ def _reading(pieces: Iterator[str], timeout_s: float) -> Iterator[str]:
     try:
         yield from pieces
     except TimeoutError:
-        raise ChatServerError("slow", f"silent for {timeout_s:g} s mid-reply") from None
+        raise ChatServerError("slow", f"silent for {timeout_s:g} s") from None
     except (OSError, http.client.HTTPException) as error:
         raise ChatServerError("cut", f"the connection broke mid-reply: "
                               f"{error or type(error).__name__}") from None
