@@ -4,13 +4,17 @@ then allows (exactly the server's address and port)."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pytest
 
 from assistant.cli.serve import allowance as serve_allowance
-from assistant.config import config_from_dict
+from assistant.config import ModelsConfig, config_from_dict
 from assistant.config_check import ConfigError
+from assistant.engines.llm.openai import OpenAIChatModel
 from assistant.home.allowance import home_allowance
+from assistant.loading import load_chat
+from assistant.models import ModelStore
 
 SERVER = {"backend": "openai", "url": "http://192.168.1.30:8080"}
 
@@ -70,3 +74,14 @@ def test_a_public_server_is_allowed_only_when_written_so() -> None:
     allowance = home_allowance(argparse.Namespace(), config)
     assert allowance is not None and allowance.permits_connect("203.0.113.9", 443)
     assert not allowance.permits_connect("203.0.113.10", 443)
+
+
+def test_the_engine_the_backend_names(tmp_path: Path) -> None:
+    store = ModelStore.from_config(ModelsConfig(dir=str(tmp_path)))  # nothing installed
+    remote = load_chat(config_from_dict({"llm": SERVER}).llm, None, store)
+    assert isinstance(remote, OpenAIChatModel)
+    assert remote.server.describe() == "http://192.168.1.30:8080/v1/chat/completions"
+    assert load_chat(config_from_dict({}).llm, None, store) is None  # local, none installed
+    falling = config_from_dict({"llm": {**SERVER, "fallback": "local"}}).llm
+    with pytest.raises(ConfigError, match="no chat model is installed"):
+        load_chat(falling, None, store)
