@@ -61,7 +61,7 @@ def ask(conversation: object, text: str, **options: object) -> list[str]:
 
 def test_a_question_is_answered_by_the_server_streamed(llama_server: LlamaServer) -> None:
     pieces: list[str] = []
-    model = OpenAIChatModel(llama_server.server, timeout_s=60)
+    model = OpenAIChatModel(llama_server.server, timeout_s=120)
     talk = building.conversation(chat=model)
     said = ask(talk, "What is the capital of France?", on_piece=pieces.append)
     assert "Paris" in " ".join(said)
@@ -78,7 +78,7 @@ def test_the_server_killed_mid_reply_is_said_and_the_local_model_answers_next(
 
     local = LlamaChatModel(model_path, name=MODEL, context_tokens=1024)
     try:
-        remote = OpenAIChatModel(llama_server.server, timeout_s=60)
+        remote = OpenAIChatModel(llama_server.server, timeout_s=120)
         long_replies = SessionSettings(chat=ChatSettings("Be brief.", max_reply_tokens=400),
                                        listener=ListenerSettings())
         talk = building.conversation(chat=FallbackChatModel(remote, local),
@@ -102,7 +102,7 @@ def test_the_server_killed_mid_reply_is_said_and_the_local_model_answers_next(
 
 def test_the_server_gone_is_said_when_there_is_no_fallback(
         llama_server: LlamaServer) -> None:
-    talk = building.conversation(chat=OpenAIChatModel(llama_server.server, timeout_s=60))
+    talk = building.conversation(chat=OpenAIChatModel(llama_server.server, timeout_s=120))
     assert ask(talk, "Say hello.")
     llama_server.kill()  # nothing listens on its port any more: refused
     assert ask(talk, "What is the capital of France?") == [
