@@ -24,7 +24,7 @@ from tests.chat_servers import LlamaServer, start_llama_server
 from tests.conftest import require_models
 
 try:
-    import llama_cpp.server.app  # noqa: F401 - the server extra: pip install -e .[remote-test]
+    import llama_cpp.server.app  # noqa: F401 - the dev extra's llama-cpp-python[server]
 except ImportError as missing:
     if os.environ.get("ASSISTANT_REQUIRE_MODELS") == "1":  # CI: a missing extra fails
         raise
