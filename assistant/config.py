@@ -98,7 +98,7 @@ class LlmConfig:
     backend: str = option("local", choices=BACKENDS)
     """"openai": the chat server at `url` (local unless `allow_public_url`) writes the
     replies; silent `timeout_s`, it fails them, or the local model does (`fallback`)."""
-    url: str = ""
+    url: str | None = None
     allow_public_url: bool = False
     timeout_s: float = option(10.0, low=0.5, high=600.0)
     fallback: str = option("none", choices=FALLBACKS)
@@ -106,7 +106,7 @@ class LlmConfig:
     def server(self) -> ChatServer | None:
         """The chat server of `backend = "openai"` (ConfigError naming llm.url)."""
         on = self.backend == "openai"
-        return chat_server(self.url, allow_public=self.allow_public_url) if on else None
+        return chat_server(self.url or "", allow_public=self.allow_public_url) if on else None
 
     def __post_init__(self) -> None:
         self.server()  # a bad llm.url fails when the file is read
