@@ -113,3 +113,16 @@ def test_the_fallback_does_not_start_over_a_reply_cut_midway() -> None:
         with pytest.raises(ChatServerError) as raised:
             next(pieces)
     assert raised.value.problem == "cut"
+
+
+def test_a_tls_failure_is_said_in_one_sentence(caplog: pytest.LogCaptureFixture) -> None:
+    """https:// to a server that speaks plain HTTP: the handshake fails."""
+    from assistant.config_llm import chat_server
+
+    caplog.set_level(logging.WARNING, logger="assistant.loop.router")
+    with fake_chat_server() as fake:
+        server = chat_server(f"https://127.0.0.1:{fake.port}")
+        talk = building.conversation(chat=OpenAIChatModel(server, timeout_s=TIMEOUT_S))
+        assert ask(talk, "What is a comet?") == [
+            building.language("en").say(ChatServerFailed("error"))]
+    assert [r for r in caplog.records if "TLS" in r.getMessage()]
