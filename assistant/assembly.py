@@ -24,8 +24,7 @@ from assistant.audio import silence, to_speech
 from assistant.config import Config, ConfigError, LlmConfig
 from assistant.config_home import HomeBackend
 from assistant.engines.chat_choice import choose_chat_model, total_memory_bytes
-from assistant.engines.llm import ChatMessage, prompt_prefix
-from assistant.engines.llm.llama import LlamaChatModel
+from assistant.engines.llm import ChatMessage, ChatServerError, prompt_prefix
 from assistant.engines.vad import SileroVadModel
 from assistant.engines.wake import MicroWakeWordModel
 from assistant.everyday_setup import build_everyday
@@ -48,6 +47,8 @@ from assistant.loading import (  # the programs may load an engine through the a
     spoken_voice,
 )
 from assistant.loading import language_voice as language_voice
+from assistant.loading import load_chat as load_chat
+from assistant.loading import load_chat_model as load_chat_model
 from assistant.loading import load_recognizer as load_recognizer
 from assistant.loop.listener import ListenerSettings
 from assistant.loop.router import ChatSettings
@@ -55,7 +56,6 @@ from assistant.loop.session import SessionSettings
 from assistant.loop.shared import Engines, Tongue
 from assistant.models import ModelStore
 from assistant.retention.recorder import RecordingRecognizer
-from assistant.scheduling.threads import cpu_threads, reply_threads
 from assistant.skills import SkillsEngine, slot_validators
 from assistant.skills.home_names import home_lists
 from assistant.skills.registry import IntentMatcher
@@ -122,17 +122,6 @@ def default_chat_models(store: ModelStore) -> tuple[str, ...]:
 def chat_candidates(language: Language, store: ModelStore) -> tuple[str, ...]:
     """The chat models that speak the language, best first; the first is the one to fetch."""
     return language.chat.models or default_chat_models(store)
-
-
-def load_chat_model(config: LlmConfig, store: ModelStore) -> LlamaChatModel:
-    """Load the chat model `config.model` (resolved) from the model store."""
-    if config.model is None:
-        raise ConfigError("llm.model is not resolved (see assembly.chat_config)")
-    path = store.require(config.model)
-    return LlamaChatModel(path, name=config.model, context_tokens=config.context_tokens,
-                          temperature=config.temperature, top_p=config.top_p,
-                          repeat_penalty=config.repeat_penalty, seed=config.seed,
-                          threads=reply_threads(config.threads)[0], batch_threads=cpu_threads())
 
 
 def chat_settings(config: Config, language: Language, *,
@@ -261,7 +250,8 @@ def session_settings(config: Config, language: Language, *,
     chats = {}
     if len(languages) > 1:  # each language's prompt, and whether the model speaks it
         loaded = chat_config(config, languages, model_store(config))
-        model = loaded.model if loaded is not None else None
+        # a chat server the user named answers every language
+        model = loaded.model if loaded is not None and config.llm.server() is None else None
         chats = {lang.code: chat_settings(config, lang, model=model) for lang in languages}
     return SessionSettings(chat=chats.get(language.code) or chat_settings(config, language),
                            listener=listener, memory_tokens=config.memory.max_tokens,
@@ -319,7 +309,7 @@ def _load_models(config: Config, languages: Sequence[Language], store: ModelStor
     return Engines(
         language=language, recognizer=recognizer, vad=SileroVadModel(),
         wake=MicroWakeWordModel(config.wake.word) if wake and config.wake.enabled else None,
-        voice=voice, chat=load_chat_model(llm, store) if llm is not None else None,
+        voice=voice, chat=load_chat(config.llm, llm, store) if chat else None,
         skills=skills,
         # several languages: the detecting recognizer writes non-commands too, unhinted
         final_recognizer=(recognizer if config.stt.final_model else None) if several
@@ -348,8 +338,11 @@ def warm_up(engines: Engines, chat: ChatSettings) -> None:
     if engines.chat is not None:
         messages = [*prompt_prefix(chat.system_prompt, chat.examples),
                     ChatMessage("user", ready)]
-        for _ in engines.chat.stream_reply(messages, max_tokens=1):
-            pass
+        try:
+            for _ in engines.chat.stream_reply(messages, max_tokens=1):
+                pass
+        except ChatServerError as error:  # each question will say so, or fall back
+            log.warning("the chat server does not answer yet: %s", error)
     if engines.skills is not None:
         engines.skills.recognizer.recognize(ready)
 

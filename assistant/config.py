@@ -18,6 +18,7 @@ from typing import Any
 
 from assistant.config_check import ConfigError, build_section, option
 from assistant.config_home import HomeBackendConfig
+from assistant.config_llm import BACKENDS, FALLBACKS, ChatServer, chat_server
 from assistant.config_place import AlarmsConfig, PlaceConfig
 from assistant.profiles import ProfileError, profile_overrides, profiles_file
 from assistant.toml_file import read_toml
@@ -94,8 +95,21 @@ class LlmConfig:
     unset = the language's."""
     max_sentences: int = option(2, low=1, high=100)
     """A reply ends after this many sentences (the rest is not written)."""
+    backend: str = option("local", choices=BACKENDS)
+    """"openai": the chat server at `url` (local unless `allow_public_url`) writes the
+    replies; silent `timeout_s`, it fails them, or the local model does (`fallback`)."""
+    url: str | None = None
+    allow_public_url: bool = False
+    timeout_s: float = option(10.0, low=0.5, high=600.0)
+    fallback: str = option("none", choices=FALLBACKS)
+
+    def server(self) -> ChatServer | None:
+        """The chat server of `backend = "openai"` (ConfigError naming llm.url)."""
+        on = self.backend == "openai"
+        return chat_server(self.url or "", allow_public=self.allow_public_url) if on else None
 
     def __post_init__(self) -> None:
+        self.server()  # a bad llm.url fails when the file is read
         if self.examples is None:
             return
         pairs = []

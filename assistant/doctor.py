@@ -19,8 +19,9 @@ from assistant.assembly import (
     model_store,
     spoken_languages,
 )
-from assistant.config import Config, SttEngine
-from assistant.engines.llm import smoke
+from assistant.config import Config, ConfigError, SttEngine
+from assistant.engines.llm import ChatServerError, smoke
+from assistant.engines.llm.openai import OpenAIChatModel
 from assistant.engines.stt import choose_engine
 from assistant.errors import AssistantError
 from assistant.extras import EXTRAS, PURPOSE, installed
@@ -70,11 +71,36 @@ def run_checks(config: Config, *, full_hash: bool = True,
     checks += _model_checks(config, full_hash=full_hash)
     checks += _language_checks(config)
     checks.append(chat_smoke_check(config, command=smoke_command))
+    checks += chat_server_checks(config)
     checks.append(_espeak_check())
     checks += network_checks(config)
     checks.append(Check(*home_check(config)))
     checks.append(serve_check(config))
     return checks
+
+
+def chat_server_checks(config: Config) -> list[Check]:
+    """With `llm.backend = "openai"`: the chat server, whether it answers, and where."""
+    try:
+        server = config.llm.server()
+    except ConfigError as error:
+        return [Check("FAIL", f"chat server: {error}", "fix llm.url in the config")]
+    if server is None:
+        return []
+    where = "on the local network" if server.local else \
+        "BEYOND the local network (llm.allow_public_url): every question leaves the house"
+    fallback = ("this machine's model answers when it cannot" if config.llm.fallback == "local"
+                else "when it cannot, the assistant says so")
+    try:
+        models = OpenAIChatModel(server, timeout_s=config.llm.timeout_s).probe()
+    except ChatServerError as error:
+        return [Check("FAIL" if config.llm.fallback != "local" else "warn",
+                      f"chat server {server.describe()} ({where}) does not answer: {error}",
+                      f"start the server on that machine, or fix llm.url; {fallback}")]
+    return [Check("warn" if not server.local else "ok",
+                  f"chat server {server.describe()} ({where}) answers, serving "
+                  f"{', '.join(models[:3]) or 'no model'}; the network policy allows "
+                  f"{server.peer}; {fallback}")]
 
 
 def serve_check(config: Config) -> Check:

@@ -1,7 +1,9 @@
 """Loading the engines a language calls for: its recognizer and its voice, from the
 model store (explicit local paths; a missing model is an error naming the fetch command).
 A program that speaks more than one language (`language = "auto"`) gets one recognizer
-that detects the language and a voice for each script. Used by the assembly (which
+that detects the language and a voice for each script. The chat model is this machine's,
+or a chat server on the network (`llm.backend = "openai"`), with this machine's as its
+fallback if the config says so. Used by the assembly (which
 re-exports these) and nothing else.
 """
 
@@ -10,7 +12,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from assistant.config import Config, SttConfig, TtsConfig
+from assistant.config import Config, ConfigError, LlmConfig, SttConfig, TtsConfig
+from assistant.engines.llm import ChatModel
+from assistant.engines.llm.fallback import FallbackChatModel
+from assistant.engines.llm.llama import LlamaChatModel
+from assistant.engines.llm.openai import OpenAIChatModel
 from assistant.engines.stt import SpeechRecognizer, choose_engine
 from assistant.engines.stt.vosk import VoskRecognizer
 from assistant.engines.stt.whisper import AUTO, WhisperRecognizer
@@ -163,3 +169,39 @@ def spoken_voice(config: Config, languages: Sequence[Language], store: ModelStor
         return first, notices
     return VoiceByScript(first, others=[(lang.text.written_in, voice)
                                         for lang, voice in others]), notices
+
+
+# -- the chat model ------------------------------------------------------------------------
+
+def load_chat_model(config: LlmConfig, store: ModelStore) -> LlamaChatModel:
+    """Load this machine's chat model `config.model` (resolved) from the model store."""
+    if config.model is None:
+        raise ConfigError("llm.model is not resolved (see assembly.chat_config)")
+    path = store.require(config.model)
+    return LlamaChatModel(path, name=config.model, context_tokens=config.context_tokens,
+                          temperature=config.temperature, top_p=config.top_p,
+                          repeat_penalty=config.repeat_penalty, seed=config.seed,
+                          threads=reply_threads(config.threads)[0], batch_threads=cpu_threads())
+
+
+def load_chat(config: LlmConfig, resolved: LlmConfig | None,
+              store: ModelStore) -> ChatModel | None:
+    """The chat model of `llm.backend`: this machine's (`resolved`: `config` with the model
+    chosen, None when none is installed), or the chat server of `llm.url`, with this
+    machine's model loaded too when `llm.fallback = "local"` (ConfigError when there is
+    none to load)."""
+    server = config.server()
+    if server is None:
+        return load_chat_model(resolved, store) if resolved is not None else None
+    remote = OpenAIChatModel(server, name=config.model or "",
+                             context_tokens=config.context_tokens,
+                             temperature=config.temperature, top_p=config.top_p,
+                             seed=config.seed, timeout_s=config.timeout_s)
+    log.info("chat model: the server at %s", server.describe())
+    if config.fallback != "local":
+        return remote
+    if resolved is None:
+        raise ConfigError('llm.fallback = "local", but no chat model is installed on this '
+                          "machine: fetch one (assistant models fetch "
+                          "smollm2-135m-instruct-q4_1), or set llm.fallback = \"none\"")
+    return FallbackChatModel(remote, load_chat_model(resolved, store))

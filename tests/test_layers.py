@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("ground", ("__init__", "errors", "atomic", "toml_file", "yaml_file", "audio", "wav",
                 "extras", "sentences", "addresses", "saved_json", "logs")),
-    ("config", ("config", "config_check", "config_home", "config_place", "profiles")),
+    ("config", ("config", "config_check", "config_home", "config_llm", "config_place",
+                "profiles")),
     ("infra", ("scheduling", "models", "sandbox")),
     ("engines", ("engines", "home", "knowledge", "places")),
     ("skills", ("intents", "skills")),

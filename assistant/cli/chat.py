@@ -32,7 +32,7 @@ def chat(args: argparse.Namespace, config: Config) -> int:
     from assistant.assembly import (
         build_skills,
         chat_config,
-        load_chat_model,
+        load_chat,
         model_store,
         session_settings,
         spoken_languages,
@@ -44,7 +44,7 @@ def chat(args: argparse.Namespace, config: Config) -> int:
     language, *more = spoken_languages(config)
     store = model_store(config)
     llm = chat_config(config, [language, *more], store)
-    model = load_chat_model(llm, store) if llm is not None else None
+    model = load_chat(config.llm, llm, store)
     skills = None if args.no_skills else build_skills(config, language)
     others = [Tongue(other, build_skills(config, other, sharing=skills)
                      if skills is not None else None) for other in more]

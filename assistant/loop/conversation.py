@@ -98,6 +98,9 @@ class Answer:
                     return
                 self.written.append(sentence)
                 yield sentence
+            if self.reply.failure and (cancel is None or not cancel.is_set()):
+                self.written.append(self.reply.failure)  # the chat server failed: say so
+                yield self.reply.failure
         finally:
             self.close()
 
@@ -114,7 +117,8 @@ class Answer:
         guard = self.reply.guard
         remember_turn(conversation.router.memory, route=self.route, question=self.question,
                       answer=said, interrupted=interrupted,
-                      guard_failed=guard is not None and guard.failed)
+                      guard_failed=(guard is not None and guard.failed)
+                      or bool(self.reply.failure))
         if self.route in (Route.SKILL, Route.LLM):
             conversation.controls.said(said)
         return said

@@ -23,3 +23,13 @@ class NoChatModel(Outcome):
 
     model: str
     """The model to fetch ("" when the language names none)."""
+
+
+@dataclass(frozen=True)
+class ChatServerFailed(Outcome):
+    """The chat server on the network failed this reply (said instead of, or after, what
+    it wrote); the turn ends here."""
+
+    problem: str
+    """How (assistant.engines.llm.SERVER_PROBLEMS): unreachable, slow, error, garbled,
+    empty, too_long, cut."""

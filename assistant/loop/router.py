@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from assistant.engines.llm import ChatMessage, ChatModel
+from assistant.engines.llm import ChatMessage, ChatModel, ChatServerError
 from assistant.errors import AssistantError
 from assistant.language import Language
 from assistant.logs import SAID
 from assistant.loop.events import Completeness, Route
 from assistant.loop.memory import ConversationMemory
-from assistant.loop.outcomes import NoChatModel, NotCaught, NotSure
+from assistant.loop.outcomes import ChatServerFailed, NoChatModel, NotCaught, NotSure
 from assistant.loop.reply_guard import ReplyGuard
 from assistant.skills.live_facts import NoLiveSource
 
@@ -120,6 +120,21 @@ def _stream(pieces: Iterable[str]) -> Generator[str, None, None]:
     yield from pieces
 
 
+def _from_server(pieces: Iterable[str], reply: Reply,
+                 language: Language) -> Generator[str, None, None]:
+    """The chat model's pieces; a chat server's failure ends them, and leaves the
+    sentence that says so in `reply.failure`."""
+    try:
+        yield from pieces
+    except ChatServerError as error:
+        log.warning("chat server: %s (%s)", error, error.problem)
+        reply.failure = language.say(ChatServerFailed(error.problem))
+    finally:
+        close = getattr(pieces, "close", None)
+        if close is not None:
+            close()
+
+
 @dataclass
 class Reply:
     """Who answers and what: `pieces` streams the reply text (one piece for a skill);
@@ -136,6 +151,8 @@ class Reply:
     """Where the answer came from ("skill", "model"), for the report and the logs."""
     language: str = ""
     """The language the reply is in (a code; "" before routing)."""
+    failure: str = ""
+    """The sentence that ends a reply the chat server failed (said after the rest)."""
 
     @classmethod
     def saying(cls, route: Route, text: str, language: str = "") -> Reply:
@@ -259,9 +276,11 @@ class Router:
                            language=language.code, not_sure=language.say(NotSure()),
                            live=language.chat.live_facts,
                            no_source=lambda topic: language.say(NoLiveSource(topic)))
-        return Reply(Route.LLM, pieces=_stream(self.chat.stream_reply(
-            messages, max_tokens=settings.max_reply_tokens, owner=self._owner, cancel=cancel)),
-            guard=guard, source="model", language=language.code)
+        reply = Reply(Route.LLM, guard=guard, source="model", language=language.code)
+        reply.pieces = _from_server(self.chat.stream_reply(
+            messages, max_tokens=settings.max_reply_tokens, owner=self._owner, cancel=cancel),
+            reply, language)
+        return reply
 
     def _tool_call(self, text: str, *, now: float) -> SkillReplyLike | None:
         """The optional tool-call path (`skills.tool_calls`): the chat model may pick a

@@ -10,6 +10,7 @@ unit in docs/assistant-serve.service adds `IPAddressAllow=` for the networks.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -30,6 +31,11 @@ class NetworkAllowance:
         """Build from "ADDRESS:PORT" strings; ValueError names the bad one."""
         return cls(tuple(Endpoint.parse(text, role="listen address") for text in listen),
                    tuple(Endpoint.parse(text, role="peer") for text in peers))
+
+    def adding(self, peers: Iterable[Endpoint]) -> NetworkAllowance:
+        """This allowance and `peers`, already checked by whoever names them (a chat server
+        beyond the local network that the user allowed knowingly)."""
+        return dataclasses.replace(self, peers=(*self.peers, *peers))
 
     @property
     def listen_ports(self) -> tuple[int, ...]:

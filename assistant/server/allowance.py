@@ -1,5 +1,5 @@
-"""What `assistant serve` may reach: its listen address, its satellites and the home's
-backend (Home Assistant or the broker), nothing else.
+"""What `assistant serve` may reach: its listen address, its satellites, the home's
+backend (Home Assistant or the broker) and the chat server of `llm.url`, nothing else.
 
 Light on purpose (no `wyoming` import): the command line builds it before any engine
 loads, to install the network policy, and `assistant doctor` shows it."""
@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from assistant.addresses import LOCAL_NETWORKS, IPNetwork
 from assistant.config import Config, ServeConfig
+from assistant.home.allowance import with_chat_server
 from assistant.sandbox.allowance import NetworkAllowance
 
 
@@ -21,12 +22,13 @@ def satellite_peers(config: ServeConfig, satellites: Sequence[str] = ()) -> list
 
 def serve_allowance(config: Config, *, listen: str | None = None,
                     satellites: Sequence[str] = ()) -> NetworkAllowance:
-    """The listen address (`listen`, else `serve.listen`), every satellite and the home's
-    backend; ValueError naming a malformed or non-local one."""
+    """The listen address (`listen`, else `serve.listen`), every satellite, the home's
+    backend and the chat server; ValueError naming a malformed or non-local one."""
     home = config.home.peer()
-    return NetworkAllowance.parse(listen=[listen or config.serve.listen],
-                                  peers=[*satellite_peers(config.serve, satellites),
-                                         *([home] if home else [])])
+    return with_chat_server(NetworkAllowance.parse(
+        listen=[listen or config.serve.listen],
+        peers=[*satellite_peers(config.serve, satellites), *([home] if home else [])]),
+        config)
 
 
 def client_networks(config: Config, more: Sequence[str] = ()) -> tuple[IPNetwork, ...]:

@@ -2,7 +2,9 @@
 
 Replies stream piece by piece so speech can start before the model has finished; the
 prompt is bounded to the context window by dropping the oldest turns first (`fit_to_context`).
-Backends: `llama` (llama.cpp, GGUF on the CPU). `smoke` is the chat smoke test, a program
+Backends: `llama` (llama.cpp, GGUF on the CPU), `openai` (an OpenAI-compatible chat
+server on another machine of the house) and `fallback` (that server, else the local
+model). `smoke` is the chat smoke test, a program
 of its own (`python -m assistant.engines.llm.smoke`).
 """
 
@@ -13,8 +15,23 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from assistant.errors import AssistantError
+
 #: Tokens a chat template adds around each message (role markers), an upper estimate.
 MESSAGE_OVERHEAD_TOKENS = 6
+
+
+#: How a chat server on the network can fail a reply (`ChatServerError.problem`).
+SERVER_PROBLEMS = ("unreachable", "slow", "error", "garbled", "empty", "too_long", "cut")
+
+
+class ChatServerError(AssistantError):
+    """A chat server on the network failed this reply. `problem` (one of SERVER_PROBLEMS)
+    says how, for the sentence the user hears; the message is for the log."""
+
+    def __init__(self, problem: str, message: str) -> None:
+        super().__init__(message)
+        self.problem = problem
 
 
 @dataclass(frozen=True)
