@@ -23,7 +23,7 @@ NO_TIMERS = ("I can only set timers in a room, where I can ring them: ask a sate
 def answer(chat: FakeChat, question: str, *, max_sentences: int = 0,
            skills: SkillsEngine | None = None) -> tuple[TextConversation, list[str], str]:
     conversation = TextConversation(
-        SimpleNamespace(chat=chat, skills=skills,  # type: ignore[arg-type]
+        SimpleNamespace(chat=chat, skills=skills, others=(),  # type: ignore[arg-type]
                         language=building.language("en")),
         building.session_settings(max_sentences=max_sentences), owner="test")
     events: list[Event] = []
