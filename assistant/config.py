@@ -94,6 +94,10 @@ class LlmConfig:
     unset = the language's."""
     max_sentences: int = option(2, low=1, high=100)
     """A reply ends after this many sentences (the rest is not written)."""
+    passages: int = option(1, low=0, high=5)
+    """Encyclopedia summaries put into the chat model's prompt for an open question that
+    names their subject, when they are installed (`assistant models fetch
+    wiki-summaries-en`); each costs about 150 tokens to read. 0 = none."""
 
     def __post_init__(self) -> None:
         if self.examples is None:
@@ -132,6 +136,10 @@ class SkillsConfig:
     $XDG_STATE_HOME/assistant/lists.json."""
     tool_calls: bool = False
     """Let the chat model call skills through a grammar-constrained JSON tool call."""
+    knowledge: bool = True
+    """Answer what the offline data knows (countries, cities, chemical elements, word
+    meanings, Chinese words) from it, like a command, when its data is installed
+    (`assistant models fetch geonames-cities15000`); false = the chat model answers."""
 
 
 @dataclass(frozen=True)

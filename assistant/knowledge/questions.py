@@ -70,6 +70,16 @@ class KnowledgeQuestions:
             "WordInChinese": self._english_to_chinese, "WordMeaning": self._chinese_word}
         self._matcher = load(templates or template_file(language), validators)
 
+    @property
+    def knowledge(self) -> Knowledge:
+        """The data the questions are answered from."""
+        return self._knowledge
+
+    @property
+    def intents(self) -> list[str]:
+        """The intents of the templates (the questions the data answers)."""
+        return list(getattr(self._matcher, "intent_names", []))
+
     def understand(self, text: str) -> Query | None:
         """The knowledge query `text` asks, or None (not a question the data answers)."""
         match = self._matcher.recognize(text)

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from assistant.home.backend import DeviceBackend
 from assistant.home.model import Home
 from assistant.intents import IntentMatch, SlotValidator
+from assistant.knowledge.grounding import Grounding
 from assistant.logs import SAID
 from assistant.skills.base import (
     WANTS_TEXT,
@@ -43,6 +44,7 @@ from assistant.skills.everyday import Everyday, EverydaySkills, Ring
 from assistant.skills.home import HomeSkill
 from assistant.skills.home_access import HomeAccess
 from assistant.skills.home_names import LiveHome
+from assistant.skills.knowledge import KnowledgeSkill, Shelf, WithKnowledge
 from assistant.skills.lists import ListWords, list_slot_validator
 from assistant.skills.math_units import MathSkill, math_slot_validator
 from assistant.skills.time_date import TimeDateSkill
@@ -154,11 +156,17 @@ class SkillsEngine:
     def __init__(self, *, backend: DeviceBackend, intents: Callable[[Home], IntentMatcher],
                  say: Say, words: SkillWords, hint: Callable[[Home], str] = lambda home: "",
                  tool_calls: bool = False,
-                 problems: Sequence[str] = (), everyday: Everyday | None = None) -> None:
+                 problems: Sequence[str] = (), everyday: Everyday | None = None,
+                 knowledge: Shelf | None = None, grounding: Grounding | None = None) -> None:
         """`intents` and `hint` build the recognizer and Whisper's hint for a home (the
         language's templates over its names): called now, and again when it changes.
-        `everyday`: alarms, reminders, lists, dates... (None: only the core skills)."""
+        `everyday`: alarms, reminders, lists, dates... (None: only the core skills);
+        `knowledge`: the questions the offline data answers (None: no knowledge skill);
+        `grounding`: what finds encyclopedia passages for the chat model (handed to
+        every conversation's router; None: none)."""
         self.everyday = everyday
+        self.knowledge = knowledge
+        self.grounding = grounding
         self.words = words
         self.say = say
         self.tool_calls = tool_calls
@@ -175,8 +183,10 @@ class SkillsEngine:
         self.live.start()
 
     def close(self) -> None:
-        """Disconnect the home (idempotent)."""
+        """Disconnect the home and close the knowledge data (idempotent)."""
         self.live.stop()
+        if self.knowledge is not None:
+            self.knowledge.close()
 
     @property
     def recognizer(self) -> IntentMatcher:
@@ -192,7 +202,10 @@ class SkillsEngine:
         return self._names.specs
 
     def _build(self, home: Home) -> Names:
-        return Names(recognizer=self._intents(home), hint=self._hint(home),
+        recognizer = self._intents(home)
+        if self.knowledge is not None:
+            recognizer = WithKnowledge(recognizer, self.knowledge)
+        return Names(recognizer=recognizer, hint=self._hint(home),
                      specs=tool_specs(home))
 
     def _use(self, home: Home) -> None:
@@ -219,6 +232,8 @@ class SkillsEngine:
             everyday = EverydaySkills(self.everyday, room=room, wallclock=wallclock,
                                       confirmations=confirmations, capabilities=capabilities)
             skills += everyday.skills
+        if self.knowledge is not None:
+            skills.append(KnowledgeSkill(self.knowledge))
         return Skills(engine=self, skills=skills, confirmations=confirmations, timers=timers,
                       everyday=everyday, wallclock=wallclock)
 
@@ -347,7 +362,7 @@ class Skills:
             return None
         outcome = self._everyday.alarms.stop(self._wallclock())
         return SkillReply(text=self._say(outcome), intent="AlarmStop", slots={},
-                          outcome=outcome)
+                          outcome=outcome, origin=outcome.origin_of("AlarmStop"))
 
     def ring_over(self) -> None:
         """The ringing alarm reached its limit and stops by itself."""
@@ -401,7 +416,8 @@ class Skills:
             self._asked = (done.ask, now + ASK_TIMEOUT_S)
         text = " ".join(self._say(outcome) for outcome in (done.outcome, *done.notes))
         return SkillReply(text=text, intent=done.intent, slots=done.slots,
-                          expects_reply=done.expects_reply, outcome=done.outcome)
+                          expects_reply=done.expects_reply, outcome=done.outcome,
+                          origin=done.outcome.origin_of(done.intent))
 
     def _run(self, match: IntentMatch, *, now: float) -> SkillResult:
         skill = self._owners.get(match.intent)
