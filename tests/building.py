@@ -57,7 +57,7 @@ ZONE = zoneinfo.ZoneInfo("Europe/London")
 
 def skills_engine(code: str = "en", *, state_file: Path | None = None,
                   home_file: str | None = None, tool_calls: bool = False,
-                  seed: int = 21, knowledge: bool = False,
+                  seed: int = 21, knowledge: bool | KnowledgeParts = False,
                   home: Callable[[DeviceBackend], DeviceBackend] | None = None) -> SkillsEngine:
     """The skills of language `code` over its home (or `home_file`); the state, alarms,
     reminders and lists next to `state_file` (None: a fresh temporary folder, never the
@@ -65,7 +65,7 @@ def skills_engine(code: str = "en", *, state_file: Path | None = None,
     The everyday skills look places up in tests/data/places, read the wall clock as London
     time and draw chance from a Random seeded with `seed`. `knowledge`: the knowledge skill
     over the small test data (tests/knowledge_data.py), with its passages for the chat
-    model."""
+    model (or these parts)."""
     if state_file is None:
         state_file = Path(tempfile.mkdtemp(prefix="assistant-test-")) / "home-state.json"
     folder = state_file.parent
@@ -75,7 +75,8 @@ def skills_engine(code: str = "en", *, state_file: Path | None = None,
         lists_file=str(folder / "lists.json")))
     backend, problems = home_backend(config, language(code))
     engine = build_skills(config, language(code), backend=home(backend) if home else backend,
-                          knowledge=small_knowledge(code) if knowledge else None)
+                          knowledge=knowledge if isinstance(knowledge, KnowledgeParts)
+                          else small_knowledge(code) if knowledge else None)
     engine.problems = problems
     if engine.everyday is not None:
         words = language(code).skill_words

