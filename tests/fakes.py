@@ -301,6 +301,8 @@ class FakeSkillsEngine:
     def __init__(self, skills: FakeSkills | None = None) -> None:
         self.skills = skills or FakeSkills()
         self.hint = self.skills.hint
+        self.grounding = None
+        """No encyclopedia passages for the chat model."""
 
     def session(self, **_: object) -> FakeSkills:
         return self.skills
