@@ -296,6 +296,8 @@ def load_engines(config: Config, *, wake: bool = True, chat: bool = True,
             engine.start()
         engines = _load_models(config, languages, store, wake=wake, chat=chat, skills=first,
                                others=others)
+        if known is not None:
+            known.settle()  # opened beside the models (not a first build: that goes on)
     except BaseException:
         for engine in started:
             engine.close()

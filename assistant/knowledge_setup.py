@@ -1,12 +1,13 @@
 """Part of the composition root: the offline knowledge from the configuration and the
 model store, opened once for every language spoken.
 
-The database is opened at start-up when it is already built (a few milliseconds); the
-first start after the data was fetched or updated builds it (several seconds), in a
-thread, so that listening starts at once: until it is ready, the questions it would
-answer go to the chat model. Data that is not installed (`geonames-cities15000` not
-fetched, the `knowledge` packages missing) leaves the knowledge skill out, with one
-notice in the log; it never stops the assistant. `skills.knowledge` turns the skill off,
+The data is opened in a thread while the other engines load (reading the templates and
+the packages' data takes about a second), and the assembly waits for it before
+listening starts; the first start after the data was fetched or updated builds the
+database (several seconds), and then listening does not wait: until it is ready, the
+questions it would answer go to the chat model. Data that is not installed
+(`geonames-cities15000` not fetched, the `knowledge` packages missing) leaves the
+knowledge skill out, with one notice in the log; it never stops the assistant. `skills.knowledge` turns the skill off,
 `llm.passages` the encyclopedia passages in the chat model's prompt.
 """
 
@@ -49,7 +50,15 @@ class KnowledgeParts:
     shelves: dict[str, Shelf] = field(default_factory=dict)
     grounding: Grounding | None = None
     opening: threading.Thread | None = None
-    """The thread building the database on a first start (None: opened already)."""
+    """The thread opening the data (None: opened already, or nothing to open)."""
+    building: bool = False
+    """The database is being built (a first start with this data: several seconds)."""
+
+    def settle(self) -> None:
+        """Wait for the data to open, unless its database is being built (then its
+        questions go to the chat model until it is ready)."""
+        if self.opening is not None and not self.building:
+            self.opening.join()
 
 
 def knowledge_parts(config: Config, languages: Sequence[Language], store: ModelStore, *,
@@ -82,12 +91,14 @@ def knowledge_parts(config: Config, languages: Sequence[Language], store: ModelS
             for language in languages:
                 shelves[language.code].put(questions_of(knowledge, language))
 
-    if not background or database_path(sources, cache).is_file():
+    parts.building = not database_path(sources, cache).is_file()
+    if not background:
         open_all()
-    else:
+        return parts
+    if parts.building:
         log.info("building the knowledge database (first start with this data)")
-        parts.opening = threading.Thread(target=open_all, name="knowledge", daemon=True)
-        parts.opening.start()
+    parts.opening = threading.Thread(target=open_all, name="knowledge", daemon=True)
+    parts.opening.start()
     return parts
 
 
