@@ -7,8 +7,9 @@ listening starts; the first start after the data was fetched or updated builds t
 database (several seconds), and then listening does not wait: until it is ready, the
 questions it would answer go to the chat model. Data that is not installed
 (`geonames-cities15000` not fetched, the `knowledge` packages missing) leaves the
-knowledge skill out, with one notice in the log; it never stops the assistant. `skills.knowledge` turns the skill off,
-`llm.passages` the encyclopedia passages in the chat model's prompt.
+knowledge skill out, with one notice in the log; it never stops the assistant.
+`skills.knowledge` turns the skill off, `llm.passages` the encyclopedia passages in the
+chat model's prompt.
 """
 
 from __future__ import annotations
