@@ -13,12 +13,26 @@ import pytest
 
 from assistant.config import Config, LlmConfig, ModelsConfig, SkillsConfig
 from assistant.knowledge_setup import KnowledgeParts, knowledge_parts, questions_of
+from assistant.loop.clock import StreamClock
 from assistant.loop.conversation import Answer, Conversation
 from assistant.loop.events import Route
+from assistant.loop.router import ChatSettings
+from assistant.loop.session import Session, SessionSettings
+from assistant.loop.shared import Engines
 from assistant.models import ModelStore
 from assistant.skills.knowledge import Shelf, spoken_amount
+from assistant.testmode.runner import CaptureSink, ScriptRunner
+from assistant.testmode.script import parse_script
 from tests import building
-from tests.fakes import FakeChat, MemoryControls
+from tests.fakes import (
+    FakeChat,
+    FakeRecognizer,
+    FakeVadModel,
+    FakeVoice,
+    FakeWake,
+    FakeWakeModel,
+    MemoryControls,
+)
 
 
 def talk(code: str = "en", chat: FakeChat | None = None) -> Conversation:
@@ -132,3 +146,25 @@ def test_turned_off_it_is_not_even_looked_for(tmp_path: Path,
     (-123456, -123000.0)])
 def test_large_numbers_are_said_rounded(value: object, said_as: float | None) -> None:
     assert spoken_amount(value) == said_as
+
+
+def test_the_test_mode_report_says_where_each_answer_came_from(tmp_path: Path) -> None:
+    voice, chat = FakeVoice(), FakeChat("Bell did.")
+    engines = Engines(language=building.language("en"), recognizer=FakeRecognizer(),
+                      vad=FakeVadModel(), wake=FakeWakeModel(), voice=voice, chat=chat,
+                      skills=building.skills_engine("en", knowledge=True))
+    clock, sink = StreamClock(), CaptureSink(16000)
+    session = Session(engines, sink=sink, clock=clock, name="kitchen",
+                      settings=SessionSettings(chat=ChatSettings(system_prompt="Be brief.")))
+    script = parse_script({"turns": [{"text": "what is the capital of france"},
+                                     {"text": "who invented the telephone"},
+                                     {"text": "where did you get that"}]},
+                          path=tmp_path / "script.yaml")
+    with engines, session:
+        rows = ScriptRunner(session, sink, clock, voices=lambda name: voice,
+                            out_dir=tmp_path / "out", wake_phrase=FakeWake.phrase).run(script)
+    assert [row["route"] for row in rows] == ["skill", "llm", "skill"]
+    assert rows[0]["source"].startswith("skill PlaceFact: GeoNames countries")
+    assert rows[1]["source"] == "model with Telephone"
+    assert rows[2]["reply"] == (
+        "My chat model answered from the offline Wikipedia summary of Telephone.")
