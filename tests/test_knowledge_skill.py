@@ -15,7 +15,7 @@ from assistant.config import Config, LlmConfig, ModelsConfig, SkillsConfig
 from assistant.knowledge_setup import KnowledgeParts, knowledge_parts, questions_of
 from assistant.loop.clock import StreamClock
 from assistant.loop.conversation import Answer, Conversation
-from assistant.loop.events import Route
+from assistant.loop.events import Completeness, Route
 from assistant.loop.router import ChatSettings
 from assistant.loop.session import Session, SessionSettings
 from assistant.loop.shared import Engines
@@ -168,3 +168,10 @@ def test_the_test_mode_report_says_where_each_answer_came_from(tmp_path: Path) -
     assert rows[1]["source"] == "model with Telephone"
     assert rows[2]["reply"] == (
         "My chat model answered from the offline Wikipedia summary of Telephone.")
+
+
+def test_a_question_the_data_answers_is_complete_as_soon_as_it_is_said() -> None:
+    """The listener cuts a command's end-of-speech wait short: a fact question too."""
+    router = talk(chat=FakeChat()).router
+    assert router.is_complete("what is the capital of france") is Completeness.COMMAND
+    assert router.is_complete("what is the capital of") is None
