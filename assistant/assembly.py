@@ -36,6 +36,7 @@ from assistant.home.model import Home
 from assistant.home.simulated import SimulatedBackend, home_of
 from assistant.home.state_file import HomeState, default_state_path
 from assistant.home.weather import HomeWeather
+from assistant.knowledge_setup import KnowledgeParts, knowledge_parts
 from assistant.language import Language
 from assistant.language.packs import LanguageError, available_languages, load_language
 from assistant.language.vocabulary import recognizer_hint
@@ -194,13 +195,15 @@ class Borrowed:
 
 def build_skills(config: Config, language: Language, *,
                  backend: DeviceBackend | None = None, store: ModelStore | None = None,
-                 sharing: SkillsEngine | None = None) -> SkillsEngine:
+                 sharing: SkillsEngine | None = None,
+                 knowledge: KnowledgeParts | None = None) -> SkillsEngine:
     """The skills over the configured home (or `backend`; not started: `start()` connects
     it), the language's intents over the home's names (rebuilt when the home changes), the
     weather of the home if it has one, the everyday skills' shared parts (alarms,
     reminders, lists, holidays, places), and the words the skills say things with.
     `sharing`: another language's skills, whose house (under this language's names),
-    alarms, reminders and lists these share."""
+    alarms, reminders and lists these share. `knowledge`: the offline data opened for
+    every language (`knowledge_setup`; None: no knowledge skill, no passages)."""
     problems: list[str] = []
     if backend is None:
         backend, problems = home_backend(
@@ -222,7 +225,9 @@ def build_skills(config: Config, language: Language, *,
     return SkillsEngine(backend=backend, intents=intents, say=language.say,
                         words=language.skill_words, hint=hint,
                         tool_calls=config.skills.tool_calls, problems=problems,
-                        everyday=everyday)
+                        everyday=everyday,
+                        knowledge=knowledge.shelves.get(language.code) if knowledge else None,
+                        grounding=knowledge.grounding if knowledge else None)
 
 
 def home_names(home: Home) -> dict[str, list[str]]:
@@ -270,8 +275,10 @@ def load_engines(config: Config, *, wake: bool = True, chat: bool = True,
     languages = spoken_languages(config)
     language = languages[0]
     store = model_store(config)
-    first = build_skills(config, language, store=store) if skills else None
-    others = [Tongue(other, build_skills(config, other, store=store, sharing=first)
+    known = knowledge_parts(config, languages, store) if skills else None
+    first = build_skills(config, language, store=store, knowledge=known) if skills else None
+    others = [Tongue(other, build_skills(config, other, store=store, sharing=first,
+                                         knowledge=known)
                      if first is not None else None) for other in languages[1:]]
     started = [engine for engine in (first, *(t.skills for t in others)) if engine is not None]
     try:
@@ -279,6 +286,8 @@ def load_engines(config: Config, *, wake: bool = True, chat: bool = True,
             engine.start()
         engines = _load_models(config, languages, store, wake=wake, chat=chat, skills=first,
                                others=others)
+        if known is not None:
+            known.settle()  # opened beside the models (not a first build: that goes on)
     except BaseException:
         for engine in started:
             engine.close()

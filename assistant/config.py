@@ -107,6 +107,10 @@ class LlmConfig:
         """The chat server of `backend = "openai"` (ConfigError naming llm.url)."""
         on = self.backend == "openai"
         return chat_server(self.url or "", allow_public=self.allow_public_url) if on else None
+    passages: int = option(1, low=0, high=5)
+    """Encyclopedia summaries put into the chat model's prompt for an open question that
+    names their subject, when they are installed (`assistant models fetch
+    wiki-summaries-en`); each costs about 150 tokens to read. 0 = none."""
 
     def __post_init__(self) -> None:
         self.server()  # a bad llm.url fails when the file is read
@@ -146,6 +150,10 @@ class SkillsConfig:
     $XDG_STATE_HOME/assistant/lists.json."""
     tool_calls: bool = False
     """Let the chat model call skills through a grammar-constrained JSON tool call."""
+    knowledge: bool = True
+    """Answer what the offline data knows (countries, cities, chemical elements, word
+    meanings, Chinese words) from it, like a command, when its data is installed
+    (`assistant models fetch geonames-cities15000`); false = the chat model answers."""
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,9 @@ from assistant.engines.llm import ChatModel
 from assistant.engines.stt import SpeechRecognizer
 from assistant.engines.tts import SpeechSynthesizer
 from assistant.home.backend import DeviceBackend
+from assistant.knowledge import Knowledge
+from assistant.knowledge.grounding import Grounding
+from assistant.knowledge_setup import KnowledgeParts, questions_of
 from assistant.language import Language
 from assistant.language.packs import load_language
 from assistant.loading import load_recognizer, load_synthesizer
@@ -36,8 +39,10 @@ from assistant.loop.shared import Tongue
 from assistant.models import ModelStore
 from assistant.places import PlaceIndex
 from assistant.skills import Capabilities, Skills, SkillsEngine
+from assistant.skills.knowledge import Shelf
 from assistant.skills.weather import HomeForecasts, HomeWeatherSource
 from tests.fakes import MemoryControls
+from tests.knowledge_data import write_sources
 
 
 def language(code: str = "en") -> Language:
@@ -52,13 +57,15 @@ ZONE = zoneinfo.ZoneInfo("Europe/London")
 
 def skills_engine(code: str = "en", *, state_file: Path | None = None,
                   home_file: str | None = None, tool_calls: bool = False,
-                  seed: int = 21,
+                  seed: int = 21, knowledge: bool | KnowledgeParts = False,
                   home: Callable[[DeviceBackend], DeviceBackend] | None = None) -> SkillsEngine:
     """The skills of language `code` over its home (or `home_file`); the state, alarms,
     reminders and lists next to `state_file` (None: a fresh temporary folder, never the
     user's own); `home` wraps the simulated backend (a fake that fails like a real home).
     The everyday skills look places up in tests/data/places, read the wall clock as London
-    time and draw chance from a Random seeded with `seed`."""
+    time and draw chance from a Random seeded with `seed`. `knowledge`: the knowledge skill
+    over the small test data (tests/knowledge_data.py), with its passages for the chat
+    model (or these parts)."""
     if state_file is None:
         state_file = Path(tempfile.mkdtemp(prefix="assistant-test-")) / "home-state.json"
     folder = state_file.parent
@@ -67,7 +74,9 @@ def skills_engine(code: str = "en", *, state_file: Path | None = None,
         alarms_file=str(folder / "alarms.json"), reminders_file=str(folder / "reminders.json"),
         lists_file=str(folder / "lists.json")))
     backend, problems = home_backend(config, language(code))
-    engine = build_skills(config, language(code), backend=home(backend) if home else backend)
+    engine = build_skills(config, language(code), backend=home(backend) if home else backend,
+                          knowledge=knowledge if isinstance(knowledge, KnowledgeParts)
+                          else small_knowledge(code) if knowledge else None)
     engine.problems = problems
     if engine.everyday is not None:
         words = language(code).skill_words
@@ -79,16 +88,33 @@ def skills_engine(code: str = "en", *, state_file: Path | None = None,
     return engine
 
 
+_KNOWLEDGE: list[Knowledge] = []
+
+
+def small_knowledge(code: str = "en") -> KnowledgeParts:
+    """The knowledge of language `code` over the small test data sets (built once per
+    test run, in a temporary folder), as the assembly hands it to the skills."""
+    if not _KNOWLEDGE:
+        folder = Path(tempfile.mkdtemp(prefix="assistant-knowledge-"))
+        _KNOWLEDGE.append(Knowledge.open(write_sources(folder / "data"),
+                                         cache_dir=folder / "cache"))
+    known = _KNOWLEDGE[0]
+    return KnowledgeParts(shelves={code: Shelf(questions_of(known, language(code)),
+                                                 closes=False)},
+                          grounding=Grounding(lambda question: known.context(question)))
+
+
 def skills(code: str = "en", *, state_file: Path | None = None, home_file: str | None = None,
            controls: MemoryControls | None = None, tool_calls: bool = False,
+           knowledge: bool = False,
            wallclock: Callable[[], datetime] = datetime.now,
            capabilities: Capabilities | None = None,
            home: Callable[[DeviceBackend], DeviceBackend] | None = None,
            weather: HomeForecasts | None = None) -> Skills:
     """One conversation's skills (timers, confirmations) in language `code` (`weather`:
-    the home's weather entity, none by default)."""
+    the home's weather entity, none by default; `knowledge`: see `skills_engine`)."""
     engine = skills_engine(code, state_file=state_file, home_file=home_file,
-                           tool_calls=tool_calls, home=home)
+                           tool_calls=tool_calls, home=home, knowledge=knowledge)
     if engine.everyday is not None:
         engine.everyday.weather = HomeWeatherSource(weather) if weather is not None else None
     return engine.session(controls=controls or MemoryControls(), wallclock=wallclock,

@@ -21,6 +21,7 @@ from assistant.engines.llm import ChatMessage
 from assistant.engines.stt import Transcript
 from assistant.loop.output import BufferedSink
 from assistant.skills import SkillReply
+from assistant.skills.origin import Origin
 
 WAKE = 1111
 SPEECH = 2222
@@ -300,6 +301,8 @@ class FakeSkillsEngine:
     def __init__(self, skills: FakeSkills | None = None) -> None:
         self.skills = skills or FakeSkills()
         self.hint = self.skills.hint
+        self.grounding = None
+        """No encyclopedia passages for the chat model."""
 
     def session(self, **_: object) -> FakeSkills:
         return self.skills
@@ -332,6 +335,7 @@ class MemoryControls:
     level: float = 0.5
     last: str | None = None
     forgotten: int = 0
+    origin: Origin | None = None
 
     def volume(self) -> float:
         return self.level
@@ -344,6 +348,9 @@ class MemoryControls:
 
     def last_reply(self) -> str | None:
         return self.last
+
+    def last_origin(self) -> Origin | None:
+        return self.origin
 
 
 class FaultyHome:

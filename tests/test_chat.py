@@ -15,8 +15,10 @@ import pytest
 from assistant.engines.chat_choice import LARGE, SMALL
 from assistant.engines.llm import ChatMessage
 from assistant.engines.llm.llama import LlamaChatModel
+from assistant.knowledge.database import GEONAMES_ID
 from assistant.models import ModelStore
 from tests import building
+from tests.conftest import require_models
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "What is the capital of France?"
@@ -36,11 +38,21 @@ def english_words(text: str) -> list[str]:
 
 def test_chat_answers_an_open_question_in_english(real_store: ModelStore,
                                                   tmp_path: Path) -> None:
-    result = chat("--text", QUESTION, "--verbose", cwd=tmp_path)
+    result = chat("--text", "Who painted the Mona Lisa?", "--verbose", cwd=tmp_path)
     answer = result.stdout.strip()
     assert answer
     assert len(english_words(answer)) > 2, answer
     assert "route=llm" in result.stderr  # an open question is not a skill's command
+    assert "source=model" in result.stderr
+
+
+def test_chat_answers_a_fact_from_the_offline_data(real_store: ModelStore,
+                                                   tmp_path: Path) -> None:
+    require_models(real_store, GEONAMES_ID)
+    result = chat("--text", QUESTION, "--verbose", cwd=tmp_path)
+    assert result.stdout.strip() == "The capital of France is Paris."
+    assert "route=skill intent=PlaceFact" in result.stderr
+    assert "source=skill PlaceFact: GeoNames countries" in result.stderr
 
 
 def test_chat_at_temperature_zero_answers_the_same_twice(real_store: ModelStore,

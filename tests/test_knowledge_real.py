@@ -68,3 +68,36 @@ def test_open_questions_find_their_article(knowledge: Knowledge) -> None:
                             ("Who discovered penicillin?", "Penicillin")]:
         titles = [p.title for p in knowledge.context(question, limit=3)]
         assert title in titles, (question, titles)
+
+
+def test_the_live_loop_answers_from_the_real_data_with_its_source() -> None:
+    """The knowledge as the assembly opens it (knowledge_setup), in a conversation whose
+    chat model is a fake: facts come from the skill, open questions with their passage."""
+    from assistant.config import Config, ModelsConfig
+    from assistant.knowledge_setup import knowledge_parts
+    from tests.fakes import FakeChat
+
+    store = ModelStore.from_config(ModelsConfig())
+    require_models(store, GEONAMES_ID, SUMMARIES_ID)
+    english, mandarin = building.language("en"), building.language("zh")
+    parts = knowledge_parts(Config(), [english, mandarin], store, background=False)
+    chat = FakeChat("Leonardo da Vinci painted it.")
+    talk = building.conversation(
+        chat=chat, skills_engine=building.skills_engine("en", knowledge=parts))
+
+    def say(text: str) -> tuple[str, str]:
+        answer = talk.answer(text, now=1.0)
+        list(answer.sentences())
+        answer.finish()
+        return answer.text, answer.source
+
+    text, source = say("What is the capital of Australia?")
+    assert text == "The capital of Australia is Canberra." and "entry AU" in source
+    assert say("where did you get that?")[0] == (
+        "From my offline data: GeoNames countries, the entry AU.")
+    assert say("Who painted the Mona Lisa?")[1] == "model with Mona Lisa"
+    assert "Mona Lisa" in chat.prompts[-1][-1].content
+    zh = building.conversation(chat=chat, code="zh",
+                               skills_engine=building.skills_engine("zh", knowledge=parts))
+    answer = zh.answer("日本的首都是哪里？", now=1.0)
+    assert answer.text == "" and list(answer.sentences()) == ["日本的首都是东京。"]

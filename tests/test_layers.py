@@ -20,7 +20,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("language", ("language",)),
     ("loop", ("loop",)),
     ("endpoints", ("sound", "server", "testmode", "retention")),
-    ("assembly", ("assembly", "everyday_setup", "doctor", "loading")),
+    ("assembly", ("assembly", "everyday_setup", "knowledge_setup", "doctor", "loading")),
     ("cli", ("cli", "__main__")),
 ]
 """Bottom to top; each name is a top-level module or package of `assistant`."""

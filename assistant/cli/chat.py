@@ -32,6 +32,7 @@ def chat(args: argparse.Namespace, config: Config) -> int:
     from assistant.assembly import (
         build_skills,
         chat_config,
+        knowledge_parts,
         load_chat,
         model_store,
         session_settings,
@@ -45,8 +46,12 @@ def chat(args: argparse.Namespace, config: Config) -> int:
     store = model_store(config)
     llm = chat_config(config, [language, *more], store)
     model = load_chat(config.llm, llm, store)
-    skills = None if args.no_skills else build_skills(config, language)
-    others = [Tongue(other, build_skills(config, other, sharing=skills)
+    known = None if args.no_skills else knowledge_parts(config, [language, *more], store,
+                                                         background=False)
+    skills = None if args.no_skills else build_skills(config, language, store=store,
+                                                      knowledge=known)
+    others = [Tongue(other, build_skills(config, other, store=store, sharing=skills,
+                                         knowledge=known)
                      if skills is not None else None) for other in more]
     every = [engine for engine in (skills, *(t.skills for t in others)) if engine is not None]
     try:

@@ -75,14 +75,32 @@ def grounded_question(question: str, passages: Sequence[Passage]) -> str:
     return QUESTION_TEMPLATE.format(context=context, question=question)
 
 
+class Grounding:
+    """Finds the passages an open question is answered from (see the module): what the
+    router puts into a chat-model turn, and `GroundedChat` into every turn."""
+
+    def __init__(self, retrieve: Retrieve, *,
+                 settings: GroundingSettings = GroundingSettings()) -> None:
+        self._retrieve = retrieve
+        self._settings = settings
+
+    def passages(self, question: str) -> list[Passage]:
+        """The passages for `question` that pass the settings, best first."""
+        settings = self._settings
+        if settings.passages <= 0:
+            return []
+        found = [p for p in self._retrieve(question) if p.score >= settings.min_score
+                 and (not settings.named_only or names_subject(question, p.title))]
+        return found[:settings.passages]
+
+
 class GroundedChat:
     """A `ChatModel` that puts the passages for the last question into its turn."""
 
     def __init__(self, chat: ChatModel, retrieve: Retrieve, *,
                  settings: GroundingSettings = GroundingSettings()) -> None:
         self._chat = chat
-        self._retrieve = retrieve
-        self._settings = settings
+        self._grounding = Grounding(retrieve, settings=settings)
         self.name = chat.name
         self.context_tokens = chat.context_tokens
         self.last_passages: list[Passage] = []
@@ -90,10 +108,7 @@ class GroundedChat:
 
     def passages(self, question: str) -> list[Passage]:
         """The passages for `question` that pass the settings, best first."""
-        settings = self._settings
-        found = [p for p in self._retrieve(question) if p.score >= settings.min_score
-                 and (not settings.named_only or names_subject(question, p.title))]
-        return found[:settings.passages]
+        return self._grounding.passages(question)
 
     def count_tokens(self, text: str) -> int:
         return self._chat.count_tokens(text)

@@ -70,9 +70,22 @@ class KnowledgeQuestions:
             "WordInChinese": self._english_to_chinese, "WordMeaning": self._chinese_word}
         self._matcher = load(templates or template_file(language), validators)
 
+    @property
+    def knowledge(self) -> Knowledge:
+        """The data the questions are answered from."""
+        return self._knowledge
+
+    @property
+    def intents(self) -> list[str]:
+        """The intents of the templates (the questions the data answers)."""
+        return list(getattr(self._matcher, "intent_names", []))
+
     def understand(self, text: str) -> Query | None:
         """The knowledge query `text` asks, or None (not a question the data answers)."""
-        match = self._matcher.recognize(text)
+        # as written only: a language that also matches by sound (Mandarin) would take
+        # "世界上最大的海洋" (ocean) for "世界上最大的国家" (country) and state a wrong fact
+        written = getattr(self._matcher, "recognize_written", self._matcher.recognize)
+        match = written(text)
         if match is None:
             return None
         return Query(match.intent, dict(match.slots))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from assistant.loop.memory import ConversationMemory
+from assistant.skills.origin import Origin
 
 
 class AssistantControls:
@@ -14,6 +15,7 @@ class AssistantControls:
         self._memory = memory
         self._volume = volume
         self._last_reply: str | None = None
+        self._last_origin: Origin | None = None
         self._lock = threading.Lock()
 
     def volume(self) -> float:
@@ -30,11 +32,17 @@ class AssistantControls:
             if self._memory is not None:
                 self._memory.clear()
             self._last_reply = None
+            self._last_origin = None
 
     def last_reply(self) -> str | None:
         return self._last_reply
 
-    def said(self, text: str) -> None:
-        """Record what was just spoken (for "repeat that")."""
+    def last_origin(self) -> Origin | None:
+        return self._last_origin
+
+    def said(self, text: str, *, origin: Origin | None = None) -> None:
+        """Record what was just spoken and where it came from (for "repeat that" and
+        "where did you get that?")."""
         if text.strip():
             self._last_reply = text
+            self._last_origin = origin

@@ -22,6 +22,7 @@ from assistant.loop.memory import remember_turn
 from assistant.loop.reply_guard import ReplyGuard, guarded
 from assistant.loop.router import Reply, Router
 from assistant.sentences import SentenceSplitter, clean_for_speech
+from assistant.skills.origin import Origin
 
 FIRST_PAUSE_WORDS = 1
 """The first sentence may be cut at the first pause after this many words (it is spoken
@@ -61,7 +62,12 @@ class Answer:
 
     @property
     def source(self) -> str:
+        """Where the answer came from, in a few words (see `Reply.origin`)."""
         return self.reply.source
+
+    @property
+    def origin(self) -> Origin | None:
+        return self.reply.origin
 
     @property
     def language(self) -> str:
@@ -120,7 +126,7 @@ class Answer:
                       guard_failed=(guard is not None and guard.failed)
                       or bool(self.reply.failure))
         if self.route in (Route.SKILL, Route.LLM):
-            conversation.controls.said(said)
+            conversation.controls.said(said, origin=self.reply.origin)
         return said
 
 

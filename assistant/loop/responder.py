@@ -140,7 +140,8 @@ class Responder:
         finished = self._wait_heard(cancel)
         interrupted = not finished or cancel.is_set()
         answer.finish(heard=spoken.heard, interrupted=interrupted)
-        log.debug("replied (%s): %s", answer.route.value, spoken.text, extra=SAID)
+        log.debug("replied (%s, from %s): %s", answer.route.value, answer.source or "-",
+                  spoken.text, extra=SAID)
         route = answer.route
         listen_again = route in (Route.SKILL, Route.LLM, Route.UNCLEAR) and not interrupted
         if turn.text.strip() and not text:

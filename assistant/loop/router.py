@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from assistant.engines.llm import ChatMessage, ChatModel, ChatServerError
 from assistant.errors import AssistantError
+from assistant.knowledge.grounding import Grounding, grounded_question
 from assistant.language import Language
 from assistant.logs import SAID
 from assistant.loop.events import Completeness, Route
@@ -31,6 +32,7 @@ from assistant.loop.memory import ConversationMemory
 from assistant.loop.outcomes import ChatServerFailed, NoChatModel, NotCaught, NotSure
 from assistant.loop.reply_guard import ReplyGuard
 from assistant.skills.live_facts import NoLiveSource
+from assistant.skills.origin import MODEL, SKILL, Origin
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,8 @@ class SkillReplyLike(Protocol):
     def slots(self) -> dict[str, Any]: ...
     @property
     def expects_reply(self) -> bool: ...
+    @property
+    def origin(self) -> Origin | None: ...
 
 
 class RingLike(Protocol):
@@ -147,12 +151,18 @@ class Reply:
     expects_reply: bool = False
     guard: ReplyGuard | None = None
     """Checks each sentence of a chat-model reply before it is spoken (None: a skill's)."""
-    source: str = ""
-    """Where the answer came from ("skill", "model"), for the report and the logs."""
+    origin: Origin | None = None
+    """Where the answer came from (a skill, a data set's entry, the chat model and the
+    passages it was given); None for no answer (a control phrase, nothing heard)."""
     language: str = ""
     """The language the reply is in (a code; "" before routing)."""
     failure: str = ""
     """The sentence that ends a reply the chat server failed (said after the rest)."""
+
+    @property
+    def source(self) -> str:
+        """`origin` in a few words, for the report and the logs ("" for none)."""
+        return str(self.origin) if self.origin is not None else ""
 
     @classmethod
     def saying(cls, route: Route, text: str, language: str = "") -> Reply:
@@ -191,10 +201,13 @@ class Router:
 
     def __init__(self, *, chat: ChatModel | None, skills: SkillsLike | None,
                  memory: ConversationMemory, language: Language, settings: ChatSettings,
-                 owner: str = "", others: Sequence[Speaking] = ()) -> None:
+                 owner: str = "", others: Sequence[Speaking] = (),
+                 grounding: Grounding | None = None) -> None:
         """`owner` names the session to the shared chat model (whose turn it is);
-        `others`: the other languages spoken (the first is `language`)."""
+        `others`: the other languages spoken (the first is `language`); `grounding`:
+        finds the encyclopedia passages the chat model answers an open question from."""
         self.chat = chat
+        self.grounding = grounding
         self.skills = skills
         self.memory = memory
         self.language = language
@@ -235,7 +248,9 @@ class Router:
             stopped = self.skills.stop_ringing() if self.skills is not None else None
             if stopped is not None:  # "stop" while an alarm rings: the alarm stops
                 return Reply(Route.SKILL, intent=stopped.intent,
-                             pieces=_stream([stopped.text]), source="skill", language=code)
+                             pieces=_stream([stopped.text]),
+                             origin=stopped.origin or Origin(SKILL, stopped.intent),
+                             language=code)
             return Reply(Route.CONTROL, intent="Stop", language=code)
         readings = dict(elsewhere)
         for speaking in (heard, *(s for s in self.speaking if s is not heard)):
@@ -261,7 +276,8 @@ class Router:
             return None
         return Reply(Route.SKILL, intent=answer.intent, slots=dict(answer.slots),
                      pieces=_stream([answer.text] if answer.text else []),
-                     expects_reply=answer.expects_reply, source="skill",
+                     expects_reply=answer.expects_reply,
+                     origin=answer.origin or Origin(SKILL, answer.intent),
                      language=speaking.language.code)
 
     def _chat(self, heard: Speaking, text: str, *, cancel: threading.Event | None) -> Reply:
@@ -269,14 +285,18 @@ class Router:
         if self.chat is None or not settings.answers:
             wanted = language.chat.models[0] if language.chat.models else ""
             return Reply.saying(Route.LLM, language.say(NoChatModel(wanted)), language.code)
-        messages = self.memory.messages(settings.system_prompt, text,
+        passages = self.grounding.passages(text) if self.grounding is not None else []
+        messages = self.memory.messages(settings.system_prompt,
+                                        grounded_question(text, passages),
                                         examples=settings.examples)
         before = [*self.memory.questions(), *(question for question, _ in settings.examples)]
         guard = ReplyGuard(text, max_sentences=settings.max_sentences, before=before,
                            language=language.code, not_sure=language.say(NotSure()),
                            live=language.chat.live_facts,
                            no_source=lambda topic: language.say(NoLiveSource(topic)))
-        reply = Reply(Route.LLM, guard=guard, source="model", language=language.code)
+        reply = Reply(Route.LLM, guard=guard, language=language.code,
+                      origin=Origin(MODEL, self.chat.name,
+                                    passages=tuple(p.title for p in passages)))
         reply.pieces = _from_server(self.chat.stream_reply(
             messages, max_tokens=settings.max_reply_tokens, owner=self._owner, cancel=cancel),
             reply, language)

@@ -102,7 +102,8 @@ def conversation(*, language: Language, chat: ChatModel | None,
                          settings.chats.get(tongue.language.code, settings.chat))
                 for tongue in others]
     router = Router(chat=chat, skills=skills, memory=memory, language=language,
-                    settings=settings.chat, owner=owner, others=speaking)
+                    settings=settings.chat, owner=owner, others=speaking,
+                    grounding=skills_engine.grounding if skills_engine is not None else None)
     return Conversation(router=router, controls=controls)
 
 

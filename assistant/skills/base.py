@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from assistant.intents import IntentMatch
+from assistant.skills.origin import SKILL, Origin
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,11 @@ class Outcome:
     @classmethod
     def key(cls) -> str:
         return cls.__name__
+
+    def origin_of(self, intent: str) -> Origin:
+        """Where this answer to `intent` came from: the skill itself, unless the outcome
+        says (an answer from data, the source of an earlier answer)."""
+        return Origin(SKILL, intent)
 
 
 #: Renders an outcome in the language spoken ("default" or a named variant).
@@ -121,6 +127,8 @@ class SkillReply:
     """True when the reply is a question (a confirmation); the pipeline then listens
     for the answer without waiting for the wake word."""
     outcome: Outcome | None = None
+    origin: Origin | None = None
+    """Where the answer came from (None: the skill that gave it)."""
 
 
 class Controls(Protocol):
@@ -140,6 +148,10 @@ class Controls(Protocol):
 
     def last_reply(self) -> str | None:
         """The last thing the assistant said, or None."""
+        ...
+
+    def last_origin(self) -> Origin | None:
+        """Where the last answer came from, or None."""
         ...
 
 

@@ -1,4 +1,5 @@
-"""Assistant control: volume, help, "repeat that" and "forget our conversation"."""
+"""Assistant control: volume, help, "repeat that", "where did you get that?" and "forget our
+conversation"."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from assistant.intents import IntentMatch
 from assistant.skills.base import Controls, Outcome, SkillResult, result
+from assistant.skills.origin import Origin
 
 VOLUME_STEP = 0.1
 
@@ -43,6 +45,22 @@ class Repeated(Outcome):
     """"Repeat that": the last reply, said again (None: nothing said yet)."""
 
     text: str | None
+    source: Origin | None = None
+    """Where the reply repeated came from (it still does)."""
+
+    def origin_of(self, intent: str) -> Origin:
+        return self.source or super().origin_of(intent)
+
+
+@dataclass(frozen=True)
+class SourceOf(Outcome):
+    """"Where did you get that?": where the last answer came from (None: no answer yet).
+    Asking again gets the same source."""
+
+    source: Origin | None
+
+    def origin_of(self, intent: str) -> Origin:
+        return self.source or super().origin_of(intent)
 
 
 @dataclass(frozen=True)
@@ -67,7 +85,7 @@ class ControlSkill:
     """Changes the assistant itself through the pipeline's `Controls`."""
 
     intents = frozenset({"VolumeUp", "VolumeDown", "VolumeSet", "VolumeGet", "Help",
-                         "Repeat", "Forget"})
+                         "Repeat", "Forget", "SourceAsk"})
 
     def __init__(self, controls: Controls) -> None:
         self._controls = controls
@@ -93,7 +111,10 @@ class ControlSkill:
         if match.intent == "VolumeGet":
             return VolumeIs(controls.volume())
         if match.intent == "Repeat":
-            return Repeated(controls.last_reply() or None)
+            said = controls.last_reply() or None
+            return Repeated(said, controls.last_origin() if said else None)
+        if match.intent == "SourceAsk":
+            return SourceOf(controls.last_origin())
         if match.intent == "Forget":
             controls.forget()
             return Forgotten()

@@ -12,14 +12,15 @@ from __future__ import annotations
 import dataclasses
 import logging
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from assistant.home.backend import DeviceBackend
 from assistant.home.model import Home
-from assistant.intents import IntentMatch, SlotValidator
+from assistant.intents import IntentMatch
+from assistant.knowledge.grounding import Grounding
 from assistant.logs import SAID
 from assistant.skills.base import (
     WANTS_TEXT,
@@ -38,16 +39,18 @@ from assistant.skills.base import (
     SkillReply,
     SkillResult,
 )
-from assistant.skills.control import ControlSkill, validate_volume_slots
+from assistant.skills.control import ControlSkill
 from assistant.skills.everyday import Everyday, EverydaySkills, Ring
 from assistant.skills.home import HomeSkill
 from assistant.skills.home_access import HomeAccess
 from assistant.skills.home_names import LiveHome
-from assistant.skills.lists import ListWords, list_slot_validator
-from assistant.skills.math_units import MathSkill, math_slot_validator
+from assistant.skills.knowledge import KnowledgeSkill, Shelf, WithKnowledge
+from assistant.skills.math_units import MathSkill
 from assistant.skills.time_date import TimeDateSkill
-from assistant.skills.timers import NameRules, TimerSkill, timer_slot_validator
+from assistant.skills.timers import TimerSkill
 from assistant.skills.tools import ToolCallError, ToolSpec, grammar, tool_specs, validate
+from assistant.skills.words import IntentMatcher, SkillWords
+from assistant.skills.words import slot_validators as slot_validators
 
 log = logging.getLogger(__name__)
 
@@ -56,83 +59,6 @@ CONFIRMATION_TIMEOUT_S = 30.0
 #: How long a question for what a request lacked ("for what time?") stays open.
 ASK_TIMEOUT_S = 30.0
 _ANSWERS = frozenset({"Confirm", "Deny"})
-
-
-class IntentMatcher(Protocol):
-    """What the skills need of a language's intent recognizer."""
-
-    @property
-    def intent_names(self) -> list[str]: ...
-
-    def recognize(self, text: str) -> IntentMatch | None: ...
-
-
-@dataclass(frozen=True)
-class SkillWords:
-    """What the skills must know of a language's words to check the slots it matched."""
-
-    parse_number: Callable[[str], float | None]
-    """"22", "-1.5", and the language's number words -> a number (None: not one)."""
-    timer_names: NameRules = NameRules()
-    vague_devices: frozenset[str] = frozenset()
-    """First words that make "turn on X" no device at all ("it", "everything")."""
-    lists: ListWords = ListWords()
-    """How several list items are said ("milk and eggs")."""
-    country: str = ""
-    """Whose holidays count when place.country and the system's locale say nothing."""
-    holidays_language: str | None = None
-    """The holidays library's language for the names ("en_US", "zh_CN")."""
-    holiday_aliases: tuple[tuple[str, str], ...] = ()
-    """More spoken names of holidays -> the library's name ("xmas" -> "Christmas Day")."""
-    place_aliases: tuple[tuple[str, str], ...] = ()
-    """More spoken names of countries -> ISO code ("britain" -> "GB")."""
-    fold: Callable[[str], str] = str
-    """One spelling of a place or holiday name (Mandarin: Simplified characters)."""
-    country_names: Callable[[], Mapping[str, Sequence[str]]] | None = None
-    """The countries' names in the language, by ISO code (None: English names only)."""
-
-
-def slot_validators(words: SkillWords) -> dict[str, SlotValidator]:
-    """The skills' slot checks, with the language's number reading and timer-name rules."""
-    timer = timer_slot_validator(words.timer_names)
-
-    def unknown_device(slots: dict[str, Any]) -> dict[str, Any] | None:
-        """"turn on the tv" is a command about a device we lack; a long tail is not."""
-        if "unknown" not in slots:
-            return slots
-        found = str(slots["unknown"]).split()
-        if not found or len(found) > 4 or found[0] in words.vague_devices:
-            return None
-        return slots
-
-    def timer_set(slots: dict[str, Any]) -> dict[str, Any] | None:
-        checked = timer(slots)
-        return checked if checked is not None and "duration" in checked else None
-
-    def words_said(slots: dict[str, Any]) -> dict[str, Any] | None:
-        """A wildcard (a task, a label, a place): as said, and not empty."""
-        for key in ("task", "label", "place", "holiday", "topic", "business", "team"):
-            if key in slots:
-                slots[key] = " ".join(str(slots[key]).split())
-                if not slots[key] or len(slots[key].split()) > 16:
-                    return None
-        return slots
-
-    numbers = math_slot_validator(words.parse_number)
-    lists = list_slot_validator(words.lists)
-    return {
-        "TimerSet": timer_set, "TimerCancel": timer, "TimerStatus": timer,
-        "MathCalculate": numbers, "UnitConvert": numbers,
-        "VolumeSet": validate_volume_slots,
-        "HomeTurnOn": unknown_device, "HomeTurnOff": unknown_device,
-        **{intent: words_said for intent in ("AlarmSet", "AlarmCancel", "ReminderSet",
-                                             "ReminderCancel", "TimeInPlace", "SunTimes",
-                                             "DaysUntil", "WeekdayOfDate", "PriceGet",
-                                             "OpeningHoursGet", "SportsGet")},
-        **{intent: lists for intent in ("ListAdd", "ListRemove", "ListRead", "ListCount",
-                                        "ListCheck", "ListClear", "ListCreate",
-                                        "ListDelete")},
-    }
 
 
 @dataclass(frozen=True)
@@ -154,11 +80,17 @@ class SkillsEngine:
     def __init__(self, *, backend: DeviceBackend, intents: Callable[[Home], IntentMatcher],
                  say: Say, words: SkillWords, hint: Callable[[Home], str] = lambda home: "",
                  tool_calls: bool = False,
-                 problems: Sequence[str] = (), everyday: Everyday | None = None) -> None:
+                 problems: Sequence[str] = (), everyday: Everyday | None = None,
+                 knowledge: Shelf | None = None, grounding: Grounding | None = None) -> None:
         """`intents` and `hint` build the recognizer and Whisper's hint for a home (the
         language's templates over its names): called now, and again when it changes.
-        `everyday`: alarms, reminders, lists, dates... (None: only the core skills)."""
+        `everyday`: alarms, reminders, lists, dates... (None: only the core skills);
+        `knowledge`: the questions the offline data answers (None: no knowledge skill);
+        `grounding`: what finds encyclopedia passages for the chat model (handed to
+        every conversation's router; None: none)."""
         self.everyday = everyday
+        self.knowledge = knowledge
+        self.grounding = grounding
         self.words = words
         self.say = say
         self.tool_calls = tool_calls
@@ -175,8 +107,10 @@ class SkillsEngine:
         self.live.start()
 
     def close(self) -> None:
-        """Disconnect the home (idempotent)."""
+        """Disconnect the home and close the knowledge data (idempotent)."""
         self.live.stop()
+        if self.knowledge is not None:
+            self.knowledge.close()
 
     @property
     def recognizer(self) -> IntentMatcher:
@@ -192,7 +126,10 @@ class SkillsEngine:
         return self._names.specs
 
     def _build(self, home: Home) -> Names:
-        return Names(recognizer=self._intents(home), hint=self._hint(home),
+        recognizer = self._intents(home)
+        if self.knowledge is not None:
+            recognizer = WithKnowledge(recognizer, self.knowledge)
+        return Names(recognizer=recognizer, hint=self._hint(home),
                      specs=tool_specs(home))
 
     def _use(self, home: Home) -> None:
@@ -219,6 +156,8 @@ class SkillsEngine:
             everyday = EverydaySkills(self.everyday, room=room, wallclock=wallclock,
                                       confirmations=confirmations, capabilities=capabilities)
             skills += everyday.skills
+        if self.knowledge is not None:
+            skills.append(KnowledgeSkill(self.knowledge))
         return Skills(engine=self, skills=skills, confirmations=confirmations, timers=timers,
                       everyday=everyday, wallclock=wallclock)
 
@@ -347,7 +286,7 @@ class Skills:
             return None
         outcome = self._everyday.alarms.stop(self._wallclock())
         return SkillReply(text=self._say(outcome), intent="AlarmStop", slots={},
-                          outcome=outcome)
+                          outcome=outcome, origin=outcome.origin_of("AlarmStop"))
 
     def ring_over(self) -> None:
         """The ringing alarm reached its limit and stops by itself."""
@@ -401,7 +340,8 @@ class Skills:
             self._asked = (done.ask, now + ASK_TIMEOUT_S)
         text = " ".join(self._say(outcome) for outcome in (done.outcome, *done.notes))
         return SkillReply(text=text, intent=done.intent, slots=done.slots,
-                          expects_reply=done.expects_reply, outcome=done.outcome)
+                          expects_reply=done.expects_reply, outcome=done.outcome,
+                          origin=done.outcome.origin_of(done.intent))
 
     def _run(self, match: IntentMatch, *, now: float) -> SkillResult:
         skill = self._owners.get(match.intent)

@@ -273,6 +273,8 @@ class ScriptRunner:
         )
         if result is not None and "heard_language" in result.extra:
             row["heard_language"] = result.extra["heard_language"]
+        if result is not None and "source" in result.extra:  # where the answer came from
+            row["source"] = result.extra["source"]
         if result is not None and "guard" in result.extra:  # a chat-model reply
             row["guard"] = {"verdict": result.extra["guard"],
                             "reason": result.extra.get("guard_reason", "")}

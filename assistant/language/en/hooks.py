@@ -112,6 +112,12 @@ def capitalize_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def pinyin(syllables: str) -> str:
+    """CC-CEDICT's "ping2 guo3" as the English voice can say it: "ping guo" (the tone
+    numbers are not words)."""
+    return " ".join(re.sub(r"[1-5]$", "", s).replace("u:", "u") for s in syllables.split())
+
+
 def days_in_month(month: int, year: int | None = None) -> int:
     """Days in `month` of `year` (of a leap year when no year is said)."""
     return calendar.monthrange(year or 2023, month)[1]  # no year: a common one
@@ -132,5 +138,5 @@ FILTERS = {
     "month_name": lambda month: MONTH_NAMES[int(month) - 1],
     "days_in_month": days_in_month, "second_person": second_person,
     "without_weekday": without_weekday, "the_country": the_country,
-    "capitalize_first": capitalize_first,
+    "capitalize_first": capitalize_first, "pinyin": pinyin,
 }

@@ -127,4 +127,5 @@ FILTERS = {
     "day_name": lambda day: wording.WEEKDAYS[int(day)],
     "days_in_month": days_in_month, "second_person": second_person,
     "without_weekday": without_weekday,
+    "name": lambda name: name.in_language("zh"),
 }
