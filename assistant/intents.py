@@ -42,12 +42,13 @@ HOME_LISTS = ("area", "device", "switchable", *KINDS)
 
 _DURATION_PARTS = {"hours": 3600, "minutes": 60, "seconds": 1}
 
-MAX_COMMAND_WORDS = 64
+MAX_COMMAND_WORDS = 96
 """No command is longer (normalized words; a Chinese character counts as one). The
-longest sentence the shipped templates accept is 16 words in English and 19 characters
-in Mandarin, with the default home's names and a one-word wildcard (`tests/
-intent_lengths.py` measures it): room for long device and timer names."""
-MAX_COMMAND_CHARS = 512
+longest sentence the shipped templates accept is 31 words in English (an alarm with
+every optional part at its longest) and fewer characters in Mandarin, with the default
+home's names and a one-word wildcard (`tests/intent_lengths.py` measures it): room for
+long device, timer and alarm names."""
+MAX_COMMAND_CHARS = 768
 """The same bound on the text as heard, before normalization (numbers still spelled
 out: "one hour twenty three minutes" is 5 words, 29 characters)."""
 

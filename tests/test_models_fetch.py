@@ -508,7 +508,7 @@ def test_cli_unknown_model_and_bad_registry(model_kit):
     model_kit.registry.write_text('[[model]]\nid = "m"\nrole = "sst"\n')
     bad = run_cli(model_kit, "list")
     assert bad.returncode == 1
-    assert "model 'm': key 'role' must be one of stt, llm, tts, got 'sst'" in bad.stderr
+    assert "model 'm': key 'role' must be one of stt, llm, tts, knowledge, got 'sst'" in bad.stderr
 
 
 @pytest.mark.parametrize("parent", ["plain", "SIGINT ignored"])

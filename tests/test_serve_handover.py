@@ -28,7 +28,7 @@ def engine(tmp_path: Path) -> SkillsEngine:
 
 def agent(engine: SkillsEngine) -> TextConversation:
     return TextConversation(
-        SimpleNamespace(chat=FakeChat(), skills=engine,  # type: ignore[arg-type]
+        SimpleNamespace(chat=FakeChat(), skills=engine, others=(),  # type: ignore[arg-type]
                         language=building.language("en")),
         building.session_settings(), owner="test")
 
