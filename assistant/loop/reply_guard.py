@@ -35,7 +35,7 @@ SENTENCE_ENDS = (".", "!", "?", "\u3002", "\uff01", "\uff1f")
 
 #: The most frequent English words (en.txt is in frequency order): function words,
 #: which say nothing about the topic.
-STOP_WORDS_TOP = 150
+STOP_WORDS_TOP = 250
 #: Fewer words than this in a sentence: too short to judge its language by shares.
 MIN_WORDS_FOR_SHARES = 4
 #: Below this share of English words, a sentence is not English (or is word salad).
