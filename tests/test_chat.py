@@ -90,7 +90,7 @@ def test_the_reply_streams_in_pieces(model: LlamaChatModel) -> None:
 def test_a_cancelled_reply_stops_at_once(model: LlamaChatModel) -> None:
     cancel = threading.Event()
     pieces = []
-    for piece in model.stream_reply(ask("Tell me a long story about a dragon."),
+    for piece in model.stream_reply(ask("Tell me a story about a dragon."),
                                     max_tokens=120, cancel=cancel):
         pieces.append(piece)
         cancel.set()

@@ -119,7 +119,9 @@ def test_a_scene_and_the_states_asked_about(skills: Skills, engine: SkillsEngine
 
 
 def test_the_weather_comes_from_home_assistants_weather_entity(skills: Skills) -> None:
-    assert said(skills, "what's the weather like") == "It's rainy and twelve degrees."
+    assert said(skills, "what's the weather like") == (
+        "It's rainy and twelve degrees. Today's high is fifteen degrees and the low seven "
+        "degrees.")
     assert said(skills, "what's the weather tomorrow") == (
         "Tomorrow: rainy, with a high of eleven degrees and a low of six degrees.")
     assert said(skills, "will it rain tomorrow") == (

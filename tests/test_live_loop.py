@@ -47,7 +47,7 @@ of friends", which the test's ear then mishears in turn."""
 COMMAND = "Calculate seventeen times twenty three."
 """Not "What is seventeen times ...": whisper-tiny hears "What a 17 times 23" in every one of
 12 slightly changed renderings (no command, so the chat model answers); this one in all."""
-STORY = "Tell me a long story about a dragon and a knight."
+STORY = "Tell me a story about a dragon and a knight."
 
 
 class Voice:

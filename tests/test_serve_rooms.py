@@ -78,7 +78,7 @@ def test_two_rooms_at_once_each_get_their_own_answer(server: Any,
 
 def test_a_room_that_hangs_up_mid_reply_leaves_the_other_answered(
         server: Any, voice: SpeechSynthesizer) -> None:
-    story = Clip.spoken(voice, "Tell me a long story about a dragon and a knight.")
+    story = Clip.spoken(voice, "Tell me a story about a dragon and a knight.")
     question = Clip.spoken(voice, QUESTION)
     gone, stays = asyncio.run(together(
         satellite_turn(HOST, server.port, story, stop_after_s=0.3),
@@ -101,7 +101,7 @@ def test_a_timer_rings_in_the_room_that_set_it(server: Any, voice: SpeechSynthes
 
 def test_stop_interrupts_only_the_room_that_said_it(server: Any,
                                                     voice: SpeechSynthesizer) -> None:
-    story = Clip.spoken(voice, "Tell me a long story about a dragon and a knight.")
+    story = Clip.spoken(voice, "Tell me a story about a dragon and a knight.")
     stop = Clip.spoken(voice, "Stop.")
     stopped, told = asyncio.run(together(
         satellite_turn(HOST, server.port, story, barge_in=stop, barge_in_after_s=1.0),

@@ -16,7 +16,7 @@ from tests.signals import sigint_ignored
 
 
 def long_script(tmp_path: Path) -> Path:
-    turns = [{"say": "Tell me a long story about a dragon and a knight."},
+    turns = [{"say": "Tell me a story about a dragon and a knight."},
              {"text": "Why is the sky blue?"}] * 6
     script = tmp_path / "long.json"
     script.write_text(json.dumps({"turns": turns}))

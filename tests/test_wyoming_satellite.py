@@ -43,7 +43,7 @@ SATELLITE_VENV = Path.home() / ".cache" / "assistant-ci" / f"wyoming-satellite-{
 REPLY_TIMEOUT_S = 120.0
 COMMAND = "Calculate seventeen times twenty three."
 QUESTION = "Which city is the capital of France?"
-STORY = "Tell me a long story about a dragon and a knight."
+STORY = "Tell me a story about a dragon and a knight."
 
 
 def satellite_python() -> Path:

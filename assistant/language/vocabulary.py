@@ -90,7 +90,9 @@ def _useful(phrase: str) -> bool:
 
 def recognizer_hint(language: Language, names: Mapping[str, Sequence[str]]) -> str:
     """The pack's `RecognizerHint` with `examples` (a command per intent, generated from
-    its templates over the home's names), `devices` and `areas`. `names` maps the home
+    its templates over the home's names), `devices`, `areas`, `switchable` and `locks`
+    (a pack may name a few commands of its own instead of the generated ones: Whisper keeps
+    only the last 223 tokens of its prompt, and English's generated list is longer). `names` maps the home
     lists ("area", "device", "light", ...) to canonical names, most important first."""
     path = language.intents_path
     intents = build_intents(read_templates(path), path)
@@ -102,7 +104,9 @@ def recognizer_hint(language: Language, names: Mapping[str, Sequence[str]]) -> s
         "number"], latin=not own_script)
     return language.render("RecognizerHint", examples=examples,
                            devices=list(names.get("device", [])),
-                           areas=list(names.get("area", [])))
+                           areas=list(names.get("area", [])),
+                           switchable=list(names.get("switchable", [])),
+                           locks=list(names.get("lock", [])))
 
 
 def example_sentences(intents: Intents, lists: Mapping[str, SlotList], *,

@@ -40,9 +40,12 @@ class AssistantControls:
     def last_origin(self) -> Origin | None:
         return self._last_origin
 
-    def said(self, text: str, *, origin: Origin | None = None) -> None:
+    def said(self, text: str, *, origin: Origin | None = None,
+             announcement: bool = False) -> None:
         """Record what was just spoken and where it came from (for "repeat that" and
-        "where did you get that?")."""
+        "where did you get that?"). An `announcement` (a timer's end) is repeated, but
+        the source asked about stays the last answer's."""
         if text.strip():
             self._last_reply = text
-            self._last_origin = origin
+            if not announcement:
+                self._last_origin = origin

@@ -219,7 +219,7 @@ class Session:
         """Say something nobody asked for (a finished timer), between two sentences of a
         reply if one is playing."""
         def heard(_: str) -> None:
-            self.controls.said(text)
+            self.controls.said(text, announcement=True)
             self._emit(AnnouncementSpoken(text))
 
         self.speaker.say(text, urgent=True, on_start=heard)
