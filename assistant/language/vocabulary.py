@@ -92,8 +92,9 @@ def recognizer_hint(language: Language, names: Mapping[str, Sequence[str]]) -> s
     """The pack's `RecognizerHint` with `examples` (a command per intent, generated from
     its templates over the home's names), `devices`, `areas`, `switchable` and `locks`
     (a pack may name a few commands of its own instead of the generated ones: Whisper keeps
-    only the last 223 tokens of its prompt, and English's generated list is longer). `names` maps the home
-    lists ("area", "device", "light", ...) to canonical names, most important first."""
+    only the last 223 tokens of its prompt, and English's generated list is longer).
+    `names` maps the home lists ("area", "device", "light", ...) to canonical names, most
+    important first."""
     path = language.intents_path
     intents = build_intents(read_templates(path), path)
     lists = {name: text_list(name, [(value, value) for value in values], form=str)
