@@ -136,6 +136,9 @@ def test_a_light_added_in_home_assistant_is_spoken_to_without_a_restart(
         created = admin.call({"type": "input_boolean/create", "name": "Porch light"})
         try:
             admin.expose("input_boolean.porch_light", True)
+            # Home Assistant restores an entity id's last state (an earlier run's "on")
+            call(home_assistant, "input_boolean", "turn_off", "input_boolean.porch_light")
+            ha_state(home_assistant, "input_boolean.porch_light", lambda s: s["state"] == "off")
             eventually(lambda: engine.recognizer.recognize("turn on the porch light")
                        .slots.get("name") == "porch light")
             assert said(skills, "turn on the porch light") == "Okay, the porch light is on."
