@@ -39,7 +39,7 @@ ANY_KEY = "*"
 SCRIPT_SETTINGS: dict[str, tuple[str, ...]] = {
     "stt": (ANY_KEY,), "llm": (ANY_KEY,), "tts": (ANY_KEY,), "memory": (ANY_KEY,),
     "wake": (ANY_KEY,), "vad": (ANY_KEY,),
-    "skills": ("language", "home_file", "tool_calls"),
+    "skills": ("language", "home_file", "tool_calls", "knowledge"),
     "audio": ("block_ms", "output_buffer_ms", "barge_in", "volume"),
 }
 """What a script's `settings:` may change, by section (the top-level `language` too)."""
