@@ -16,7 +16,7 @@ from assistant.config import Config
 from assistant.testmode.script import Turn, parse_script
 
 TURNS = 300
-QUESTIONS = ["Why is the sky blue?", "Who wrote Hamlet?", "What is the capital of Italy?",
+QUESTIONS = ["Why is the sky blue?", "Who wrote Hamlet?", "What do cows eat?",
              "Tell me something about cats.", "How do rainbows form?"]
 COMMANDS = ["what time is it", "turn on the kitchen light", "turn off the kitchen light",
             "what is twelve times seven", "set a timer for ten minutes", "cancel all timers",
