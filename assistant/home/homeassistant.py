@@ -45,11 +45,12 @@ log = logging.getLogger(__name__)
 
 REGISTRY_EVENTS = ("entity_registry_updated", "area_registry_updated",
                    "floor_registry_updated", "device_registry_updated",
-                   "homeassistant_started")
-"""Events after which the registries and states are read again. `homeassistant_started`:
+                   "component_loaded")
+"""Events after which the registries and states are read again. `component_loaded`:
 connected to a Home Assistant that was still starting (its WebSocket API answers before
 every integration has loaded its entities), the first read can lack devices (a restarted
-HA's input_boolean was unknown until something else changed)."""
+HA's input_boolean was unknown until something else changed); each integration that
+loads is announced so (an event any user may subscribe to, unlike `homeassistant_started`)."""
 RELOAD_DELAY_S = 0.2
 """Registry events come in bursts (an entity renamed, moved and exposed): one re-read."""
 
