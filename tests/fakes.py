@@ -186,6 +186,8 @@ class FakeChat:
         self.answer = answer
         self.delay_s = delay_s
         self.prompts: list[list[ChatMessage]] = []
+        self.prepared: list[list[ChatMessage]] = []
+        """What `prepare` was asked to read ahead."""
 
     def count_tokens(self, text: str) -> int:
         return len(text.split())
@@ -197,6 +199,10 @@ class FakeChat:
             if cancel is not None and cancel.wait(self.delay_s):
                 return
             yield word + " "
+
+    def prepare(self, messages: Sequence[ChatMessage], *, max_tokens: int,
+                owner: str = "") -> None:
+        self.prepared.append(list(messages))
 
     def use_all_cores(self, solo: bool) -> None:
         self.solo = solo

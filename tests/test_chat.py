@@ -115,6 +115,40 @@ def test_a_conversation_longer_than_the_context_still_gets_an_answer(
     assert len(english_words(answer)) > 2, answer
 
 
+def _decoded(model: LlamaChatModel) -> int:
+    """Tokens llama.cpp has decoded so far (prompt and reply), read on the model's worker:
+    after every job queued before it."""
+    import llama_cpp
+
+    def count() -> int:
+        perf = llama_cpp.llama_perf_context(model._llama.ctx)
+        return int(perf.n_p_eval + perf.n_eval)
+
+    return int(model._jobs.submit("", count).result())
+
+
+def test_a_question_read_ahead_is_not_read_again(model: LlamaChatModel) -> None:
+    question = ask("Which planet of the solar system is the largest one?")
+    fresh = "".join(model.stream_reply(question, max_tokens=16))
+    "".join(model.stream_reply(ask(QUESTION), max_tokens=4))  # the cache holds another prompt
+    start = _decoded(model)
+    model.prepare(question, max_tokens=16)
+    read = _decoded(model) - start
+    assert read >= model.count_tokens("Which planet of the solar system is the largest one?")
+    pieces = list(model.stream_reply(question, max_tokens=16))
+    # the reply read no prompt: one token per token written (plus one replayed, at most)
+    assert _decoded(model) - start - read <= len(pieces) + 1
+    assert "".join(pieces) == fresh  # and it is the same reply
+
+
+def test_a_read_ahead_of_other_words_still_gives_the_right_reply(
+        model: LlamaChatModel) -> None:
+    question = ask("Which planet is closest to the sun?")
+    fresh = "".join(model.stream_reply(question, max_tokens=16))
+    model.prepare(ask("Which planet is closest"), max_tokens=16)  # the user went on
+    assert "".join(model.stream_reply(question, max_tokens=16)) == fresh
+
+
 def test_count_tokens_counts_the_real_tokenizer(model: LlamaChatModel) -> None:
     assert model.count_tokens("") == 0
     short, longer = model.count_tokens("Paris"), model.count_tokens("Paris is in France.")

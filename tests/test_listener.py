@@ -18,12 +18,12 @@ from tests.fakes import FakeRecognizer, FakeVad, FakeWake, blocks, sound
 
 
 def make(settings: ListenerSettings | None = None, *, wake: bool = True,
-         is_complete=None):  # type: ignore[no-untyped-def]
+         is_complete=None, read_ahead=None):  # type: ignore[no-untyped-def]
     events: list[object] = []
     recognizer = FakeRecognizer()
     listener = Listener(recognizer=recognizer, vad=FakeVad(), wake=FakeWake() if wake else None,
                         settings=settings or ListenerSettings(), emit=events.append,
-                        is_complete=is_complete)
+                        is_complete=is_complete, read_ahead=read_ahead)
     return listener, events, recognizer
 
 
@@ -224,6 +224,33 @@ def test_a_question_is_cut_a_little_later() -> None:
     feed(listener, ("wake", 600), ("silence", 300), ("speech", 900), ("silence", 900))
     utterance = ended(events)
     assert 0.35 <= utterance.decided_s - utterance.speech_end_s < 0.4
+
+
+def test_a_question_is_read_ahead_once_while_its_silence_runs_out() -> None:
+    settings = ListenerSettings(predecode_ms=100, silence_ms=800, early_cut_ms=150,
+                                question_cut_ms=350)
+    read: list[tuple[str, int]] = []
+    listener, events, _ = make(settings, is_complete=lambda text: Completeness.QUESTION,
+                               read_ahead=lambda text: read.append((text, len(events))))
+    feed(listener, ("wake", 600), ("silence", 300), ("speech", 900), ("silence", 900))
+    # once, with the early transcript, before the utterance ended
+    assert read == [("what time is it", 2)] and kinds(events)[:2] == ["WakeDetected",
+                                                                       "SpeechStarted"]
+    assert "UtteranceEnded" in kinds(events)
+    listener.reply_finished(events[-1].turn, False)  # type: ignore[attr-defined]
+    feed(listener, ("silence", 300), ("wake", 600), ("silence", 300), ("speech", 900),
+         ("silence", 900))  # the same question again: read again
+    assert [text for text, _ in read] == ["what time is it"] * 2
+
+
+def test_commands_and_unfinished_sentences_are_not_read_ahead() -> None:
+    settings = ListenerSettings(predecode_ms=150, silence_ms=800, early_cut_ms=250)
+    for kind in (Completeness.COMMAND, None):
+        read: list[str] = []
+        listener, _, _ = make(settings, is_complete=lambda text, k=kind: k,
+                              read_ahead=read.append)
+        feed(listener, ("wake", 600), ("silence", 300), ("speech", 900), ("silence", 900))
+        assert read == []
 
 
 def test_no_early_cut_for_an_unfinished_sentence() -> None:

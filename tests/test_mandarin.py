@@ -239,3 +239,14 @@ def test_doctor_names_what_mandarin_still_needs() -> None:
     assert len(lines) == 2 and "Mandarin voice" in lines[0], result.stdout
     installed = lines[0].startswith("ok")  # with the voice fetched: ok, else a warning and its fix
     assert installed or "fix: assistant models fetch piper-zh_CN-huayan-medium" in result.stdout
+
+
+def test_the_chat_model_is_asked_in_simplified_characters() -> None:
+    """Whisper writes some questions in Traditional characters ("離太陽最近的行星"); the
+    model then answered in them too."""
+    from tests.fakes import FakeChat
+
+    chat = FakeChat(answer="水星。")
+    router = building.router(chat=chat, code="zh")
+    "".join(router.respond("離太陽最近的行星是哪個？", now=0.0).pieces)
+    assert chat.prompts[-1][-1].content == "离太阳最近的行星是哪个？"

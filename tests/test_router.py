@@ -46,6 +46,10 @@ class ToolChat:
         self.chats += 1
         yield "Just words."
 
+    def prepare(self, messages: Sequence[ChatMessage], *, max_tokens: int,
+                owner: str = "") -> None:
+        pass
+
     def use_all_cores(self, solo: bool) -> None:
         pass
 

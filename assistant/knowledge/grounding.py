@@ -115,13 +115,23 @@ class GroundedChat:
 
     def stream_reply(self, messages: Sequence[ChatMessage], *, max_tokens: int,
                      owner: str = "", cancel: threading.Event | None = None) -> Iterator[str]:
-        messages = list(messages)
-        if messages and messages[-1].role == "user":
-            self.last_passages = self.passages(messages[-1].content)
-            messages[-1] = ChatMessage("user", grounded_question(messages[-1].content,
-                                                                 self.last_passages))
+        messages, self.last_passages = self._grounded(messages)
         return self._chat.stream_reply(messages, max_tokens=max_tokens, owner=owner,
                                        cancel=cancel)
+
+    def prepare(self, messages: Sequence[ChatMessage], *, max_tokens: int,
+                owner: str = "") -> None:
+        self._chat.prepare(self._grounded(messages)[0], max_tokens=max_tokens, owner=owner)
+
+    def _grounded(self, messages: Sequence[ChatMessage]
+                  ) -> tuple[list[ChatMessage], list[Passage]]:
+        """`messages` with the passages for the last question in its turn, and those."""
+        messages = list(messages)
+        if not messages or messages[-1].role != "user":
+            return messages, []
+        passages = self.passages(messages[-1].content)
+        messages[-1] = ChatMessage("user", grounded_question(messages[-1].content, passages))
+        return messages, passages
 
     def use_all_cores(self, solo: bool) -> None:
         self._chat.use_all_cores(solo)

@@ -59,6 +59,9 @@ class TextRules:
     written_in: Callable[[str], bool]
     """True for text in the language's own script that another language's voice cannot
     read (always False for a Latin-script language)."""
+    usual_script: Callable[[str], str] = str
+    """A transcript in the script the language's users write (Mandarin: Simplified
+    characters, where Whisper wrote Traditional ones), as the chat model is asked."""
 
 
 @dataclass(frozen=True)

@@ -151,7 +151,7 @@ def _text_rules(hooks: ModuleType | None, code: str) -> TextRules:
         split_sentences=hook("split_sentences", split_text),
         sounds_finished=hook("sounds_finished", _never),
         unfinished=hook("unfinished", _never),
-        written_in=hook("written_in", _never))
+        written_in=hook("written_in", _never), usual_script=hook("usual_script", str))
 
 
 def _live_facts(data: Any, where: str) -> LiveFacts | None:

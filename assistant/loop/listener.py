@@ -104,12 +104,15 @@ class Listener:
                  wake: WakeWordDetector | None, settings: ListenerSettings,
                  emit: Callable[[Event], None],
                  is_complete: Callable[[str], Completeness | None] | None = None,
-                 owner: str = "", final: SpeechRecognizer | None = None) -> None:
+                 owner: str = "", final: SpeechRecognizer | None = None,
+                 read_ahead: Callable[[str], None] | None = None) -> None:
         """`is_complete(text)` says whether `text` is already a whole request (see
-        `early_cut_ms`). `owner` names the session to the shared
-        recognizer (whose turn its decodes are). With a `final` recognizer, the
-        recognizer's transcript is kept for commands only (`is_complete` says COMMAND)
-        and `final` writes every other turn, without the hint (see `SplitStream`)."""
+        `early_cut_ms`); `read_ahead(text)` is told the early transcript of a question
+        once (the chat model reads it while the question's silence runs out). `owner`
+        names the session to the shared recognizer (whose turn its decodes are). With a
+        `final` recognizer, the recognizer's transcript is kept for commands only
+        (`is_complete` says COMMAND) and `final` writes every other turn, without the
+        hint (see `SplitStream`)."""
         self._recognizer = recognizer
         self._final = final
         self._vad = vad
@@ -117,6 +120,9 @@ class Listener:
         self._settings = settings
         self._emit = emit
         self._is_complete = is_complete
+        self._read_ahead = read_ahead
+        self._read = ""
+        """The early transcript `read_ahead` was last told of."""
         self._owner = owner
         self._lock = threading.RLock()
         self.state = State.IDLE if self._wake is not None else State.AWAKE
@@ -280,6 +286,7 @@ class Listener:
         self._held = []
         self._prepared = False
         self._last_block_voiced = True
+        self._read = ""
         for past in self._recent:
             self._stream.accept(past)
         self._recent.clear()
@@ -324,8 +331,11 @@ class Listener:
             self._finish_utterance(truncated=True)
         elif (self._prepared and settings.early_cut_ms and silence_ms >= settings.early_cut_ms
               and self._is_complete is not None):
-            text = self._stream.prepared_text()
+            text = self._stream.prepared_text() or ""
             kind = self._is_complete(text) if text else None
+            if kind is Completeness.QUESTION and self._read_ahead and text != self._read:
+                self._read = text
+                self._read_ahead(text)
             if kind is Completeness.COMMAND or (kind is Completeness.QUESTION
                                                 and silence_ms >= settings.question_cut_ms):
                 self._finish_utterance(truncated=False)

@@ -48,7 +48,7 @@ class ConversationMemory:
         """The prompt for the next reply: system, few-shot examples, remembered turns,
         the question."""
         out = prompt_prefix(system_prompt, examples)
-        for user, assistant, _ in self._turns:
+        for user, assistant, _ in tuple(self._turns):  # one copy: turns may be added meanwhile
             out += [ChatMessage("user", user), ChatMessage("assistant", assistant)]
         out.append(ChatMessage("user", question))
         return out

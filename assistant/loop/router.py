@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from assistant.engines.llm import ChatMessage, ChatModel, ChatServerError
 from assistant.errors import AssistantError
+from assistant.knowledge.facts import Passage
 from assistant.knowledge.grounding import Grounding, grounded_question
 from assistant.language import Language
 from assistant.logs import SAID
@@ -285,10 +286,7 @@ class Router:
         if self.chat is None or not settings.answers:
             wanted = language.chat.models[0] if language.chat.models else ""
             return Reply.saying(Route.LLM, language.say(NoChatModel(wanted)), language.code)
-        passages = self.grounding.passages(text) if self.grounding is not None else []
-        messages = self.memory.messages(settings.system_prompt,
-                                        grounded_question(text, passages),
-                                        examples=settings.examples)
+        messages, passages = self._prompt(heard, text)
         before = [*self.memory.questions(), *(question for question, _ in settings.examples)]
         guard = ReplyGuard(text, max_sentences=settings.max_sentences, before=before,
                            language=language.code, not_sure=language.say(NotSure()),
@@ -301,6 +299,27 @@ class Router:
             messages, max_tokens=settings.max_reply_tokens, owner=self._owner, cancel=cancel),
             reply, language)
         return reply
+
+    def _prompt(self, heard: Speaking, text: str) -> tuple[list[ChatMessage], list[Passage]]:
+        """The chat model's prompt for question `text`, and the passages in it."""
+        text = heard.language.text.usual_script(text)
+        passages = self.grounding.passages(text) if self.grounding is not None else []
+        settings = heard.settings
+        return self.memory.messages(settings.system_prompt, grounded_question(text, passages),
+                                    examples=settings.examples), passages
+
+    def prepare(self, text: str, *, language: str | None = None) -> None:
+        """Have the chat model read the prompt of question `text` ahead (heard in
+        `language`; None: by its script), while the user may still go on: if the final
+        transcript is the same, the reply starts without reading it, and a different
+        one still shares the prompt up to where they differ (the passages come first)."""
+        heard = self.speaking_in(language) if language is not None else self.written_in(text)
+        if self.chat is None or not heard.settings.answers \
+                or not heard.language.text.normalize(text):
+            return
+        messages, _ = self._prompt(heard, text)
+        self.chat.prepare(messages, max_tokens=heard.settings.max_reply_tokens,
+                          owner=self._owner)
 
     def _tool_call(self, text: str, *, now: float) -> SkillReplyLike | None:
         """The optional tool-call path (`skills.tool_calls`): the chat model may pick a

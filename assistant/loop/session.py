@@ -152,7 +152,7 @@ class Session:
         self.listener = Listener(recognizer=engines.recognizer, vad=self._vad, wake=self._wake,
                                  settings=listener_settings, emit=self._emit,
                                  is_complete=self._is_complete, owner=name,
-                                 final=engines.final_recognizer)
+                                 final=engines.final_recognizer, read_ahead=self._read_ahead)
         self.responder = Responder(
             conversation=self.conversation, speaker=self.speaker,
             emit=self._emit, reply_done=self.listener.reply_finished, now=clock.now,
@@ -226,6 +226,9 @@ class Session:
 
     def _is_complete(self, text: str) -> Completeness | None:
         return self.router.is_complete(strip_wake_phrase(text, self.phrase))
+
+    def _read_ahead(self, text: str) -> None:
+        self.router.prepare(strip_wake_phrase(text, self.phrase))
 
     def _emit(self, event: Event) -> None:
         if isinstance(event, Interrupt):

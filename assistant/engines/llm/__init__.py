@@ -56,6 +56,13 @@ class ChatModel(Protocol):
         stops iterating (closing the iterator). `owner` (a session) takes its turn."""
         ...
 
+    def prepare(self, messages: Sequence[ChatMessage], *, max_tokens: int,
+                owner: str = "") -> None:
+        """Read `messages` ahead of a reply that may be asked for next (a question heard
+        before the user has surely finished): a later `stream_reply` whose prompt starts
+        the same skips what was read. Returns at once; may do nothing."""
+        ...
+
     def use_all_cores(self, solo: bool) -> None:
         """Write on every core (`solo`: nothing else runs) or on the reply threads (the
         voice synthesizes beside it); takes effect from the next token."""

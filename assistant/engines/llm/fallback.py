@@ -26,6 +26,10 @@ class FallbackChatModel:
     def count_tokens(self, text: str) -> int:
         return max(self.remote.count_tokens(text), self.local.count_tokens(text))
 
+    def prepare(self, messages: Sequence[ChatMessage], *, max_tokens: int,
+                owner: str = "") -> None:
+        self.remote.prepare(messages, max_tokens=max_tokens, owner=owner)
+
     def use_all_cores(self, solo: bool) -> None:
         self.local.use_all_cores(solo)
 

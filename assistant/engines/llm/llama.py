@@ -75,6 +75,25 @@ class LlamaChatModel:
         job.add_done_callback(lambda f: pieces.finish() if f.cancelled() else None)
         return iter(pieces)
 
+    def prepare(self, messages: Sequence[ChatMessage], *, max_tokens: int,
+                owner: str = "") -> None:
+        fitted = fit_to_context(messages, budget_tokens=self.context_tokens - max_tokens,
+                                count=self.count_tokens)
+        self._jobs.submit(owner, self._read_ahead, fitted)
+
+    def _read_ahead(self, messages: list[ChatMessage]) -> None:
+        """The worker's side of `prepare`: the prompt evaluated as `_generate` will format
+        it (one token is sampled and dropped), so its KV cache holds the whole prompt and
+        llama.cpp reuses it, or its common prefix, on the next call."""
+        if self._closing.is_set():
+            return
+        try:
+            self._llama.create_chat_completion(
+                messages=_as_dicts(messages), max_tokens=1, temperature=self._temperature,
+                top_p=self._top_p, seed=self._seed, repeat_penalty=self._repeat_penalty)
+        except Exception as error:  # noqa: BLE001 - the reply itself reads it again
+            log.debug("reading ahead failed: %s", error)
+
     def _generate(self, messages: list[ChatMessage], max_tokens: int, pieces: Handoff[str],
                   cancel: threading.Event | None) -> None:
         """The worker's side of `stream_reply`: write until done, cancelled or unread."""

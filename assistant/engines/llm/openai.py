@@ -64,6 +64,10 @@ class OpenAIChatModel:
         """An estimate (the server's tokenizer is not here): never too low for prose."""
         return math.ceil(len(text.encode("utf-8")) / BYTES_PER_TOKEN)
 
+    def prepare(self, messages: Sequence[ChatMessage], *, max_tokens: int,
+                owner: str = "") -> None:
+        """Nothing: a request that is not answered would cost the server a whole reply."""
+
     def use_all_cores(self, solo: bool) -> None:
         """The server's cores are its own."""
 

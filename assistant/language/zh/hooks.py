@@ -28,9 +28,10 @@ from assistant.language.zh.text import (
 from assistant.skills.math_units import rounded
 
 __all__ = ["FILTERS", "country_names", "fold_name", "load_intents", "match_key", "normalize",
-           "split_sentences", "tidy", "written_in"]
+           "split_sentences", "tidy", "usual_script", "written_in"]
 
 written_in = is_han
+usual_script = simplified
 _SPACE_AROUND_HAN = re.compile(
     r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])")
 
