@@ -228,6 +228,16 @@ def test_the_guard_replaces_the_weather_the_model_made_up() -> None:
         "我没有天气来源，所以没法告诉你天气。"
 
 
+@pytest.mark.parametrize(("question", "answer"), [
+    ("水在摄氏多少度结冰？", "水在摄氏零度结冰。"),
+    ("蜜蜂会酿造什么？", "蜜蜂会酿造蜂蜜。"),
+    ("风筝是哪个国家发明的？", "风筝是中国发明的。"),
+])
+def test_mandarin_facts_with_weather_characters_are_not_the_weather(question: str,
+                                                                   answer: str) -> None:
+    assert chat_router_reply(question, answer, "zh") == answer
+
+
 @pytest.mark.parametrize(("question", "answer", "topic"), [
     ("Should I wear a coat?", "Yes, it's cold and rainy today.", "weather"),
     ("Who won the game last night?", "The Lakers won 102 to 99.", "sports"),

@@ -78,6 +78,9 @@ class NearMatch:
     distance: float
     doubtful: tuple[str, ...]
     heard_as: str
+    unheard: bool = False
+    """None of its named slots was heard, not one syllable of them: only the words around
+    them matched ("一年有几个月" is near "一码有几个克", both units misheard)."""
 
 
 @dataclass
@@ -99,6 +102,12 @@ class _Slot:
         while steps and steps[-1][0] == _INS:
             steps.pop()
         return sum(cost for _, cost in steps)
+
+    @property
+    def unheard(self) -> bool:
+        """A name none of whose syllables was heard as it is said."""
+        return self.kind == "text" and not any(
+            kind == _SUB and cost == 0 for kind, cost in self.steps)
 
 
 class SoundGraph:
@@ -291,7 +300,13 @@ class SoundGraph:
                                        if s.cost > 0 and s.kind != "wildcard"))
         return NearMatch(intent=intent, slots=values,
                          distance=cost / max(len(tokens), template_tokens, 1),
-                         doubtful=doubtful, heard_as="".join(words))
+                         doubtful=doubtful, heard_as="".join(words),
+                         unheard=_all_unheard(slots))
+
+
+def _all_unheard(slots: list[_Slot]) -> bool:
+    named = [s for s in slots if s.kind == "text"]
+    return bool(named) and all(s.unheard for s in named)
 
 
 def _value(slot: _Slot) -> Any:

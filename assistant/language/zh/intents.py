@@ -190,6 +190,8 @@ class MandarinIntentRecognizer:
         for near in self._by_sound.nearest(text):
             if near.distance > self.near_enough:
                 break
+            if near.unheard:  # a frame without its names: nothing to ask about
+                continue
             slots: dict[str, Any] | None = dict(near.slots)
             validator = self._validators.get(near.intent)
             if validator is not None and slots is not None:
