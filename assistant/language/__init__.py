@@ -118,6 +118,9 @@ class Language:
     recognizer_alternatives: int = 0
     """How many other readings of each utterance the recognizer returns (its beam's; the
     skills try them when the best reading is not a command)."""
+    recognizer_hint_areas: tuple[str, ...] = ()
+    """The template files (areas: "home", "timers") whose commands the generated hint
+    says, in this order; () = every file. Whisper keeps about 190 tokens of a hint."""
     recognizer_doubts_echoes: bool = False
     """A transcript that only repeats sentences of the recognizer's hint must be heard
     with more confidence (`ECHO_CONFIDENCE`): Whisper base copies its Mandarin hint when it

@@ -103,6 +103,7 @@ def _load(folder: Path) -> Language:
         text=text, phrasebook=phrasebook,
         load_intents=getattr(hooks, "load_intents", None) or _intent_loader(text.normalize),
         recognizer_alternatives=int(recognizer.get("alternatives", 0)),
+        recognizer_hint_areas=tuple(str(a) for a in recognizer.get("hint_areas") or ()),
         recognizer_doubts_echoes=bool(recognizer.get("doubt_echoes", False)))
 
 

@@ -14,6 +14,8 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from hassil import Intents
 from hassil.expression import (
@@ -96,7 +98,7 @@ def recognizer_hint(language: Language, names: Mapping[str, Sequence[str]]) -> s
     `names` maps the home lists ("area", "device", "light", ...) to canonical names, most
     important first."""
     path = language.intents_path
-    intents = build_intents(read_templates(path), path)
+    intents = build_intents(_hint_templates(path, language.recognizer_hint_areas), path)
     lists = {name: text_list(name, [(value, value) for value in values], form=str)
              for name, values in names.items()}
     own_script = any(language.text.written_in(phrase)
@@ -108,6 +110,19 @@ def recognizer_hint(language: Language, names: Mapping[str, Sequence[str]]) -> s
                            areas=list(names.get("area", [])),
                            switchable=list(names.get("switchable", [])),
                            locks=list(names.get("lock", [])))
+
+
+def _hint_templates(path: Path, areas: Sequence[str]) -> dict[str, Any]:
+    """The templates of a folder's files `areas`, in that order, with the rules and lists
+    of all (() = every file)."""
+    data = read_templates(path)
+    if not areas:
+        return data
+    names = []
+    for area in areas:
+        own = read_templates(path / f"{area}.yaml")
+        names += list(own["intents"])
+    return {**data, "intents": {name: data["intents"][name] for name in names}}
 
 
 def example_sentences(intents: Intents, lists: Mapping[str, SlotList], *,

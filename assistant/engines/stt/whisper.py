@@ -26,8 +26,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import re
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -62,8 +63,10 @@ padding, rounded up to whole seconds, so 28 s still fits in 30."""
 MIN_DECODE_SAMPLES = SPEECH_RATE_HZ // 10
 """Under 0.1 s there is nothing Whisper can use."""
 PROMPT_MAX_TOKENS = 200
-"""The end of a long phrase hint is kept: well under the 223 tokens (half the decoder's
-448 positions, less one) that Whisper gives a prompt (faster-whisper's max_length // 2 - 1)."""
+"""Well under the 223 tokens (half the decoder's 448 positions, less one) that Whisper
+gives a prompt (faster-whisper's max_length // 2 - 1): the first phrase is kept whole (the
+language's prompt: without it Whisper base writes Mandarin in Traditional characters), of
+the rest its end."""
 MAX_TOKENS_PER_SECOND = 6  # fast speech is about 4 tokens/s; more means a loop
 NO_SPEECH_THRESHOLD = 0.6
 LOGPROB_THRESHOLD = -1.0
@@ -72,6 +75,9 @@ AUTO = "auto"
 LANGUAGE_DOUBT = 0.9
 """Below this probability of the detected language (among those spoken), the utterance
 is decoded in the runner-up language too (`Transcript.elsewhere`)."""
+
+_SENTENCE = re.compile(r"[^。！？；、，.!?;,]+[。！？；、，.!?;,]*\s*")
+"""A sentence or a list item of a hint, with its marks (where a hint may be cut)."""
 
 #: Prompt phrases per language code (what starts Whisper's prompt for that language).
 Prompts = Mapping[str, Sequence[str]]
@@ -254,7 +260,8 @@ class WhisperRecognizer:
 
     def _decode_full(self, samples: np.ndarray, phrases: Sequence[str] | None,
                      language: str) -> Transcript:
-        prompt = ", ".join(phrases) if phrases else None
+        prompt = prompt_tokens(phrases, lambda text: self._model.hf_tokenizer.encode(
+            text, add_special_tokens=False).ids) if phrases else None
         segments, _ = self._model.transcribe(
             samples, language=language, beam_size=self._beam_size, vad_filter=False,
             condition_on_previous_text=False, without_timestamps=True, initial_prompt=prompt,
@@ -273,9 +280,25 @@ class WhisperRecognizer:
     def _prompt(phrases: Sequence[str] | None, tokenizer: Any) -> list[int]:
         tokens: list[int] = []
         if phrases:
-            hint = tokenizer.encode(" " + ", ".join(phrases))[-PROMPT_MAX_TOKENS:]
-            tokens = [tokenizer.sot_prev, *hint]
+            tokens = [tokenizer.sot_prev, *prompt_tokens(phrases, tokenizer.encode)]
         return [*tokens, *tokenizer.sot_sequence, tokenizer.no_timestamps]
+
+
+def prompt_tokens(phrases: Sequence[str], encode: Callable[[str], Any]) -> list[int]:
+    """The prompt's tokens within `PROMPT_MAX_TOKENS`: the first phrase whole, then as
+    many whole sentences of the others as fit, from their end (a long hint loses its
+    first sentences, never the language's prompt, and no character is cut in two)."""
+    first = list(encode(" " + phrases[0]))[:PROMPT_MAX_TOKENS]
+    room = PROMPT_MAX_TOKENS - len(first)
+    kept: list[list[int]] = []
+    rest = " " + ", ".join(phrases[1:]) if len(phrases) > 1 else ""
+    for sentence in reversed(_SENTENCE.findall(rest)):
+        tokens = list(encode(sentence))
+        if len(tokens) > room:
+            break
+        kept.append(tokens)
+        room -= len(tokens)
+    return first + [token for tokens in reversed(kept) for token in tokens]
 
 
 class WhisperStream:
