@@ -18,7 +18,7 @@ from typing import Any
 from assistant.extras import require
 from assistant_bench.machine import check_cpus, machine_label
 
-SECTIONS = ("process", "latency", "chat", "qa", "everyday", "asr", "wake")
+SECTIONS = ("process", "latency", "chat", "qa", "qa-zh", "everyday", "asr", "wake")
 DEFAULT_REPS = 5
 QUICK_REPS = 2
 

@@ -34,6 +34,9 @@ _NOT_SURE = re.compile(
     r"i can'?t answer|i cannot answer|no idea)\b|不确定|不太确定|不知道|不清楚|不太清楚",
     re.IGNORECASE)
 _NOT_WORD = re.compile(r"[\W_]+")
+_SPELLED = re.compile(r"(?<=\b[a-z]) (?=[a-z]\b)")
+"""The space between two letters said one by one: a symbol spelled for the voice
+("The chemical symbol for gold is A u.") is the symbol."""
 
 
 class Outcome(enum.Enum):
@@ -80,7 +83,8 @@ def score_reply(reply: str, accept: tuple[str, ...], *, language: str = "en") ->
 
         if any(squeeze(answer) in squeeze(reply) for answer in accept):
             return Outcome.RIGHT
-    elif any(f" {normalize(answer)} " in f" {normalize(reply)} " for answer in accept):
+    elif any(f" {normalize(answer)} " in f" {heard} " for answer in accept
+             for heard in (normalize(reply), _SPELLED.sub("", normalize(reply)))):
         return Outcome.RIGHT
     if _NOT_SURE.search(reply.replace("\u2019", "'")):
         return Outcome.NOT_SURE

@@ -20,6 +20,7 @@ from typing import Any
 
 from assistant.assembly import language_of, load_engines, model_store, session_settings
 from assistant.engines.tts import synthesize_all
+from assistant.errors import MissingModelError
 from assistant.loading import load_synthesizer
 from assistant.loop.events import Completeness
 from assistant.loop.session import conversation
@@ -32,7 +33,7 @@ from assistant_bench.everyday import run_everyday
 from assistant_bench.lab import missing_tools
 from assistant_bench.live import LiveRequest, measure_live
 from assistant_bench.process import cold_start, peak_rss
-from assistant_bench.qa import run_qa
+from assistant_bench.qa import run_qa, run_spoken_mandarin
 from assistant_bench.report import missing_keys, table_markdown, write_chart, write_json
 from assistant_bench.results import latency_figures, synthesis_figures, wer_table
 from assistant_bench.turns import LLM_TURNS, CachedVoice, run_latency, synthesis_rtf, turn_set
@@ -167,6 +168,9 @@ def _measure(results: dict[str, Any], config: Any, store: Any, engines: Any, spe
         with timed(results, "qa"):
             results["qa"] = run_qa(engines, config, lambda name: speaking, quick=options.quick,
                                    realtime=options.realtime, say=say)
+    if "qa-zh" not in options.skip:
+        with timed(results, "qa-zh"):
+            _spoken_mandarin(results, config, speaking, options)
     if "everyday" not in options.skip:
         with timed(results, "everyday"):
             results["everyday"] = run_everyday(engines, config, lambda name: speaking,
@@ -192,6 +196,21 @@ def _measure(results: dict[str, Any], config: Any, store: Any, engines: Any, spe
                                        say=say)
     elif "wake" not in options.skip:
         results["skipped"].append("wake word: disabled in the configuration (wake.enabled)")
+
+
+def _spoken_mandarin(results: dict[str, Any], config: Any, speaking: Any,
+                     options: Options) -> None:
+    """The Mandarin questions, spoken, in the question table (skipped, with the reason,
+    when the Mandarin models are not installed)."""
+    try:
+        mandarin = run_spoken_mandarin(config, lambda name: speaking, quick=options.quick,
+                                       realtime=options.realtime, say=say)
+    except MissingModelError as e:
+        results["skipped"].append(f"Mandarin questions: {e}")
+        return
+    qa = results.setdefault("qa", {"targets": mandarin["targets"], "sets": {}, "records": []})
+    qa["sets"].update(mandarin["sets"])
+    qa["records"] += mandarin["records"]
 
 
 def _asr(config: Any, store: Any, engines: Any, sets: list[Any],

@@ -58,6 +58,8 @@ class BenchTurn:
     text: str
     kind: str  # "skill" | "llm"
     intent: str | None = None
+    audio: Path | None = None
+    """A recording of `text` to play instead of the test voice's synthesis."""
 
 
 def turn_set(*, quick: bool = False) -> list[BenchTurn]:
@@ -132,8 +134,8 @@ class TurnRunner:
 
     def _run(self, kind: str, value: str) -> tuple[dict[str, Any], list[TurnResult]]:
         self._index += 1
-        turn = Turn(index=self._index, kind=kind, value=value, line=0, wake=kind == "say",
-                    pause_ms=self.pause_ms)
+        turn = Turn(index=self._index, kind=kind, value=value, line=0,
+                    wake=kind in ("say", "audio"), pause_ms=self.pause_ms)
         before = len(self._results)
         rows = self._runner.run(Script(path=Path("benchmark"), turns=(turn,)))
         self.sink.played.clear()  # the captured reply audio is not needed
@@ -141,7 +143,8 @@ class TurnRunner:
 
     def speak(self, turn: BenchTurn, *, rep: int) -> dict[str, Any]:
         """One spoken turn; returns (and keeps) its record."""
-        row, results = self._run("say", turn.text)
+        row, results = (self._run("audio", str(turn.audio)) if turn.audio is not None
+                        else self._run("say", turn.text))
         answered = [r for r in results if r.route is not Route.NONE]
         result = answered[-1] if answered else (results[-1] if results else None)
         route = row["route"]

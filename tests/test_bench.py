@@ -336,7 +336,9 @@ def test_quick_benchmark_end_to_end(real_store: object, tmp_path: Path) -> None:
     assert results["wake"]["detection"]["overall"]["samples"] > 0
     qa = results["qa"]
     assert qa["sets"]["general"]["questions"] == qa["sets"]["heldout"]["questions"] == 4
-    assert sum(qa["overall"][k] for k in ("right", "not_sure", "wrong")) == 8
+    assert sum(qa["overall"][k] for k in ("right", "not_sure", "wrong")) == 8  # English
+    assert qa["sets"]["zh"]["questions"] == 4  # played to the Mandarin engines
+    assert {r["set"] for r in qa["records"]} == {"general", "heldout", "zh"}
     assert "Questions through the whole loop" in (out / "table.md").read_text(encoding="utf-8")
     assert results["machine"]["models"] and results["load_average"]["after"] is not None
     assert (out / "chart.png").stat().st_size > 5000

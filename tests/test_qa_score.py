@@ -27,6 +27,8 @@ from tests import building
     ("I don't know that one.", ("rome",), Outcome.NOT_SURE),
     ("Il capo di Italy, il capital.", ("rome",), Outcome.WRONG),
     ("", ("rome",), Outcome.WRONG),
+    ("The chemical symbol for gold is A u.", ("Au",), Outcome.RIGHT),  # spelled for the voice
+    ("Its symbol is A g.", ("Au",), Outcome.WRONG),
 ])
 def test_score_reply(reply: str, accept: tuple[str, ...], outcome: Outcome) -> None:
     assert score_reply(reply, accept) is outcome
@@ -69,3 +71,15 @@ def test_tally_and_table() -> None:
                                            "passed": 3, "replaced": 1}}}}}))
     assert "| general | 4 | 2 (50 %) | 1 (25 %) | 1 (25 %) | 3 / 1 / 0 |" in table
     assert qa_table({}) == []
+
+
+def test_every_mandarin_question_has_its_recording() -> None:
+    from assistant.wav import read_wav
+    from assistant_bench.qa import recordings
+
+    found = recordings("zh")
+    assert set(found) == {q.ask for q in load_questions("zh")}
+    for path in found.values():
+        audio = read_wav(path)
+        assert audio.rate == 16000 and 1.0 < audio.seconds < 6.0, path
+    assert recordings("general") == {}  # spoken by the test voice
