@@ -124,14 +124,14 @@ def skills(code: str = "en", *, state_file: Path | None = None, home_file: str |
 def router(*, chat: ChatModel | None = None, skills: Skills | None = None, code: str = "en",
            system_prompt: str = "Be brief.", examples: tuple[tuple[str, str], ...] = (),
            max_reply_tokens: int = 50, max_sentences: int = 0,
-           memory_tokens: int = 200) -> Router:
+           memory_tokens: int = 200, read_ahead: bool = False) -> Router:
     """A router in language `code` over `chat` and `skills` (either may be None)."""
     count = chat.count_tokens if chat is not None else (lambda text: len(text.split()))
     return Router(chat=chat, skills=skills, language=language(code),
                   memory=ConversationMemory(max_tokens=memory_tokens, count_tokens=count),
                   settings=ChatSettings(system_prompt=system_prompt, examples=examples,
                                         max_reply_tokens=max_reply_tokens,
-                                        max_sentences=max_sentences))
+                                        max_sentences=max_sentences, read_ahead=read_ahead))
 
 
 def session_settings(*, system_prompt: str = "Be brief.", max_sentences: int = 0,

@@ -73,14 +73,15 @@ def test_open_questions_find_their_article(knowledge: Knowledge) -> None:
 def test_the_live_loop_answers_from_the_real_data_with_its_source() -> None:
     """The knowledge as the assembly opens it (knowledge_setup), in a conversation whose
     chat model is a fake: facts come from the skill, open questions with their passage."""
-    from assistant.config import Config, ModelsConfig
+    from assistant.config import Config, LlmConfig, ModelsConfig
     from assistant.knowledge_setup import knowledge_parts
     from tests.fakes import FakeChat
 
     store = ModelStore.from_config(ModelsConfig())
     require_models(store, GEONAMES_ID, SUMMARIES_ID)
     english, mandarin = building.language("en"), building.language("zh")
-    parts = knowledge_parts(Config(), [english, mandarin], store, background=False)
+    parts = knowledge_parts(Config(llm=LlmConfig(passages=1)), [english, mandarin], store,
+                            background=False)
     chat = FakeChat("Leonardo da Vinci painted it.")
     talk = building.conversation(
         chat=chat, skills_engine=building.skills_engine("en", knowledge=parts))

@@ -15,7 +15,7 @@ JUPITER = Passage("Jupiter", "Jupiter is the fifth planet from the Sun and the l
 
 
 def grounded_router(chat: FakeChat) -> Router:
-    router = building.router(chat=chat)
+    router = building.router(chat=chat, read_ahead=True)
     router.grounding = Grounding(lambda question: [JUPITER])
     return router
 
@@ -32,7 +32,7 @@ def test_the_prompt_read_ahead_is_the_one_the_reply_is_written_from() -> None:
 
 def test_a_later_question_is_read_with_the_conversation_so_far() -> None:
     chat = FakeChat()
-    router = building.router(chat=chat)
+    router = building.router(chat=chat, read_ahead=True)
     "".join(router.respond("Who wrote Hamlet?", now=0.0).pieces)
     router.memory.add("Who wrote Hamlet?", "Shakespeare.")
     router.prepare("When was he born?")
@@ -40,9 +40,9 @@ def test_a_later_question_is_read_with_the_conversation_so_far() -> None:
         "Who wrote Hamlet?", "Shakespeare.", "When was he born?"]
 
 
-def test_nothing_is_read_without_words_or_without_a_chat_model() -> None:
+def test_nothing_is_read_when_off_without_words_or_without_a_chat_model() -> None:
     chat = FakeChat()
-    router = building.router(chat=chat)
-    router.prepare("   ")
+    building.router(chat=chat).prepare("How big is Jupiter?")  # llm.read_ahead is off
+    building.router(chat=chat, read_ahead=True).prepare("   ")
     assert chat.prepared == []
-    building.router(chat=None).prepare("How big is Jupiter?")  # no model: nothing to do
+    building.router(chat=None, read_ahead=True).prepare("How big is Jupiter?")

@@ -185,6 +185,8 @@ class ChatSettings:
     answers: bool = True
     """False when the chat model loaded does not speak this language (another language
     spoken): the router says which model to fetch instead."""
+    read_ahead: bool = False
+    """`Router.prepare` has the chat model read a question's prompt ahead."""
 
 
 @dataclass(frozen=True)
@@ -314,7 +316,7 @@ class Router:
         transcript is the same, the reply starts without reading it, and a different
         one still shares the prompt up to where they differ (the passages come first)."""
         heard = self.speaking_in(language) if language is not None else self.written_in(text)
-        if self.chat is None or not heard.settings.answers \
+        if self.chat is None or not heard.settings.answers or not heard.settings.read_ahead \
                 or not heard.language.text.normalize(text):
             return
         messages, _ = self._prompt(heard, text)
