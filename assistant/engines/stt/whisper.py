@@ -64,9 +64,9 @@ MIN_DECODE_SAMPLES = SPEECH_RATE_HZ // 10
 """Under 0.1 s there is nothing Whisper can use."""
 PROMPT_MAX_TOKENS = 200
 """Well under the 223 tokens (half the decoder's 448 positions, less one) that Whisper
-gives a prompt (faster-whisper's max_length // 2 - 1): the first phrase is kept whole (the
-language's prompt: without it Whisper base writes Mandarin in Traditional characters), of
-the rest its end."""
+gives a prompt (faster-whisper's max_length // 2 - 1): the language's prompt is kept
+whole (without it Whisper base writes Mandarin in Traditional characters), of the rest
+its end, in whole sentences."""
 MAX_TOKENS_PER_SECOND = 6  # fast speech is about 4 tokens/s; more means a loop
 NO_SPEECH_THRESHOLD = 0.6
 LOGPROB_THRESHOLD = -1.0
@@ -76,8 +76,9 @@ LANGUAGE_DOUBT = 0.9
 """Below this probability of the detected language (among those spoken), the utterance
 is decoded in the runner-up language too (`Transcript.elsewhere`)."""
 
-_SENTENCE = re.compile(r"[^。！？；、，.!?;,]+[。！？；、，.!?;,]*\s*")
-"""A sentence or a list item of a hint, with its marks (where a hint may be cut)."""
+_SENTENCE = re.compile(r"\s*[^。！？；、，.!?;,\s][^。！？；、，.!?;,]*[。！？；、，.!?;,]*")
+"""A sentence or a list item of a hint, with its marks and the space before it (where a
+hint may be cut; " Lock" stays one word)."""
 
 #: Prompt phrases per language code (what starts Whisper's prompt for that language).
 Prompts = Mapping[str, Sequence[str]]
@@ -224,7 +225,7 @@ class WhisperRecognizer:
         """One decode of the encoded audio in `language`; None for a loop that is not one
         sentence repeated (the full window then decodes)."""
         tokenizer = self._tokenizers[language]
-        prompt = self._prompt(phrases, tokenizer)
+        prompt = self._prompt(language, phrases, tokenizer)
         cap = int(MAX_TOKENS_PER_SECOND * samples.size / SPEECH_RATE_HZ) + 8
         result = self._model.model.generate(
             encoded, [prompt], beam_size=self._beam_size,
@@ -260,8 +261,9 @@ class WhisperRecognizer:
 
     def _decode_full(self, samples: np.ndarray, phrases: Sequence[str] | None,
                      language: str) -> Transcript:
-        prompt = prompt_tokens(phrases, lambda text: self._model.hf_tokenizer.encode(
-            text, add_special_tokens=False).ids) if phrases else None
+        prompt = prompt_tokens(*self._head_and_tail(language, phrases), lambda text: (
+            self._model.hf_tokenizer.encode(text, add_special_tokens=False).ids)) \
+            if phrases else None
         segments, _ = self._model.transcribe(
             samples, language=language, beam_size=self._beam_size, vad_filter=False,
             condition_on_previous_text=False, without_timestamps=True, initial_prompt=prompt,
@@ -276,22 +278,31 @@ class WhisperRecognizer:
             avg_logprob=weighted_mean([s.avg_logprob for s in kept], weights),
             no_speech_prob=weighted_mean([s.no_speech_prob for s in kept], weights))
 
-    @staticmethod
-    def _prompt(phrases: Sequence[str] | None, tokenizer: Any) -> list[int]:
+    def _prompt(self, language: str, phrases: Sequence[str] | None,
+                tokenizer: Any) -> list[int]:
         tokens: list[int] = []
         if phrases:
-            tokens = [tokenizer.sot_prev, *prompt_tokens(phrases, tokenizer.encode)]
+            head, tail = self._head_and_tail(language, phrases)
+            tokens = [tokenizer.sot_prev, *prompt_tokens(head, tail, tokenizer.encode)]
         return [*tokens, *tokenizer.sot_sequence, tokenizer.no_timestamps]
 
+    def _head_and_tail(self, language: str, phrases: Sequence[str]
+                       ) -> tuple[str | None, list[str]]:
+        """The language's prompt (kept whole) when `phrases` start with it, and the rest."""
+        if phrases[0] == self._prompts.get(language):
+            return phrases[0], list(phrases[1:])
+        return None, list(phrases)
 
-def prompt_tokens(phrases: Sequence[str], encode: Callable[[str], Any]) -> list[int]:
-    """The prompt's tokens within `PROMPT_MAX_TOKENS`: the first phrase whole, then as
-    many whole sentences of the others as fit, from their end (a long hint loses its
-    first sentences, never the language's prompt, and no character is cut in two)."""
-    first = list(encode(" " + phrases[0]))[:PROMPT_MAX_TOKENS]
+
+def prompt_tokens(head: str | None, tail: Sequence[str],
+                  encode: Callable[[str], Any]) -> list[int]:
+    """The prompt's tokens within `PROMPT_MAX_TOKENS`: `head` (the language's prompt)
+    whole, then as many whole sentences of `tail` as fit, from its end (a long hint loses
+    its first sentences, never the language's prompt, and no character is cut in two)."""
+    first = list(encode(" " + head))[:PROMPT_MAX_TOKENS] if head else []
     room = PROMPT_MAX_TOKENS - len(first)
     kept: list[list[int]] = []
-    rest = " " + ", ".join(phrases[1:]) if len(phrases) > 1 else ""
+    rest = " " + ", ".join(tail) if tail else ""
     for sentence in reversed(_SENTENCE.findall(rest)):
         tokens = list(encode(sentence))
         if len(tokens) > room:
