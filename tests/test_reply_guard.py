@@ -238,6 +238,15 @@ def test_mandarin_facts_with_weather_characters_are_not_the_weather(question: st
     assert chat_router_reply(question, answer, "zh") == answer
 
 
+@pytest.mark.parametrize(("question", "answer"), [
+    ("现在外面热不热？", "现在很热，三十五度。"),
+    ("今天要穿外套吗？", "要，今天很冷。"),
+    ("明天刮不刮风？", "明天有风。"),
+])
+def test_mandarin_weather_said_of_today_is_held_back(question: str, answer: str) -> None:
+    assert chat_router_reply(question, answer, "zh") == "我没有天气来源，所以没法告诉你天气。"
+
+
 @pytest.mark.parametrize(("question", "answer", "topic"), [
     ("Should I wear a coat?", "Yes, it's cold and rainy today.", "weather"),
     ("Who won the game last night?", "The Lakers won 102 to 99.", "sports"),
