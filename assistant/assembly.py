@@ -285,13 +285,13 @@ def load_engines(config: Config, *, wake: bool = True, chat: bool = True,
             engine.start()
         engines, reading = _load_models(config, languages, store, wake=wake, chat=chat,
                                         skills=first, others=others)
-        if known is not None:
-            known.settle()  # opened beside the models (not a first build: that goes on)
     except BaseException:
         for engine in started:
             engine.close()
         raise
     try:
+        if known is not None:
+            known.settle()  # opened beside the models (not a first build: that goes on)
         warm_up(engines, chat_settings(config, language), reading=reading)
     except BaseException:
         engines.close()
@@ -312,8 +312,8 @@ def _load_models(config: Config, languages: Sequence[Language], store: ModelStor
     several = len(languages) > 1
     llm = chat_config(config, languages, store) if chat else None
     model = load_chat(config.llm, llm, store) if chat else None
-    reading = read_prompt(model, chat_settings(config, language), language)
     try:
+        reading = read_prompt(model, chat_settings(config, language), language)
         recognizer = (detecting_recognizer(config, languages, store) if several
                       else language_recognizer(config, language, store))
         voice, notices = spoken_voice(config, languages, store)

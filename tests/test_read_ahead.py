@@ -4,11 +4,19 @@ test_listener, the model's in test_chat)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from assistant.knowledge.facts import Passage, Source
 from assistant.knowledge.grounding import Grounding
-from assistant.loop.router import Router
+from assistant.loop.clock import StreamClock
+from assistant.loop.listener import ListenerSettings
+from assistant.loop.router import ChatSettings, Router
+from assistant.loop.session import Session, SessionSettings
+from assistant.testmode.runner import CaptureSink, ScriptRunner
+from assistant.testmode.script import parse_script
 from tests import building
-from tests.fakes import FakeChat
+from tests.fakes import FakeChat, FakeWake
+from tests.test_session import fake_engines
 
 JUPITER = Passage("Jupiter", "Jupiter is the fifth planet from the Sun and the largest.",
                   Source("Wikipedia summaries", "Jupiter", "CC BY-SA 3.0"), 9.0)
@@ -46,3 +54,27 @@ def test_nothing_is_read_when_off_without_words_or_without_a_chat_model() -> Non
     building.router(chat=chat, read_ahead=True).prepare("   ")
     assert chat.prepared == []
     building.router(chat=None, read_ahead=True).prepare("How big is Jupiter?")
+
+
+def test_a_question_after_the_wake_word_is_read_without_the_last_conversation(
+        tmp_path: Path) -> None:
+    """The session wires the listener to the router: the memory, still there while the
+    question is heard, is gone when the wake word's new conversation answers it."""
+    chat = FakeChat("Shakespeare wrote it.")
+    engines = fake_engines(texts=["Who wrote Hamlet?", "Who painted the Mona Lisa?"],
+                           chat=chat)
+    listening = ListenerSettings(predecode_ms=100, early_cut_ms=150, question_cut_ms=300)
+    settings = SessionSettings(chat=ChatSettings(system_prompt="Be brief.", read_ahead=True),
+                               listener=listening, memory_tokens=500)
+    sink, clock = CaptureSink(16000), StreamClock()
+    session = Session(engines, sink=sink, clock=clock, settings=settings)
+    script = parse_script({"turns": [{"say": "who wrote hamlet"},
+                                     {"say": "who painted the mona lisa"}]},
+                          path=tmp_path / "script.yaml")
+    with engines, session:
+        ScriptRunner(session, sink, clock, voices=lambda name: engines.voice,
+                     out_dir=tmp_path, wake_phrase=FakeWake.phrase).run(script)
+    assert [m[-1].content for m in chat.prepared] == ["Who wrote Hamlet?",
+                                                       "Who painted the Mona Lisa?"]
+    assert chat.prepared == chat.prompts  # read as replied: no Hamlet in the second
+    assert [m.role for m in chat.prepared[1]] == ["system", "user"]

@@ -105,10 +105,11 @@ class Listener:
                  emit: Callable[[Event], None],
                  is_complete: Callable[[str], Completeness | None] | None = None,
                  owner: str = "", final: SpeechRecognizer | None = None,
-                 read_ahead: Callable[[str], None] | None = None) -> None:
+                 read_ahead: Callable[[str, bool], None] | None = None) -> None:
         """`is_complete(text)` says whether `text` is already a whole request (see
-        `early_cut_ms`); `read_ahead(text)` is told the early transcript of a question
-        once (the chat model reads it while the question's silence runs out). `owner`
+        `early_cut_ms`); `read_ahead(text, wake)` is told the early transcript of a question
+        once (the chat model reads it while the question's silence runs out), and whether
+        it came after the wake word. `owner`
         names the session to the shared recognizer (whose turn its decodes are). With a
         `final` recognizer, the recognizer's transcript is kept for commands only
         (`is_complete` says COMMAND) and `final` writes every other turn, without the
@@ -271,9 +272,10 @@ class Listener:
         self.state = State.CAPTURING
         self._emit(SpeechStarted(start_s))
         settings, barge = self._settings, self._after_barge_in
-        hints = {code: " ".join(filter(None, [settings.barge_in_hints.get(code, "") * barge,
-                                              words])) for code, words in settings.hints.items()}
-        hint = " ".join(filter(None, [settings.barge_in_hint * barge, settings.hint]))
+        # the barge-in words last: a hint too long for Whisper loses its front
+        hints = {code: " ".join(filter(None, [words, settings.barge_in_hints.get(code, "")
+                                              * barge])) for code, words in settings.hints.items()}
+        hint = " ".join(filter(None, [settings.hint, settings.barge_in_hint * barge]))
         self._stream = self._recognizer.stream(hint=hint or None, hints=hints or None,
                                                owner=self._owner)
         if self._final is not None:
@@ -335,7 +337,7 @@ class Listener:
             kind = self._is_complete(text) if text else None
             if kind is Completeness.QUESTION and self._read_ahead and text != self._read:
                 self._read = text
-                self._read_ahead(text)
+                self._read_ahead(text, self._awake_by_wake)
             if kind is Completeness.COMMAND or (kind is Completeness.QUESTION
                                                 and silence_ms >= settings.question_cut_ms):
                 self._finish_utterance(truncated=False)

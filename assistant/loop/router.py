@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from assistant.engines.llm import ChatMessage, ChatModel, ChatServerError
+from assistant.engines.llm import ChatMessage, ChatModel, ChatServerError, prompt_prefix
 from assistant.errors import AssistantError
 from assistant.knowledge.facts import Passage
 from assistant.knowledge.grounding import Grounding, grounded_question
@@ -285,6 +285,7 @@ class Router:
 
     def _chat(self, heard: Speaking, text: str, *, cancel: threading.Event | None) -> Reply:
         language, settings = heard.language, heard.settings
+        text = language.text.usual_script(text)  # the guard reads it as the model does
         if self.chat is None or not settings.answers:
             wanted = language.chat.models[0] if language.chat.models else ""
             return Reply.saying(Route.LLM, language.say(NoChatModel(wanted)), language.code)
@@ -302,24 +303,32 @@ class Router:
             reply, language)
         return reply
 
-    def _prompt(self, heard: Speaking, text: str) -> tuple[list[ChatMessage], list[Passage]]:
-        """The chat model's prompt for question `text`, and the passages in it."""
+    def _prompt(self, heard: Speaking, text: str, *, remembered: bool = True
+                ) -> tuple[list[ChatMessage], list[Passage]]:
+        """The chat model's prompt for question `text` (with the conversation so far unless
+        not `remembered`), and the passages in it."""
         text = heard.language.text.usual_script(text)
         passages = self.grounding.passages(text) if self.grounding is not None else []
-        settings = heard.settings
-        return self.memory.messages(settings.system_prompt, grounded_question(text, passages),
+        settings, question = heard.settings, grounded_question(text, passages)
+        if not remembered:
+            return [*prompt_prefix(settings.system_prompt, settings.examples),
+                    ChatMessage("user", question)], passages
+        return self.memory.messages(settings.system_prompt, question,
                                     examples=settings.examples), passages
 
-    def prepare(self, text: str, *, language: str | None = None) -> None:
+    def prepare(self, text: str, *, language: str | None = None,
+                new_topic: bool = False) -> None:
         """Have the chat model read the prompt of question `text` ahead (heard in
         `language`; None: by its script), while the user may still go on: if the final
         transcript is the same, the reply starts without reading it, and a different
-        one still shares the prompt up to where they differ (the passages come first)."""
+        one still shares the prompt up to where they differ (the passages come first).
+        `new_topic`: the question begins a new conversation (after the wake word), so the
+        memory, still there now, will not be in its prompt."""
         heard = self.speaking_in(language) if language is not None else self.written_in(text)
         if self.chat is None or not heard.settings.answers or not heard.settings.read_ahead \
                 or not heard.language.text.normalize(text):
             return
-        messages, _ = self._prompt(heard, text)
+        messages, _ = self._prompt(heard, text, remembered=not new_topic)
         self.chat.prepare(messages, max_tokens=heard.settings.max_reply_tokens,
                           owner=self._owner)
 

@@ -147,6 +147,7 @@ class Session:
         self._vad = engines.vad.detector()
         self._wake = engines.wake.detector() if engines.wake is not None else None
         self.phrase = engines.wake.phrase if engines.wake is not None else ""
+        self._new_topic_on_wake = settings.new_conversation_on_wake
         self.speaker = Speaker(engines.voice, engines.synthesis, sink, owner=name,
                                volume=self.controls.volume, phrases=engines.phrases)
         self.listener = Listener(recognizer=engines.recognizer, vad=self._vad, wake=self._wake,
@@ -227,8 +228,13 @@ class Session:
     def _is_complete(self, text: str) -> Completeness | None:
         return self.router.is_complete(strip_wake_phrase(text, self.phrase))
 
-    def _read_ahead(self, text: str) -> None:
-        self.router.prepare(strip_wake_phrase(text, self.phrase))
+    def _read_ahead(self, text: str, wake: bool) -> None:
+        """On the audio thread: whatever goes wrong only loses the head start."""
+        try:
+            self.router.prepare(strip_wake_phrase(text, self.phrase),
+                                new_topic=wake and self._new_topic_on_wake)
+        except Exception:  # noqa: BLE001 - the reply reads its prompt itself
+            log.warning("reading the question ahead failed", exc_info=True)
 
     def _emit(self, event: Event) -> None:
         if isinstance(event, Interrupt):

@@ -28,6 +28,7 @@ class FallbackChatModel:
 
     def prepare(self, messages: Sequence[ChatMessage], *, max_tokens: int,
                 owner: str = "") -> None:
+        """The server's (nothing): the local model reads only when it must answer."""
         self.remote.prepare(messages, max_tokens=max_tokens, owner=owner)
 
     def use_all_cores(self, solo: bool) -> None:
