@@ -7,6 +7,7 @@ is printed.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import importlib
 import logging
@@ -97,8 +98,22 @@ def run(args: argparse.Namespace, config: Any, *,
                       live=args.live, skip=tuple(args.skip),
                       config_path=getattr(args, "config", None),
                       profile=getattr(args, "profile", None))
-    run_suite(config, options)
+    run_suite(config, options, lab=getattr(args, "audio_lab", None))
     return 0
+
+
+def start_audio_lab(args: argparse.Namespace, config: Any = None) -> None:
+    """With --live, before the network policy: start the audio lab (`args.audio_lab`,
+    stopped when the process exits). Its PulseAudio daemon listens on a unix socket, which
+    the policy forbids (the live part failed with "Connection refused")."""
+    from assistant_bench.lab import AudioLab, missing_tools
+
+    if not getattr(args, "live", False) or args.satellites or getattr(args, "home", False) \
+            or missing_tools():
+        return
+    lab = AudioLab().__enter__()
+    atexit.register(lab.__exit__)
+    args.audio_lab = lab
 
 
 def _satellites(args: argparse.Namespace, config: Any) -> int:
@@ -160,6 +175,7 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "benchmark.py") -> in
                 from assistant_bench.home_lab import home_labs
 
                 labs = stack.enter_context(home_labs(_say))
+            start_audio_lab(args)
             apply_network_policy(argparse.Namespace(
                 command="bench", satellites=args.satellites, home=args.home,
                 network_allowance=bench_allowance), config)

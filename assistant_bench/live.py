@@ -66,15 +66,17 @@ def outside_in_ms(recording: Audio, *, start_s: float, clip_span: tuple[float, f
 
 
 def measure_live(requests: Sequence[LiveRequest], voice: SpeechSynthesizer, *,
-                 config_path: str | None, reps: int, follow_up_ms: int,
+                 lab: AudioLab, config_path: str | None, reps: int, follow_up_ms: int,
                  profile: str | None = None, wake_phrase: str = "Hey Jarvis",
                  say: Callable[[str], None] = lambda message: None) -> dict[str, Any]:
-    """Each request `reps` times through `assistant run` in the lab's room."""
+    """Each request `reps` times through `assistant run` in the room of `lab` (started
+    before the benchmark's network policy: its daemon listens on a unix socket, which the
+    policy forbids; the assistant it starts only connects)."""
     clips = [(r, request_audio(voice, r.text, wake_phrase=wake_phrase)) for r in requests]
     records: list[dict[str, Any]] = []
     global_args: tuple[str, ...] = ("--config", config_path) if config_path else ()
     global_args += ("--profile", profile) if profile is not None else ()
-    with AudioLab() as lab, tempfile.TemporaryDirectory(prefix="assistant-live-") as cwd:
+    with tempfile.TemporaryDirectory(prefix="assistant-live-") as cwd:
         process = AssistantProcess(lab, ["--verbose", *DEVICE_ARGS], cwd=Path(cwd),
                                    global_args=global_args, env=lab.room_env())
         try:

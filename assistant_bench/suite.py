@@ -74,8 +74,9 @@ def timed(results: dict[str, Any], part: str) -> Iterator[None]:
         results["load_average"].setdefault("after_part", {})[part] = machine.load_average()
 
 
-def run_suite(config: Any, options: Options) -> dict[str, Any]:
-    """Measure everything not skipped; write results.json, table.md and chart.png."""
+def run_suite(config: Any, options: Options, *, lab: Any = None) -> dict[str, Any]:
+    """Measure everything not skipped; write results.json, table.md and chart.png (`lab`:
+    the started audio lab, for `options.live`)."""
     cores, cpus_note = machine.cpu_budget(options.cpus)
     pinned = machine.pin_cpus(cores) if cores else None
     started = time.perf_counter()
@@ -106,7 +107,7 @@ def run_suite(config: Any, options: Options) -> dict[str, Any]:
         _engines_parts(results, config, store, options)
     if options.live:
         with timed(results, "live"):
-            _live(results, config, store, options)
+            _live(results, config, store, options, lab)
     results["load_average"]["after"] = machine.load_average()
     results["duration_s"] = round(time.perf_counter() - started, 1)
     write_outputs(results, out)
@@ -225,17 +226,19 @@ def _asr(config: Any, store: Any, engines: Any, sets: list[Any],
                    noise=noise_clips(piper, quick=options.quick))
 
 
-def _live(results: dict[str, Any], config: Any, store: Any, options: Options) -> None:
+def _live(results: dict[str, Any], config: Any, store: Any, options: Options,
+          lab: Any) -> None:
     """Outside in, after the engines of this process are closed (they would compete)."""
     missing = missing_tools()
-    if missing:
+    if missing or lab is None:
         results["skipped"].append(f"live: {', '.join(missing)} not installed (Debian: "
-                                  "apt-get install pulseaudio pulseaudio-utils)")
+                                  "apt-get install pulseaudio pulseaudio-utils)" if missing
+                                  else "live: no audio lab was started")
         return
     voice = load_synthesizer(config.tts, store, deterministic=True,
                              voice=config.tts.voice or language_of(config).voice)
     requests = [LiveRequest(t.text, t.kind) for t in turn_set(quick=options.quick)]
-    live = measure_live(requests, voice, config_path=options.config_path,
+    live = measure_live(requests, voice, lab=lab, config_path=options.config_path,
                         reps=1 if options.quick else max(1, options.reps // 2),
                         follow_up_ms=config.wake.follow_up_ms, profile=options.profile,
                         say=say)

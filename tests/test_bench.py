@@ -317,7 +317,7 @@ def test_quick_benchmark_end_to_end(real_store: object, tmp_path: Path) -> None:
     usable = len(available_cpus())
     result = subprocess.run(
         [sys.executable, "-m", "assistant", "bench", "--quick", "--reps", "1", "--out",
-         str(out), "--cpus", str(usable + 2), "--profile", "pi"], capture_output=True,
+         str(out), "--cpus", str(usable + 2), "--profile", "pi", "--live"], capture_output=True,
         text=True, timeout=900, cwd=tmp_path, env=os.environ.copy())
     assert result.returncode == 0, result.stderr[-3000:]
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
@@ -341,6 +341,8 @@ def test_quick_benchmark_end_to_end(real_store: object, tmp_path: Path) -> None:
     assert {r["set"] for r in qa["records"]} == {"general", "heldout", "zh"}
     assert "Questions through the whole loop" in (out / "table.md").read_text(encoding="utf-8")
     assert results["machine"]["models"] and results["load_average"]["after"] is not None
+    # outside in: the audio lab's daemon was started before the network policy
+    assert results["live"]["figures"]["skill"]["outside_in_ms"]["p50"] > 0, results["skipped"]
     assert (out / "chart.png").stat().st_size > 5000
     assert "End of speech to first audio" in (out / "table.md").read_text(encoding="utf-8")
     assert "End of speech to first audio" in result.stdout

@@ -11,7 +11,7 @@ from typing import Any
 
 from assistant.config import Config
 from assistant_bench.allowance import bench_allowance
-from assistant_bench.cli import add_arguments
+from assistant_bench.cli import add_arguments, start_audio_lab
 
 
 def register(subparsers: Any) -> None:
@@ -24,7 +24,8 @@ def register(subparsers: Any) -> None:
         "memory. Writes results.json, table.md and chart.png (same as "
         "scripts/benchmark.py). Needs the bench extra: pip install 'assistant[bench]'.")
     add_arguments(parser)
-    parser.set_defaults(handler=bench, network_allowance=bench_allowance)
+    parser.set_defaults(handler=bench, network_allowance=bench_allowance,
+                        before_policy=start_audio_lab)
 
 
 def bench(args: argparse.Namespace, config: Config, *,
