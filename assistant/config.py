@@ -108,16 +108,12 @@ class LlmConfig:
         on = self.backend == "openai"
         return chat_server(self.url or "", allow_public=self.allow_public_url) if on else None
     read_ahead: bool = False
-    """Have the chat model read a question's prompt while its last silence runs out (the
-    early transcript). Off: on 2 cores it competes with the final transcript's decode, and
-    its small gain (80 ms on average, not on the median) is not worth a chat-model job per
-    question, which other rooms' replies would wait for (docs/speed.md)."""
+    """Read a question's prompt (its early transcript) while its last silence runs out;
+    off: 80 ms sooner on average on 2 cores, not on the median (docs/speed.md)."""
     passages: int = option(0, low=0, high=5)
-    """Encyclopedia summaries put into the chat model's prompt for an open question that
-    names their subject, when they are installed (`assistant models fetch
-    wiki-summaries-en`); each costs about 150 tokens to read. 0 = none: on the spoken
-    question sets one passage changed no answer's score and added 0.9 s before the first
-    word (docs/knowledge.md)."""
+    """Encyclopedia summaries (wiki-summaries-en) put into the prompt of an open question
+    that names their subject; 0 = none: one changed no score on the spoken question sets
+    and added 0.9 s before the first word (docs/knowledge.md)."""
 
     def __post_init__(self) -> None:
         self.server()  # a bad llm.url fails when the file is read
