@@ -109,11 +109,10 @@ class Listener:
         """`is_complete(text)` says whether `text` is already a whole request (see
         `early_cut_ms`); `read_ahead(text, wake)` is told the early transcript of a question
         once (the chat model reads it while the question's silence runs out), and whether
-        it came after the wake word. `owner`
-        names the session to the shared recognizer (whose turn its decodes are). With a
-        `final` recognizer, the recognizer's transcript is kept for commands only
-        (`is_complete` says COMMAND) and `final` writes every other turn, without the
-        hint (see `SplitStream`)."""
+        it came after the wake word. `owner` names the session to the shared recognizer
+        (whose turn its decodes are). With a `final` recognizer, the recognizer's
+        transcript is kept for commands only (`is_complete` says COMMAND) and `final`
+        writes every other turn, without the hint (see `SplitStream`)."""
         self._recognizer = recognizer
         self._final = final
         self._vad = vad
@@ -273,9 +272,9 @@ class Listener:
         self._emit(SpeechStarted(start_s))
         settings, barge = self._settings, self._after_barge_in
         # the barge-in words last: a hint too long for Whisper loses its front
-        hints = {code: " ".join(filter(None, [words, settings.barge_in_hints.get(code, "")
-                                              * barge])) for code, words in settings.hints.items()}
-        hint = " ".join(filter(None, [settings.hint, settings.barge_in_hint * barge]))
+        hints = {code: " ".join(filter(None, [words, barge * settings.barge_in_hints.get(
+            code, "")])) for code, words in settings.hints.items()}
+        hint = " ".join(filter(None, [settings.hint, barge * settings.barge_in_hint]))
         self._stream = self._recognizer.stream(hint=hint or None, hints=hints or None,
                                                owner=self._owner)
         if self._final is not None:
