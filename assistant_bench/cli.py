@@ -106,10 +106,11 @@ def start_audio_lab(args: argparse.Namespace, config: Any = None) -> None:
     """With --live, before the network policy: start the audio lab (`args.audio_lab`,
     stopped when the process exits). Its PulseAudio daemon listens on a unix socket, which
     the policy forbids (the live part failed with "Connection refused")."""
+    if not getattr(args, "live", False) or args.satellites or getattr(args, "home", False):
+        return  # importing the lab starts threads (numpy's): only when it is needed
     from assistant_bench.lab import AudioLab, missing_tools
 
-    if not getattr(args, "live", False) or args.satellites or getattr(args, "home", False) \
-            or missing_tools():
+    if missing_tools():
         return
     lab = AudioLab().__enter__()
     atexit.register(lab.__exit__)
