@@ -20,7 +20,8 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("language", ("language",)),
     ("loop", ("loop",)),
     ("endpoints", ("sound", "server", "testmode", "retention")),
-    ("assembly", ("assembly", "everyday_setup", "knowledge_setup", "doctor", "loading")),
+    ("assembly", ("assembly", "everyday_setup", "knowledge_setup", "doctor", "loading",
+                  "warm_up")),
     ("cli", ("cli", "__main__")),
 ]
 """Bottom to top; each name is a top-level module or package of `assistant`."""
