@@ -306,8 +306,7 @@ class Router:
     def _prompt(self, heard: Speaking, text: str, *, remembered: bool = True
                 ) -> tuple[list[ChatMessage], list[Passage]]:
         """The chat model's prompt for question `text` (with the conversation so far unless
-        not `remembered`), and the passages in it."""
-        text = heard.language.text.usual_script(text)
+        not `remembered`), and the passages in it (`text` in the language's usual script)."""
         passages = self.grounding.passages(text) if self.grounding is not None else []
         settings, question = heard.settings, grounded_question(text, passages)
         if not remembered:
@@ -328,7 +327,8 @@ class Router:
         if self.chat is None or not heard.settings.answers or not heard.settings.read_ahead \
                 or not heard.language.text.normalize(text):
             return
-        messages, _ = self._prompt(heard, text, remembered=not new_topic)
+        messages, _ = self._prompt(heard, heard.language.text.usual_script(text),
+                                   remembered=not new_topic)
         self.chat.prepare(messages, max_tokens=heard.settings.max_reply_tokens,
                           owner=self._owner)
 
