@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -26,6 +28,8 @@ from assistant.scheduling.fair import FairExecutor
 from assistant.server import tts
 from assistant.server.allowance import serve_allowance
 from assistant.server.app import ServePlan, WyomingServer
+from assistant.server.connection import Connection, ServerContext
+from assistant.server.deadline import within
 from assistant.server.flood import Admission, FloodLog
 from assistant.server.wire import AudioIn, WireError, WireLimits, read_event
 from assistant_bench.allowance import BENCH_PORT, bench_allowance
@@ -286,6 +290,99 @@ def test_a_stream_speaks_each_sentence_once_its_text_is_complete() -> None:
     assert voice.spoken == ["The first sentence is here.", "The second one is not."]
     types = [e.type for e in sent]
     assert types[0] == "audio-start" and types[-2:] == ["audio-stop", "synthesize-stopped"]
+
+
+def test_a_stream_ends_when_cancelled_even_if_its_send_loses_the_cancellation() -> None:
+    """A send that returns normally when cancelled (as `asyncio.wait_for` did before
+    Python 3.12 when the write completed at that moment): the stream must still end, not
+    wait for sentences the client will never send."""
+    engines = voice_engines(FakeVoice())
+    sent: list[str] = []
+    writing = asyncio.Event()
+
+    async def send(event: Event) -> None:
+        sent.append(event.type)
+        if event.type == "audio-chunk" and not writing.is_set():
+            writing.set()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(3600)  # the cancellation is lost here, once
+
+    async def run() -> bool:
+        stream = tts.StreamingRequest(engines, owner="c", send=send, max_chars=200)
+        assert stream.add("The first sentence is here. The second")
+        await writing.wait()
+        cancelling = asyncio.ensure_future(stream.cancel())
+        done, _ = await asyncio.wait({cancelling}, timeout=10)
+        return bool(done)
+
+    try:
+        assert asyncio.run(run()), "the stream went on after it was cancelled"
+    finally:
+        engines.synthesis.close()
+    assert sent.count("audio-chunk") == 1 and "audio-stop" not in sent
+
+
+def test_a_cancellation_is_never_lost_when_the_write_completes_at_that_moment() -> None:
+    async def run() -> None:
+        written = asyncio.get_running_loop().create_future()
+
+        async def write() -> None:
+            await written
+
+        task = asyncio.ensure_future(within(write(), 10))
+        for _ in range(3):
+            await asyncio.sleep(0)
+        written.set_result(None)  # the write is done, and the caller is cancelled at once
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(run())
+
+
+def test_within_times_out_and_passes_results_and_errors_through() -> None:
+    async def run() -> None:
+        assert await within(asyncio.sleep(0, result=7), 1) == 7
+        assert await within(asyncio.sleep(0, result=8), None) == 8
+        with pytest.raises(TimeoutError):
+            await within(asyncio.sleep(10), 0.05)
+        with pytest.raises(ConnectionResetError):
+            await within(asyncio.get_running_loop().run_in_executor(
+                None, _raise, ConnectionResetError("reset")), 5)
+
+    asyncio.run(run())
+
+
+def _raise(error: Exception) -> None:
+    raise error
+
+
+def test_a_client_that_closed_with_events_unread_is_gone() -> None:
+    """A busy connection reads nothing: the client's end is noted all the same, so at a
+    cap its abandoned request makes room (`flood.Admission`)."""
+    async def run() -> tuple[bool, bool]:
+        ours, theirs = socket.socketpair()
+        reader, writer = await asyncio.open_connection(sock=ours)
+        context = ServerContext(engines=voice_engines(FakeVoice()), settings=None,
+                                info=Event("info"), limits=LIMITS,
+                                clock=None)  # type: ignore[arg-type]
+        connection = Connection(reader, writer, context=context, name="c")
+        try:
+            theirs.sendall(header(type="describe") * 3)
+            await asyncio.sleep(0.05)
+            before = connection.gone
+            theirs.shutdown(socket.SHUT_WR)
+            for _ in range(100):
+                if connection.gone:
+                    break
+                await asyncio.sleep(0.01)
+            return before, connection.gone
+        finally:
+            writer.close()
+            theirs.close()
+            context.engines.synthesis.close()
+
+    assert asyncio.run(run()) == (False, True)
 
 
 # -- admission and the flood log ------------------------------------------------------------

@@ -33,6 +33,7 @@ from assistant.loop.shared import Engines
 from assistant.server import conversation, tts
 from assistant.server.asr import TranscribeRequest, transcribe_request
 from assistant.server.conversation import TextConversation
+from assistant.server.deadline import within
 from assistant.server.flood import FloodLog
 from assistant.server.pipeline import SatellitePipeline
 from assistant.server.tts import StreamingRequest
@@ -132,8 +133,11 @@ class Connection(AsyncEventHandler):
 
     @property
     def gone(self) -> bool:
-        """The client has closed its side: whatever it still waits for, nobody may read."""
-        return self.reader.at_eof() or self.writer.transport.is_closing()
+        """The client has closed its side, perhaps with events still unread: whatever it
+        still waits for, nobody may read. (`at_eof` alone needs the events read, and a busy
+        connection reads none; asyncio keeps the flag it sets at the end private.)"""
+        return (self.reader.at_eof() or bool(getattr(self.reader, "_eof", False))
+                or self.writer.transport.is_closing())
 
     def evict(self) -> None:
         """Close this connection to make room for another (see `flood.Admission`); a reply
@@ -188,8 +192,7 @@ class Connection(AsyncEventHandler):
         """Send one event; a client that does not take it within `write_timeout_s` is
         disconnected (its connection aborted: every pending write fails, the reader ends)."""
         try:
-            await asyncio.wait_for(async_write_event(event, self.writer),
-                                   timeout=self.limits.write_timeout_s)
+            await within(async_write_event(event, self.writer), self.limits.write_timeout_s)
         except (TimeoutError, asyncio.TimeoutError):
             self.context.note("slow-reader", "%s: closed: it read nothing for %.0f s",
                               self.name, self.limits.write_timeout_s)

@@ -55,12 +55,19 @@ class SpeechStream:
         self._send = send
         self._sentences: asyncio.Queue[str | None] = asyncio.Queue()
         self._jobs: deque[Future[list[Audio]]] = deque()
+        self._stopped = False
 
     def say(self, sentence: str) -> None:
         self._sentences.put_nowait(sentence)
 
     def end(self) -> None:
         """No more sentences: `run` returns once the last one is sent."""
+        self._sentences.put_nowait(None)
+
+    def stop(self) -> None:
+        """Send nothing more: `run` returns at its next step (cancelling its task is not
+        enough alone: a cancellation may be lost, see `deadline`)."""
+        self._stopped = True
         self._sentences.put_nowait(None)
 
     async def run(self) -> None:
@@ -70,6 +77,8 @@ class SpeechStream:
         try:
             await self._send(AudioStart(rate=rate, width=2, channels=1).event())
             while not ended or self._jobs:
+                if self._stopped:
+                    return
                 while not ended and len(self._jobs) <= AHEAD and (
                         not self._jobs or not self._sentences.empty()):
                     sentence = await self._sentences.get()  # waits only with no job ready
@@ -80,6 +89,8 @@ class SpeechStream:
                 if self._jobs:
                     for block in await asyncio.wrap_future(self._jobs.popleft()):
                         for chunk in audio_chunks(block, rate=rate):
+                            if self._stopped:
+                                return
                             await self._send(chunk)
             await self._send(AudioStop().event())
         finally:
@@ -135,5 +146,6 @@ class StreamingRequest:
 
     async def cancel(self) -> None:
         """The connection closed mid-request."""
+        self._stream.stop()
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)

@@ -24,6 +24,7 @@ from wyoming.audio import AudioChunk, AudioStart
 from wyoming.event import Event
 
 from assistant.audio import SPEECH_RATE_HZ, Audio, StreamResampler
+from assistant.server.deadline import within
 
 
 class WireError(Exception):
@@ -52,7 +53,7 @@ async def read_event(reader: asyncio.StreamReader, limits: WireLimits, *,
     timeout = limits.idle_timeout_s
     if first and limits.first_event_timeout_s is not None:
         timeout = limits.first_event_timeout_s
-    return await asyncio.wait_for(_read(reader, limits), timeout=timeout)
+    return await within(_read(reader, limits), timeout)
 
 
 async def _read(reader: asyncio.StreamReader, limits: WireLimits) -> Event | None:
