@@ -81,13 +81,18 @@ class LlmConfig:
     top_p: float = option(1.0, low=0.05, high=1.0)
     """Sample only from the most likely tokens making up this share (with temperature > 0)."""
     repeat_penalty: float = option(1.05, low=1.0, high=2.0)
-    """> 1 discourages repeating the last 64 tokens, the question's own words included
-    (1.15 made the 135M model write "Il capo di Italy" rather than "capital of Italy"; the
-    reply guard catches loops instead). 1.05 scored best of 1.0-1.15 on the question set."""
+    """> 1 discourages the reply from repeating its own last 64 tokens (the prompt is not
+    counted, as in llama-cpp-python; 1.15 made the 135M model write "Il capo di Italy"
+    rather than "capital of Italy"; the reply guard catches loops instead). 1.05 scored
+    best of 1.0-1.15 on the question set."""
     seed: int = option(42, low=0)
     threads: int = option(0, low=0, high=256)
     """Threads writing the reply; 0 = half the cores (the voice synthesizes beside it).
     The prompt is always read with every core."""
+    parallel: int = option(8, low=1, high=64)
+    """Replies this machine's model writes at once (rooms asking together share each step
+    instead of waiting in turn); the cache then holds twice `context_tokens` (the shared
+    system prompt once), 0.1 GB more for the 1.5B model. More wait for one to end."""
     system_prompt: str | None = None
     """Unset = the language's prompt (assistant/language/<code>/pack.yaml)."""
     examples: tuple[tuple[str, str], ...] | None = None

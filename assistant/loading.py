@@ -181,7 +181,8 @@ def load_chat_model(config: LlmConfig, store: ModelStore) -> LlamaChatModel:
     return LlamaChatModel(path, name=config.model, context_tokens=config.context_tokens,
                           temperature=config.temperature, top_p=config.top_p,
                           repeat_penalty=config.repeat_penalty, seed=config.seed,
-                          threads=reply_threads(config.threads)[0], batch_threads=cpu_threads())
+                          threads=reply_threads(config.threads)[0], batch_threads=cpu_threads(),
+                          parallel=config.parallel)
 
 
 def load_chat(config: LlmConfig, resolved: LlmConfig | None,

@@ -116,15 +116,10 @@ def test_a_conversation_longer_than_the_context_still_gets_an_answer(
 
 
 def _decoded(model: LlamaChatModel) -> int:
-    """Tokens llama.cpp has decoded so far (prompt and reply), read on the model's worker:
-    after every job queued before it."""
-    import llama_cpp
-
-    def count() -> int:
-        perf = llama_cpp.llama_perf_context(model._llama.ctx)
-        return int(perf.n_p_eval + perf.n_eval)
-
-    return int(model._jobs.submit("", count).result())
+    """Tokens llama.cpp has read into the cache so far (prompt and reply), once every
+    request made before has been served."""
+    assert model.settle(60)
+    return model.decoded
 
 
 def test_a_question_read_ahead_is_not_read_again(model: LlamaChatModel) -> None:

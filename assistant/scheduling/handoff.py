@@ -12,27 +12,34 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
 
 class Handoff(Generic[T]):
-    """Writer: `put` pieces, then `finish` (with the error, if any). Reader: iterate."""
+    """Writer: `put` pieces, then `finish` (with the error, if any). Reader: iterate.
 
-    def __init__(self, *, limit: int = 2) -> None:
+    A writer that serves several readers at once (the batched chat model) must never
+    wait for one of them: it checks `full` and puts only when there is room, and
+    `on_read` tells it when a reader has taken a piece or gone."""
+
+    def __init__(self, *, limit: int = 2, on_read: Callable[[], None] | None = None) -> None:
         self._items: deque[T] = deque()
         self._limit = limit
+        self._on_read = on_read
         self._cond = threading.Condition()
         self._finished = False
         self._closed = False
         self._error: BaseException | None = None
 
-    def put(self, item: T) -> bool:
-        """Wait for room and add `item`; False when the reader has gone (stop writing)."""
+    def put(self, item: T, *, wait: bool = True) -> bool:
+        """Wait for room (unless not `wait`) and add `item`; False when the reader has
+        gone (stop writing)."""
         with self._cond:
-            self._cond.wait_for(lambda: len(self._items) < self._limit or self._closed)
+            if wait:
+                self._cond.wait_for(lambda: len(self._items) < self._limit or self._closed)
             if self._closed:
                 return False
             self._items.append(item)
@@ -42,6 +49,12 @@ class Handoff(Generic[T]):
     @property
     def closed(self) -> bool:
         return self._closed
+
+    @property
+    def full(self) -> bool:
+        """A `put` now would wait for the reader."""
+        with self._cond:
+            return len(self._items) >= self._limit and not self._closed
 
     def finish(self, error: BaseException | None = None) -> None:
         """No more pieces; `error` is raised to the reader after the last one."""
@@ -56,6 +69,8 @@ class Handoff(Generic[T]):
             self._closed = True
             self._items.clear()
             self._cond.notify_all()
+        if self._on_read is not None:
+            self._on_read()
 
     def __iter__(self) -> Iterator[T]:
         try:
@@ -68,6 +83,8 @@ class Handoff(Generic[T]):
                         return
                     item = self._items.popleft()
                     self._cond.notify_all()
+                if self._on_read is not None:
+                    self._on_read()
                 yield item
         finally:
             self.close()
