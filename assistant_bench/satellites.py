@@ -206,7 +206,13 @@ def measure_satellites(clips: dict[str, list[Clip]], *, host: str, port: int,
 
 
 def satellites_table(result: dict[str, Any]) -> str:
-    lines = ["| satellites | kind | n | p50 ms | p90 ms | max ms |", "|---|---|---|---|---|---|"]
+    lines = []
+    chat = result.get("chat")
+    if chat:
+        engine = (f"this machine's, {chat['parallel']} replies at once"
+                  if chat["backend"] == "local" else f"the server at {chat['url']}")
+        lines += [f"Chat model: {chat['model'] or 'the default'} ({engine}).", ""]
+    lines += ["| satellites | kind | n | p50 ms | p90 ms | max ms |", "|---|---|---|---|---|---|"]
     for fig in result["figures"].values():
         lines.append(f"| {fig['satellites']} | {fig['kind']} | {fig['n']} | {fig['p50']} | "
                      f"{fig['p90']} | {fig['max']} |")
@@ -308,6 +314,10 @@ def run_satellites_bench(config: Config, *, most: int, reps: int, out: Path,
                                     counts=counts_up_to(most), reps=reps)
     result["load_average"] = [round(x, 2) for x in os.getloadavg()]
     result["cores"] = os.cpu_count()
+    llm = config.llm
+    result["chat"] = {"backend": llm.backend, "model": llm.model,
+                      "parallel": llm.parallel if llm.backend == "local" else None,
+                      "url": llm.url if llm.backend != "local" else None}
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "satellites.json", result)
     table = satellites_table(result)

@@ -205,6 +205,12 @@ def test_bench_satellites_counts_and_its_one_port() -> None:
     assert allowance.listen_ports == allowance.peer_ports == (BENCH_PORT,)
     assert allowance.permits_connect("127.0.0.1", BENCH_PORT)
     assert not allowance.permits_connect("192.168.1.1", BENCH_PORT)
+    # a chat server on the network is measured too: the server (a child) may reach it
+    remote = config_from_dict({"llm": {"backend": "openai", "url": "http://192.168.1.5:8080"}})
+    for args in (argparse.Namespace(satellites=4), argparse.Namespace(satellites=None)):
+        allowance = bench_allowance(args, remote)
+        assert allowance is not None and allowance.permits_connect("192.168.1.5", 8080)
+        assert not allowance.permits_connect("192.168.1.5", 8081)
 
 
 # -- synthesis: backpressure and streaming, on a fake voice ---------------------------------
