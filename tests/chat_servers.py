@@ -27,7 +27,7 @@ from assistant_bench.mosquitto import free_port
 
 #: The modes of `FakeChatServer`.
 MODES = ("ok", "garbage", "not_json", "empty", "huge", "long_line", "hang", "hang_midway",
-         "http_error", "error_event", "cut")
+         "http_error", "error_event", "cut", "interrupted", "interrupted_at_once")
 
 
 def event(content: str, *, finish: str | None = None) -> bytes:
@@ -82,6 +82,10 @@ class FakeChatServer:
                 sent += len(piece)
         elif mode == "long_line":  # 10 MB on one line
             out.write(b"data: " + b"x" * (10 * 1024 * 1024))
+        elif mode == "interrupted":  # llama_cpp.server when another request comes in
+            out.write(event("The first words") + b"data: [DONE]\n\n")
+        elif mode == "interrupted_at_once":
+            out.write(b"data: [DONE]\n\n")
         elif mode in ("hang_midway", "cut"):
             out.write(event("The first words"))
             out.flush()

@@ -20,7 +20,7 @@ from tests.fakes import FakeChat
 FAULTS = [("garbage", "garbled"), ("not_json", "garbled"), ("error_event", "error"),
           ("empty", "empty"), ("huge", "too_long"), ("long_line", "garbled"),
           ("hang", "slow"), ("hang_midway", "slow"), ("http_error", "error"),
-          ("cut", "cut")]
+          ("cut", "cut"), ("interrupted", "cut"), ("interrupted_at_once", "empty")]
 
 #: The fake server's longest silence for the hangs; ample for everything else (a busy
 #: machine must not turn a good answer into a "slow" one).

@@ -2,7 +2,9 @@
 
 A server on the network is not trusted to be well-formed: every line and the whole reply
 have a size limit, a payload must be JSON shaped like a chat completion chunk, and a
-stream that ends before `[DONE]` (or a finish reason) is a reply cut short. Each fault is
+stream that ends before a finish reason is a reply cut short, `[DONE]` or not
+(llama-cpp-python's server ends the reply it is writing with `[DONE]` when another
+request comes in). Each fault is
 a `ChatServerError` naming the problem.
 """
 
@@ -47,13 +49,12 @@ def stream_pieces(readline: ReadLine, *, max_bytes: int = MAX_REPLY_BYTES) -> It
             continue
         payload, data = b"\n".join(data), []
         if payload.strip() == b"[DONE]":
-            return
-        piece, finished = chunk_content(payload)
+            break
+        piece, last = chunk_content(payload)
+        finished = finished or last  # a usage chunk may follow the last one
         if piece:
             wrote = True
             yield piece
-    if data and b"\n".join(data).strip() == b"[DONE]":
-        return
     if not (wrote or finished):
         raise ChatServerError("empty", "the stream ended without a reply")
     if not finished:
