@@ -11,9 +11,8 @@ that loop on one worker thread:
   turn reuses its own history), and a new one is given the longest cached prefix of any
   sequence (the system prompt and the examples, read once for every room) by
   `llama_memory_seq_cp`, which in a unified cache shares the cells, copying nothing;
-- each reply is sampled on its own (its own sampler chain: greedy, or temperature and
-  top-p, a repeat penalty, a grammar) and streams to its own `Handoff`; a reader that
-  stops reading pauses only its sequence, one that goes away or is cancelled ends it;
+- each reply has its own sampler chain (`sampling.py`) and `Handoff`: a reader that stops
+  reading pauses only its sequence, one that goes away or is cancelled ends it;
 - when the cache is full, idle sequences' caches are dropped first, then a prompt still
   being read waits for a reply to end.
 """
@@ -21,31 +20,17 @@ that loop on one worker thread:
 from __future__ import annotations
 
 import codecs
-import ctypes
 import logging
 import threading
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.engines.llm.sampling import Sampling, sampler_chain, token_bytes
 from assistant.errors import AssistantError
 from assistant.scheduling.handoff import Handoff
 
 log = logging.getLogger(__name__)
-
-PENALTY_LAST_N = 64
-"""Tokens of the reply a repeat penalty looks back on, as llama-cpp-python's."""
-
-
-@dataclass(frozen=True)
-class Sampling:
-    temperature: float = 0.0
-    top_p: float = 1.0
-    repeat_penalty: float = 1.0
-    seed: int = 42
-    grammar: str | None = None
-    """A GBNF grammar the reply must follow (root rule `root`)."""
-
 
 @dataclass
 class Request:
@@ -111,19 +96,16 @@ class BatchedDecoder:
         self._memory = low.llama_get_memory(self._ctx)
         self._batch = low.llama_batch_init(n_batch, 0, 1)
         self._threads = (threads, batch_threads)
-        self.reply_threads = threads
-        """Threads for a step that only writes (set between steps: `use_all_cores`)."""
+        self.reply_threads = threads  # for a step of one token (`use_all_cores` sets it)
         self._batch_threads = batch_threads
         self._sequences = [_Sequence(i) for i in range(sequences)]
         self._pending: deque[Request] = deque()
-        self._deferred: list[Request] = []
-        """Requests put back for want of cache room: pending again when a reply ends."""
+        self._deferred: list[Request] = []  # no cache room: pending when a reply ends
         self._cond = threading.Condition()
         self._closed = False
         self._uses = 0
         self._decoded = 0
-        self.waited = 0
-        """Prompts that waited for cache room (for tests and the log)."""
+        self.waited = 0  # prompts that waited for cache room
         self._worker = threading.Thread(target=self._run, name="chat-batch", daemon=True)
         self._worker.start()
 
@@ -245,30 +227,7 @@ class BatchedDecoder:
         self._uses += 1
         sequence.used = self._uses
         if request.max_tokens > 0:
-            sequence.sampler = self._sampler(request.sampling)
-
-    def _sampler(self, sampling: Sampling) -> Any:
-        low = self._low
-        chain = low.llama_sampler_chain_init(low.llama_sampler_chain_default_params())
-        if sampling.grammar is not None:
-            grammar = low.llama_sampler_init_grammar(self._vocab, sampling.grammar.encode(),
-                                                     b"root")
-            if grammar is None:
-                low.llama_sampler_free(chain)
-                raise AssistantError("the chat model's grammar does not parse")
-            low.llama_sampler_chain_add(chain, grammar)
-        if sampling.repeat_penalty != 1.0:  # over the reply's own tokens, as llama-cpp-python
-            low.llama_sampler_chain_add(chain, low.llama_sampler_init_penalties(
-                low.llama_vocab_n_tokens(self._vocab), PENALTY_LAST_N,
-                sampling.repeat_penalty, 0.0, 0.0))
-        if sampling.temperature <= 0:
-            low.llama_sampler_chain_add(chain, low.llama_sampler_init_greedy())
-        else:
-            low.llama_sampler_chain_add(chain, low.llama_sampler_init_top_p(sampling.top_p, 1))
-            low.llama_sampler_chain_add(chain, low.llama_sampler_init_temp(
-                sampling.temperature))
-            low.llama_sampler_chain_add(chain, low.llama_sampler_init_dist(sampling.seed))
-        return chain
+            sequence.sampler = sampler_chain(self._vocab, request.sampling)
 
     def _step(self) -> None:
         """One decode: every writing sequence's next token, then prompt pieces."""
@@ -358,19 +317,10 @@ class BatchedDecoder:
             return
         sequence.written += 1
         sequence.next_token = token
-        piece = sequence.text.decode(self._piece(token))
+        piece = sequence.text.decode(token_bytes(self._vocab, token))
         gone = bool(piece) and not request.pieces.put(piece, wait=False)
         if gone or sequence.written >= request.max_tokens:
             self._end(sequence, None)
-
-    def _piece(self, token: int) -> bytes:
-        buffer = ctypes.create_string_buffer(64)
-        size = self._low.llama_token_to_piece(self._vocab, token, buffer, len(buffer), 0, False)
-        if size < 0:
-            buffer = ctypes.create_string_buffer(-size)
-            size = self._low.llama_token_to_piece(self._vocab, token, buffer, len(buffer), 0,
-                                                  False)
-        return buffer.raw[:size]
 
     def _make_room(self, writing: list[_Sequence], reading: list[_Sequence]
                    ) -> tuple[list[_Sequence], list[_Sequence]]:
