@@ -112,6 +112,25 @@ def test_a_room_that_goes_away_frees_its_sequence_at_once(model: LlamaChatModel)
     assert model.settle(WAIT_S) and model.writing == 0
 
 
+def test_a_prompt_longer_than_one_batch_is_read_in_pieces(model: LlamaChatModel) -> None:
+    """Over 512 tokens with nothing else running: its first pieces ask for no reply yet,
+    and are read all the same."""
+    notes = " ".join(f"Note {i}: the shed is painted green." for i in range(80))
+    messages = ask(f"{notes} What is the capital of France?")
+    assert model.count_tokens(messages[-1].content) > 700
+    answer = "".join(model.stream_reply(messages, max_tokens=20, owner="long"))
+    assert answer.strip()
+    assert model.settle(WAIT_S)
+
+
+def test_a_reply_closed_before_its_first_piece_frees_its_sequence(
+        model: LlamaChatModel) -> None:
+    reply = model.stream_reply(ask(STORY), max_tokens=400, owner="gone at once")
+    reply.close()  # type: ignore[attr-defined]  # interrupted before anything was said
+    assert wait_until(lambda: model.writing == 0)
+    assert model.settle(WAIT_S)
+
+
 def test_a_full_cache_makes_a_prompt_wait_for_a_reply_to_end(real_store: ModelStore
                                                              ) -> None:
     """Three prompts that do not fit together in the cache (256 tokens of context, a

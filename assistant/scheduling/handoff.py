@@ -73,18 +73,39 @@ class Handoff(Generic[T]):
             self._on_read()
 
     def __iter__(self) -> Iterator[T]:
+        """The reader's side; its `close()` closes the hand-off even before the first
+        piece (a generator's would not run its cleanup then, and the writer would wait
+        for a reader that never comes)."""
+        return _Reader(self)
+
+    def _take(self) -> T:
+        """The next piece; StopIteration at the end; the writer's error, if any."""
         try:
-            while True:
-                with self._cond:
-                    self._cond.wait_for(lambda: bool(self._items) or self._finished)
-                    if not self._items:
-                        if self._error is not None:
-                            raise self._error
-                        return
-                    item = self._items.popleft()
-                    self._cond.notify_all()
-                if self._on_read is not None:
-                    self._on_read()
-                yield item
-        finally:
+            with self._cond:
+                self._cond.wait_for(lambda: bool(self._items) or self._finished
+                                    or self._closed)
+                if not self._items:
+                    if self._error is not None and not self._closed:
+                        raise self._error
+                    raise StopIteration
+                item = self._items.popleft()
+                self._cond.notify_all()
+        except BaseException:
             self.close()
+            raise
+        if self._on_read is not None:
+            self._on_read()
+        return item
+
+
+class _Reader(Iterator[T]):
+    """Iterates a `Handoff`'s pieces; `close()` tells the writer the reader has gone."""
+
+    def __init__(self, handoff: Handoff[T]) -> None:
+        self._handoff = handoff
+
+    def __next__(self) -> T:
+        return self._handoff._take()  # noqa: SLF001 - the reader's half of the hand-off
+
+    def close(self) -> None:
+        self._handoff.close()

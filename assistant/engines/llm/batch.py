@@ -23,53 +23,13 @@ import codecs
 import logging
 import threading
 from collections import deque
-from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.engines.llm.sampling import Sampling, sampler_chain, token_bytes
+from assistant.engines.llm.sampling import sampler_chain, token_bytes
+from assistant.engines.llm.sequences import KvFull, Request, Sequence, common_prefix
 from assistant.errors import AssistantError
-from assistant.scheduling.handoff import Handoff
 
 log = logging.getLogger(__name__)
-
-@dataclass
-class Request:
-    """One reply: the prompt's tokens in, the reply's text out through `pieces`.
-    `max_tokens` 0: read the prompt only (ahead of a reply that may follow)."""
-
-    tokens: list[int]
-    max_tokens: int
-    pieces: Handoff[str]
-    sampling: Sampling = field(default_factory=Sampling)
-    cancel: threading.Event | None = None
-
-    @property
-    def dropped(self) -> bool:
-        return self.pieces.closed or (self.cancel is not None and self.cancel.is_set())
-
-
-@dataclass
-class _Sequence:
-    """One sequence of the context: what its cache holds, and the request it serves."""
-
-    seq_id: int
-    cached: list[int] = field(default_factory=list)
-    """The tokens whose keys and values are in the cache, at positions 0, 1, ..."""
-    request: Request | None = None
-    todo: list[int] = field(default_factory=list)
-    """Prompt tokens still to read."""
-    next_token: int | None = None
-    """Sampled, not yet in the cache (the next step reads it)."""
-    written: int = 0
-    text: Any = None
-    sampler: Any = None
-    used: int = 0
-    """When it last served a request (a count): the least recent is reused first."""
-
-
-class KvFull(AssistantError):
-    """The prompt and reply do not fit in the chat model's context (llm.context_tokens)."""
-
 
 class BatchedDecoder:
     """Writes the replies of up to `sequences` requests at once, on one worker thread."""
@@ -93,12 +53,13 @@ class BatchedDecoder:
         self._ctx = low.llama_init_from_model(model, params)
         if self._ctx is None:
             raise AssistantError("llama.cpp could not make a context for the chat model")
+        self._n_batch = low.llama_n_batch(self._ctx)  # at most n_ctx
         self._memory = low.llama_get_memory(self._ctx)
         self._batch = low.llama_batch_init(n_batch, 0, 1)
         self._threads = (threads, batch_threads)
         self.reply_threads = threads  # for a step of one token (`use_all_cores` sets it)
         self._batch_threads = batch_threads
-        self._sequences = [_Sequence(i) for i in range(sequences)]
+        self._sequences = [Sequence(i) for i in range(sequences)]
         self._pending: deque[Request] = deque()
         self._deferred: list[Request] = []  # no cache room: pending when a reply ends
         self._cond = threading.Condition()
@@ -143,13 +104,16 @@ class BatchedDecoder:
 
     def close(self) -> None:
         with self._cond:
+            if self._closed:
+                return
             self._closed = True
             self._cond.notify_all()
         self._worker.join()
+        stopped = AssistantError("the chat model was closed mid-reply")
         for sequence in self._sequences:
-            self._end(sequence, None)
+            self._end(sequence, stopped if sequence.request is not None else None)
         for request in [*self._pending, *self._deferred]:
-            request.pieces.finish()
+            request.pieces.finish(stopped)
         self._low.llama_batch_free(self._batch)
         self._low.llama_free(self._ctx)
 
@@ -158,7 +122,8 @@ class BatchedDecoder:
     def _run(self) -> None:
         while True:
             with self._cond:
-                while not self._closed and not self._startable() and not self._runnable():
+                while not (self._closed or self._startable() or self._runnable()
+                           or any(r.dropped for r in [*self._pending, *self._deferred])):
                     self._cond.wait(timeout=None if not self._busy() else 0.2)
                 if self._closed:
                     return
@@ -171,14 +136,28 @@ class BatchedDecoder:
                     self._end(sequence, error)
             try:
                 self._step()
-                with self._cond:
-                    self._cond.notify_all()  # for `settle`
             except Exception as error:  # noqa: BLE001 - every reply in the step hears it
                 log.warning("chat model step failed: %s", error)
                 for sequence in self._sequences:
                     if sequence.request is not None:
                         self._forget(sequence)
                         self._end(sequence, error)
+            finally:
+                self._drop_waiting()
+                with self._cond:
+                    self._cond.notify_all()  # for `settle`
+
+    def _drop_waiting(self) -> None:
+        """End the requests still waiting for a sequence or for room whose reader left."""
+        with self._cond:
+            dropped = [r for r in [*self._pending, *self._deferred] if r.dropped]
+            for request in dropped:
+                if request in self._pending:
+                    self._pending.remove(request)
+                else:
+                    self._deferred.remove(request)
+        for request in dropped:
+            request.pieces.finish()
 
     def _busy(self) -> bool:
         return any(s.request is not None for s in self._sequences)
@@ -191,7 +170,7 @@ class BatchedDecoder:
                                               or not s.request.pieces.full)
                    for s in self._sequences)
 
-    def _take_pending(self) -> list[tuple[_Sequence, Request]]:
+    def _take_pending(self) -> list[tuple[Sequence, Request]]:
         out = []
         free = [s for s in self._sequences if s.request is None]
         while self._pending and free:
@@ -199,20 +178,22 @@ class BatchedDecoder:
             if request.dropped:
                 request.pieces.finish()
                 continue
-            sequence = max(free, key=lambda s: (_common(s.cached, request.tokens), -s.used))
+            sequence = max(free, key=lambda s: (common_prefix(s.cached, request.tokens), -s.used))
             free.remove(sequence)
             sequence.request = request
             out.append((sequence, request))
         return out
 
-    def _start(self, sequence: _Sequence, request: Request) -> None:
+    def _start(self, sequence: Sequence, request: Request) -> None:
         """Give `sequence` the longest cached prefix of `request`'s prompt, and its
         sampler."""
         low, tokens = self._low, request.tokens
+        if not tokens:
+            raise AssistantError("an empty prompt")
         most = len(tokens) - 1  # the last prompt token is read again: its logits are needed
-        own = min(_common(sequence.cached, tokens), most)
-        donor = max(self._sequences, key=lambda s: _common(s.cached, tokens))
-        shared = min(_common(donor.cached, tokens), most)
+        own = min(common_prefix(sequence.cached, tokens), most)
+        donor = max(self._sequences, key=lambda s: common_prefix(s.cached, tokens))
+        shared = min(common_prefix(donor.cached, tokens), most)
         if donor is not sequence and shared > own:
             low.llama_memory_seq_rm(self._memory, sequence.seq_id, 0, -1)
             low.llama_memory_seq_cp(self._memory, donor.seq_id, sequence.seq_id, 0, shared)
@@ -240,7 +221,7 @@ class BatchedDecoder:
                          key=lambda s: s.used)
         while True:
             outputs = self._fill(writing, reading)
-            if not outputs:
+            if not self._batch.n_tokens:
                 return
             self._set_threads()
             status = self._low.llama_decode(self._ctx, self._batch)
@@ -253,13 +234,13 @@ class BatchedDecoder:
         for sequence, index in outputs:
             self._sample(sequence, index)
 
-    def _fill(self, writing: list[_Sequence], reading: list[_Sequence]
-              ) -> list[tuple[_Sequence, int]]:
+    def _fill(self, writing: list[Sequence], reading: list[Sequence]
+              ) -> list[tuple[Sequence, int]]:
         """Put the step's tokens in the batch; the sequences whose logits it yields, with
         their index in the batch."""
         batch, outputs, n = self._batch, [], 0
 
-        def add(sequence: _Sequence, token: int, pos: int, logits: bool) -> None:
+        def add(sequence: Sequence, token: int, pos: int, logits: bool) -> None:
             nonlocal n
             batch.token[n] = token
             batch.pos[n] = pos
@@ -285,7 +266,7 @@ class BatchedDecoder:
         batch.n_tokens = n
         return outputs
 
-    def _commit(self, writing: list[_Sequence], reading: list[_Sequence]) -> None:
+    def _commit(self, writing: list[Sequence], reading: list[Sequence]) -> None:
         """After a decode: what the batch read is in each sequence's cache."""
         self._decoded += self._batch.n_tokens
         for sequence in writing:
@@ -301,7 +282,7 @@ class BatchedDecoder:
             sequence.todo = sequence.todo[len(piece):]
             room -= len(piece)
 
-    def _sample(self, sequence: _Sequence, index: int) -> None:
+    def _sample(self, sequence: Sequence, index: int) -> None:
         request = sequence.request
         assert request is not None
         if request.max_tokens <= 0:  # read ahead: the prompt is in the cache, done
@@ -322,8 +303,8 @@ class BatchedDecoder:
         if gone or sequence.written >= request.max_tokens:
             self._end(sequence, None)
 
-    def _make_room(self, writing: list[_Sequence], reading: list[_Sequence]
-                   ) -> tuple[list[_Sequence], list[_Sequence]]:
+    def _make_room(self, writing: list[Sequence], reading: list[Sequence]
+                   ) -> tuple[list[Sequence], list[Sequence]]:
         """The cache is full: drop idle sequences' caches; else put back the newest
         prompt being read (it waits for a reply to end); else, a reply alone that does
         not fit, end the newest reply."""
@@ -334,7 +315,8 @@ class BatchedDecoder:
                 low.llama_memory_seq_rm(self._memory, sequence.seq_id, 0, -1)
                 sequence.cached = []
             return writing, reading
-        if reading and (writing or len(reading) > 1):
+        others = sum(s.request is not None for s in self._sequences) > 1
+        if reading and others:
             sequence = max(reading, key=lambda s: s.used)
             request = sequence.request
             assert request is not None
@@ -345,20 +327,23 @@ class BatchedDecoder:
             self.waited += 1
             log.debug("the chat model's cache is full: a prompt waits for a reply to end")
             return writing, [s for s in reading if s is not sequence]
-        victim = max(reading + writing, key=lambda s: s.used)
+        if not others or not writing:  # alone, it does not fit
+            victim = max(reading + writing, key=lambda s: s.used)
+        else:  # replies only, some of them paused: the newest gives way
+            victim = max(writing, key=lambda s: s.used)
         self._forget(victim)
         self._end(victim, KvFull("the conversation does not fit in the chat model's context "
                                  "(llm.context_tokens)"))
         return ([s for s in writing if s is not victim],
                 [s for s in reading if s is not victim])
 
-    def _forget(self, sequence: _Sequence) -> None:
+    def _forget(self, sequence: Sequence) -> None:
         self._low.llama_memory_seq_rm(self._memory, sequence.seq_id, 0, -1)
         sequence.cached = []
         sequence.todo = []
         sequence.next_token = None
 
-    def _end(self, sequence: _Sequence, error: BaseException | None) -> None:
+    def _end(self, sequence: Sequence, error: BaseException | None) -> None:
         request, sequence.request = sequence.request, None
         if request is not None and self._deferred:
             with self._cond:
@@ -374,7 +359,7 @@ class BatchedDecoder:
         sequence.next_token = None
         self._free_sampler(sequence)
 
-    def _free_sampler(self, sequence: _Sequence) -> None:
+    def _free_sampler(self, sequence: Sequence) -> None:
         if sequence.sampler is not None:
             self._low.llama_sampler_free(sequence.sampler)
             sequence.sampler = None
@@ -387,13 +372,4 @@ class BatchedDecoder:
         if wanted != self._threads:
             self._threads = wanted
             self._low.llama_set_n_threads(self._ctx, *wanted)
-
-
-def _common(a: list[int], b: list[int]) -> int:
-    """The length of the common prefix of `a` and `b`."""
-    n = min(len(a), len(b))
-    for i in range(n):
-        if a[i] != b[i]:
-            return i
-    return n
 

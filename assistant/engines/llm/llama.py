@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from assistant.engines.llm import ChatMessage, fit_to_context
-from assistant.engines.llm.batch import BatchedDecoder, Request
+from assistant.engines.llm.batch import BatchedDecoder
 from assistant.engines.llm.sampling import Sampling
+from assistant.engines.llm.sequences import Request
 from assistant.errors import AssistantError
 from assistant.scheduling.handoff import Handoff
 

@@ -1,10 +1,10 @@
 """How the batched chat model picks each reply's tokens: llama.cpp sampler chains, one per
 reply, and a token's text.
 
-The chain is the one llama-cpp-python builds for the same settings, so a reply is the
-same word for word as before batching: the repeat penalty over the reply's own last 64
-tokens (not the prompt's), a grammar when one is given, then greedy at temperature 0, or
-top-p, temperature and a seeded draw.
+The chain is the one llama-cpp-python built for the same settings before batching: the
+repeat penalty over the reply's own last 64 tokens (not the prompt's), a grammar when one
+is given, then greedy at temperature 0 (the default: the same reply word for word), or
+top-k 40, top-p, min-p 0.05, temperature and a seeded draw.
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ from assistant.errors import AssistantError
 
 PENALTY_LAST_N = 64
 """Tokens of the reply a repeat penalty looks back on, as llama-cpp-python's."""
+TOP_K = 40
+MIN_P = 0.05
+"""llama-cpp-python's defaults for a chat completion, kept at temperature > 0."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,9 @@ def sampler_chain(vocab: Any, sampling: Sampling) -> Any:
     if sampling.temperature <= 0:
         low.llama_sampler_chain_add(chain, low.llama_sampler_init_greedy())
     else:
+        low.llama_sampler_chain_add(chain, low.llama_sampler_init_top_k(TOP_K))
         low.llama_sampler_chain_add(chain, low.llama_sampler_init_top_p(sampling.top_p, 1))
+        low.llama_sampler_chain_add(chain, low.llama_sampler_init_min_p(MIN_P, 1))
         low.llama_sampler_chain_add(chain, low.llama_sampler_init_temp(sampling.temperature))
         low.llama_sampler_chain_add(chain, low.llama_sampler_init_dist(sampling.seed))
     return chain
