@@ -55,6 +55,10 @@ class BatchedDecoder:
             raise AssistantError("llama.cpp could not make a context for the chat model")
         self._n_batch = low.llama_n_batch(self._ctx)  # at most n_ctx
         self._memory = low.llama_get_memory(self._ctx)
+        # Zeroed now, the whole cache is resident from the start: its cells are taken in
+        # turn across the buffer, so left untouched it would creep up to its full size
+        # over hundreds of turns (tests/test_soak.py saw +64 MB) and look like a leak.
+        low.llama_memory_clear(self._memory, True)
         self._batch = low.llama_batch_init(n_batch, 0, 1)
         self._threads = (threads, batch_threads)
         self.reply_threads = threads  # for a step of one token (`use_all_cores` sets it)
