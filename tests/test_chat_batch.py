@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -149,10 +149,10 @@ def test_a_full_cache_makes_a_prompt_wait_for_a_reply_to_end(real_store: ModelSt
         small.close()
 
 
-def wait_until(condition: object, timeout_s: float = WAIT_S) -> bool:
+def wait_until(condition: Callable[[], bool], timeout_s: float = WAIT_S) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
+        if condition():
             return True
         time.sleep(0.01)
     return False
