@@ -10,11 +10,14 @@ whole-sentence hassil matches; slot values are the home's canonical names, numbe
 digits. Last, a transcript that none of them takes is aligned with every template by how
 it sounds (`fuzzy`): the nearest template within `NEAR_ENOUGH` is the command, and a slot
 not heard exactly is marked doubtful (the skills ask about it). A yes or a no is never
-taken by sound.
+taken by sound. A command heard with a final 吗 is a yes/no question ("卧室灯关上吗", heard
+for 卧室的灯关着吗): unless its intent is itself asked that way, it is asked about, never
+run as heard.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -55,6 +58,10 @@ to 0.35 the same 38 of 48 are right, but from 0.25 one garbled transcript is act
 a wrong command, and from 0.4 questions are taken for commands (see docs/mandarin.md)."""
 NOT_BY_SOUND = frozenset({"Confirm", "Deny"})
 """Intents taken only as written: a misheard "yes" must not unlock a door."""
+_YES_NO = re.compile(r"吗[\W_]*$")
+"""A sentence-final 吗: the sentence asks yes or no (punctuation after it ignored)."""
+_REQUEST_TAIL = re.compile(r"[，,]?(好吗|好不好|好么|行吗|行不行|可以吗|可不可以|成吗)[\W_]*$")
+_REQUEST_HEAD = re.compile(r"^(请)?(你|您)?(能不能|可不可以|能否|可以|能)(帮我|帮忙|给我)?")
 _PARTICLES = "了的吧呢啊呀吗嘛哦呃嗯着得地个一请都"
 _NUMERALS = {"零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
              "八": 8, "九": 9, "十": 10, "两": 2}
@@ -114,6 +121,8 @@ class MandarinIntentRecognizer:
         self._by_sound = by_sound
         self._validators = dict(validators or {})
         self.near_enough = near_enough
+        self._asked_with_ma: frozenset[str] = frozenset()
+        """The intents a template of which ends a yes/no question with 吗 ("开着吗")."""
 
     @classmethod
     def load(cls, *, path: str | Path,
@@ -139,6 +148,7 @@ class MandarinIntentRecognizer:
                                  number_of=number_by_sound, say_number=wording.number_words,
                                  particles=[fuzzy(syllable(c)) for c in _PARTICLES])
         recognizer = cls(*passes, by_sound=graph, validators=checked)
+        recognizer._asked_with_ma = _asked_with_ma(data)
         recognizer._known = frozenset(
             join_tokens(normalize(spoken)).replace(" ", "")
             for values in (lists or {}).values() for spoken, _ in values)
@@ -171,7 +181,15 @@ class MandarinIntentRecognizer:
         return written or self.recognize_by_sound(text)
 
     def recognize_written(self, text: str) -> IntentMatch | None:
-        """A whole-sentence match on characters, pinyin or numbers by sound (no guess)."""
+        """A whole-sentence match on characters, pinyin or numbers by sound (no guess),
+        of the command inside a polite request first (`request_readings`)."""
+        for reading in request_readings(text):
+            match = self._written(reading)
+            if match is not None:
+                return self._as_asked(match, reading)
+        return None
+
+    def _written(self, text: str) -> IntentMatch | None:
         for index, recognizer in enumerate(self._passes):
             match = recognizer.recognize(text)
             if match is not None and index == 1:  # wildcards come back spelled in pinyin
@@ -182,11 +200,31 @@ class MandarinIntentRecognizer:
                 return match
         return None
 
+    def _as_asked(self, match: IntentMatch, text: str) -> IntentMatch:
+        """`match`, asked about ("你是说关上卧室灯吗？") when `text` ends in 吗 and no
+        template of its intent does: the pinyin pass hears 吗 as the skip word 嘛 and the
+        sound pass as a cheap particle, but "卧室灯关上吗" asks, it does not command."""
+        if (match.intent in self._asked_with_ma or match.intent in NOT_BY_SOUND
+                or not _YES_NO.search(text)):
+            return match
+        said = _YES_NO.sub("", match.heard_as or text)
+        return dataclasses.replace(match, doubtful=match.doubtful or ("intent",),
+                                   heard_as=said)
+
     def recognize_by_sound(self, text: str) -> IntentMatch | None:
         """The nearest template by sound within `near_enough`, its slots checked, with
-        the slots not heard exactly marked doubtful."""
+        the slots not heard exactly marked doubtful; the command inside a polite request
+        first."""
         if self._by_sound is None or len(text) > MAX_COMMAND_CHARS:
             return None
+        for reading in request_readings(text):
+            match = self._nearest(reading)
+            if match is not None:
+                return self._as_asked(match, reading)
+        return None
+
+    def _nearest(self, text: str) -> IntentMatch | None:
+        assert self._by_sound is not None
         for near in self._by_sound.nearest(text):
             if near.distance > self.near_enough:
                 break
@@ -205,6 +243,37 @@ class MandarinIntentRecognizer:
             return IntentMatch(intent=near.intent, slots=slots, text=text,
                                doubtful=near.doubtful, heard_as=said)
         return None
+
+
+def request_readings(text: str) -> list[str]:
+    """The ways to read `text` as a command, best first: a polite request ("你能打开客厅的
+    灯吗", "请把温度调到二十度好吗") is read without its frame (its 吗 is politeness, not a
+    question), then also without its "你能"; anything else is read as it is."""
+    tail = _REQUEST_TAIL.search(text)
+    body = text[:tail.start()] if tail else None
+    if body is None and _REQUEST_HEAD.match(text) and _YES_NO.search(text):
+        body = _YES_NO.sub("", text)
+    if not body:
+        return [text]
+    head = _REQUEST_HEAD.match(body)
+    bare = body[head.end():] if head and head.end() < len(body) else None
+    return [reading for reading in (body, bare, text) if reading]
+
+
+def _asked_with_ma(data: Mapping[str, Any]) -> frozenset[str]:
+    """The intents of the templates' data some sentence of which says 吗, its expansion
+    rules expanded."""
+    rules = {str(name): str(rule) for name, rule in (data.get("expansion_rules") or {}).items()}
+
+    def expand(sentence: str) -> str:
+        for _ in range(4):  # rules name rules, a few levels deep
+            sentence = re.sub(r"<([^<>]+)>", lambda m: rules.get(m.group(1), ""), sentence)
+        return sentence
+
+    return frozenset(str(name) for name, intent in (data.get("intents") or {}).items()
+                     for block in (intent or {}).get("data") or []
+                     for sentence in block.get("sentences") or []
+                     if "吗" in expand(str(sentence)))
 
 
 def tokens(text: str) -> list[Token]:
