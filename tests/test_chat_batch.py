@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -15,6 +15,7 @@ from assistant.engines.llm import ChatMessage
 from assistant.engines.llm.llama import LlamaChatModel
 from assistant.models import ModelStore
 from tests import building
+from tests.waiting import eventually
 
 SYSTEM = "You are a helpful assistant. Answer briefly."
 QUESTIONS = {"What is the capital of France?": ("paris",),
@@ -104,9 +105,9 @@ def test_a_room_that_goes_away_frees_its_sequence_at_once(model: LlamaChatModel)
         next(reply)
     assert model.writing == 3
     replies[0].close()  # type: ignore[attr-defined]  # the room disconnected
-    assert wait_until(lambda: model.writing == 2)
+    eventually(lambda: model.writing == 2, timeout_s=WAIT_S)
     cancels[1].set()  # "stop"
-    assert wait_until(lambda: model.writing == 1)
+    eventually(lambda: model.writing == 1, timeout_s=WAIT_S)
     rest = "".join(replies[2])  # the last room still hears its whole story
     assert len(rest.split()) > 20
     assert model.settle(WAIT_S) and model.writing == 0
@@ -127,7 +128,7 @@ def test_a_reply_closed_before_its_first_piece_frees_its_sequence(
         model: LlamaChatModel) -> None:
     reply = model.stream_reply(ask(STORY), max_tokens=400, owner="gone at once")
     reply.close()  # type: ignore[attr-defined]  # interrupted before anything was said
-    assert wait_until(lambda: model.writing == 0)
+    eventually(lambda: model.writing == 0, timeout_s=WAIT_S)
     assert model.settle(WAIT_S)
 
 
@@ -147,12 +148,3 @@ def test_a_full_cache_makes_a_prompt_wait_for_a_reply_to_end(real_store: ModelSt
         assert len(replies) == 3 and all(r.strip() for r in replies.values()), replies
     finally:
         small.close()
-
-
-def wait_until(condition: Callable[[], bool], timeout_s: float = WAIT_S) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return False

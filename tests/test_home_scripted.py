@@ -12,8 +12,7 @@ import logging
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from assistant_bench.mosquitto import (
 )
 from tests.test_home_assistant import ha_state
 from tests.test_home_mqtt import announce
+from tests.waiting import eventually
 
 SCRIPTS = Path(__file__).parent / "scripts"
 WAIT_S = 60.0
@@ -62,13 +62,6 @@ def write_config(tmp: Path, home: dict[str, Any]) -> Path:
     path.write_text(f'[skills]\nstate_file = "{tmp / "home-state.json"}"\n[home]\n'
                     + "\n".join(lines) + "\n", encoding="utf-8")
     return path
-
-
-def wait_until(check: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not check():
-        assert time.monotonic() < deadline, "it never happened"
-        time.sleep(0.1)
 
 
 def said(rows: list[dict[str, Any]], turn: int) -> str:
@@ -129,7 +122,8 @@ def test_a_broker_that_goes_away_is_said_and_the_next_command_works(
         if turn.index == 3:
             broker.log.rename(broker.log.with_suffix(".before"))
             broker.start()  # the backend reconnects by itself: the broker logs it
-            wait_until(lambda: broker.log.exists() and "as assistant" in broker.log.read_text())
+            eventually(lambda: broker.log.exists() and "as assistant" in broker.log.read_text(),
+                       timeout_s=WAIT_S)
 
     rows = run_test_script(config_from_dict({"home": mqtt_home(broker)}), script,
                            out_dir=tmp_path / "out", after_turn=after_turn)

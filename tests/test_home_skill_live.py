@@ -5,8 +5,7 @@ tests/test_home_scripted.py does the same against the real Home Assistant and br
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -15,20 +14,12 @@ from assistant.home.backend import HomeAuthError, TurnOn
 from assistant.skills import Skills, SkillsEngine
 from tests import building
 from tests.fakes import MemoryControls, MemoryHome
+from tests.waiting import eventually
 
-WAIT_S = 20.0
 KITCHEN = model.Device(id="light.kitchen", kind=model.LIGHT, name="kitchen light",
                        capabilities=frozenset({model.ON_OFF}))
 PORCH = model.Device(id="light.porch", kind=model.LIGHT, name="porch light",
                      aliases=("front light",), capabilities=frozenset({model.ON_OFF}))
-
-
-def eventually(check: Callable[[], bool]) -> None:
-    """Wait for a change the engine makes on its own thread (no timing is asserted)."""
-    deadline = time.monotonic() + WAIT_S
-    while not check():
-        assert time.monotonic() < deadline, "the change never came"
-        time.sleep(0.02)
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ builds them."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +19,7 @@ from assistant_bench.home_assistant import HomeAssistant
 from tests import building
 from tests.fakes import MemoryControls
 from tests.test_home_assistant import ha_state
-
-WAIT_S = 30.0
-
-
-def eventually(check: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not check():
-        assert time.monotonic() < deadline, "the change never came"
-        time.sleep(0.05)
+from tests.waiting import eventually
 
 
 def ha_config(ha: HomeAssistant, tmp_path: Path, **home: Any) -> dict[str, Any]:

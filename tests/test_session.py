@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ from tests.fakes import (
     FakeWakeModel,
     InstantSink,
 )
+from tests.waiting import eventually
 
 
 def fake_engines(*, texts: list[str] = (), chat: FakeChat | None = None,  # type: ignore[assignment]
@@ -215,13 +214,6 @@ def test_an_interrupt_before_the_answer_starts_cancels_it(tmp_path: Path) -> Non
     assert len(results) == 1 and results[0].interrupted  # type: ignore[attr-defined]
 
 
-def wait_until(done: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not done():
-        assert time.monotonic() < deadline, "timed out"
-        threading.Event().wait(0.01)
-
-
 def test_sessions_share_the_engines_and_take_turns_on_the_voice(tmp_path: Path) -> None:
     """A command in one room is spoken after the sentence of another room's long answer
     that is being synthesized, not after the whole answer (the voice's queue takes turns
@@ -242,8 +234,8 @@ def test_sessions_share_the_engines_and_take_turns_on_the_voice(tmp_path: Path) 
             assert voice.waiting.wait(5)  # the first sentence is being synthesized: held
             office.submit_text("what time is it")
             # the command's sentence waits, and so does the rest of the story
-            wait_until(lambda: engines.synthesis.pending("office") == 1
-                       and engines.synthesis.pending("kitchen") >= 2)
+            eventually(lambda: engines.synthesis.pending("office") == 1
+                       and engines.synthesis.pending("kitchen") >= 2, timeout_s=10.0)
         finally:
             voice.gate.set()
         assert replied.wait(10)
