@@ -359,16 +359,12 @@ def heard_command(recognizer: IntentMatcher, text: str,
                   alternatives: Sequence[str]) -> IntentMatch | None:
     """The command in what the recognizer heard: `text` as written, else the first of its
     `alternatives` as written, else whatever the recognizer makes of `text` (a language
-    may match by sound). A reading the recognizer takes without doubt comes before one it
-    would ask about ("卧室灯开着吗" before "卧室灯关上吗"). A slot on which another reading of
-    the same command disagrees ("25×17" and "25加17") is doubtful: asked about, not
-    guessed."""
+    may match by sound). A slot on which another reading of the same command disagrees
+    ("25×17" and "25加17") is doubtful: asked about, not guessed."""
     written = getattr(recognizer, "recognize_written", recognizer.recognize)
     readings = [text, *alternatives]
-    matches = [(reading, match) for reading in readings
-               if (match := written(reading)) is not None]
-    found = next(((reading, match) for reading, match in matches if not match.doubtful),
-                 matches[0] if matches else None)
+    found = next(((reading, match) for reading in readings
+                  if (match := written(reading)) is not None), None)
     if found is None:
         return recognizer.recognize(text)
     reading, match = found

@@ -60,8 +60,13 @@ NOT_BY_SOUND = frozenset({"Confirm", "Deny"})
 """Intents taken only as written: a misheard "yes" must not unlock a door."""
 _YES_NO = re.compile(r"吗[\W_]*$")
 """A sentence-final 吗: the sentence asks yes or no (punctuation after it ignored)."""
-_REQUEST_TAIL = re.compile(r"[，,]?(好吗|好不好|好么|行吗|行不行|可以吗|可不可以|成吗)[\W_]*$")
+_REQUEST_TAIL = re.compile(
+    r"[，,]?((?<![关开锁拉合收放弄做])(好吗|好不好|好么)|行吗|行不行|可以吗|可不可以|成吗)[\W_]*$")
+"""A request's closing "好吗", "行吗" ("please?"); not 关好吗 (is it properly off?)."""
 _REQUEST_HEAD = re.compile(r"^(请)?(你|您)?(能不能|可不可以|能否|可以|能)(帮我|帮忙|给我)?")
+"""A request's opening "你能", "可以"; the plain ones only with a final 吗, since "能不能"
+and "可不可以" ask by themselves."""
+_ASKS_BY_ITSELF = ("能不能", "可不可以", "能否")
 _PARTICLES = "了的吧呢啊呀吗嘛哦呃嗯着得地个一请都"
 _NUMERALS = {"零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
              "八": 8, "九": 9, "十": 10, "两": 2}
@@ -185,8 +190,11 @@ class MandarinIntentRecognizer:
         of the command inside a polite request first (`request_readings`)."""
         for reading in request_readings(text):
             match = self._written(reading)
-            if match is not None:
-                return self._as_asked(match, reading)
+            if match is None:
+                continue
+            if reading != text:  # asked about, it is quoted without the request's frame
+                match = dataclasses.replace(match, heard_as=match.heard_as or reading)
+            return self._as_asked(match, reading)
         return None
 
     def _written(self, text: str) -> IntentMatch | None:
@@ -200,31 +208,36 @@ class MandarinIntentRecognizer:
                 return match
         return None
 
-    def _as_asked(self, match: IntentMatch, text: str) -> IntentMatch:
-        """`match`, asked about ("你是说关上卧室灯吗？") when `text` ends in 吗 and no
+    def _as_asked(self, match: IntentMatch, text: str) -> IntentMatch | None:
+        """`match`, asked about ("你是说“关上卧室的灯”吗？") when `text` ends in 吗 and no
         template of its intent does: the pinyin pass hears 吗 as the skip word 嘛 and the
-        sound pass as a cheap particle, but "卧室灯关上吗" asks, it does not command."""
-        if (match.intent in self._asked_with_ma or match.intent in NOT_BY_SOUND
-                or not _YES_NO.search(text)):
+        sound pass as a cheap particle, but "卧室灯关上吗" asks, it does not command. A
+        yes or a no with 吗 ("是吗？", really?) is no answer at all (None)."""
+        if match.intent in self._asked_with_ma or not _YES_NO.search(text):
             return match
-        said = _YES_NO.sub("", match.heard_as or text)
+        if match.intent in NOT_BY_SOUND:
+            return None
+        said = match.heard_as
+        if not said:  # quoted as the templates say it, not as misheard ("握式灯")
+            near = self._nearest(_YES_NO.sub("", text))
+            same = near is not None and (near.intent, near.slots) == (match.intent,
+                                                                       match.slots)
+            said = near.heard_as if same and near is not None and near.heard_as else text
         return dataclasses.replace(match, doubtful=match.doubtful or ("intent",),
-                                   heard_as=said)
+                                   heard_as=_YES_NO.sub("", said))
 
     def recognize_by_sound(self, text: str) -> IntentMatch | None:
         """The nearest template by sound within `near_enough`, its slots checked, with
-        the slots not heard exactly marked doubtful; the command inside a polite request
-        first."""
+        the slots not heard exactly marked doubtful. Only the sentence as heard: a polite
+        request without its frame can be a bare noun ("温度可以吗?" is not 温度)."""
         if self._by_sound is None or len(text) > MAX_COMMAND_CHARS:
             return None
-        for reading in request_readings(text):
-            match = self._nearest(reading)
-            if match is not None:
-                return self._as_asked(match, reading)
-        return None
+        match = self._nearest(text)
+        return self._as_asked(match, text) if match is not None else None
 
     def _nearest(self, text: str) -> IntentMatch | None:
-        assert self._by_sound is not None
+        if self._by_sound is None:
+            return None
         for near in self._by_sound.nearest(text):
             if near.distance > self.near_enough:
                 break
@@ -251,13 +264,14 @@ def request_readings(text: str) -> list[str]:
     question), then also without its "你能"; anything else is read as it is."""
     tail = _REQUEST_TAIL.search(text)
     body = text[:tail.start()] if tail else None
-    if body is None and _REQUEST_HEAD.match(text) and _YES_NO.search(text):
+    head = _REQUEST_HEAD.match(text)
+    if body is None and head and (head.group(3) in _ASKS_BY_ITSELF or _YES_NO.search(text)):
         body = _YES_NO.sub("", text)
     if not body:
         return [text]
     head = _REQUEST_HEAD.match(body)
     bare = body[head.end():] if head and head.end() < len(body) else None
-    return [reading for reading in (body, bare, text) if reading]
+    return list(dict.fromkeys(reading for reading in (body, bare, text) if reading))
 
 
 def _asked_with_ma(data: Mapping[str, Any]) -> frozenset[str]:
