@@ -20,6 +20,15 @@ def engine():  # type: ignore[no-untyped-def]
     return building.skills_engine("zh")
 
 
+def assert_command(engine, text: str, intent: str,  # type: ignore[no-untyped-def]
+                   slots: dict[str, object]) -> None:
+    """`text` is the command `intent` with `slots`, taken without asking."""
+    match = engine.recognizer.recognize(text)
+    assert match is not None and match.intent == intent, match
+    assert {k: match.slots.get(k) for k in slots} == slots
+    assert not match.doubtful
+
+
 def test_syllables_that_sound_alike_are_near() -> None:
     assert sounds.distance("deng", "deng") == 0
     assert sounds.distance("guan", "gua") < sounds.distance("guan", "ba") <= 1
@@ -35,10 +44,7 @@ def test_syllables_that_sound_alike_are_near() -> None:
 ])
 def test_near_homophones_are_the_command(engine, heard: str, intent: str,  # type: ignore[no-untyped-def]
                                          slots: dict[str, object]) -> None:
-    match = engine.recognizer.recognize(heard)
-    assert match is not None and match.intent == intent, match
-    assert {k: match.slots.get(k) for k in slots} == slots
-    assert not match.doubtful
+    assert_command(engine, heard, intent, slots)
 
 
 @pytest.mark.parametrize("heard", ["天空为什么是蓝色的？", "给我讲个笑话。", "北京是中国的首都。",
@@ -147,10 +153,7 @@ def test_questions_asked_with_ma_are_answered_as_asked(engine, heard: str) -> No
 ])
 def test_polite_requests_are_commands(engine, said: str, intent: str,  # type: ignore[no-untyped-def]
                                       slots: dict[str, object]) -> None:
-    match = engine.recognizer.recognize(said)
-    assert match is not None and match.intent == intent, match
-    assert {k: match.slots.get(k) for k in slots} == slots
-    assert not match.doubtful
+    assert_command(engine, said, intent, slots)
 
 
 def test_request_readings() -> None:
